@@ -1,0 +1,97 @@
+"""What every CLI command shares: settings from env/.env, the engine, output helpers.
+
+The only place (with the other cli modules) that reads the environment, `.env`, or prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from dotenv import dotenv_values
+from rich.console import Console
+from sqlalchemy import Engine
+
+from pinbot import db
+from pinbot.config import Settings
+from pinbot.logs import configure_logging
+from pinbot.models import Account
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_environment(cwd: Path | None = None) -> dict[str, str]:
+    """`.env` in the working directory, with the real environment winning over it."""
+    base = cwd or Path.cwd()
+    merged: dict[str, str] = {}
+    env_file = base / ".env"
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+@dataclass
+class AppContext:
+    """Built once per CLI invocation; commands ask it for the engine and the current account."""
+
+    env: Mapping[str, str]
+    _settings: Settings | None = None
+    _engine: Engine | None = None
+    console: Console = field(default_factory=lambda: Console(highlight=False))
+    err_console: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_mapping(self.env)
+            configure_logging(self._settings.log_level, self._settings.secrets)
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of a database already at the current schema (else a clear error)."""
+        if self._engine is None:
+            engine = db.make_engine(self.settings.database_url)
+            db.require_current_schema(engine)
+            self._engine = engine
+        return self._engine
+
+    def raw_engine(self) -> Engine:
+        """An engine without the schema check (for `init` and `doctor`)."""
+        if self._engine is None:
+            self._engine = db.make_engine(self.settings.database_url)
+        return self._engine
+
+    def account(self) -> Account:
+        with db.session_scope(self.engine) as session:
+            return db.get_or_create_account(session, self.settings.account)
+
+    def print_json(self, data: Any) -> None:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+    def info(self, message: str) -> None:
+        """Progress chatter goes to stderr so that stdout stays clean for --json consumers."""
+        self.err_console.print(message)
+
+    @property
+    def interactive(self) -> bool:
+        return sys.stderr.isatty()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (stable keys).")(func)
+
+
+def quiet_logging_for_tests() -> None:
+    logging.getLogger("pinbot").setLevel(logging.WARNING)

@@ -1,0 +1,253 @@
+"""Settings: the only module that knows setting names.
+
+`Settings.from_mapping` builds one frozen object from a plain mapping (the CLI passes the
+environment merged over `.env`); nothing else in pinbot reads `os.environ`. Secrets are wrapped
+in `Secret` so that a repr, a log line or an exception message can never show them.
+Leaf module: imports only `errors`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pinbot.errors import ConfigError
+
+DEFAULT_API_BASE = "https://api.pinterest.com/v5"
+SANDBOX_API_BASE = "https://api-sandbox.pinterest.com/v5"
+ACCESS_TIERS = ("trial", "standard")
+SCOPES = "user_accounts:read,boards:read,boards:write,pins:read,pins:write"
+
+# name -> (comment for .env.example, default shown there). Order is the order of .env.example.
+SETTING_DOCS: dict[str, tuple[str, str]] = {
+    "PINBOT_DATABASE_URL": (
+        "Database URL. Default: SQLite file in PINBOT_DATA_DIR. For several workers use "
+        "postgresql+psycopg://user:password@host/dbname",
+        "",
+    ),
+    "PINBOT_DATA_DIR": ("Where pinbot keeps its SQLite file and rendered images.", ".pinbot"),
+    "PINBOT_ACCOUNT": (
+        "Which shop (account) this process acts for; one database can hold several.",
+        "default",
+    ),
+    "PINTEREST_API_BASE": (
+        "Pinterest API base URL: production, the sandbox (https://api-sandbox.pinterest.com/v5, "
+        "required for trial apps) or a local emulator (http://127.0.0.1:PORT/v5).",
+        DEFAULT_API_BASE,
+    ),
+    "PINTEREST_APP_ID": ("Your Pinterest app id (developers.pinterest.com > My apps).", ""),
+    "PINTEREST_APP_SECRET": ("Your Pinterest app secret. Never shown by pinbot.", ""),
+    "PINTEREST_ACCESS_TOKEN": (
+        "Optional: seeds the token store once. After pinbot rotates tokens, the stored ones win.",
+        "",
+    ),
+    "PINTEREST_REFRESH_TOKEN": ("Optional: seeds the token store once, like the access token.", ""),
+    "PINTEREST_REDIRECT_URI": (
+        "OAuth redirect URI registered for your app; pinbot listens there during auth login.",
+        "http://127.0.0.1:8085/callback",
+    ),
+    "PINTEREST_ACCESS_TIER": (
+        "trial (per-day API budgets) or standard (per-minute budgets); sets client-side pacing.",
+        "trial",
+    ),
+    "PINTEREST_CONTINUOUS_REFRESH": (
+        "Send continuous_refresh=true when refreshing (needed by apps created before 2025-09-25).",
+        "true",
+    ),
+    "PINBOT_BOARDS_DIR": ("Folder of board definitions, one TOML file per board.", "boards"),
+    "PINBOT_ASSETS_DIR": ("Folder of fonts, logos, brand kit and templates.", "assets"),
+    "PINBOT_RULES_FILE": (
+        "Posting rules (windows, daily cap, spacing); defaults apply when absent.",
+        "pinbot.toml",
+    ),
+    "PINBOT_TIMEZONE": (
+        "The shop's timezone (IANA name); posting windows are in this zone.",
+        "UTC",
+    ),
+    "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
+    "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR.", "INFO"),
+}
+
+
+class Secret:
+    """A secret string that never shows itself in str(), repr() or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def masked(self) -> str:
+        if not self._value:
+            return "(not set)"
+        return f"set ({len(self._value)} chars)"
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    account: str
+    api_base: str
+    app_id: str
+    app_secret: Secret = field(repr=False)
+    access_token: Secret = field(repr=False)
+    refresh_token: Secret = field(repr=False)
+    redirect_uri: str
+    access_tier: str
+    continuous_refresh: bool
+    boards_dir: Path
+    assets_dir: Path
+    rules_file: Path
+    timezone: str
+    worker_id: str
+    log_level: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Raw secret values, for the log redaction filter."""
+        return [s.get() for s in (self.app_secret, self.access_token, self.refresh_token) if s]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str], base_dir: Path | None = None) -> Settings:
+        base = Path(base_dir) if base_dir else Path.cwd()
+
+        def get(name: str) -> str:
+            value = env.get(name)
+            if value is None or value.strip() == "":
+                return SETTING_DOCS[name][1]
+            return value.strip()
+
+        def path(name: str) -> Path:
+            p = Path(get(name)).expanduser()
+            return p if p.is_absolute() else base / p
+
+        data_dir = path("PINBOT_DATA_DIR")
+        database_url = get("PINBOT_DATABASE_URL") or f"sqlite:///{data_dir / 'pinbot.db'}"
+        if not (database_url.startswith("sqlite") or database_url.startswith("postgresql")):
+            raise ConfigError("PINBOT_DATABASE_URL: use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db")
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        api_base = get("PINTEREST_API_BASE").rstrip("/")
+        if not api_base.startswith(("http://", "https://")):
+            raise ConfigError(f"PINTEREST_API_BASE: expected an http(s) URL, got {api_base!r}")
+        tier = get("PINTEREST_ACCESS_TIER").lower()
+        if tier not in ACCESS_TIERS:
+            raise ConfigError(f"PINTEREST_ACCESS_TIER: expected trial or standard, got {tier!r}")
+        timezone = get("PINBOT_TIMEZONE")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"PINBOT_TIMEZONE: unknown timezone {timezone!r} (use an IANA name like Europe/London)"
+            ) from None
+        level = get("PINBOT_LOG_LEVEL").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"PINBOT_LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        assets_dir = path("PINBOT_ASSETS_DIR")
+        if not env.get("PINBOT_ASSETS_DIR") and not assets_dir.exists():
+            # Running outside a checkout: fall back to the assets shipped beside the package.
+            bundled = Path(__file__).resolve().parent.parent / "assets"
+            if bundled.exists():
+                assets_dir = bundled
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            account=get("PINBOT_ACCOUNT"),
+            api_base=api_base,
+            app_id=get("PINTEREST_APP_ID"),
+            app_secret=Secret(get("PINTEREST_APP_SECRET")),
+            access_token=Secret(get("PINTEREST_ACCESS_TOKEN")),
+            refresh_token=Secret(get("PINTEREST_REFRESH_TOKEN")),
+            redirect_uri=get("PINTEREST_REDIRECT_URI"),
+            access_tier=tier,
+            continuous_refresh=_bool("PINTEREST_CONTINUOUS_REFRESH", get("PINTEREST_CONTINUOUS_REFRESH")),
+            boards_dir=path("PINBOT_BOARDS_DIR"),
+            assets_dir=assets_dir,
+            rules_file=path("PINBOT_RULES_FILE"),
+            timezone=timezone,
+            worker_id=get("PINBOT_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
+            log_level=level,
+        )
+
+    def describe(self) -> dict[str, str]:
+        """Every resolved setting by its environment name, secrets masked (for `pinbot doctor`)."""
+        out: dict[str, str] = {}
+        names = {
+            "database_url": "PINBOT_DATABASE_URL",
+            "data_dir": "PINBOT_DATA_DIR",
+            "account": "PINBOT_ACCOUNT",
+            "api_base": "PINTEREST_API_BASE",
+            "app_id": "PINTEREST_APP_ID",
+            "app_secret": "PINTEREST_APP_SECRET",
+            "access_token": "PINTEREST_ACCESS_TOKEN",
+            "refresh_token": "PINTEREST_REFRESH_TOKEN",
+            "redirect_uri": "PINTEREST_REDIRECT_URI",
+            "access_tier": "PINTEREST_ACCESS_TIER",
+            "continuous_refresh": "PINTEREST_CONTINUOUS_REFRESH",
+            "boards_dir": "PINBOT_BOARDS_DIR",
+            "assets_dir": "PINBOT_ASSETS_DIR",
+            "rules_file": "PINBOT_RULES_FILE",
+            "timezone": "PINBOT_TIMEZONE",
+            "worker_id": "PINBOT_WORKER_ID",
+            "log_level": "PINBOT_LOG_LEVEL",
+        }
+        for f in fields(self):
+            value: Any = getattr(self, f.name)
+            if isinstance(value, Secret):
+                shown = value.masked()
+            elif f.name == "database_url":
+                shown = mask_url(value)
+            else:
+                shown = str(value) if value != "" else "(not set)"
+            out[names[f.name]] = shown
+        return out

@@ -1,0 +1,79 @@
+"""Outbound links: UTM tagging per pin and design, and the reconcile marker inside them.
+
+Every attempt of one queue item carries `utm_content=pb-<uid>`, so after a crash the poster can
+list the board's pins and find out whether the pin was created (see shared RELIABILITY.md).
+Leaf module.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MARKER_PREFIX = "pb-"
+_MARKER_RE = re.compile(r"^pb-[0-9a-f]{32}$")
+SHORTENER_DOMAINS = frozenset(
+    {
+        "bit.ly",
+        "tinyurl.com",
+        "t.co",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "bl.ink",
+        "lnkd.in",
+        "s.id",
+        "t.ly",
+        "v.gd",
+    }
+)
+
+
+def marker_for(uid: str) -> str:
+    return f"{MARKER_PREFIX}{uid}"
+
+
+def tagged_link(
+    link: str,
+    *,
+    marker: str,
+    campaign: str,
+    design: str | None = None,
+    source: str = "pinterest",
+    medium: str = "social",
+) -> str:
+    """The link with pinbot's UTM tags set (any the owner already had for these keys replaced)."""
+    if not link:
+        return link
+    parts = urlsplit(link)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
+    query += [("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)]
+    query.append(("utm_content", marker))
+    if design:
+        query.append(("utm_term", design))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def marker_in(link: str | None) -> str | None:
+    """The pinbot marker carried by a link, if any."""
+    if not link:
+        return None
+    for key, value in parse_qsl(urlsplit(link).query):
+        if key == "utm_content" and _MARKER_RE.match(value):
+            return value
+    return None
+
+
+def domain_of(link: str) -> str:
+    host = (urlsplit(link).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def is_shortener(link: str) -> bool:
+    return domain_of(link) in SHORTENER_DOMAINS
