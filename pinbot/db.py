@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, event, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from pinbot.clock import as_utc
 from pinbot.errors import DatabaseError
@@ -183,9 +183,9 @@ def claim_next_pin(engine: Engine, account_id: int, now: datetime, worker_id: st
     }
     if engine.dialect.name == "postgresql":
         nxt = due.with_for_update(skip_locked=True).cte("next")
-        stmt = update(Pin).where(Pin.id == nxt.c.id).values(**values).returning(Pin.id)  # type: ignore[arg-type]
+        stmt = update(Pin).where(col(Pin.id) == nxt.c.id).values(**values).returning(col(Pin.id))
     else:
-        stmt = update(Pin).where(Pin.id == due.scalar_subquery()).values(**values).returning(Pin.id)  # type: ignore[arg-type]
+        stmt = update(Pin).where(col(Pin.id) == due.scalar_subquery()).values(**values).returning(col(Pin.id))
     with session_scope(engine) as session:
         pin_id = session.execute(stmt).scalar()
         if pin_id is None:

@@ -47,7 +47,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger("pinbot")
     root.setLevel(level)
     if not any(isinstance(h, logging.StreamHandler) and getattr(h, "_pinbot", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+        handler: logging.Handler = logging.StreamHandler()
         handler._pinbot = True  # type: ignore[attr-defined]
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())

@@ -1,0 +1,275 @@
+"""The queue service: put pins in, look at them, cancel and retry them.
+
+Owns the rules of enqueueing: validation before any write, one pin per board, idempotency by a
+unique `(account, source_key)` so that re-running an import or a feed adds nothing, and which
+state changes an owner may ask for. When a pin is due is the planner's business: the service
+hands new pins to a `Planner` (the default one makes them due at once, or at the owner's `--at`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from pinbot.boards import BoardDef, require_board
+from pinbot.clock import Clock, as_utc
+from pinbot.db import session_scope
+from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.models import Board, Pin, PinStatus
+
+
+@dataclass(frozen=True)
+class PinRequest:
+    """What an owner (or an importer) asks for; validated before it becomes queue rows."""
+
+    boards: tuple[str, ...]
+    title: str
+    description: str = ""
+    link: str = ""
+    image: str | None = None
+    alt_text: str = ""
+    at: datetime | None = None  # the owner's explicit time, UTC
+    template: str | None = None
+    variant_key: str | None = None
+    product_id: int | None = None
+    source_key: str | None = None
+    experiment_variant_id: int | None = None
+
+    def key_for(self, board: str) -> str:
+        """The idempotency key of this request on one board."""
+        base = (
+            self.source_key
+            or "manual:"
+            + hashlib.sha256(
+                "\x1f".join([self.title, self.link, self.image or "", self.template or ""]).encode()
+            ).hexdigest()[:24]
+        )
+        return f"{base}#{board}"
+
+
+class Planner(Protocol):
+    def schedule(self, session: Session, account_id: int, pins: Sequence[Pin], now: datetime) -> None:
+        """Set `due_at` on each new pin that has no explicit time (rows are not yet committed)."""
+        ...
+
+
+class ImmediatePlanner:
+    """Due at once; the fallback when no posting rules apply."""
+
+    def schedule(self, session: Session, account_id: int, pins: Sequence[Pin], now: datetime) -> None:
+        for pin in pins:
+            if not pin.explicit_time:
+                pin.due_at = now
+
+
+@dataclass
+class EnqueueResult:
+    created: list[Pin] = field(default_factory=list)
+    existing: list[Pin] = field(default_factory=list)
+
+
+def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a queue item (`--json` output)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return as_utc(value).isoformat() if value else None
+
+    return {
+        "id": pin.id,
+        "uid": pin.uid,
+        "board": board_key,
+        "status": pin.status.value,
+        "title": pin.title,
+        "description": pin.description,
+        "link": pin.link,
+        "alt_text": pin.alt_text,
+        "image": pin.image_path,
+        "template": pin.template,
+        "variant": pin.variant_key,
+        "product_id": pin.product_id,
+        "source_key": pin.source_key,
+        "due_at": iso(pin.due_at),
+        "explicit_time": pin.explicit_time,
+        "attempts": pin.attempts,
+        "pinterest_pin_id": pin.pinterest_pin_id,
+        "posted_at": iso(pin.posted_at),
+        "last_error": pin.last_error,
+        "created_at": iso(pin.created_at),
+    }
+
+
+class QueueService:
+    def __init__(
+        self,
+        engine: Engine,
+        account_id: int,
+        boards: dict[str, BoardDef],
+        clock: Clock,
+        planner: Planner | None = None,
+    ) -> None:
+        self.engine = engine
+        self.account_id = account_id
+        self.boards = boards
+        self.clock = clock
+        self.planner: Planner = planner or ImmediatePlanner()
+
+    # -- writing ---------------------------------------------------------------------------
+    def board_row(self, session: Session, key: str) -> Board:
+        """The database row of a board defined in files, created on first use."""
+        board_def = require_board(self.boards, key)
+        row = session.exec(select(Board).where(Board.account_id == self.account_id, Board.key == key)).first()
+        if row is None:
+            row = Board(
+                account_id=self.account_id,
+                key=key,
+                name=board_def.name,
+                description=board_def.description,
+                privacy=board_def.privacy,
+            )
+            session.add(row)
+            session.flush()
+        elif (row.name, row.description, row.privacy) != (board_def.name, board_def.description, board_def.privacy):
+            row.name, row.description, row.privacy = board_def.name, board_def.description, board_def.privacy
+            session.add(row)
+        return row
+
+    def enqueue(self, requests: Iterable[PinRequest]) -> EnqueueResult:
+        """Queue every request in one transaction; requests already queued are returned as existing."""
+        reqs = list(requests)
+        for req in reqs:
+            if not req.boards:
+                raise InvalidInput("board", "at least one board is required")
+            for key in req.boards:
+                require_board(self.boards, key)
+        now = self.clock.now()
+        result = EnqueueResult()
+        with session_scope(self.engine) as session:
+            keys = [req.key_for(b) for req in reqs for b in req.boards]
+            existing = self._existing(session, keys)
+            board_ids: dict[str, int] = {}
+            for key in {k for req in reqs for k in req.boards}:
+                board_id = self.board_row(session, key).id
+                assert board_id is not None
+                board_ids[key] = board_id
+            for req in reqs:
+                for board_key in req.boards:
+                    source_key = req.key_for(board_key)
+                    if source_key in existing:
+                        result.existing.append(existing[source_key])
+                        continue
+                    pin = Pin(
+                        account_id=self.account_id,
+                        board_id=board_ids[board_key],
+                        source_key=source_key,
+                        product_id=req.product_id,
+                        template=req.template,
+                        variant_key=req.variant_key,
+                        experiment_variant_id=req.experiment_variant_id,
+                        title=req.title,
+                        description=req.description,
+                        link=req.link,
+                        alt_text=req.alt_text,
+                        image_path=req.image,
+                        due_at=req.at or now,
+                        explicit_time=req.at is not None,
+                    )
+                    existing[source_key] = pin  # a file naming the same row twice queues it once
+                    result.created.append(pin)
+            session.add_all(result.created)
+            self.planner.schedule(session, self.account_id, result.created, now)
+            session.flush()
+        return result
+
+    def _existing(self, session: Session, keys: list[str]) -> dict[str, Pin]:
+        found: dict[str, Pin] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = session.exec(
+                select(Pin).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
+            ).all()
+            found.update({row.source_key: row for row in rows if row.source_key})
+        return found
+
+    def cancel(self, pin_id: int) -> Pin:
+        with session_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            if pin.status == PinStatus.cancelled:
+                return pin
+            if pin.status == PinStatus.posted:
+                raise StateConflict(
+                    f"pin {pin_id} is already posted (Pinterest id {pin.pinterest_pin_id}); "
+                    "delete it on Pinterest if you no longer want it"
+                )
+            if pin.status == PinStatus.posting:
+                raise StateConflict(f"pin {pin_id} is being posted right now; cancel it after it settles")
+            pin.status = PinStatus.cancelled
+            pin.updated_at = self.clock.now()
+            session.add(pin)
+            return pin
+
+    def retry(self, pin_id: int, at: datetime | None = None) -> Pin:
+        """Queue a failed, cancelled or needs-attention pin again, due now (or at `at`)."""
+        with session_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            if pin.status in (PinStatus.posted, PinStatus.posting, PinStatus.queued):
+                raise StateConflict(
+                    f"pin {pin_id} is {pin.status.value}; only failed, cancelled or needs_attention pins can be retried"
+                )
+            if pin.pinterest_pin_id:
+                raise StateConflict(
+                    f"pin {pin_id} already exists on Pinterest as {pin.pinterest_pin_id}; retrying would post it twice"
+                )
+            now = self.clock.now()
+            pin.status = PinStatus.queued
+            pin.due_at = at or now
+            pin.explicit_time = at is not None or pin.explicit_time
+            pin.last_error = None
+            pin.reconcile_checks = 0
+            pin.updated_at = now
+            session.add(pin)
+            return pin
+
+    # -- reading ---------------------------------------------------------------------------
+    def _get(self, session: Session, pin_id: int) -> Pin:
+        pin = session.get(Pin, pin_id)
+        if pin is None or pin.account_id != self.account_id:
+            raise NotFound(f"no pin with id {pin_id}")
+        return pin
+
+    def get(self, pin_id: int) -> tuple[Pin, str]:
+        with session_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            board = session.get(Board, pin.board_id)
+            return pin, board.key if board else ""
+
+    def list(
+        self, status: PinStatus | None = None, board: str | None = None, limit: int | None = None
+    ) -> list[tuple[Pin, str]]:
+        with session_scope(self.engine) as session:
+            query = (
+                select(Pin, Board.key)
+                .join(Board, col(Board.id) == Pin.board_id)
+                .where(Pin.account_id == self.account_id)
+            )
+            if status is not None:
+                query = query.where(Pin.status == status)
+            if board is not None:
+                require_board(self.boards, board)
+                query = query.where(Board.key == board)
+            query = query.order_by(col(Pin.due_at), col(Pin.id))
+            if limit:
+                query = query.limit(limit)
+            return [(pin, key) for pin, key in session.exec(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Pin.status, func.count()).where(Pin.account_id == self.account_id).group_by(Pin.status)
+            ).all()
+            return {status.value if isinstance(status, PinStatus) else str(status): n for status, n in rows}

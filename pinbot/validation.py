@@ -1,0 +1,100 @@
+"""Field rules for a pin, as Pinterest enforces them (see shared FACTS.md §3), checked before
+anything is written. Each failure is an `InvalidInput` naming the field (and row, for files).
+Leaf-level service helper: imports errors and links only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pinbot.errors import InvalidInput
+
+TITLE_MAX = 100
+DESCRIPTION_MAX = 800
+LINK_MAX = 2048
+ALT_TEXT_MAX = 500
+IMAGE_MAX_BYTES = 50 * 1024 * 1024  # a product photo; rendered pins are far smaller
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp")
+
+
+def check_text(
+    field: str, value: str, limit: int, *, required: bool = False, row: int | None = None, source: str = ""
+) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(field, "is required", row=row, source=source)
+    if len(value) > limit:
+        raise InvalidInput(
+            field, f"is {len(value)} characters; Pinterest allows at most {limit}", row=row, source=source
+        )
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise InvalidInput(field, "contains control characters", row=row, source=source)
+    return value
+
+
+def check_link(value: str, *, required: bool = False, row: int | None = None, source: str = "") -> str:
+    value = check_text("link", value, LINK_MAX, required=required, row=row, source=source)
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("link", f"must be an http(s) URL, got {value[:60]!r}", row=row, source=source)
+    return value
+
+
+def check_image_path(value: str, *, base: Path | None = None, row: int | None = None, source: str = "") -> Path:
+    """The photo must exist, be a regular non-empty file of sane size, and look like an image.
+
+    The full decode (and every hostile-image rule) happens in the renderer; this is the cheap
+    gate that keeps an obviously wrong path out of the queue.
+    """
+    if not value.strip():
+        raise InvalidInput("image", "is required", row=row, source=source)
+    path = Path(value.strip()).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if not path.is_file():
+        raise InvalidInput("image", f"{value}: no such file", row=row, source=source)
+    size = path.stat().st_size
+    if size == 0:
+        raise InvalidInput("image", f"{value}: the file is empty", row=row, source=source)
+    if size > IMAGE_MAX_BYTES:
+        raise InvalidInput(
+            "image",
+            f"{value}: {size // (1024 * 1024)} MB is over the {IMAGE_MAX_BYTES // (1024 * 1024)} MB limit",
+            row=row,
+            source=source,
+        )
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if not _looks_like_image(head):
+        raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
+    return path.resolve()
+
+
+def _looks_like_image(head: bytes) -> bool:
+    return (
+        head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[:6] in (b"GIF87a", b"GIF89a")
+        or head[:4] in (b"II*\x00", b"MM\x00*")
+        or head[:2] == b"BM"
+    )
+
+
+def parse_when(value: str, tz: ZoneInfo, *, field: str = "at", row: int | None = None, source: str = "") -> datetime:
+    """An ISO-8601 time; without an offset it is read in the shop's timezone. Returns UTC."""
+    text = value.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise InvalidInput(
+            field, f"not an ISO-8601 time: {value!r} (e.g. 2026-12-01T18:30)", row=row, source=source
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(UTC)
