@@ -20,9 +20,12 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from pinbot import db
+from pinbot.boards import load_boards
+from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
 from pinbot.models import Account
+from pinbot.queue import QueueService
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +76,16 @@ class AppContext:
     def account(self) -> Account:
         with db.session_scope(self.engine) as session:
             return db.get_or_create_account(session, self.settings.account)
+
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    def queue_service(self) -> QueueService:
+        """The queue service with the shop's boards and posting rules (the planner) wired in."""
+        account = self.account()
+        assert account.id is not None
+        boards = load_boards(self.settings.boards_dir)
+        return QueueService(self.engine, account.id, boards, self.clock())
 
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
