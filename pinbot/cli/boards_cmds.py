@@ -1,0 +1,75 @@
+"""`pinbot boards list`: the boards defined in the boards folder (and `sync`, added by the client)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.table import Table
+from sqlmodel import select
+
+from pinbot.boards import scan_boards
+from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.db import session_scope
+from pinbot.errors import DatabaseError, PinbotError
+from pinbot.models import Board
+
+
+@click.group()
+def boards() -> None:
+    """The shop's boards (one TOML file per board in PINBOT_BOARDS_DIR)."""
+
+
+@boards.command("list")
+@json_option
+@pass_app
+def list_(app: AppContext, as_json: bool) -> None:
+    """Show every board file; a broken file is reported by file name and key."""
+    defs, errors = scan_boards(app.settings.boards_dir)
+    linked: dict[str, str | None] = {}
+    try:
+        with session_scope(app.engine) as session:
+            account = app.account()
+            rows = session.exec(select(Board).where(Board.account_id == account.id)).all()
+            linked = {row.key: row.pinterest_board_id for row in rows}
+    except DatabaseError:
+        pass  # listing board files must work before `pinbot init`
+    data: list[dict[str, Any]] = [
+        {
+            "key": b.key,
+            "name": b.name,
+            "description": b.description,
+            "privacy": b.privacy,
+            "keywords": list(b.keywords),
+            "default_template": b.default_template,
+            "section": b.section,
+            "utm_campaign": b.campaign,
+            "tag_links": b.link.tag_links,
+            "file": b.path.name if b.path else None,
+            "pinterest_board_id": linked.get(b.key),
+        }
+        for b in defs.values()
+    ]
+    if as_json:
+        app.print_json(
+            {"boards": data, "errors": [{"file": e.source, "key": e.field, "reason": e.reason} for e in errors]}
+        )
+    else:
+        table = Table("key", "name", "privacy", "template", "pinterest id", box=None)
+        for b in data:
+            table.add_row(
+                b["key"],
+                b["name"],
+                b["privacy"],
+                b["default_template"] or "",
+                b["pinterest_board_id"] or "(not synced)",
+            )
+        app.console.print(table)
+        for e in errors:
+            click.echo(f"pinbot: {e}", err=True)
+    if errors:
+        raise PinbotError(f"{len(errors)} board file(s) have errors; fix them and run again")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(boards)

@@ -1,0 +1,244 @@
+"""`pinbot queue add|import|list|show|cancel|retry`: the owner's hands on the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import col, select
+
+from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.db import session_scope
+from pinbot.errors import InvalidInput, PinbotError
+from pinbot.importers.csv_pins import parse_csv
+from pinbot.models import PinStatus, PostAttempt
+from pinbot.queue import PinRequest, pin_to_dict
+from pinbot.validation import (
+    ALT_TEXT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    check_image_path,
+    check_link,
+    check_text,
+    parse_when,
+)
+
+
+class ImportFailed(PinbotError):
+    exit_code = 2
+
+
+def _board_keys(board: tuple[str, ...], boards: str | None) -> tuple[str, ...]:
+    keys = [k.strip() for value in (*board, boards or "") for k in value.split(",") if k.strip()]
+    return tuple(dict.fromkeys(keys))
+
+
+@click.group()
+def queue() -> None:
+    """Add pins to the queue and manage them."""
+
+
+@queue.command("add")
+@click.option("--board", "board", multiple=True, help="Board key (file name in boards/). Repeatable.")
+@click.option("--boards", "boards", help="Several board keys, comma-separated; the pins are spaced apart.")
+@click.option("--title", required=True, help=f"Pin title (≤ {TITLE_MAX} characters).")
+@click.option("--description", default="", help=f"Pin description (≤ {DESCRIPTION_MAX} characters).")
+@click.option("--link", default="", help="Where the pin leads (http/https).")
+@click.option("--image", required=True, help="Path of the product photo.")
+@click.option("--alt-text", default="", help=f"Alt text for screen readers (≤ {ALT_TEXT_MAX} characters).")
+@click.option("--at", "at", default=None, help="Post at this time (ISO-8601), whatever the rules; past = now.")
+@click.option("--template", default=None, help="Renderer template (default: the board's).")
+@click.option("--key", default=None, help="Your unique id for this pin; adding the same key again adds nothing.")
+@json_option
+@pass_app
+def add(
+    app: AppContext,
+    board: tuple[str, ...],
+    boards: str | None,
+    title: str,
+    description: str,
+    link: str,
+    image: str,
+    alt_text: str,
+    at: str | None,
+    template: str | None,
+    key: str | None,
+    as_json: bool,
+) -> None:
+    """Queue one pin (one per board) and print its id."""
+    keys = _board_keys(board, boards)
+    if not keys:
+        raise InvalidInput("board", "give --board KEY (or --boards a,b,c)")
+    settings = app.settings
+    req = PinRequest(
+        boards=keys,
+        title=check_text("title", title, TITLE_MAX, required=True),
+        description=check_text("description", description, DESCRIPTION_MAX),
+        link=check_link(link),
+        image=str(check_image_path(image, base=Path.cwd())),
+        alt_text=check_text("alt_text", alt_text, ALT_TEXT_MAX),
+        at=parse_when(at, settings.tz) if at else None,
+        template=template,
+        source_key=f"cli:{key}" if key else None,
+    )
+    service = app.queue_service()
+    result = service.enqueue([req])
+    pins = result.created + result.existing
+    if as_json:
+        app.print_json([pin_to_dict(p, k) for p, k in zip(pins, keys, strict=False)])
+        return
+    for pin in result.created:
+        click.echo(pin.id)
+    for pin in result.existing:
+        click.echo(pin.id)
+        app.info(f"pin {pin.id} was already queued with the same content; nothing added")
+
+
+@queue.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="All or nothing: queue no row unless every row is valid.")
+@json_option
+@pass_app
+def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
+    """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
+    service = app.queue_service()
+    with _progress(app, "checking rows") as advance:
+        parsed = parse_csv(file, service.boards, app.settings.tz, progress=advance)
+    queued = existing = 0
+    if parsed.requests and not (strict and parsed.errors):
+        result = service.enqueue(req for _, req in parsed.requests)
+        queued, existing = len(result.created), len(result.existing)
+    summary = {
+        "file": str(file),
+        "rows": parsed.rows,
+        "valid_rows": len(parsed.requests),
+        "queued": queued,
+        "already_queued": existing,
+        "strict": strict,
+        "errors": [{"row": e.row, "column": e.field, "reason": e.reason} for e in parsed.errors],
+    }
+    if as_json:
+        app.print_json(summary)
+    else:
+        for err in parsed.errors:
+            click.echo(f"{file.name}: row {err.row}: {err.field}: {err.reason}", err=True)
+        click.echo(
+            f"{queued} pins queued, {existing} already queued, {len(parsed.errors)} invalid rows of {parsed.rows}"
+        )
+    if parsed.errors:
+        what = "nothing queued (--strict)" if strict else f"{len(parsed.errors)} rows not queued"
+        raise ImportFailed(f"{file.name}: {len(parsed.errors)} invalid rows; {what}")
+
+
+class _progress:
+    """A progress bar on a terminal, nothing otherwise (logs and pipes stay clean)."""
+
+    def __init__(self, app: AppContext, label: str) -> None:
+        self.enabled = app.interactive
+        self.progress = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=app.err_console,
+            transient=True,
+        )
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if not self.enabled:
+            return None
+        self.progress.start()
+        task = self.progress.add_task("rows", total=None)
+        return lambda n: self.progress.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+
+@queue.command("list")
+@click.option("--status", type=click.Choice([s.value for s in PinStatus]), default=None)
+@click.option("--board", default=None, help="Only this board key.")
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@json_option
+@pass_app
+def list_(app: AppContext, status: str | None, board: str | None, limit: int | None, as_json: bool) -> None:
+    """List queued (and past) pins, soonest first."""
+    rows = app.queue_service().list(PinStatus(status) if status else None, board, limit)
+    if as_json:
+        app.print_json([pin_to_dict(pin, key) for pin, key in rows])
+        return
+    table = Table("id", "status", "due (UTC)", "board", "title", "pinterest id", box=None)
+    for pin, key in rows:
+        table.add_row(
+            str(pin.id),
+            pin.status.value,
+            pin.due_at.strftime("%Y-%m-%d %H:%M"),
+            key,
+            pin.title[:50],
+            pin.pinterest_pin_id or "",
+        )
+    app.console.print(table)
+    if not rows:
+        app.info("no pins match")
+
+
+@queue.command("show")
+@click.argument("pin_id", type=int)
+@json_option
+@pass_app
+def show(app: AppContext, pin_id: int, as_json: bool) -> None:
+    """Everything about one pin, its attempts included."""
+    pin, key = app.queue_service().get(pin_id)
+    with session_scope(app.engine) as session:
+        attempts = session.exec(
+            select(PostAttempt).where(PostAttempt.pin_id == pin_id).order_by(col(PostAttempt.started_at))
+        ).all()
+    data = pin_to_dict(pin, key)
+    data["attempt_history"] = [
+        {
+            "attempt_id": a.attempt_id,
+            "started_at": a.started_at.isoformat(),
+            "outcome": a.outcome,
+            "http_status": a.http_status,
+            "error_code": a.error_code,
+            "request_id": a.request_id,
+            "message": a.message,
+        }
+        for a in attempts
+    ]
+    if as_json:
+        app.print_json(data)
+        return
+    for name, value in data.items():
+        if name != "attempt_history":
+            click.echo(f"{name:17} {'' if value is None else value}")
+    for a in data["attempt_history"]:
+        click.echo(f"attempt {a['started_at']} {a['outcome'] or 'in flight'} {a['message'] or ''}".rstrip())
+
+
+@queue.command("cancel")
+@click.argument("pin_id", type=int)
+@pass_app
+def cancel(app: AppContext, pin_id: int) -> None:
+    """Cancel a pin that has not been posted."""
+    pin = app.queue_service().cancel(pin_id)
+    click.echo(f"pin {pin.id} cancelled")
+
+
+@queue.command("retry")
+@click.argument("pin_id", type=int)
+@click.option("--at", "at", default=None, help="Due at this time instead of now.")
+@pass_app
+def retry(app: AppContext, pin_id: int, at: str | None) -> None:
+    """Queue a failed, cancelled or needs-attention pin again."""
+    when = parse_when(at, app.settings.tz) if at else None
+    pin = app.queue_service().retry(pin_id, when)
+    click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(queue)

@@ -1,0 +1,145 @@
+"""Health checks behind `pinbot doctor`: each one says what it found and how to fix a failure.
+
+A service-layer module: it reads settings, the database, the boards and assets folders, and
+probes the API host with a bare TCP connection (no request, so no token can leak).
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from pinbot import db
+from pinbot.boards import scan_boards
+from pinbot.clock import as_utc
+from pinbot.config import Settings
+from pinbot.errors import PinbotError
+from pinbot.models import Account, Token
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+
+
+def check_database(settings: Settings, engine: Engine) -> Check:
+    try:
+        current, head = db.schema_revisions(engine)
+    except (SQLAlchemyError, PinbotError) as exc:
+        reason = db.describe_db_error(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+        return Check("database", FAIL, reason, "check PINBOT_DATABASE_URL; for PostgreSQL check the server runs")
+    if current is None:
+        return Check("database", FAIL, "reachable but not initialised", "run `pinbot init`")
+    if current != head:
+        return Check("database", FAIL, f"schema {current}, this pinbot needs {head}", "run `pinbot init` to upgrade")
+    kind = "SQLite (WAL)" if settings.is_sqlite else "PostgreSQL"
+    return Check("database", OK, f"{kind}, schema {current} (current)")
+
+
+def check_boards(settings: Settings) -> Check:
+    boards, errors = scan_boards(settings.boards_dir)
+    if errors:
+        return Check("boards", FAIL, "; ".join(str(e) for e in errors[:3]), "fix the named file and key")
+    if not boards:
+        return Check(
+            "boards",
+            WARN,
+            f"no board files in {settings.boards_dir}",
+            "add boards/KEY.toml files (see the examples in the repository)",
+        )
+    return Check("boards", OK, f"{len(boards)} boards: {', '.join(sorted(boards))}")
+
+
+def check_assets(settings: Settings) -> Check:
+    assets = settings.assets_dir
+    if not assets.is_dir():
+        return Check("assets", FAIL, f"{assets} is not a folder", "set PINBOT_ASSETS_DIR to your assets folder")
+    missing = [name for name in ("brand.toml", "templates", "fonts") if not (assets / name).exists()]
+    if missing:
+        return Check(
+            "assets",
+            FAIL,
+            f"{assets} lacks {', '.join(missing)}",
+            "copy the assets folder from the repository and edit brand.toml",
+        )
+    templates = sorted(p.stem for p in (assets / "templates").glob("*.toml"))
+    fonts = sorted(p.name for p in (assets / "fonts").rglob("*") if p.suffix.lower() in (".ttf", ".otf"))
+    if not templates or not fonts:
+        return Check(
+            "assets",
+            FAIL,
+            f"{len(templates)} templates, {len(fonts)} fonts in {assets}",
+            "restore assets/templates and assets/fonts from the repository",
+        )
+    return Check("assets", OK, f"{len(templates)} templates, {len(fonts)} fonts in {assets}")
+
+
+def check_token(settings: Settings, engine: Engine, now: datetime) -> Check:
+    try:
+        with db.session_scope(engine) as session:
+            account = session.exec(select(Account).where(Account.name == settings.account)).first()
+            token = session.exec(select(Token).where(Token.account_id == account.id)).first() if account else None
+    except (SQLAlchemyError, PinbotError):
+        token = None
+    if token is None or not token.access_token:
+        if settings.access_token:
+            return Check("token", WARN, "not stored yet; PINTEREST_ACCESS_TOKEN will seed the store on first use")
+        return Check("token", FAIL, "no token for this account", "run `pinbot auth login`")
+    parts = []
+    status = OK
+    fix = ""
+    for label, expires in (("access", token.access_expires_at), ("refresh", token.refresh_expires_at)):
+        if expires is None:
+            parts.append(f"{label} token expiry unknown")
+            continue
+        days = (as_utc(expires) - now).total_seconds() / 86400
+        if days <= 0:
+            parts.append(f"{label} token expired {as_utc(expires):%Y-%m-%d}")
+            status = FAIL if label == "refresh" or status == FAIL else WARN
+            fix = "run `pinbot auth login`" if label == "refresh" else "run `pinbot auth refresh`"
+        else:
+            parts.append(f"{label} token expires {as_utc(expires):%Y-%m-%d} ({days:.0f} days)")
+            if days < 7 and status == OK:
+                status, fix = WARN, "run `pinbot auth refresh` (the service refreshes ahead of expiry)"
+    return Check("token", status, "; ".join(parts), fix)
+
+
+def check_api(settings: Settings, timeout: float = 3.0) -> Check:
+    parts = urlsplit(settings.api_base)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        return Check(
+            "api",
+            WARN,
+            f"{host}:{port} not reachable ({exc.strerror or exc})",
+            "check the network, or PINTEREST_API_BASE (the emulator must be running)",
+        )
+    return Check("api", OK, f"{host}:{port} reachable")
+
+
+def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]:
+    return [
+        check_database(settings, engine),
+        check_boards(settings),
+        check_assets(settings),
+        check_token(settings, engine, now),
+        check_api(settings),
+    ]

@@ -1,0 +1,23 @@
+"""Small builders shared by tests: real image files and CSV files written on the fly."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PIL import Image
+
+
+def make_photo(path: Path, size: tuple[int, int] = (60, 90), color: tuple[int, int, int] = (180, 120, 90),
+               fmt: str = "JPEG") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path, fmt)
+    return path
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
