@@ -148,10 +148,20 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def __repr__(self) -> str:
+        return f"Settings({self.describe()})"
+
+    __str__ = __repr__
+
     @property
     def secrets(self) -> list[str]:
-        """Raw secret values, for the log redaction filter."""
-        return [s.get() for s in (self.app_secret, self.access_token, self.refresh_token) if s]
+        """Raw secret values (the database password included), for the log redaction filter."""
+        values = [s.get() for s in (self.app_secret, self.access_token, self.refresh_token) if s]
+        if "@" in self.database_url and "://" in self.database_url:
+            creds = self.database_url.split("://", 1)[1].rsplit("@", 1)[0]
+            if ":" in creds:
+                values.append(creds.split(":", 1)[1])
+        return values
 
     @property
     def is_sqlite(self) -> bool:

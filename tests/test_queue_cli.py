@@ -23,8 +23,13 @@ def pins(cli: Cli) -> list[Pin]:
 
 
 def add_args(photo: Path, **over: str) -> list[str]:
-    args = {"--board": "ceramics", "--title": "Speckled stoneware mug", "--description": "Holds 350 ml.",
-            "--link": "https://shop.example.com/mug", "--image": str(photo)}
+    args = {
+        "--board": "ceramics",
+        "--title": "Speckled stoneware mug",
+        "--description": "Holds 350 ml.",
+        "--link": "https://shop.example.com/mug",
+        "--image": str(photo),
+    }
     args.update(over)
     out: list[str] = []
     for k, v in args.items():
@@ -40,7 +45,11 @@ def test_add_prints_id_and_stores_the_row(initialised_cli: Cli, tmp_path: Path) 
     assert result.stdout.strip() == str(rows[0].id)
     pin = rows[0]
     assert (pin.title, pin.link, pin.alt_text, pin.status) == (
-        "Speckled stoneware mug", "https://shop.example.com/mug", "A blue mug", PinStatus.queued)
+        "Speckled stoneware mug",
+        "https://shop.example.com/mug",
+        "A blue mug",
+        PinStatus.queued,
+    )
     assert pin.image_path == str(photo.resolve())
     assert pin.due_at.tzinfo is not None and not pin.explicit_time
 
@@ -55,8 +64,9 @@ def test_add_with_at_is_explicit_and_in_utc(initialised_cli: Cli, tmp_path: Path
 
 def test_add_to_several_boards_makes_one_pin_per_board(initialised_cli: Cli, tmp_path: Path) -> None:
     photo = make_photo(tmp_path / "mug.jpg")
-    result = initialised_cli.ok("queue", "add", *add_args(photo, **{"--board": "ceramics"}), "--board",
-                                "diy-craft-tutorials", "--json")
+    result = initialised_cli.ok(
+        "queue", "add", *add_args(photo, **{"--board": "ceramics"}), "--board", "diy-craft-tutorials", "--json"
+    )
     data = json.loads(result.stdout)
     assert sorted(d["board"] for d in data) == ["ceramics", "diy-craft-tutorials"]
     assert len(pins(initialised_cli)) == 2

@@ -1,0 +1,103 @@
+"""Engine settings and the claim/record queries that make posting exactly-once possible."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from pinbot import db
+from pinbot.clock import FakeClock
+from pinbot.models import Board, Pin, PinStatus
+
+
+def seed(engine: Engine, n: int, clock: FakeClock) -> list[int]:
+    with db.session_scope(engine) as session:
+        account = db.get_or_create_account(session, "shop")
+        board = Board(account_id=account.id, key="b", name="B")
+        session.add(board)
+        session.flush()
+        pins = [
+            Pin(account_id=account.id, board_id=board.id, title=f"p{i}", due_at=clock.now() - timedelta(minutes=n - i))
+            for i in range(n)
+        ]
+        session.add_all(pins)
+        session.flush()
+        return [p.id for p in pins]  # type: ignore[misc]
+
+
+def test_sqlite_connections_are_configured(db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    engine = db.make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+    engine.dispose()
+
+
+def test_claim_takes_the_oldest_due_pin_once(engine: Engine, clock: FakeClock) -> None:
+    ids = seed(engine, 3, clock)
+    with db.session_scope(engine) as session:
+        future = session.get(Pin, ids[2])
+        assert future is not None
+        future.due_at = clock.now() + timedelta(hours=1)
+        session.add(future)
+    first = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    second = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    assert first is not None and second is not None
+    assert [first.id, second.id] == ids[:2]
+    assert first.status == PinStatus.posting and first.attempts == 1 and first.claimed_by == "w1"
+    assert first.attempt_id and first.attempt_id != second.attempt_id
+    assert db.claim_next_pin(engine, 1, clock.now(), "w1") is None  # the third is not due
+
+
+def test_record_needs_the_current_attempt(engine: Engine, clock: FakeClock) -> None:
+    seed(engine, 1, clock)
+    pin = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    assert pin is not None and pin.attempt_id is not None
+    assert not db.record_posted(engine, pin.id, "stale-attempt", "123", clock.now())  # type: ignore[arg-type]
+    assert db.record_posted(engine, pin.id, pin.attempt_id, "123", clock.now())  # type: ignore[arg-type]
+    assert not db.record_posted(engine, pin.id, pin.attempt_id, "456", clock.now())  # type: ignore[arg-type]
+    with Session(engine) as session:
+        row = session.get(Pin, pin.id)
+        assert row is not None and (row.status, row.pinterest_pin_id) == (PinStatus.posted, "123")
+
+
+def test_release_back_to_queue_with_new_due_time(engine: Engine, clock: FakeClock) -> None:
+    seed(engine, 1, clock)
+    pin = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    assert pin is not None and pin.attempt_id is not None and pin.id is not None
+    later = clock.now() + timedelta(minutes=5)
+    assert db.release_pin(engine, pin.id, pin.attempt_id, PinStatus.queued, now=clock.now(), due_at=later, error="429")
+    assert db.claim_next_pin(engine, 1, clock.now(), "w1") is None
+    again = db.claim_next_pin(engine, 1, later, "w2")
+    assert again is not None and again.attempts == 2 and again.last_error == "429"
+
+
+def test_concurrent_claims_never_share_a_pin(engine: Engine, clock: FakeClock) -> None:
+    ids = seed(engine, 60, clock)
+    claimed: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        try:
+            while (pin := db.claim_next_pin(engine, 1, clock.now(), name)) is not None:
+                with lock:
+                    claimed.append(pin.id)  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(claimed) == sorted(ids)
