@@ -116,6 +116,7 @@ class Pin(SQLModel, table=True):
     reconcile_checks: int = 0
     pinterest_pin_id: str | None = Field(default=None, max_length=50)
     posted_at: datetime | None = None
+    metrics_fetched_at: datetime | None = None  # last analytics call for this pin (at most one a UTC day)
     last_error: str | None = None
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
