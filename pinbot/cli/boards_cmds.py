@@ -8,11 +8,13 @@ import click
 from rich.table import Table
 from sqlmodel import select
 
-from pinbot.boards import scan_boards
+from pinbot.boards import load_boards, scan_boards
+from pinbot.cli.auth_cmds import client_for
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.db import session_scope
 from pinbot.errors import DatabaseError, PinbotError
 from pinbot.models import Board
+from pinbot.pinterest.sync import sync_boards
 
 
 @click.group()
@@ -69,6 +71,35 @@ def list_(app: AppContext, as_json: bool) -> None:
             click.echo(f"pinbot: {e}", err=True)
     if errors:
         raise PinbotError(f"{len(errors)} board file(s) have errors; fix them and run again")
+
+
+@boards.command("sync")
+@click.option("--dry-run", is_flag=True, help="Only print the plan; change nothing on Pinterest or locally.")
+@json_option
+@pass_app
+def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
+    """Create the boards the account lacks, link existing ones by name, store their ids. Never deletes."""
+    defs = load_boards(app.settings.boards_dir)
+    client = client_for(app)
+    steps = sync_boards(client, client.engine, client.account_id, defs, now=app.clock().now(), dry_run=dry_run)
+    verbs = {"create": "would create" if dry_run else "created", "link": "would link" if dry_run else "linked"}
+    if as_json:
+        app.print_json(
+            {
+                "dry_run": dry_run,
+                "steps": [
+                    {"action": s.action, "key": s.key, "name": s.name, "pinterest_board_id": s.pinterest_board_id}
+                    for s in steps
+                ],
+            }
+        )
+        return
+    for step in steps:
+        verb = verbs.get(step.action, "up to date")
+        target = f" -> {step.pinterest_board_id}" if step.pinterest_board_id else ""
+        click.echo(f"{verb:<13} {step.key:<24} {step.name}{target}")
+    if not steps:
+        click.echo(f"no board files in {app.settings.boards_dir}")
 
 
 def register(main: click.Group) -> None:

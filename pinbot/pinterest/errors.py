@@ -19,6 +19,8 @@ from pinbot.errors import PinbotError
 
 class PinterestError(PinbotError):
     exit_code = 6
+    # Seconds Pinterest suggested waiting (a Retry-After on a 5xx); None when it said nothing.
+    retry_after_hint: float | None = None
 
     def __init__(
         self,
@@ -92,3 +94,20 @@ class FeatureUnavailable(PinterestError):
 
 class NotAuthenticated(PinterestError):
     """No token is stored for the account; run `pinbot auth login`."""
+
+
+# Extensions (added with the client; the classes above are the contract).
+
+
+class ImageFetchFailed(NotSent):
+    """Code 1 on POST /pins with image_url: Pinterest could not fetch the image; no pin was made.
+
+    Transient in practice (the same URL often works minutes later), so it is a `NotSent`."""
+
+
+class BudgetExhausted(RateLimited):
+    """pinbot's own per-category budget (or a Pinterest rate-limit hint) is spent: nothing was sent."""
+
+    def __init__(self, message: str, *, retry_after: float, category: str) -> None:
+        self.category = category
+        super().__init__(message, retry_after=retry_after)

@@ -1,0 +1,87 @@
+"""`boards sync`: make the account's Pinterest boards match `boards/*.toml`, additively.
+
+Owns: reading the account's boards, planning with `pinbot.boards.plan_sync` (create what is
+missing, link existing boards by name, never delete or modify anything on Pinterest), creating the
+missing ones and storing every board's Pinterest id in the `Board` table. Each board is stored
+right after its own step, so a failure half-way leaves the finished boards linked and a second
+run links (rather than re-creates) them. No transaction is held across an API call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from pinbot.boards import BoardDef, SyncStep, plan_sync
+from pinbot.db import session_scope
+from pinbot.models import Board
+from pinbot.pinterest.errors import PinterestError
+from pinbot.pinterest.types import PinterestAPI
+
+log = logging.getLogger(__name__)
+
+
+def linked_boards(engine: Engine, account_id: int) -> dict[str, str | None]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(Board).where(Board.account_id == account_id)).all()
+        return {row.key: row.pinterest_board_id for row in rows}
+
+
+def store_board(engine: Engine, account_id: int, board: BoardDef, pinterest_id: str, now: datetime) -> None:
+    """Upsert the board's row with its Pinterest id (the TOML file stays the source of truth)."""
+    with session_scope(engine) as session:
+        row = session.exec(select(Board).where(Board.account_id == account_id, Board.key == board.key)).first()
+        if row is None:
+            row = Board(account_id=account_id, key=board.key, name=board.name)
+        row.name = board.name
+        row.description = board.description
+        row.privacy = board.privacy
+        row.pinterest_board_id = pinterest_id
+        row.synced_at = now
+        session.add(row)
+
+
+def remote_boards(api: PinterestAPI) -> dict[str, str]:
+    """Board name -> id of the account's boards (the first board wins when two share a name)."""
+    out: dict[str, str] = {}
+    for board in api.list_boards():
+        name, board_id = board.get("name"), board.get("id")
+        if isinstance(name, str) and board_id is not None and name not in out:
+            out[name] = str(board_id)
+    return out
+
+
+def sync_boards(
+    api: PinterestAPI,
+    engine: Engine,
+    account_id: int,
+    boards: Mapping[str, BoardDef],
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    on_step: Callable[[SyncStep], None] | None = None,
+) -> list[SyncStep]:
+    """The plan (dry run) or the steps done. Creates missing boards, links the rest, deletes nothing."""
+    plan = plan_sync(boards.values(), remote_boards(api), linked_boards(engine, account_id))
+    if dry_run:
+        return plan
+    done: list[SyncStep] = []
+    for step in plan:
+        board = boards[step.key]
+        if step.action == "create":
+            created = api.create_board(board.name, board.description, board.privacy)
+            if not created.get("id"):
+                raise PinterestError(f"boards sync: Pinterest created {board.name!r} but returned no board id")
+            step = replace(step, pinterest_board_id=str(created["id"]))
+            log.info("created board %s (%s) as %s", board.key, board.name, step.pinterest_board_id)
+        assert step.pinterest_board_id is not None
+        store_board(engine, account_id, board, step.pinterest_board_id, now)
+        done.append(step)
+        if on_step is not None:
+            on_step(step)
+    return done
