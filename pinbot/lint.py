@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -23,6 +24,22 @@ from pinbot.rules import ScheduleRules
 LIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted, PinStatus.needs_attention)
 
 
+class PinLike(Protocol):
+    """What the lint reads: a stored `Pin` or a `PinDraft` about to be inserted (no id yet)."""
+
+    board_id: int
+    title: str
+    link: str
+    image_path: str | None
+    template: str | None
+    variant_key: str | None
+    product_id: int | None
+
+
+def _id(pin: PinLike) -> int | None:
+    return getattr(pin, "id", None)
+
+
 @dataclass(frozen=True)
 class Finding:
     field: str
@@ -30,14 +47,14 @@ class Finding:
     pin_id: int | None = None
 
 
-def image_key(pin: Pin) -> tuple[str, str, str] | None:
+def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     """What makes two pins "the same image": the photo, rendered with the same design."""
     if not pin.image_path:
         return None
     return (pin.image_path, pin.template or "", pin.variant_key or "")
 
 
-def product_key(pin: Pin) -> str | None:
+def product_key(pin: PinLike) -> str | None:
     if pin.product_id is not None:
         return f"product {pin.product_id}"
     if pin.link:
@@ -47,21 +64,21 @@ def product_key(pin: Pin) -> str | None:
     return None
 
 
-def shortener_finding(pin: Pin) -> Finding | None:
+def shortener_finding(pin: PinLike) -> Finding | None:
     if pin.link and is_shortener(pin.link):
         return Finding(
             "link",
             f"{domain_of(pin.link)} is a link shortener, which Pinterest treats as spam; use the full link "
             f"({pin.title[:40]!r})",
-            pin.id,
+            _id(pin),
         )
     return None
 
 
-def findings(pins: Sequence[Pin], rules: ScheduleRules, board_names: dict[int, str]) -> list[Finding]:
+def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[int, str]) -> list[Finding]:
     """Every lint problem among `pins` (which must include the live pins they compete with)."""
     out: list[Finding] = []
-    seen_images: dict[tuple[int, tuple[str, str, str]], Pin] = {}
+    seen_images: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
     boards_of: dict[str, set[int]] = defaultdict(set)
     for pin in pins:
         if (f := shortener_finding(pin)) is not None:
@@ -75,9 +92,9 @@ def findings(pins: Sequence[Pin], rules: ScheduleRules, board_names: dict[int, s
                     Finding(
                         "image",
                         f"{key[0]} is already on board {board!r} with the same design"
-                        + (f" (pin {first.id})" if first.id else "")
+                        + (f" (pin {_id(first)})" if _id(first) else "")
                         + f"; use another photo or template ({pin.title[:40]!r})",
-                        pin.id,
+                        _id(pin),
                     )
                 )
         product = product_key(pin)
@@ -95,7 +112,7 @@ def findings(pins: Sequence[Pin], rules: ScheduleRules, board_names: dict[int, s
     return out
 
 
-def _live_related(session: Session, account_id: int, pins: Sequence[Pin]) -> list[Pin]:
+def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) -> list[Pin]:
     """The live pins already queued or posted that the new ones could clash with."""
     boards = {p.board_id for p in pins}
     images = {p.image_path for p in pins if p.image_path}
@@ -127,13 +144,13 @@ def board_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return {bid: key for bid, key in rows if bid is not None}
 
 
-def lint_new_pins(session: Session, account_id: int, pins: Sequence[Pin], rules: ScheduleRules) -> None:
+def lint_new_pins(session: Session, account_id: int, pins: Sequence[PinLike], rules: ScheduleRules) -> None:
     """Raise InvalidInput for the first spam trigger among the new pins (nothing is written then)."""
     new_ids = {id(p) for p in pins}
     existing = [p for p in _live_related(session, account_id, pins) if id(p) not in new_ids]
     names = board_names(session, {p.board_id for p in pins})
     problems = findings([*existing, *pins], rules, names)
     for problem in problems:
-        if problem.pin_id is not None and any(p.id == problem.pin_id for p in existing):
+        if problem.pin_id is not None:
             continue  # an old pin's problem is not the new pins' fault (e.g. queued before the lint)
         raise InvalidInput(problem.field, problem.message)

@@ -24,6 +24,7 @@ from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of
 from pinbot.models import Pin, PinStatus
+from pinbot.queue import PinDraft
 from pinbot.rules import Rules, ScheduleRules
 
 ACTIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted)
@@ -204,7 +205,7 @@ def place(
     return [t for t in out if t is not None]
 
 
-def group_of(pin: Pin) -> str:
+def group_of(pin: Pin | PinDraft) -> str:
     """One request on several boards shares everything in its source key but the board."""
     if pin.source_key and "#" in pin.source_key:
         return pin.source_key.rsplit("#", 1)[0]
@@ -235,7 +236,7 @@ class RulesPlanner:
         self.tz = tz
         self.rng = rng or random.Random()
 
-    def schedule(self, session: Session, account_id: int, pins: Sequence[Pin], now: datetime) -> None:
+    def schedule(self, session: Session, account_id: int, pins: Sequence[PinDraft], now: datetime) -> None:
         from pinbot.lint import lint_new_pins
 
         if not pins:

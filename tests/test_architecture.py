@@ -33,6 +33,8 @@ LAYERS: dict[str, int] = {
     "lint": 2,
     "poster": 2,
     "reconcile": 2,
+    "pin_images": 2,
+    "schedule_view": 2,
     "metrics": 2,
     "metrics_budget": 2,
     "review": 2,

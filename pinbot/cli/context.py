@@ -25,7 +25,10 @@ from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
 from pinbot.models import Account
+from pinbot.pinterest.types import PinterestAPI
+from pinbot.planner import RulesPlanner
 from pinbot.queue import QueueService
+from pinbot.rules import Rules, load_rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,12 +83,36 @@ class AppContext:
     def clock(self) -> Clock:
         return SystemClock()
 
+    def rules(self) -> Rules:
+        """The posting rules (PINBOT_RULES_FILE; defaults when the file is absent)."""
+        return load_rules(self.settings.rules_file)
+
     def queue_service(self) -> QueueService:
         """The queue service with the shop's boards and posting rules (the planner) wired in."""
         account = self.account()
         assert account.id is not None
         boards = load_boards(self.settings.boards_dir)
-        return QueueService(self.engine, account.id, boards, self.clock())
+        planner = RulesPlanner(self.rules(), self.settings.tz)
+        return QueueService(self.engine, account.id, boards, self.clock(), planner)
+
+    def client(self, clock: Clock | None = None) -> PinterestAPI:
+        """The Pinterest client of the current account (tokens from the store, seeded from env)."""
+        from pinbot.pinterest.client import PinterestClient
+
+        account = self.account()
+        assert account.id is not None
+        return PinterestClient(self.settings, self.engine, account.id, clock or self.clock())
+
+    def metrics_job(self, client: PinterestAPI, clock: Clock) -> Callable[[], object] | None:
+        """The daily metrics sweep the service runs, when the metrics module is installed."""
+        try:
+            from pinbot.metrics import MetricsService
+        except ImportError:
+            return None
+        account = self.account()
+        assert account.id is not None
+        service = MetricsService(self.engine, account.id, client, clock, tier=self.settings.access_tier)
+        return service.sweep
 
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

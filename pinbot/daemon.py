@@ -1,0 +1,199 @@
+"""The long-running service: `Daemon.tick(now) -> seconds to sleep`, and a small loop around it.
+
+Owns the jobs and their cadence: post due pins (one per tick, so a stop request is honoured
+between pins), reconcile stale `posting` pins, refresh the token ahead of expiry, write the
+heartbeat, and a daily metrics sweep (a hook the CLI fills). Jobs are registered with
+`Daemon.schedule(name, every, func)` in the manner of the `schedule` library (one pass, then "how
+long may I idle"), but with the clock passed in: the library itself reads `datetime.now()`, which
+a FakeClock test could not drive. Time, the Pinterest client and the jobs' services are injected;
+signal handlers (installed by the CLI) only set flags. No job failure stops the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from pinbot import service_state
+from pinbot.clock import Clock, as_utc
+from pinbot.db import session_scope
+from pinbot.models import Pin, PinStatus
+from pinbot.poster import Poster
+from pinbot.reconcile import Reconciler
+from pinbot.service_state import read_heartbeat, read_heartbeat_detail
+
+__all__ = ["Daemon", "DaemonSettings", "Job", "read_heartbeat", "read_heartbeat_detail"]
+
+log = logging.getLogger(__name__)
+
+JobFunc = Callable[[datetime], "float | None"]
+
+
+@dataclass
+class Job:
+    """Runs `func(now)` every `every` seconds; `func` may return a sooner or later next run."""
+
+    name: str
+    every: float
+    func: JobFunc
+    next_run: datetime | None = None  # None: at the first tick
+    failures: int = 0
+
+    def due(self, now: datetime) -> bool:
+        return self.next_run is None or self.next_run <= now
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    idle_poll: float = 30.0  # nothing due: look again this soon (the CLI may enqueue meanwhile)
+    heartbeat_every: float = 30.0
+    reconcile_every: float = 60.0
+    refresh_every: float = 600.0
+    metrics_every: float = 24 * 3600.0
+    blocked_poll: float = 30.0  # paused / spam block: check the flag this often
+    max_job_backoff: float = 300.0
+
+
+class Daemon:
+    def __init__(
+        self,
+        engine: Engine,
+        account_id: int,
+        clock: Clock,
+        worker_id: str,
+        *,
+        poster: Poster | None = None,
+        reconciler: Reconciler | None = None,
+        refresh_token: Callable[[], object] | None = None,
+        metrics: Callable[[], object] | None = None,
+        settings: DaemonSettings | None = None,
+        heartbeat: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.account_id = account_id
+        self.clock = clock
+        self.worker_id = worker_id
+        self.poster = poster
+        self.settings = s = settings or DaemonSettings()
+        self.jobs: list[Job] = []
+        self.stop_requested = threading.Event()  # graceful: finish the pin in hand, then leave
+        self._blocked_reason: str | None = None
+        if heartbeat:
+            self.schedule("heartbeat", s.heartbeat_every, self._heartbeat)
+        if poster is not None:
+            self.schedule("post", 0.0, self._post)
+        if reconciler is not None:
+            recon = reconciler
+            self.schedule("reconcile", s.reconcile_every, lambda now: self._reconcile(recon, now))
+        if refresh_token is not None:
+            refresh = refresh_token
+            self.schedule("refresh_token", s.refresh_every, lambda now: self._call(refresh))
+        if metrics is not None:
+            sweep = metrics
+            self.schedule("metrics", s.metrics_every, lambda now: self._call(sweep))
+
+    # -- registration and one pass --------------------------------------------------------------
+    def schedule(self, name: str, every: float, func: JobFunc) -> Job:
+        if every < 0:
+            raise ValueError(f"job {name}: every must be >= 0 seconds, got {every}")
+        if any(j.name == name for j in self.jobs):
+            raise ValueError(f"job {name} is already scheduled")
+        job = Job(name, every, func)
+        self.jobs.append(job)
+        return job
+
+    def tick(self, now: datetime) -> float:
+        """Run every due job once; return how long the caller may sleep before the next tick."""
+        now = as_utc(now)
+        for job in sorted(self.jobs, key=lambda j: j.next_run or datetime.min.replace(tzinfo=now.tzinfo)):
+            if self.stop_requested.is_set() and job.name == "post":
+                continue  # shutting down: no new pin is started
+            if not job.due(now):
+                continue
+            try:
+                wanted = job.func(now)
+                job.failures = 0
+            except Exception as exc:  # one failing job (a bad pin, a locked database) never stops the loop
+                job.failures += 1
+                wanted = min(self.settings.max_job_backoff, max(job.every, 5.0) * 2 ** (job.failures - 1))
+                log.exception(
+                    "job %s failed (%d in a row), next try in %.0f s: %s", job.name, job.failures, wanted, exc
+                )
+            job.next_run = now + timedelta(seconds=job.every if wanted is None else max(0.0, wanted))
+        return self.idle_seconds(now)
+
+    def idle_seconds(self, now: datetime) -> float:
+        upcoming = [j.next_run for j in self.jobs if j.next_run is not None]
+        if not upcoming or len(upcoming) < len(self.jobs):
+            return 0.0
+        return max(0.0, (min(upcoming) - as_utc(now)).total_seconds())
+
+    def run(self, stop: threading.Event | None = None, *, max_ticks: int | None = None, once: bool = False) -> int:
+        """Tick until `stop` is set (or `max_ticks`, or, with `once`, until nothing is due now).
+        The clock's sleep must wake up when `stop` is set (SystemClock(stop_event) does)."""
+        stop = stop or self.stop_requested
+        ticks = 0
+        while not (stop.is_set() or self.stop_requested.is_set()):
+            idle = self.tick(self.clock.now())
+            ticks += 1
+            if (max_ticks is not None and ticks >= max_ticks) or (once and idle > 0):
+                break
+            if stop.is_set() or self.stop_requested.is_set():
+                break
+            if idle > 0:
+                self.clock.sleep(idle)
+        log.info("service stopped after %d ticks", ticks)
+        return 0
+
+    # -- the jobs ---------------------------------------------------------------------------------
+    def _heartbeat(self, now: datetime) -> None:
+        service_state.write_heartbeat(self.engine, self.account_id, now, self.worker_id)
+
+    def _call(self, func: Callable[[], object]) -> None:
+        func()
+
+    def _reconcile(self, reconciler: Reconciler, now: datetime) -> None:
+        report = reconciler.run(now)
+        if report.posted or report.requeued or report.needs_attention:
+            log.info(
+                "reconcile: %d found posted, %d queued again, %d need attention, %d pending",
+                report.posted,
+                report.requeued,
+                report.needs_attention,
+                report.pending,
+            )
+
+    def _post(self, now: datetime) -> float | None:
+        assert self.poster is not None
+        if not self.poster.dry_run:
+            reason = service_state.posting_gate(self.engine, self.account_id).blocked(now)
+            if reason != self._blocked_reason:
+                if reason:
+                    log.warning("posting stopped: %s", reason)
+                else:
+                    log.info("posting resumed")
+                self._blocked_reason = reason
+            if reason:
+                return self.settings.blocked_poll
+        result = self.poster.post_next(now)
+        if result is None:
+            return self._until_next_due(now)
+        if result.retry_after:
+            return result.retry_after  # 429: the next pin would be refused too
+        return 0.0  # more may be due: go on at once (the stop flag is checked between pins)
+
+    def _until_next_due(self, now: datetime) -> float:
+        with session_scope(self.engine) as session:
+            nxt = session.exec(
+                select(func.min(Pin.due_at)).where(Pin.account_id == self.account_id, Pin.status == PinStatus.queued)
+            ).first()
+        poll = self.settings.idle_poll
+        if nxt is None or (self.poster is not None and self.poster.dry_run):
+            return poll
+        return max(1.0, min(poll, (as_utc(nxt) - as_utc(now)).total_seconds()))
