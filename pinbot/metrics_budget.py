@@ -3,7 +3,8 @@
 Owns the cadence (fresh pins daily, 15-60 day old pins every 3 days, older pins weekly, and any
 pin whose provisional days should have settled by now), the priority when the budget is short
 (experiment pins first, then the freshest), each pin's fetch window (from the first day not yet
-READY, within Pinterest's 90-day look-back, up to yesterday; today's numbers are partial), and the call budget per access tier:
+READY, within Pinterest's 90-day look-back, up to yesterday since today's numbers are partial),
+and the call budget per access tier:
 
 - trial: 1,000 calls a day for everything. The sweep keeps to its own share (700) and leaves
   200 calls of the day's universal budget to posting, board reads and token refreshes.

@@ -154,9 +154,7 @@ def test_ready_rows_are_never_replaced_by_provisional_ones_and_provisional_days_
     assert rows[day].impressions == 100 + 0 + day.day  # READY data from Pinterest replaces READY data
 
 
-def test_history_beyond_90_days_is_kept_and_windows_respect_the_lookback(
-    engine: Engine, shop: tuple[int, int]
-) -> None:
+def test_history_beyond_90_days_is_kept_and_windows_respect_the_lookback(engine: Engine, shop: tuple[int, int]) -> None:
     clock = FakeClock(NOW)
     (pin_id,) = _pins(engine, shop, [200])
     old_day = TODAY - timedelta(days=180)
