@@ -192,7 +192,8 @@ class PinterestClient:
         return retrying(attempt)
 
     def _pause(self, seconds: float) -> None:
-        self.sleep(seconds)
+        if seconds > 0:
+            self.sleep(seconds)
 
     def _retryable(self, exc: BaseException) -> bool:
         if isinstance(exc, BudgetExhausted):
