@@ -159,8 +159,10 @@ class Settings:
         values = [s.get() for s in (self.app_secret, self.access_token, self.refresh_token) if s]
         if "@" in self.database_url and "://" in self.database_url:
             creds = self.database_url.split("://", 1)[1].rsplit("@", 1)[0]
-            if ":" in creds:
-                values.append(creds.split(":", 1)[1])
+            password = creds.split(":", 1)[1] if ":" in creds else ""
+            # A short password is likely a common word; redacting it would mangle every message.
+            if len(password) >= 8:
+                values.append(password)
         return values
 
     @property

@@ -27,6 +27,7 @@ from pinbot.models import Account, Pin, PinStatus, new_uid
 
 log = logging.getLogger(__name__)
 
+_PIN_COLUMNS = tuple(Pin.__table__.columns)  # type: ignore[attr-defined]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -79,6 +80,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A bare connection in one transaction, for the hot queries (no ORM session overhead)."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
 
 
 def describe_db_error(exc: SQLAlchemyError) -> str:
@@ -183,17 +194,12 @@ def claim_next_pin(engine: Engine, account_id: int, now: datetime, worker_id: st
     }
     if engine.dialect.name == "postgresql":
         nxt = due.with_for_update(skip_locked=True).cte("next")
-        stmt = update(Pin).where(col(Pin.id) == nxt.c.id).values(**values).returning(col(Pin.id))
+        stmt = update(Pin).where(col(Pin.id) == nxt.c.id).values(**values)
     else:
-        stmt = update(Pin).where(col(Pin.id) == due.scalar_subquery()).values(**values).returning(col(Pin.id))
-    with session_scope(engine) as session:
-        pin_id = session.execute(stmt).scalar()
-        if pin_id is None:
-            return None
-        pin = session.get(Pin, pin_id)
-        assert pin is not None
-        session.expunge(pin)
-        return pin
+        stmt = update(Pin).where(col(Pin.id) == due.scalar_subquery()).values(**values)
+    with write_connection(engine) as conn:
+        row = conn.execute(stmt.returning(*_PIN_COLUMNS)).mappings().first()
+    return Pin(**row) if row is not None else None
 
 
 def record_posted(engine: Engine, pin_id: int, attempt_id: str, pinterest_pin_id: str, now: datetime) -> bool:
@@ -210,8 +216,8 @@ def record_posted(engine: Engine, pin_id: int, attempt_id: str, pinterest_pin_id
             last_error=None,
         )
     )
-    with session_scope(engine) as session:
-        return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+    with write_connection(engine) as conn:
+        return conn.execute(stmt).rowcount == 1
 
 
 def release_pin(
@@ -233,5 +239,5 @@ def release_pin(
         .where(Pin.id == pin_id, Pin.attempt_id == attempt_id, Pin.status == PinStatus.posting)  # type: ignore[arg-type]
         .values(**values)
     )
-    with session_scope(engine) as session:
-        return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+    with write_connection(engine) as conn:
+        return conn.execute(stmt).rowcount == 1

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 
 from pinbot.boards import BoardDef, require_board
 from pinbot.clock import Clock, as_utc
 from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, NotFound, StateConflict
-from pinbot.models import Board, Pin, PinStatus
+from pinbot.models import Board, Pin, PinStatus, new_uid
 
 
 @dataclass(frozen=True)
@@ -53,25 +53,71 @@ class PinRequest:
         return f"{base}#{board}"
 
 
+@dataclass
+class PinDraft:
+    """A queue row about to be inserted. Plain data (building 10,000 ORM objects costs seconds);
+    the planner sets `due_at` on drafts without an explicit time."""
+
+    board_id: int
+    board_key: str
+    source_key: str
+    title: str
+    description: str
+    link: str
+    alt_text: str
+    image_path: str | None
+    due_at: datetime
+    explicit_time: bool
+    product_id: int | None = None
+    template: str | None = None
+    variant_key: str | None = None
+    experiment_variant_id: int | None = None
+
+    def row(self, account_id: int, now: datetime) -> dict[str, Any]:
+        return {
+            "uid": new_uid(),
+            "account_id": account_id,
+            "board_id": self.board_id,
+            "source_key": self.source_key,
+            "title": self.title,
+            "description": self.description,
+            "link": self.link,
+            "alt_text": self.alt_text,
+            "image_path": self.image_path,
+            "due_at": self.due_at,
+            "explicit_time": self.explicit_time,
+            "product_id": self.product_id,
+            "template": self.template,
+            "variant_key": self.variant_key,
+            "experiment_variant_id": self.experiment_variant_id,
+            "status": PinStatus.queued,
+            "attempts": 0,
+            "reconcile_checks": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
 class Planner(Protocol):
-    def schedule(self, session: Session, account_id: int, pins: Sequence[Pin], now: datetime) -> None:
-        """Set `due_at` on each new pin that has no explicit time (rows are not yet committed)."""
+    def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
+        """Set `due_at` on each draft that has no explicit time. Runs inside the enqueue
+        transaction, so the planner sees every committed pin and no other writer interleaves."""
         ...
 
 
 class ImmediatePlanner:
     """Due at once; the fallback when no posting rules apply."""
 
-    def schedule(self, session: Session, account_id: int, pins: Sequence[Pin], now: datetime) -> None:
-        for pin in pins:
-            if not pin.explicit_time:
-                pin.due_at = now
+    def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
+        for draft in drafts:
+            if not draft.explicit_time:
+                draft.due_at = now
 
 
 @dataclass
 class EnqueueResult:
-    created: list[Pin] = field(default_factory=list)
-    existing: list[Pin] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)  # new pin ids, in request order
+    existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
 
 
 def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
@@ -150,50 +196,69 @@ class QueueService:
         now = self.clock.now()
         result = EnqueueResult()
         with session_scope(self.engine) as session:
-            keys = [req.key_for(b) for req in reqs for b in req.boards]
-            existing = self._existing(session, keys)
+            existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
             board_ids: dict[str, int] = {}
-            for key in {k for req in reqs for k in req.boards}:
+            for key in dict.fromkeys(k for req in reqs for k in req.boards):
                 board_id = self.board_row(session, key).id
                 assert board_id is not None
                 board_ids[key] = board_id
+            drafts: list[PinDraft] = []
+            seen: set[str] = set()
             for req in reqs:
                 for board_key in req.boards:
                     source_key = req.key_for(board_key)
                     if source_key in existing:
                         result.existing.append(existing[source_key])
                         continue
-                    pin = Pin(
-                        account_id=self.account_id,
-                        board_id=board_ids[board_key],
-                        source_key=source_key,
-                        product_id=req.product_id,
-                        template=req.template,
-                        variant_key=req.variant_key,
-                        experiment_variant_id=req.experiment_variant_id,
-                        title=req.title,
-                        description=req.description,
-                        link=req.link,
-                        alt_text=req.alt_text,
-                        image_path=req.image,
-                        due_at=req.at or now,
-                        explicit_time=req.at is not None,
+                    if source_key in seen:  # a file naming the same row twice queues it once
+                        continue
+                    seen.add(source_key)
+                    drafts.append(
+                        PinDraft(
+                            board_id=board_ids[board_key],
+                            board_key=board_key,
+                            source_key=source_key,
+                            title=req.title,
+                            description=req.description,
+                            link=req.link,
+                            alt_text=req.alt_text,
+                            image_path=req.image,
+                            due_at=req.at or now,
+                            explicit_time=req.at is not None,
+                            product_id=req.product_id,
+                            template=req.template,
+                            variant_key=req.variant_key,
+                            experiment_variant_id=req.experiment_variant_id,
+                        )
                     )
-                    existing[source_key] = pin  # a file naming the same row twice queues it once
-                    result.created.append(pin)
-            session.add_all(result.created)
-            self.planner.schedule(session, self.account_id, result.created, now)
-            session.flush()
+            if drafts:
+                self.planner.schedule(session, self.account_id, drafts, now)
+                rows = [d.row(self.account_id, now) for d in drafts]
+                inserted = (
+                    session.execute(insert(Pin).returning(col(Pin.id), sort_by_parameter_order=True), rows)
+                    .scalars()
+                    .all()
+                )
+                result.created = [int(i) for i in inserted]
         return result
 
-    def _existing(self, session: Session, keys: list[str]) -> dict[str, Pin]:
-        found: dict[str, Pin] = {}
+    def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:
+        """Pins by id with their board keys, in the order asked."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Pin, Board.key).join(Board, col(Board.id) == Pin.board_id).where(col(Pin.id).in_(ids))
+            ).all()
+            by_id = {pin.id: (pin, key) for pin, key in rows}
+            return [by_id[i] for i in ids if i in by_id]
+
+    def _existing(self, session: Session, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             rows = session.exec(
-                select(Pin).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
+                select(Pin.source_key, Pin.id).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
             ).all()
-            found.update({row.source_key: row for row in rows if row.source_key})
+            found.update({key: int(pin_id) for key, pin_id in rows if key and pin_id is not None})
         return found
 
     def cancel(self, pin_id: int) -> Pin:

@@ -23,14 +23,18 @@ def count_pins(cli: Cli) -> int:
     return int(n)
 
 
-def good_rows(n: int) -> list[list[str]]:
+def good_rows(n: int, shop: Path | None = None) -> list[list[str]]:
+    """Rows with a photo each (the spam lint refuses the same photo and design twice on a board)."""
+    if shop is not None:
+        for i in range(n):
+            make_photo(shop / "photos" / f"mug-{i}.jpg", color=(i % 256, 90, 90))
     return [
         [
             "ceramics",
             f"Mug no. {i}",
             "Stoneware",
             f"https://shop.example.com/mug-{i}",
-            "photos/mug.jpg",
+            f"photos/mug-{i}.jpg",
             "",
             "",
             f"sku-{i}",
@@ -41,7 +45,7 @@ def good_rows(n: int) -> list[list[str]]:
 
 def test_import_queues_valid_rows_and_names_each_bad_one(initialised_cli: Cli, shop_dir: Path) -> None:
     make_photo(shop_dir / "photos" / "mug.jpg")
-    rows = good_rows(3) + [
+    rows = good_rows(3, shop_dir) + [
         ["ceramics", "x" * 101, "", "", "photos/mug.jpg", "", "", "long"],  # row 5: title
         ["nope", "Bowl", "", "", "photos/mug.jpg", "", "", "b"],  # row 6: board
         ["ceramics", "Bowl", "", "javascript:alert(1)", "photos/mug.jpg", "", "", "c"],  # row 7: link
@@ -67,7 +71,9 @@ def test_import_queues_valid_rows_and_names_each_bad_one(initialised_cli: Cli, s
 def test_human_output_lists_row_column_reason(initialised_cli: Cli, shop_dir: Path) -> None:
     make_photo(shop_dir / "photos" / "mug.jpg")
     csv_path = write_csv(
-        shop_dir / "pins.csv", HEADER, good_rows(1) + [["ceramics", "", "", "", "photos/mug.jpg", "", "", "z"]]
+        shop_dir / "pins.csv",
+        HEADER,
+        good_rows(1, shop_dir) + [["ceramics", "", "", "", "photos/mug.jpg", "", "", "z"]],
     )
     result = initialised_cli("queue", "import", str(csv_path))
     assert "pins.csv: row 3: title: is required" in result.stderr
@@ -76,25 +82,37 @@ def test_human_output_lists_row_column_reason(initialised_cli: Cli, shop_dir: Pa
 
 def test_strict_is_all_or_nothing(initialised_cli: Cli, shop_dir: Path) -> None:
     make_photo(shop_dir / "photos" / "mug.jpg")
-    rows = good_rows(5) + [["ceramics", "Bowl", "", "not a url", "photos/mug.jpg", "", "", "bad"]]
+    rows = good_rows(5, shop_dir) + [["ceramics", "Bowl", "", "not a url", "photos/mug.jpg", "", "", "bad"]]
     csv_path = write_csv(shop_dir / "pins.csv", HEADER, rows)
     result = initialised_cli("queue", "import", str(csv_path), "--strict")
     assert result.exit_code == 2 and "nothing queued" in result.stderr
     assert count_pins(initialised_cli) == 0
-    fixed = write_csv(shop_dir / "pins.csv", HEADER, good_rows(5))
+    fixed = write_csv(shop_dir / "pins.csv", HEADER, good_rows(5, shop_dir))
     initialised_cli.ok("queue", "import", str(fixed), "--strict")
     assert count_pins(initialised_cli) == 5
 
 
 def test_reimport_adds_nothing_with_or_without_keys(initialised_cli: Cli, shop_dir: Path) -> None:
     make_photo(shop_dir / "photos" / "mug.jpg")
-    keyed = write_csv(shop_dir / "keyed.csv", HEADER, good_rows(4))
-    unkeyed = write_csv(shop_dir / "unkeyed.csv", HEADER[:-1], [r[:-1] for r in good_rows(4)])
+    keyed = write_csv(shop_dir / "keyed.csv", HEADER, good_rows(4, shop_dir))
+    unkeyed = write_csv(
+        shop_dir / "unkeyed.csv", HEADER[:-1], [["handmade-jewelry", *r[1:-1]] for r in good_rows(4, shop_dir)]
+    )
     for path in (keyed, unkeyed):
         first = json.loads(initialised_cli.ok("queue", "import", str(path), "--json").stdout)
         again = json.loads(initialised_cli.ok("queue", "import", str(path), "--json").stdout)
         assert first["queued"] == 4 and again["queued"] == 0 and again["already_queued"] == 4
     assert count_pins(initialised_cli) == 8
+
+
+def test_a_rule_refusal_is_reported_by_row(initialised_cli: Cli, shop_dir: Path) -> None:
+    rows = good_rows(2, shop_dir) + [["ceramics", "Same photo again", "", "", "photos/mug-0.jpg", "", "", "dup"]]
+    path = write_csv(shop_dir / "pins.csv", HEADER, rows)
+    summary = json.loads(initialised_cli("queue", "import", str(path), "--json").stdout)
+    assert summary["queued"] == 2
+    assert [(e["row"], e["column"]) for e in summary["errors"]] == [(4, "image")]
+    assert "already on board" in summary["errors"][0]["reason"]
+    assert count_pins(initialised_cli) == 2
 
 
 def test_several_boards_in_one_row(initialised_cli: Cli, shop_dir: Path) -> None:

@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, PinbotError
-from pinbot.importers.csv_pins import parse_csv
+from pinbot.importers.csv_pins import ParsedFile, parse_csv
 from pinbot.models import PinStatus, PostAttempt
-from pinbot.queue import PinRequest, pin_to_dict
+from pinbot.queue import PinRequest, QueueService, pin_to_dict
 from pinbot.validation import (
     ALT_TEXT_MAX,
     DESCRIPTION_MAX,
@@ -86,15 +86,14 @@ def add(
     )
     service = app.queue_service()
     result = service.enqueue([req])
-    pins = result.created + result.existing
     if as_json:
-        app.print_json([pin_to_dict(p, k) for p, k in zip(pins, keys, strict=False)])
+        app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
-    for pin in result.created:
-        click.echo(pin.id)
-    for pin in result.existing:
-        click.echo(pin.id)
-        app.info(f"pin {pin.id} was already queued with the same content; nothing added")
+    for pin_id in result.created:
+        click.echo(pin_id)
+    for pin_id in result.existing:
+        click.echo(pin_id)
+        app.info(f"pin {pin_id} was already queued with the same content; nothing added")
 
 
 @queue.command("import")
@@ -109,8 +108,15 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         parsed = parse_csv(file, service.boards, app.settings.tz, progress=advance)
     queued = existing = 0
     if parsed.requests and not (strict and parsed.errors):
-        result = service.enqueue(req for _, req in parsed.requests)
-        queued, existing = len(result.created), len(result.existing)
+        try:
+            result = service.enqueue(req for _, req in parsed.requests)
+            queued, existing = len(result.created), len(result.existing)
+        except InvalidInput as exc:
+            # A posting rule (the spam lint) refused a row; the whole batch was rolled back.
+            if strict:
+                parsed.errors.append(exc)
+            else:
+                queued, existing = _enqueue_row_by_row(service, parsed)
     summary = {
         "file": str(file),
         "rows": parsed.rows,
@@ -131,6 +137,21 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     if parsed.errors:
         what = "nothing queued (--strict)" if strict else f"{len(parsed.errors)} rows not queued"
         raise ImportFailed(f"{file.name}: {len(parsed.errors)} invalid rows; {what}")
+
+
+def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int, int]:
+    """Slow path after a rule refused part of a batch: find out which rows, queue the rest."""
+    queued = existing = 0
+    for row_no, req in parsed.requests:
+        try:
+            result = service.enqueue([req])
+        except InvalidInput as exc:
+            parsed.errors.append(InvalidInput(exc.field, exc.reason, row=row_no, source=exc.source))
+            continue
+        queued += len(result.created)
+        existing += len(result.existing)
+    parsed.errors.sort(key=lambda e: e.row or 0)
+    return queued, existing
 
 
 class _progress:

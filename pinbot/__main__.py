@@ -1,0 +1,5 @@
+"""`python -m pinbot` runs the CLI."""
+
+from pinbot.cli import main
+
+main()
