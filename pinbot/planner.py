@@ -182,15 +182,19 @@ def place(
             sched.add(Slot.of(as_utc(item.at), item.board, item.link))
     group_base: dict[str, datetime] = {}
     group_index: dict[str, int] = defaultdict(int)
+    group_last: dict[str, datetime] = {}
     for i, item in enumerate(items):
         key = item.group or f"#{i}"
         index = group_index[key]
         group_index[key] += 1
         if item.at is not None:
             group_base.setdefault(key, as_utc(item.at) - interval * index)
+            group_last[key] = max(group_last.get(key, as_utc(item.at)), as_utc(item.at))
             continue
         base = group_base.get(key)
         start = max(now, base + interval * index) if base is not None else now
+        if key in group_last:  # jitter may have put the previous board late: keep the full interval
+            start = max(start, group_last[key] + interval)
         slot = Slot.of(start, item.board, item.link)
         t = sched.earliest(start, item.board, slot.link, slot.domain)
         if jitter:
@@ -201,6 +205,7 @@ def place(
         if base is None:
             group_base[key] = t - interval * index
         out[i] = t
+        group_last[key] = t
         sched.add(Slot(t, item.board, slot.link, slot.domain))
     return [t for t in out if t is not None]
 

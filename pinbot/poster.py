@@ -96,9 +96,7 @@ def due_pins(engine: Engine, account_id: int, now: datetime, limit: int = 5) -> 
     )
     with session_scope(engine) as session:
         rows = session.exec(stmt).all()
-        for pin, board in rows:
-            session.expunge(pin)
-            session.expunge(board)
+        session.expunge_all()
         return [(pin, board) for pin, board in rows]
 
 

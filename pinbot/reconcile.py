@@ -131,9 +131,7 @@ class Reconciler:
         )
         with session_scope(self.engine) as session:
             rows = session.exec(stmt).all()
-            for pin, board in rows:
-                session.expunge(pin)
-                session.expunge(board)
+            session.expunge_all()
             return [(p, b) for p, b in rows]
 
     def _known_ids(self, board_id: int) -> set[str]:

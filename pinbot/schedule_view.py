@@ -84,8 +84,7 @@ def upcoming(
             if pins
             else []
         )
-        for p in [*pins, *others]:
-            session.expunge(p)
+        session.expunge_all()
     problems = [
         {"pin": f.pin_id, "field": f.field, "message": f.message}
         for f in findings([*others, *pins], rules.schedule, keys)
