@@ -69,7 +69,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 class EngagementModel:
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._cache: dict[tuple[str, date], dict[str, int]] = {}
+        self._cache: dict[tuple[PinFacts, date], dict[str, int]] = {}
 
     # -- hidden factors ----------------------------------------------------------------------
     def appeal(self, design: str) -> float:
@@ -111,7 +111,7 @@ class EngagementModel:
 
     def ready(self, facts: PinFacts, day: date) -> dict[str, int]:
         """The final counts of one pin on one UTC day (all zero before the pin existed)."""
-        key = (facts.pin_id, day)
+        key = (facts, day)
         cached = self._cache.get(key)
         if cached is not None:
             return cached

@@ -158,6 +158,8 @@ class Store:
             return cls(seed=seed, path=path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
             if data.get("version") != STATE_VERSION:
                 raise ValueError(f"unsupported state version {data.get('version')!r}")
             store = cls(
@@ -173,7 +175,7 @@ class Store:
             store.pins = {p["id"]: Pin(**_load(p)) for p in data["pins"]}
             store.tokens = {t["value"]: Token(**_load(t)) for t in data["tokens"]}
             store.codes = {c["code"]: AuthCode(**_load(c)) for c in data["codes"]}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateFileError(f"{path}: not a readable emulator state file ({exc})") from None
         return store
 
