@@ -2,7 +2,8 @@
 
 Owns parsing and validating the `[schedule]` section (posting windows in the shop's local time,
 daily cap, spacing per board, per link and per domain, jitter, the interval between the boards
-of one product, boards per product) and the defaults used when the file or a key is absent.
+of one product, boards per product), the `[service]` section (reconcile timing, idle poll) and the
+defaults used when the file or a key is absent.
 Errors name the file and the key. Imports only leaves, so any layer may use it.
 """
 
@@ -37,6 +38,15 @@ domain_burst_minutes = 180      # ... within this many minutes
 jitter_minutes = 12             # random delay so posts do not look machine-made
 board_interval_days = 7         # one product on several boards: this many days between boards
 max_boards_per_product = 10     # Pinterest's guidance; the lint refuses more
+
+[service]
+# How the running service (`pinbot run`) checks on pins whose outcome is unknown. Keep the grace
+# longer than one POST can take (pacing wait + connect + read: about 125 s), or a slow request
+# could be posted twice.
+reconcile_grace_seconds = 180
+reconcile_recheck_seconds = 120
+reconcile_every_seconds = 60
+idle_poll_seconds = 30          # nothing due: look for new pins this often
 """
 
 
@@ -139,21 +149,53 @@ def parse_schedule(data: dict[str, Any], src: str) -> ScheduleRules:
         if bad:
             raise InvalidInput("schedule.days", f"unknown day {bad[0]!r} (use {', '.join(DAYS)})", source=src)
         values["days"] = tuple(d for d in DAYS if d in days)
-    for key, (lo, hi) in _INT_BOUNDS.items():
+    values.update(_ints(data, "schedule", _INT_BOUNDS, src))
+    return ScheduleRules(**values)
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    reconcile_grace_seconds: int = 180
+    reconcile_recheck_seconds: int = 120
+    reconcile_every_seconds: int = 60
+    idle_poll_seconds: int = 30
+
+
+_SERVICE_BOUNDS: dict[str, tuple[int, int]] = {
+    "reconcile_grace_seconds": (1, 86400),
+    "reconcile_recheck_seconds": (1, 86400),
+    "reconcile_every_seconds": (1, 3600),
+    "idle_poll_seconds": (1, 3600),
+}
+
+
+def _ints(data: dict[str, Any], section: str, bounds: dict[str, tuple[int, int]], src: str) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for key, (lo, hi) in bounds.items():
         if key not in data:
             continue
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(f"schedule.{key}", f"must be a whole number, got {value!r}", source=src)
+            raise InvalidInput(f"{section}.{key}", f"must be a whole number, got {value!r}", source=src)
         if not lo <= value <= hi:
-            raise InvalidInput(f"schedule.{key}", f"must be between {lo} and {hi}, got {value}", source=src)
+            raise InvalidInput(f"{section}.{key}", f"must be between {lo} and {hi}, got {value}", source=src)
         values[key] = value
-    return ScheduleRules(**values)
+    return values
+
+
+def parse_service(data: dict[str, Any], src: str) -> ServiceRules:
+    unknown = set(data) - set(_SERVICE_BOUNDS)
+    if unknown:
+        raise InvalidInput(
+            f"service.{sorted(unknown)[0]}", f"unknown key (allowed: {', '.join(sorted(_SERVICE_BOUNDS))})", source=src
+        )
+    return ServiceRules(**_ints(data, "service", _SERVICE_BOUNDS, src))
 
 
 @dataclass(frozen=True)
 class Rules:
     schedule: ScheduleRules = ScheduleRules()
+    service: ServiceRules = ServiceRules()
     path: Path | None = None  # None: defaults (no file)
 
 
@@ -168,8 +210,12 @@ def load_rules(path: Path) -> Rules:
         raise InvalidInput("toml", str(exc), source=src) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("file", f"cannot read: {exc}", source=src) from None
-    # Other sections may belong to other features; only [schedule] is ours, and it must be a table.
-    section = data.get("schedule", {})
-    if not isinstance(section, dict):
-        raise InvalidInput("schedule", "must be a table: [schedule]", source=src)
-    return Rules(schedule=parse_schedule(section, src), path=path)
+    # Other sections may belong to other features; [schedule] and [service] are ours.
+    sections = {}
+    for name in ("schedule", "service"):
+        sections[name] = data.get(name, {})
+        if not isinstance(sections[name], dict):
+            raise InvalidInput(name, f"must be a table: [{name}]", source=src)
+    return Rules(
+        schedule=parse_schedule(sections["schedule"], src), service=parse_service(sections["service"], src), path=path
+    )

@@ -3,6 +3,7 @@ domain, jitter, boards of one product days apart, explicit times kept. Pure and 
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
@@ -109,7 +110,7 @@ def test_domain_burst_is_limited() -> None:
 def test_boards_of_one_product_are_days_apart_in_order() -> None:
     items = [Item(board=b, link="https://shop.example/lamp", group="lamp") for b in range(4)]
     times = place(RULES, NY, [], items, NOW, random.Random(5))
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(timedelta(days=7) <= g < timedelta(days=8) for g in gaps), gaps
 
 
@@ -151,7 +152,7 @@ def test_rules_planner_through_the_queue(engine: Engine, clock: FakeClock, tmp_p
     with session_scope(engine) as session:
         pins = session.exec(select(Pin).order_by(Pin.id)).all()  # type: ignore[arg-type]
     lamp = [p.due_at for p in pins if p.title == "Lamp"]
-    assert all(b - a >= timedelta(days=7) for a, b in zip(lamp, lamp[1:], strict=False))
+    assert all(b - a >= timedelta(days=7) for a, b in itertools.pairwise(lamp))
     cup = next(p for p in pins if p.title == "Cup")
     assert abs(cup.due_at - lamp[0]) >= timedelta(minutes=Rules().schedule.board_gap_minutes)  # a later enqueue
     assert all(p.due_at >= clock.now() for p in pins)

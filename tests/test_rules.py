@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pinbot.errors import InvalidInput
-from pinbot.rules import EXAMPLE, Rules, ScheduleRules, Window, load_rules
+from pinbot.rules import EXAMPLE, Rules, ScheduleRules, ServiceRules, Window, load_rules
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -28,6 +28,16 @@ def test_defaults_when_the_file_is_absent(tmp_path: Path) -> None:
 def test_the_documented_example_equals_the_defaults(tmp_path: Path) -> None:
     assert load_rules(_write(tmp_path, EXAMPLE)).schedule == ScheduleRules()
     assert set(tomllib.loads(EXAMPLE)["schedule"]) == set(ScheduleRules().describe())
+    assert load_rules(_write(tmp_path, EXAMPLE)).service == ServiceRules()
+
+
+def test_service_section(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, "[service]\nreconcile_grace_seconds = 5\n"))
+    assert rules.service.reconcile_grace_seconds == 5 and rules.service.idle_poll_seconds == 30
+    with pytest.raises(InvalidInput, match=r"service\.idle_poll_seconds: must be between 1 and 3600"):
+        load_rules(_write(tmp_path, "[service]\nidle_poll_seconds = 0\n"))
+    with pytest.raises(InvalidInput, match=r"service\.grace: unknown key"):
+        load_rules(_write(tmp_path, "[service]\ngrace = 1\n"))
 
 
 def test_values_are_read(tmp_path: Path) -> None:
@@ -69,7 +79,7 @@ def test_errors_name_the_file_and_key(tmp_path: Path, body: str, key: str, reaso
 
 
 def test_broken_toml_and_wrong_section_type(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="pinbot.toml: toml"):
+    with pytest.raises(InvalidInput, match=r"pinbot\.toml: toml"):
         load_rules(_write(tmp_path, "[schedule\n"))
     with pytest.raises(InvalidInput, match="schedule: must be a table"):
         load_rules(_write(tmp_path, 'schedule = "x"\n'))

@@ -25,10 +25,10 @@ from pinbot import service_state
 from pinbot.boards import load_boards
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import SystemClock
-from pinbot.daemon import Daemon
+from pinbot.daemon import Daemon, DaemonSettings
 from pinbot.pin_images import CachedRenderer
 from pinbot.poster import Poster
-from pinbot.reconcile import Reconciler
+from pinbot.reconcile import Reconciler, ReconcileSettings
 from pinbot.schedule_view import upcoming
 
 log = logging.getLogger("pinbot.service")
@@ -80,13 +80,18 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     stop = threading.Event()
     clock = SystemClock(stop)
     boards = load_boards(settings.boards_dir)
+    rules = app.rules()
     images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")
     client = None if dry_run else app.client(clock)
     poster = Poster(app.engine, account.id, client, clock, boards, images, settings.worker_id, dry_run=dry_run)
     reconciler = None
     refresh = metrics = None
     if client is not None:
-        reconciler = Reconciler(app.engine, account.id, client, clock, boards=boards)
+        recon = ReconcileSettings(
+            grace=timedelta(seconds=rules.service.reconcile_grace_seconds),
+            recheck=timedelta(seconds=rules.service.reconcile_recheck_seconds),
+        )
+        reconciler = Reconciler(app.engine, account.id, client, clock, recon, boards=boards)
         refresh = getattr(client, "refresh_tokens", None)
         metrics = app.metrics_job(client, clock)
     daemon = Daemon(
@@ -99,6 +104,9 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
         refresh_token=refresh,
         metrics=metrics,
         heartbeat=not dry_run,
+        settings=DaemonSettings(
+            idle_poll=rules.service.idle_poll_seconds, reconcile_every=rules.service.reconcile_every_seconds
+        ),
     )
     _install_signals(stop, daemon)
     mode = " (dry run: nothing is posted)" if dry_run else ""
