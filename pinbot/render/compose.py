@@ -1,0 +1,370 @@
+"""Composition: one template, one brand palette and one request's photos and text painted onto
+the 1000x1500 canvas, every text checked for contrast on the pixels under it (a scrim is laid
+down when a photo is too busy or too bright for the text to read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from pinbot.render.brand import BLACK, BrandKit, Palette
+from pinbot.render.color import (
+    best_text_color,
+    luminance,
+    mix,
+    sample_pixels,
+    scrim_alpha,
+    worst_contrast,
+)
+from pinbot.render.crop import ZOOM, Saliency, crop_box, saliency
+from pinbot.render.loading import OpenedPhoto, PhotoSource, load_logo, open_photo, to_srgb
+from pinbot.render.shapes import rounded_mask, vertical_fade
+from pinbot.render.templates import (
+    BlockLayer,
+    Color,
+    LogoItem,
+    LogoLayer,
+    PhotoLayer,
+    PillLayer,
+    RuleItem,
+    StackLayer,
+    Template,
+    TextItem,
+)
+from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box
+from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, RenderRequest, TextPlacement
+
+# Aim above WCAG's 4.5:1 so that sampling and JPEG noise never take a text below it.
+TARGET_CONTRAST = 4.8
+_SAMPLE_PAD = 6
+
+
+@dataclass
+class Composition:
+    image: Image.Image
+    texts: list[TextPlacement]
+    has_photo: bool
+
+
+@dataclass
+class _Ctx:
+    req: RenderRequest
+    brand: BrandKit
+    palette: Palette
+    crop: str
+    canvas: Image.Image
+    draw: ImageDraw.ImageDraw
+    texts: list[TextPlacement]
+
+    def color(self, c: Color) -> RGB:
+        return c.fixed if c.fixed is not None else self.palette.role(c.role)
+
+    def field(self, name: str) -> str:
+        r = self.req
+        values = {
+            "title": r.title,
+            "subtitle": r.subtitle,
+            "price": r.price,
+            "badge": r.badge,
+            "site_name": r.site_name,
+            "shop_name": self.brand.shop_name,
+            "eyebrow": r.site_name or self.brand.shop_name,
+        }
+        return values[name].strip()
+
+
+def compose(
+    tpl: Template, brand: BrandKit, palette: Palette, req: RenderRequest, sources: tuple[PhotoSource, ...], crop: str
+) -> Composition:
+    n = len(sources)
+    layers = [layer for layer in tpl.layers if layer.active(n)]
+    photo_layers = [layer for layer in layers if isinstance(layer, PhotoLayer)]
+    background = palette.role(tpl.background.role) if tpl.background.fixed is None else tpl.background.fixed
+    opened = _open_sources(sources, photo_layers, crop, background)
+
+    canvas: Image.Image | None = None
+    first = layers[0] if layers else None
+    if isinstance(first, PhotoLayer) and first.box == (0, 0, CANVAS_W, CANVAS_H) and not first.radius and n:
+        # Full-bleed photo: the resized photo is the canvas (saves a 1000x1500 paste).
+        canvas = _photo_pixels(first, opened[first.photo % n], crop)
+        layers = layers[1:]
+    if canvas is None:
+        canvas = Image.new("RGB", (CANVAS_W, CANVAS_H), background)
+    ctx = _Ctx(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [])
+    for layer in layers:
+        if isinstance(layer, PhotoLayer):
+            _paint_photo(ctx, layer, opened[layer.photo % n] if n else None)
+        elif isinstance(layer, BlockLayer):
+            _paint_block(ctx, layer)
+        elif isinstance(layer, StackLayer):
+            _paint_stack(ctx, layer)
+        elif isinstance(layer, PillLayer):
+            _paint_pill(ctx, layer)
+        elif isinstance(layer, LogoLayer):
+            _paint_logo(ctx, layer)
+    return Composition(canvas, ctx.texts, has_photo=bool(n and photo_layers))
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Photo:
+    opened: OpenedPhoto
+    sal: Saliency
+
+
+def _open_sources(
+    sources: tuple[PhotoSource, ...], layers: list[PhotoLayer], crop: str, background: RGB
+) -> list[_Photo]:
+    if not sources or not layers:
+        return []
+    out: list[_Photo] = []
+    for i, src in enumerate(sources):
+        uses = [layer for layer in layers if layer.photo % len(sources) == i]
+        if not uses:
+            continue
+        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), ZOOM.get(crop, 1.0) * lay.zoom) for lay in uses]
+        opened = open_photo(src, slots, background)
+        out.append(_Photo(opened, saliency(opened.image)))
+    # Index by source position (sources not used by any layer were skipped above).
+    used = [i for i in range(len(sources)) if any(lay.photo % len(sources) == i for lay in layers)]
+    by_index = dict(zip(used, out, strict=True))
+    return [by_index.get(i, out[0]) for i in range(len(sources))]
+
+
+def _photo_pixels(layer: PhotoLayer, photo: _Photo, crop: str) -> Image.Image:
+    x0, y0, x1, y1 = layer.box
+    w, h = x1 - x0, y1 - y0
+    fx0, fy0, fx1, fy1 = layer.focus
+    focus = ((fx0 - x0) / w, (fy0 - y0) / h, (fx1 - x0) / w, (fy1 - y0) / h)
+    image = photo.opened.image
+    zoom = ZOOM.get(crop, 1.0) * layer.zoom
+    box = crop_box(image.size, w / h, crop, photo.sal, focus, zoom)
+    resized = image.resize((w, h), Image.Resampling.LANCZOS, box=box)
+    return to_srgb(resized, photo.opened.icc)
+
+
+def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: _Photo | None) -> None:
+    x0, y0, x1, y1 = layer.box
+    size = (x1 - x0, y1 - y0)
+    if photo is None:
+        # No photo for this slot: a soft tint of the brand keeps the layout intact.
+        pixels: Image.Image | RGB = ctx.palette.tint
+    else:
+        pixels = _photo_pixels(layer, photo, ctx.crop)
+    mask = rounded_mask(size, layer.radius) if layer.radius else None
+    if isinstance(pixels, Image.Image):
+        ctx.canvas.paste(pixels, (x0, y0), mask)
+    else:
+        ctx.canvas.paste(pixels, layer.box, mask)
+
+
+def _paint_block(ctx: _Ctx, layer: BlockLayer) -> None:
+    x0, y0, x1, y1 = layer.box
+    if layer.radius or layer.opacity < 1:
+        ctx.canvas.paste(
+            ctx.color(layer.fill), layer.box, rounded_mask((x1 - x0, y1 - y0), layer.radius, layer.opacity)
+        )
+    else:
+        ctx.draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=ctx.color(layer.fill))
+
+
+def _paint_logo(ctx: _Ctx, layer: LogoLayer) -> None:
+    if ctx.brand.logo is None:
+        return
+    x0, y0, x1, y1 = layer.box
+    logo = load_logo(ctx.brand.logo, (x1 - x0, y1 - y0))
+    _paste_logo(ctx, logo, layer.box, layer.align)
+
+
+def _paste_logo(ctx: _Ctx, logo: Image.Image, box: Box, align: str) -> None:
+    x0, y0, x1, y1 = box
+    if align == "center":
+        x = x0 + (x1 - x0 - logo.width) // 2
+    elif align == "right":
+        x = x1 - logo.width
+    else:
+        x = x0
+    y = y0 + (y1 - y0 - logo.height) // 2
+    ctx.canvas.paste(logo, (x, y), logo)
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    item: TextItem | RuleItem | LogoItem
+    height: int
+    fitted: FittedText | None = None
+    logo: Image.Image | None = None
+    y: int = 0
+
+
+def _style(ctx: _Ctx, item: TextItem) -> TextStyle:
+    return TextStyle(
+        font=ctx.brand.font(item.font),
+        min_size=item.size[0],
+        max_size=item.size[1],
+        max_lines=item.max_lines,
+        line_height=item.line_height,
+        uppercase=item.uppercase,
+        tracking=item.tracking,
+        balance=item.max_lines > 1,
+    )
+
+
+def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
+    x0, y0, x1, y1 = layer.box
+    width = x1 - x0
+    entries: list[_Entry] = []
+    for item in layer.items:
+        if isinstance(item, TextItem):
+            fitted = fit_text(ctx.field(item.field), _style(ctx, item), width, item.max_height)
+            if fitted is not None:
+                entries.append(_Entry(item, fitted.height, fitted=fitted))
+        elif isinstance(item, RuleItem):
+            entries.append(_Entry(item, item.height))
+        elif ctx.brand.logo is not None:
+            logo = load_logo(ctx.brand.logo, (width, item.height))
+            entries.append(_Entry(item, logo.height, logo=logo))
+    if not any(e.fitted for e in entries):
+        return
+    gaps = [0] + [layer.gap if e.item.gap is None else e.item.gap for e in entries[1:]]
+    total = sum(e.height for e in entries) + sum(gaps)
+    y = y0 if layer.valign == "top" else y1 - total if layer.valign == "bottom" else y0 + (y1 - y0 - total) // 2
+    for entry, gap in zip(entries, gaps, strict=True):
+        y += gap
+        entry.y = y
+        y += entry.height
+
+    texts = [e for e in entries if e.fitted is not None]
+    boxes = [ink_box(e.fitted, x0, e.y, width, layer.align) for e in texts if e.fitted is not None]
+    colors = _choose_colors(ctx, layer, texts, boxes)
+
+    for entry in entries:
+        if isinstance(entry.item, RuleItem):
+            rx = _aligned_x(x0, width, entry.item.width, layer.align)
+            ctx.draw.rectangle((rx, entry.y, rx + entry.item.width - 1, entry.y + entry.item.height - 1),
+                               fill=ctx.color(entry.item.color))  # fmt: skip
+        elif entry.logo is not None:
+            _paste_logo(ctx, entry.logo, (x0, entry.y, x1, entry.y + entry.height), layer.align)
+    for entry, (color, measured) in zip(texts, colors, strict=True):
+        assert entry.fitted is not None and isinstance(entry.item, TextItem)
+        drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
+        ctx.texts.append(_placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
+
+
+def _aligned_x(x0: int, width: int, w: int, align: str) -> int:
+    return x0 + (width - w) // 2 if align == "center" else x0 + width - w if align == "right" else x0
+
+
+def _padded(box: Box) -> Box:
+    return box[0] - _SAMPLE_PAD, box[1] - _SAMPLE_PAD, box[2] + _SAMPLE_PAD, box[3] + _SAMPLE_PAD
+
+
+def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: list[Box]) -> list[tuple[RGB, float]]:
+    """One colour per text, each reaching TARGET_CONTRAST on the pixels under it: the template's
+    colours when they read; on a photo, a scrim under them; else the nearest shade of the same hue
+    that reads, then the headline's colour, then the brand's light or dark text colour."""
+    items = [e.item for e in texts if isinstance(e.item, TextItem)]
+    preferred = [ctx.color(it.color) for it in items]
+    samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
+    checks = [worst_contrast(c, px) for c, px in zip(preferred, samples, strict=True)]
+    if all(c >= TARGET_CONTRAST for c in checks):
+        return list(zip(preferred, checks, strict=True))
+    if layer.scrim == "auto" and _is_busy(samples):
+        _lay_scrim(ctx, preferred, samples, boxes)
+        samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
+    lead = max(range(len(items)), key=lambda i: items[i].size[1])
+    out: list[tuple[RGB, float]] = []
+    for color, px in zip(preferred, samples, strict=True):
+        under = _average(px)
+        toward = ctx.brand.ink if luminance(under) > 0.18 else ctx.brand.paper
+        shades = [mix(color, toward, t) for t in (0.3, 0.5, 0.7)]
+        candidates = [color, *shades, preferred[lead], *ctx.brand.readable_on(under)]
+        out.append(best_text_color(candidates, px, TARGET_CONTRAST))
+    return out
+
+
+def _is_busy(samples: list[list[RGB]]) -> bool:
+    """True when the text sits on a photo-like area (more than a handful of distinct colours)."""
+    return any(len(set(px)) > 8 for px in samples)
+
+
+def _average(pixels: list[RGB]) -> RGB:
+    if not pixels:
+        return (255, 255, 255)
+    n = len(pixels)
+    return (sum(p[0] for p in pixels) // n, sum(p[1] for p in pixels) // n, sum(p[2] for p in pixels) // n)
+
+
+def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[list[RGB]], boxes: list[Box]) -> None:
+    light_text = luminance(colors[0]) > 0.4
+    shade = mix(ctx.brand.ink, BLACK, 0.6) if light_text else ctx.brand.paper
+    needed = 0.0
+    for color, px in zip(colors, samples, strict=True):
+        alpha = scrim_alpha(color, shade, px, TARGET_CONTRAST + 0.2)
+        needed = max(needed, 1.0 if alpha is None else alpha)
+    if needed <= 0:
+        return
+    top = max(0, min(b[1] for b in boxes) - 40)
+    bottom = min(CANVAS_H, max(b[3] for b in boxes) + 40)
+    fade_top = max(0, top - 220)
+    if CANVAS_H - bottom < 260:
+        # Text near the foot of the pin: the scrim runs to the edge instead of fading.
+        fade_bottom = bottom = CANVAS_H
+    else:
+        fade_bottom = min(CANVAS_H, bottom + 160)
+    mask = vertical_fade((CANVAS_W, fade_bottom - fade_top), (top - fade_top, bottom - fade_top), min(1.0, needed))
+    ctx.canvas.paste(shade, (0, fade_top, CANVAS_W, fade_bottom), mask)
+
+
+def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
+    text = ctx.field(layer.field)
+    if not text:
+        return
+    padx, pady = layer.pad
+    style = TextStyle(
+        font=ctx.brand.font(layer.font),
+        min_size=layer.size[0],
+        max_size=layer.size[1],
+        max_lines=1,
+        uppercase=layer.uppercase,
+        tracking=layer.tracking,
+        balance=False,
+    )
+    fitted = fit_text(text, style, layer.max_width - 2 * padx, layer.size[1] * 2)
+    if fitted is None:
+        return
+    cap = -int(fitted.font.getbbox("H", anchor="ls")[1])
+    w = fitted.widths[0] + 2 * padx
+    h = cap + 2 * pady
+    ax, ay = layer.anchor
+    px0 = ax if layer.align == "left" else ax - w // 2 if layer.align == "center" else ax - w
+    py0 = ay if layer.valign == "top" else ay - h // 2 if layer.valign == "center" else ay - h
+    fill = ctx.color(layer.fill)
+    ctx.canvas.paste(fill, (px0, py0, px0 + w, py0 + h), rounded_mask((w, h), h // 2))
+    baseline = py0 + pady + cap
+    top = baseline - fitted.top
+    box = ink_box(fitted, px0 + padx, top, w - 2 * padx, "left")
+    px = sample_pixels(ctx.canvas, box)
+    color, measured = best_text_color([ctx.color(layer.color), *ctx.brand.readable_on(fill)], px, TARGET_CONTRAST)
+    drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color)
+    ctx.texts.append(_placement(layer.field, layer.max_box(), drawn, color, fitted, measured))
+
+
+def _placement(field: str, region: Box, drawn: Box, color: RGB, fitted: FittedText, measured: float) -> TextPlacement:
+    return TextPlacement(
+        field=field,
+        region=region,
+        bbox=drawn,
+        color=color,
+        size=fitted.size,
+        lines=fitted.lines,
+        truncated=fitted.truncated,
+        contrast=round(measured, 2),
+    )

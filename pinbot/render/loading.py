@@ -1,0 +1,276 @@
+"""Safe loading of untrusted product photos.
+
+Owns every check between a path and decoded pixels: file size, an allow-list of formats, a pixel
+budget below Pillow's own (with its DecompressionBombWarning turned into an error), shape limits,
+JPEG draft decoding for big photos, EXIF orientation, the first frame of an animation, and turning
+CMYK / palette / alpha / 16-bit / grayscale / ICC-tagged images into plain sRGB. Every failure is
+an `ImageError` naming the file and the reason in one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from pinbot.errors import ImageError
+from pinbot.render.types import RGB
+
+log = logging.getLogger(__name__)
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")  # JPEG covers camera MPO files
+MAX_FILE_BYTES = 40 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # well under Pillow's default bomb limit (~89 MP)
+MAX_ASPECT = 5.0  # longer side / shorter side
+MIN_SIDE = 100
+
+_ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+@dataclass(frozen=True)
+class PhotoSource:
+    """A photo's bytes, read once: hashed for the cache key and decoded for the render."""
+
+    path: Path
+    data: bytes = field(repr=False)
+    sha256: str
+
+
+def read_photo(path: Path) -> PhotoSource:
+    """Read a photo file with its size checked first; no decoding yet."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImageError(name, "file not found") from None
+    except OSError as exc:
+        raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise ImageError(name, "not a regular file")
+    if size == 0:
+        raise ImageError(name, "empty file (0 bytes)")
+    if size > MAX_FILE_BYTES:
+        raise ImageError(name, f"file too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
+    return PhotoSource(path=path, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _sniff(data: bytes) -> str | None:
+    """A reason to refuse a file that Pillow would only call 'unidentified'."""
+    head = data[:1024].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head) or b"<svg" in head[:256]:
+        return "SVG (vector) images are not supported; export it as PNG or JPEG"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "this is an HTML page, not an image (was a web page saved instead of the photo?)"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "HEIC/HEIF images are not supported; export it as JPEG"
+    return None
+
+
+@dataclass
+class OpenedPhoto:
+    """A photo decoded at (at least) the resolution the layout needs, orientation applied.
+
+    `image` is in one of the working modes L, RGB or CMYK; `icc` is its embedded profile, applied
+    only after cropping and resizing (colour management is per pixel, so it is cheaper then).
+    """
+
+    path: Path
+    image: Image.Image
+    icc: bytes | None
+
+
+def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], background: RGB) -> OpenedPhoto:
+    """Decode a photo safely. `slots` are the (size, zoom) of every place the photo will fill; big
+    JPEGs are decoded at a reduced scale (libjpeg DCT scaling) that still covers all of them."""
+    name = str(src.path)
+    im = _open(src)
+    orientation = _orientation(im)
+    if slots and im.format in ("JPEG", "MPO"):
+        w, h = im.size
+        upright = (h, w) if orientation in _ROTATES else (w, h)
+        needs = [draft_request(upright, slot, zoom) for slot, zoom in slots]
+        if all(n is not None for n in needs):
+            nw = max(n[0] for n in needs if n is not None)
+            nh = max(n[1] for n in needs if n is not None)
+            if orientation in _ROTATES:
+                nw, nh = nh, nw
+            im.draft(im.mode if im.mode in ("L", "CMYK") else "RGB", (nw, nh))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im.seek(0)  # first frame of an animation
+            im.load()
+    except Exception as exc:
+        raise ImageError(name, f"cannot decode ({_describe(exc)})") from None
+    icc = im.info.get("icc_profile") or None
+    out = _working_mode(im, background, name)
+    if orientation != 1:
+        out = _transpose(out, orientation)
+    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None)
+
+
+def _open(src: PhotoSource) -> Image.Image:
+    name = str(src.path)
+    reason = _sniff(src.data)
+    if reason:
+        raise ImageError(name, reason)
+    Image.init()  # registers every plugin, so that the allow-list can name MPO, WEBP, TIFF
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(src.data), formats=ALLOWED_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(name, "too many pixels (possible decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise ImageError(name, "not a supported image (use JPEG, PNG, WebP, GIF, TIFF or BMP)") from None
+    except Exception as exc:
+        raise ImageError(name, f"cannot read image header ({_describe(exc)})") from None
+    w, h = im.size
+    if w * h > MAX_PIXELS:
+        im.close()
+        raise ImageError(
+            name, f"too many pixels ({w}x{h} = {w * h / 1e6:.0f} MP; the limit is {MAX_PIXELS // 1_000_000} MP)"
+        )
+    if min(w, h) < MIN_SIDE:
+        im.close()
+        raise ImageError(name, f"too small ({w}x{h} px; use at least {MIN_SIDE} px on the short side)")
+    if max(w, h) / min(w, h) > MAX_ASPECT:
+        im.close()
+        raise ImageError(name, f"absurd shape ({w}x{h} px; a pin photo needs an aspect ratio under {MAX_ASPECT:g}:1)")
+    return im
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:
+        return 1  # a broken EXIF block is not worth refusing the photo for
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+_TRANSPOSES = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
+def _transpose(im: Image.Image, orientation: int) -> Image.Image:
+    for method in _TRANSPOSES[orientation]:
+        im = im.transpose(method)
+    return im
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, Image.DecompressionBombWarning | Image.DecompressionBombError):
+        return "too many pixels"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _working_mode(im: Image.Image, background: RGB, name: str) -> Image.Image:
+    """L, RGB or CMYK, with transparency flattened onto `background` and deep images scaled to 8 bits."""
+    mode = im.mode
+    if mode in ("L", "RGB", "CMYK"):
+        return im
+    try:
+        if mode == "1":
+            return im.convert("L")
+        if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+            return _to_8bit(im)
+        if mode == "P":
+            im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+        elif mode in ("PA", "LA", "La", "RGBa"):
+            im = im.convert("RGBA")
+        elif mode in ("YCbCr", "LAB", "HSV", "RGBX"):
+            return im.convert("RGB")
+        if im.mode == "RGBA":
+            flat = Image.new("RGB", im.size, background)
+            flat.paste(im, (0, 0), im)
+            return flat
+        return im.convert("RGB")
+    except Exception as exc:
+        raise ImageError(name, f"unsupported colour mode {mode} ({_describe(exc)})") from None
+
+
+def _to_8bit(im: Image.Image) -> Image.Image:
+    """Stretch a 16/32-bit grayscale image's actual range to 0..255 (12-bit scans use 0..4095)."""
+    wide = im.convert("F") if im.mode == "F" else im.convert("I")
+    lo, hi = wide.getextrema()
+    lo_f, hi_f = float(lo), float(hi)  # type: ignore[arg-type]
+    if hi_f <= lo_f:
+        return Image.new("L", im.size, 0 if hi_f <= 0 else 255)
+    if lo_f >= 0 and hi_f <= 255:
+        lo_f, hi_f = 0.0, 255.0
+    scale = 255.0 / (hi_f - lo_f)
+    stretched = wide.convert("F").point(lambda v: (v - lo_f) * scale)  # type: ignore[arg-type, operator]
+    return stretched.convert("L")
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Apply the embedded colour profile (when it is not sRGB already) and return RGB pixels."""
+    if icc:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            desc = (ImageCms.getProfileDescription(profile) or "").lower()
+            if not (im.mode == "RGB" and "srgb" in desc):
+                out = ImageCms.profileToProfile(im, profile, _SRGB, outputMode="RGB")
+                if out is not None:
+                    return out
+        except Exception as exc:  # a broken profile: fall back to the plain conversion
+            log.debug("ignoring unusable ICC profile: %s", exc)
+    return im if im.mode == "RGB" else im.convert("RGB")
+
+
+def draft_request(size: tuple[int, int], slot: tuple[int, int], zoom: float) -> tuple[int, int] | None:
+    """The decoded size needed so that a crop of `slot`'s aspect (zoomed in by `zoom`) still has at
+    least `slot` pixels; None when the full image is needed."""
+    iw, ih = size
+    sw, sh = slot
+    aspect = sw / sh
+    win_w = min(iw, ih * aspect) / zoom
+    scale = sw / win_w
+    if scale >= 1:
+        return None
+    return math.ceil(iw * scale), math.ceil(ih * scale)
+
+
+def load_logo(path: Path, box: tuple[int, int]) -> Image.Image:
+    """The brand logo as RGBA, scaled to fit `box` (same checks as a photo; alpha kept)."""
+    stat_key = path.stat().st_mtime_ns if path.exists() else 0
+    return _load_logo(str(path), stat_key, box).copy()
+
+
+@lru_cache(maxsize=32)
+def _load_logo(path: str, _mtime_ns: int, box: tuple[int, int]) -> Image.Image:
+    src = read_photo(Path(path))
+    im = _open(src)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im.seek(0)
+            im.load()
+    except Exception as exc:
+        raise ImageError(path, f"cannot decode ({_describe(exc)})") from None
+    logo = im.convert("RGBA")
+    scale = min(box[0] / logo.width, box[1] / logo.height)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    return logo.resize(size, Image.Resampling.LANCZOS)

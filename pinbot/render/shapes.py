@@ -1,0 +1,54 @@
+"""Anti-aliased masks for rounded photos, blocks and pills (ImageDraw shapes have jagged edges)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PIL import Image, ImageDraw
+
+_SUPERSAMPLE = 4
+
+
+@lru_cache(maxsize=64)
+def _disc(radius: int) -> Image.Image:
+    big = Image.new("L", (2 * radius * _SUPERSAMPLE, 2 * radius * _SUPERSAMPLE), 0)
+    ImageDraw.Draw(big).ellipse((0, 0, big.width - 1, big.height - 1), fill=255)
+    return big.resize((2 * radius, 2 * radius), Image.Resampling.BOX)
+
+
+def rounded_mask(size: tuple[int, int], radius: int, opacity: float = 1.0) -> Image.Image:
+    """An L mask of a rounded rectangle with smooth corners; `opacity` scales it."""
+    w, h = size
+    r = max(0, min(radius, w // 2, h // 2))
+    level = round(255 * opacity)
+    mask = Image.new("L", (w, h), level)
+    if r:
+        disc = _disc(r)
+        if level != 255:
+            disc = disc.point(lambda v: v * level // 255)
+        mask.paste(disc.crop((0, 0, r, r)), (0, 0))
+        mask.paste(disc.crop((r, 0, 2 * r, r)), (w - r, 0))
+        mask.paste(disc.crop((0, r, r, 2 * r)), (0, h - r))
+        mask.paste(disc.crop((r, r, 2 * r, 2 * r)), (w - r, h - r))
+    return mask
+
+
+def vertical_fade(size: tuple[int, int], solid: tuple[int, int], alpha: float) -> Image.Image:
+    """An L mask that is `alpha` between rows solid[0]..solid[1] and fades to 0 towards the ends
+    (smoothstep, so the scrim has no visible edge)."""
+    w, h = size
+    top, bottom = solid
+    peak = 255 * alpha
+    column = Image.new("L", (1, h), 0)
+    px = column.load()
+    assert px is not None
+    for y in range(h):
+        if y < top:
+            t = y / top if top > 0 else 1.0
+        elif y > bottom:
+            t = (h - 1 - y) / (h - 1 - bottom) if h - 1 > bottom else 1.0
+        else:
+            t = 1.0
+        t = max(0.0, min(1.0, t))
+        px[0, y] = round(peak * t * t * (3 - 2 * t))
+    return column.resize((w, h), Image.Resampling.NEAREST)

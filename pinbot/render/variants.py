@@ -1,0 +1,53 @@
+"""Design variants: template × palette × crop, with ids that never change for the same input
+("photo-band.brand.subject"), so experiments can compare designs across renders and days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pinbot.errors import InvalidInput
+from pinbot.render.brand import PALETTES
+from pinbot.render.crop import CROPS
+from pinbot.render.templates import Template, list_templates
+from pinbot.render.types import RenderRequest, Variant
+
+
+def resolve_variant(req: RenderRequest, tpl: Template) -> Variant:
+    """The variant a request asks for: "template.palette.crop", "palette.crop", or the template's default."""
+    if not req.variant:
+        return Variant(tpl.name, tpl.default_palette, "subject")
+    parts = req.variant.strip().split(".")
+    if len(parts) == 3:
+        template, palette, crop = parts
+        if template != tpl.name:
+            raise InvalidInput("variant", f"{req.variant!r} belongs to template {template!r}, not {tpl.name!r}")
+    elif len(parts) == 2:
+        palette, crop = parts
+    else:
+        raise InvalidInput("variant", f"{req.variant!r}: expected TEMPLATE.PALETTE.CROP, e.g. {tpl.name}.brand.subject")
+    if palette not in PALETTES:
+        raise InvalidInput("variant", f"{req.variant!r}: unknown palette {palette!r} ({', '.join(PALETTES)})")
+    if crop not in CROPS:
+        raise InvalidInput("variant", f"{req.variant!r}: unknown crop {crop!r} ({', '.join(CROPS)})")
+    return Variant(tpl.name, palette, crop)
+
+
+def variants_for(product_key: str, n: int, assets_dir: Path) -> list[Variant]:
+    """`n` distinct variants for one product: templates first (the biggest visual difference),
+    then palettes, then crops. The product key only rotates palettes and crops, so two products
+    do not get identical second choices; the same key always gives the same list."""
+    templates = list_templates(assets_dir)
+    if n <= 0 or not templates:
+        return []
+    digest = hashlib.sha256(product_key.encode("utf-8")).digest()
+    p_off, c_off = digest[0] % len(PALETTES), digest[1] % len(CROPS)
+    nt, np_, nc = len(templates), len(PALETTES), len(CROPS)
+    out: list[Variant] = []
+    for i in range(min(n, nt * np_ * nc)):
+        t = templates[i % nt]
+        p = PALETTES[(i // nt + p_off) % np_]
+        c = CROPS[(i // (nt * np_) + c_off) % nc]
+        out.append(Variant(t, p, c))
+    return out
