@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, Table, case, func, or_, update
+from sqlalchemy import Engine, case, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -23,6 +23,8 @@ from sqlmodel import Session, col, select
 from pinbot import metrics_budget as mb
 from pinbot.clock import Clock, as_utc
 from pinbot.db import session_scope
+from pinbot.experiments_status import evaluate
+from pinbot.metrics_tables import AMD, PIN, PMD
 from pinbot.models import AccountMetricDaily, Pin, PinMetricDaily, PinStatus, ServiceState
 from pinbot.pinterest.errors import (
     FeatureUnavailable,
@@ -39,10 +41,6 @@ Progress = Callable[[int, int], None]
 _PIN_FIELDS = ("impressions", "saves", "pin_clicks", "outbound_clicks")
 _ACCOUNT_FIELDS = (*_PIN_FIELDS, "engagement")
 MULTI_RETRY_DAYS = 7
-# Core tables: aggregate queries read better (and type-check) on them than on the SQLModel classes.
-PMD: Table = PinMetricDaily.__table__  # type: ignore[attr-defined]
-AMD: Table = AccountMetricDaily.__table__  # type: ignore[attr-defined]
-PIN: Table = Pin.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -58,6 +56,7 @@ class SweepResult:
     next_sweep_at: datetime | None = None
     stopped: str | None = None  # why the sweep ended early, in words
     errors: list[str] = field(default_factory=list)
+    experiments_finished: list[str] = field(default_factory=list)
 
     def message(self) -> str:
         done = (
@@ -71,6 +70,8 @@ class SweepResult:
             parts.append(f"stopped: {self.stopped}")
         if self.pins_left:
             parts.append(f"{self.pins_left} pins wait for the next sweep")
+        if self.experiments_finished:
+            parts.append(f"experiments with a verdict: {', '.join(self.experiments_finished)}")
         if self.next_sweep_at:
             parts.append(f"next sweep at {self.next_sweep_at:%Y-%m-%d %H:%M} UTC")
         return "; ".join(parts)
@@ -88,6 +89,7 @@ class SweepResult:
             "next_sweep_at": self.next_sweep_at.isoformat() if self.next_sweep_at else None,
             "stopped": self.stopped,
             "errors": self.errors,
+            "experiments_finished": self.experiments_finished,
         }
 
 
@@ -272,6 +274,10 @@ class MetricsService:
             result.next_sweep_at = self.clock.now() + timedelta(hours=1)
         result.pins_left = result.pins_due - result.pins_fetched
         result.budget_left = max(0, left)
+        # Experiments whose plan the new rows complete get their (single) verdict now, so that an
+        # auto-applied winner reaches the planner without anyone running `experiment status`.
+        statuses = evaluate(self.engine, self.account_id, self.clock.now())
+        result.experiments_finished = [s.name for s in statuses if s.just_finished]
         if result.next_sweep_at is None:
             result.next_sweep_at = mb.next_day_start(now)
         return result
