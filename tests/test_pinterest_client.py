@@ -20,6 +20,7 @@ from pinbot.clock import FakeClock
 from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
 from pinbot.models import Account, Token
+from pinbot.pinterest.analytics import check_window
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.errors import (
     FeatureUnavailable,
@@ -33,6 +34,7 @@ from pinbot.pinterest.errors import (
     TrialAppProduction,
     Unauthorized,
 )
+from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.types import NewPin, PinImage
 from tests.pinterest_helpers import ACCESS, API, bearer, error, make_client, token_response
 
@@ -166,12 +168,15 @@ def test_create_pin_from_url_into_a_section(client: PinterestClient, rsps: respo
         ({"board_id": "5/../6"}, "board_id"),
     ],
 )
-def test_create_pin_rejects_bad_input_before_sending(
-    client: PinterestClient, rsps: responses.RequestsMock, changes: dict, field: str
-) -> None:
+def test_pin_body_rejects_bad_input(changes: dict, field: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        client.create_pin(new_pin(**changes))
+        pin_body(new_pin(**changes))
     assert info.value.field == field
+
+
+def test_create_pin_rejects_bad_input_before_sending(client: PinterestClient, rsps: responses.RequestsMock) -> None:
+    with pytest.raises(InvalidInput, match="title"):
+        client.create_pin(new_pin(title="t" * 101))
     assert not rsps.calls
 
 
@@ -311,9 +316,7 @@ def test_code_29_tells_a_trial_app_to_use_the_sandbox(client: PinterestClient, r
     assert "sandbox token" in str(info.value)
 
 
-def test_code_3_names_the_missing_scope(
-    client: PinterestClient, rsps: responses.RequestsMock, engine: Engine
-) -> None:
+def test_code_3_names_the_missing_scope(client: PinterestClient, rsps: responses.RequestsMock, engine: Engine) -> None:
     with session_scope(engine) as session:
         session.add(Token(account_id=client.account_id, access_token=ACCESS, scopes="pins:read,user_accounts:read"))
     rsps.get(f"{API}/boards/77/pins", status=401, json=error(3, "Missing required scopes"))
@@ -349,9 +352,7 @@ def test_401_after_a_refresh_is_a_clear_error(client: PinterestClient, rsps: res
     assert [c.request.url.endswith("/oauth/token") for c in rsps.calls].count(True) == 1
 
 
-def test_401_with_a_dead_refresh_token_says_log_in_again(
-    client: PinterestClient, rsps: responses.RequestsMock
-) -> None:
+def test_401_with_a_dead_refresh_token_says_log_in_again(client: PinterestClient, rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/user_account", status=401, json=error(2, "Authentication failed."))
     rsps.post(f"{API}/oauth/token", status=400, json=error(283, "The authorization grant is invalid"))
     with pytest.raises(InvalidGrant, match="pinbot auth login"):
@@ -395,9 +396,7 @@ def test_early_refresh_failure_keeps_using_a_still_valid_token(
     assert bearer(rsps.calls[1]) == f"Bearer {ACCESS}"
 
 
-def test_identify_remembers_the_username(
-    client: PinterestClient, rsps: responses.RequestsMock, engine: Engine
-) -> None:
+def test_identify_remembers_the_username(client: PinterestClient, rsps: responses.RequestsMock, engine: Engine) -> None:
     rsps.get(f"{API}/user_account", json={"username": "clayshop", "id": "4242"})
     client.identify()
     with session_scope(engine) as session:
@@ -449,18 +448,22 @@ def test_pin_analytics_reads_daily_metrics_with_status(
         (date(2026, 1, 4), date(2026, 1, 1), "end_date"),
     ],
 )
-def test_analytics_windows_are_checked_before_sending(
-    client: PinterestClient, rsps: responses.RequestsMock, start: date, end: date, field: str
-) -> None:
+def test_analytics_windows_rules(start: date, end: date, field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        check_window(start, end, date(2026, 1, 5))
+    assert info.value.field == field
+
+
+def test_analytics_windows_are_checked_before_sending(client: PinterestClient, rsps: responses.RequestsMock) -> None:
+    start, end = date(2025, 10, 1), date(2026, 1, 4)  # 95 days
     for call in (
         lambda: client.pin_analytics("p1", start, end),
         lambda: client.account_analytics(start, end),
         lambda: client.multi_pin_analytics(["1"], start, end),
         lambda: client.top_pins("IMPRESSION", start, end),
     ):
-        with pytest.raises(InvalidInput) as info:
+        with pytest.raises(InvalidInput, match="at most 90"):
             call()
-        assert info.value.field == field
     assert not rsps.calls
 
 

@@ -115,7 +115,9 @@ def test_refresh_only_when_due_unless_forced(engine: Engine, clock: FakeClock) -
 
 def test_a_refresh_token_close_to_expiry_is_renewed(engine: Engine, clock: FakeClock) -> None:
     s = store(engine, clock)
-    s.rotate(lambda _: token_response(1, refresh_token_expires_at=int(clock.now().timestamp()) + 10 * 86400), force=True)
+    s.rotate(
+        lambda _: token_response(1, refresh_token_expires_at=int(clock.now().timestamp()) + 10 * 86400), force=True
+    )
     assert s.require().needs_refresh(clock.now()) is False
     clock.advance(days=4)  # 6 days left on the refresh token, 26 on the access token
     assert s.require().needs_refresh(clock.now()) is True

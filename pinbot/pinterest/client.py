@@ -24,6 +24,7 @@ from pinbot.clock import Clock
 from pinbot.config import Settings
 from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
+from pinbot.logs import register_secrets
 from pinbot.models import Account
 from pinbot.pinterest import analytics as an
 from pinbot.pinterest.errors import (
@@ -84,6 +85,9 @@ class PinterestClient:
         max_wait: float = 60.0,
     ) -> None:
         self.settings = settings
+        # Library users (daemon, demo) may never configure logging: know the secrets regardless,
+        # so an error message that echoes one is redacted too.
+        register_secrets(settings.secrets)
         self.api_base = settings.api_base.rstrip("/")
         self.engine = engine
         self.account_id = account_id

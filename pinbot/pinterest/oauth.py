@@ -25,6 +25,7 @@ from requests.auth import HTTPBasicAuth
 from pinbot.clock import Clock
 from pinbot.config import SCOPES, Settings
 from pinbot.errors import ConfigError, InvalidInput
+from pinbot.logs import register_secrets
 from pinbot.pinterest.errors import PinterestError
 from pinbot.pinterest.transport import TOKEN_TIMEOUT, error_from_response, new_session, transport_error
 
@@ -99,6 +100,7 @@ class OAuthApp:
         self.settings = settings
         self.clock = clock
         self.session = session or new_session()
+        register_secrets(settings.secrets)
 
     def __repr__(self) -> str:
         return f"OAuthApp(app_id={self.settings.app_id!r}, api_base={self.settings.api_base!r})"

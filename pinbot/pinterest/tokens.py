@@ -208,6 +208,9 @@ class TokenStore:
         (`pinbot auth refresh`); otherwise only a token that `needs_refresh` is refreshed.
         """
 
+        # Seed (if needed) in a transaction of its own, so a failed refresh does not roll it back.
+        self.load()
+
         def run() -> tuple[TokenState, bool]:
             with session_scope(self.engine) as session:
                 row = self._row(session, lock=True)
