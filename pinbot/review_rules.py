@@ -1,7 +1,9 @@
 """Stop / start / continue / change: concrete recommendations from the shop's own numbers.
 
 Every rule compares a group's 95% Wilson interval with the whole shop's rate over the same period,
-and fires only for groups with at least MIN_IMPRESSIONS impressions over MIN_PINS pins:
+and fires only for groups with at least MIN_IMPRESSIONS impressions over MIN_PINS pins whose rate
+differs from the shop's by at least MIN_EFFECT (20%) relative: with lots of data a trivial
+difference is "significant" but not worth acting on.
 
 - stop: the whole interval of its outbound click rate lies below the shop's rate;
 - continue: the whole interval lies above the shop's rate;
@@ -20,6 +22,7 @@ from pinbot.review_types import MIN_IMPRESSIONS, MIN_PINS, Group, Recommendation
 from pinbot.stats import Rate
 
 MAX_PER_KIND = 6
+MIN_EFFECT = 0.20
 
 
 def pct(value: float) -> str:
@@ -54,7 +57,7 @@ def _subject(group: Group) -> tuple[str, str]:
     if group.dimension == "design":
         return f"design {group.key}", group.key
     if group.dimension == "board":
-        return f"to board {group.key}", group.key
+        return f"the pins on board {group.key}", group.key
     return group.label, group.label
 
 
@@ -87,23 +90,24 @@ def recommend(
             t = g.totals
             o, s = t.outbound_rate, t.save_rate
             if kind == "stop":
-                fires = o.high < shop_out
+                fires = o.high < shop_out and o.value <= shop_out * (1 - MIN_EFFECT)
             elif kind == "continue":
-                fires = o.low > shop_out
+                fires = o.low > shop_out and o.value >= shop_out * (1 + MIN_EFFECT)
             else:
-                fires = s.low > shop_save and o.low <= shop_out
+                fires = s.low > shop_save and s.value >= shop_save * (1 + MIN_EFFECT) and o.low <= shop_out
             if not fires or is_covered(kind, g) or made >= MAX_PER_KIND:
                 continue
             covered[kind].add(f"{g.dimension}:{g.key}")
             what, subject = _subject(g)
+            where = what.replace("the pins on ", "to ")  # "stop posting to board X"
             if kind == "stop":
                 text = (
-                    f"Stop posting {what}: {pct(o.value)} outbound click rate ({_ci(o)}) "
+                    f"Stop posting {where}: {pct(o.value)} outbound click rate ({_ci(o)}) "
                     f"vs {pct(shop_out)} for the shop, {_volume(t)}."
                 )
             elif kind == "continue":
                 text = (
-                    f"Continue posting {what}: {pct(o.value)} outbound click rate ({_ci(o)}) "
+                    f"Continue posting {where}: {pct(o.value)} outbound click rate ({_ci(o)}) "
                     f"vs {pct(shop_out)} for the shop, {_volume(t)}."
                 )
             else:
@@ -125,7 +129,13 @@ def _starts(
     shop_out = shop.outbound_rate.value
     out = []
     for dim, noun in (("hour", "at"), ("weekday", "on")):
-        best = [g for g in groups.get(dim, []) if g.totals.enough and g.totals.outbound_rate.low > shop_out]
+        best = [
+            g
+            for g in groups.get(dim, [])
+            if g.totals.enough
+            and g.totals.outbound_rate.low > shop_out
+            and g.totals.outbound_rate.value >= shop_out * (1 + MIN_EFFECT)
+        ]
         if best:
             g = best[0]
             o = g.totals.outbound_rate
@@ -166,5 +176,6 @@ def _starts(
 
 MINIMUMS_TEXT = (
     f"Groups need at least {MIN_IMPRESSIONS:,} impressions over {MIN_PINS} pins to be ranked or recommended; "
-    "a recommendation needs the whole 95% interval of the group's rate on one side of the shop's rate."
+    "a recommendation needs the whole 95% interval of the group's rate on one side of the shop's rate and a "
+    f"difference of at least {MIN_EFFECT:.0%}."
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -168,3 +168,40 @@ def add_posted_pin(
         session.flush()
         assert pin.id is not None
         return pin.id
+
+
+def seed_shop(engine: Engine, account_id: int, today: date, *, days: int = 60, seed: int = 1) -> dict[str, int]:
+    """A small shop with history: 3 boards, 4 designs of different appeal, 48 pins, `days` of metrics."""
+    import random
+
+    from pinbot.metrics import upsert_pin_days
+
+    rng = random.Random(seed)
+    appeal = {"photo-band": 1.6, "split-block": 0.5, "text-forward": 1.0, "collage": 1.0}
+    boards = {key: add_board(engine, account_id, key) for key in ("jewelry", "ceramics", "tutorials")}
+    products = [add_product(engine, account_id, f"p{i}", f"Product {i}") for i in range(6)]
+    add_product(engine, account_id, "idle", "Brass ear cuff")
+    pins = 0
+    for i in range(48):
+        design = list(appeal)[i % 4]
+        board = list(boards)[(i // 4) % 3]
+        posted = datetime.combine(today - timedelta(days=days - i % 20), datetime.min.time()).replace(
+            hour=8 + (i % 12), tzinfo=UTC
+        )
+        pin_id = add_posted_pin(
+            engine, account_id, boards[board], posted, str(80000 + i), template=design, product_id=products[i % 6]
+        )
+        rows = []
+        day = posted.date()
+        while day < today:
+            imp = rng.randint(80, 220)
+            rate = 0.01 * appeal[design]
+            out = sum(rng.random() < rate for _ in range(imp))
+            saves = sum(rng.random() < 0.015 for _ in range(imp))
+            status = "READY" if (today - day).days > 2 else "ESTIMATE"
+            rows.append(DailyMetrics(day, status, imp, saves, imp // 30, out))
+            day += timedelta(days=1)
+        with session_scope(engine) as session:
+            upsert_pin_days(session, pin_id, rows, posted)
+        pins += 1
+    return {"pins": pins, **boards}

@@ -1,0 +1,66 @@
+"""What a report holds: the review of a period, the experiments, and when and for whom it was made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pinbot.experiments_status import ExperimentStatus, evaluate
+from pinbot.review import build_review
+from pinbot.review_rules import MINIMUMS_TEXT
+from pinbot.review_types import Recommendation, Review
+from pinbot.stats import ALPHA, POWER
+
+
+@dataclass
+class Report:
+    account: str
+    generated_at: datetime
+    review: Review
+    experiments: list[ExperimentStatus] = field(default_factory=list)
+
+    @property
+    def minimums(self) -> str:
+        return MINIMUMS_TEXT
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "generated_at": self.generated_at.isoformat(),
+            "minimums_text": self.minimums,
+            "statistics": {"alpha": ALPHA, "power": POWER, "interval": "95% Wilson score"},
+            **self.review.as_dict(),
+            "experiments": [e.as_dict() for e in self.experiments],
+        }
+
+
+def build_report(
+    engine: Engine,
+    account_id: int,
+    account: str,
+    since: date,
+    until: date,
+    now: datetime,
+    *,
+    timezone: str = "UTC",
+    known_designs: Sequence[str] = (),
+) -> Report:
+    experiments = evaluate(engine, account_id, now)
+    extra = [
+        Recommendation(
+            "continue",
+            f"experiment {e.name}",
+            f"Continue with design {e.winner_design} for the products of experiment “{e.name}”: it won "
+            f"({e.metric.replace('_', ' ')}, p = {e.verdict.p_value:.3g})"
+            + ("; future pins and evergreen re-pins use it." if e.auto_apply else "; apply it with --apply."),
+            {"experiment": e.name, "winner": e.winner_design, "p_value": e.verdict.p_value},
+        )
+        for e in experiments
+        if e.outcome == "winner" and e.winner_design
+    ]
+    review = build_review(engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra)
+    return Report(account, now, review, experiments)

@@ -1,0 +1,99 @@
+"""`pinbot report` (terminal, --json, --csv, --html) and `pinbot experiment` through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from pinbot import db
+from pinbot.db import session_scope
+from pinbot.models import Experiment, Pin
+from tests.conftest import Cli
+from tests.metrics_fakes import make_account, seed_shop
+
+
+@pytest.fixture
+def shop_cli(initialised_cli: Cli, cli_env: dict[str, str]) -> Cli:
+    engine = db.make_engine(cli_env["PINBOT_DATABASE_URL"])
+    try:
+        seed_shop(engine, make_account(engine), datetime.now(UTC).date())
+    finally:
+        engine.dispose()
+    return initialised_cli
+
+
+def test_report_json_has_every_dimension_with_intervals(shop_cli: Cli) -> None:
+    data = json.loads(shop_cli.ok("report", "--since", "30d", "--json").output)
+    assert set(data["groups"]) == {"pin", "board", "design", "product", "weekday", "hour", "design_board"}
+    assert data["minimums"] == {"impressions": 1000, "pins": 3}
+    design = {g["key"]: g for g in data["groups"]["design"]}
+    assert design["photo-band"]["rank"] == 1 and design["split-block"]["rank"] == 4
+    rate = design["photo-band"]["outbound_click_rate"]
+    assert rate["low"] < rate["rate"] < rate["high"]
+    assert len(data["daily"]) == 30
+    kinds = {r["kind"] for r in data["recommendations"]}
+    assert {"stop", "continue", "start"} <= kinds
+    stop = next(r for r in data["recommendations"] if r["kind"] == "stop")
+    assert re.search(r"Stop posting design split-block: \d\.\d\d% outbound click rate \(95% CI", stop["text"])
+
+
+def test_report_terminal_csv_and_html(shop_cli: Cli, tmp_path: Path) -> None:
+    out = shop_cli.ok("report").output
+    assert "Stop" in out and "split-block" in out and "By design" in out and "at least 1,000 impressions" in out
+
+    folder = tmp_path / "csv"
+    html = tmp_path / "out" / "report.html"
+    shop_cli.ok("report", "--since", "2w", "--csv", str(folder), "--html", str(html))
+    names = sorted(p.name for p in folder.iterdir())
+    assert "by_design.csv" in names and "daily.csv" in names and "recommendations.csv" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    with (folder / "by_board.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["key"] for r in rows} == {"jewelry", "ceramics", "tutorials"}
+    assert all(float(r["outbound_click_rate_low"]) <= float(r["outbound_click_rate"]) for r in rows)
+    with (folder / "daily.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == 14
+
+    page = html.read_text()
+    assert page.count("<svg") >= 10 and "<script" not in page
+    assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched from the network
+    for section in ("recommendations", "trends", "designs", "boards", "timing", "experiments", "pins"):
+        assert f'id="{section}"' in page
+
+
+def test_report_rejects_a_bad_period(shop_cli: Cli) -> None:
+    result = shop_cli("report", "--since", "last month")
+    assert result.exit_code == 2 and "--since: expected like 30d" in result.output
+
+
+def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: dict[str, str]) -> None:
+    engine = db.make_engine(cli_env["PINBOT_DATABASE_URL"])
+    from tests.metrics_fakes import add_product
+
+    account_id = make_account(engine)
+    add_product(engine, account_id, "ring", "Hammered ring")
+    out = initialised_cli.ok(
+        "experiment", "create", "--name", "bands", "--hypothesis", "A band converts better",
+        "--products", "ring", "--variants", "photo-band,split-block", "--boards", "handmade-jewelry",
+        "--sample", "5000", "--rounds", "2", "--auto",
+    ).output  # fmt: skip
+    assert "4 pins queued" in out and "5,000 impressions per design" in out
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Pin)).one() == 4
+        assert session.exec(select(Experiment.auto_apply)).one() is True
+    status = json.loads(initialised_cli.ok("experiment", "status", "bands", "--json").output)
+    assert status[0]["outcome"] == "collecting" and status[0]["p_value"] is None
+    assert [v["design"] for v in status[0]["variants"]] == ["photo-band", "split-block"]
+    assert "bands\trunning\tcollecting" in initialised_cli.ok("experiment", "list").output
+    bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
+    assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
+    missing = initialised_cli("experiment", "status", "nope")
+    assert missing.exit_code == 3 and "no experiment 'nope'" in missing.output
+    engine.dispose()
