@@ -1,0 +1,86 @@
+"""Many processes on one database: eight CLI writers enqueueing while the service posts (no
+"database is locked", every row present), and two services sharing one queue (every pin posted
+once; on PostgreSQL through FOR UPDATE SKIP LOCKED when the suite runs there)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from pinbot import db
+from pinbot.models import Pin, PinStatus
+from tests.killloop_support import KillLoop
+from tests.scheduler_support import make_photo
+
+
+def _wait_posted(loop: KillLoop, n: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if loop.counts().get(PinStatus.posted.value, 0) >= n:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"only {loop.counts()} after {timeout} s")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    return [proc.wait(timeout=30) for proc in procs]
+
+
+def test_eight_cli_writers_while_the_service_posts(tmp_path: Path, db_url: str) -> None:
+    loop = KillLoop.create(tmp_path, seed=3, db_url=db_url)
+    try:
+        loop.enqueue(20)
+        service, log = loop.start("service.log")
+        writers = []
+        for w in range(8):
+            rows = ["board,title,image,link,at,key"]
+            for r in range(8):
+                photo = make_photo(tmp_path / f"w{w}-{r}.jpg", (w * 30, r * 30, 90))
+                rows.append(
+                    f"mugs,Writer {w} row {r},{photo},https://shop.example/w{w}/{r},2020-01-01T00:00:00Z,w{w}r{r}"
+                )
+            csv = tmp_path / f"writer{w}.csv"
+            csv.write_text("\n".join(rows) + "\n")
+            writers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "pinbot.cli", "queue", "import", str(csv)],
+                    env=loop.env,
+                    cwd=tmp_path,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        outputs = [(p.wait(timeout=120), p.stdout.read().decode() if p.stdout else "") for p in writers]
+        assert all(code == 0 for code, _ in outputs), outputs
+        assert not any("locked" in out for _, out in outputs)
+        with db.session_scope(loop.engine) as session:
+            keys = session.exec(select(Pin.title).where(col(Pin.title).like("Writer %"))).all()
+        assert len(keys) == 64 and len(set(keys)) == 64  # every row present, once
+        _wait_posted(loop, 20 + 64)
+        assert _stop([service]) == [0]
+        assert "locked" not in log.read_text()
+        assert loop.duplicates() == {} and sum(loop.emu.pins_by_marker().values()) == 84
+    finally:
+        loop.close()
+
+
+def test_two_services_share_one_queue(tmp_path: Path, db_url: str) -> None:
+    loop = KillLoop.create(tmp_path, seed=4, db_url=db_url)
+    try:
+        procs = [loop.start("a.log")[0], loop.start("b.log")[0]]
+        loop.enqueue(60)
+        _wait_posted(loop, 60)
+        assert _stop(procs) == [0, 0]
+        assert loop.duplicates() == {} and sorted(loop.emu.pins_by_marker()) == sorted(loop.markers())
+        with db.session_scope(loop.engine) as session:
+            workers = session.exec(select(func.count(func.distinct(Pin.claimed_by)))).one()
+        assert workers == 2  # both services did share the work
+    finally:
+        loop.close()
