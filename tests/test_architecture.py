@@ -66,9 +66,18 @@ THIRD_PARTY_HOMES = {
 }
 
 
+# A module named after a family (review_rules, metrics_budget, ...) sits in that family's layer.
+FAMILIES = ("metrics", "review", "experiments", "report", "planner", "poster", "render", "demo", "rules")
+
+
 def top(module_path: Path) -> str:
     rel = module_path.relative_to(PACKAGE)
-    return rel.parts[0].removesuffix(".py")
+    name = rel.parts[0].removesuffix(".py")
+    if name not in LAYERS:
+        for family in FAMILIES:
+            if name.startswith(f"{family}_"):
+                return family
+    return name
 
 
 def pinbot_imports(tree: ast.AST) -> list[tuple[str, int]]:
@@ -106,7 +115,7 @@ def test_imports_flow_one_way() -> None:
             if target == me or target == "__init__":
                 continue
             where = f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}"
-            if target == "cli":
+            if target == "cli" and me != "__main__":
                 problems.append(f"{where} (nothing imports the CLI)")
             elif LAYERS.get(target, 99) > LAYERS.get(me, -1):
                 problems.append(f"{where} (a lower layer imports a higher one)")
