@@ -20,10 +20,12 @@ def render_pin(req: RenderRequest, assets_dir: Path) -> RenderedImage:
     return render_sources(req, assets_dir, sources)
 
 
-def render_sources(req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, ...]) -> RenderedImage:
+def render_sources(
+    req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, ...], *, paint_text: bool = True
+) -> RenderedImage:
     brand = load_brand(assets_dir)
     tpl = load_template(assets_dir, req.template)
     variant = resolve_variant(req, tpl)
     palette = brand.palette(variant.palette)
-    comp = compose(tpl, brand, palette, req, sources, variant.crop)
+    comp = compose(tpl, brand, palette, req, sources, variant.crop, paint_text=paint_text)
     return encode(comp.image, sharp=not comp.has_photo, texts=tuple(comp.texts), variant=variant.id)

@@ -5,7 +5,9 @@ down when a photo is too busy or too bright for the text to read).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -33,8 +35,10 @@ from pinbot.render.templates import (
     Template,
     TextItem,
 )
-from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box
+from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box, missing_glyphs
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, RenderRequest, TextPlacement
+
+log = logging.getLogger(__name__)
 
 # Aim above WCAG's 4.5:1 so that sampling and JPEG noise never take a text below it.
 TARGET_CONTRAST = 4.8
@@ -57,6 +61,7 @@ class _Ctx:
     canvas: Image.Image
     draw: ImageDraw.ImageDraw
     texts: list[TextPlacement]
+    paint_text: bool = True
 
     def color(self, c: Color) -> RGB:
         return c.fixed if c.fixed is not None else self.palette.role(c.role)
@@ -76,8 +81,17 @@ class _Ctx:
 
 
 def compose(
-    tpl: Template, brand: BrandKit, palette: Palette, req: RenderRequest, sources: tuple[PhotoSource, ...], crop: str
+    tpl: Template,
+    brand: BrandKit,
+    palette: Palette,
+    req: RenderRequest,
+    sources: tuple[PhotoSource, ...],
+    crop: str,
+    *,
+    paint_text: bool = True,
 ) -> Composition:
+    """`paint_text=False` lays out and scrims everything but draws no glyphs: the pixels each
+    text was measured against (tests use it to check contrast independently)."""
     n = len(sources)
     layers = [layer for layer in tpl.layers if layer.active(n)]
     photo_layers = [layer for layer in layers if isinstance(layer, PhotoLayer)]
@@ -92,7 +106,7 @@ def compose(
         layers = layers[1:]
     if canvas is None:
         canvas = Image.new("RGB", (CANVAS_W, CANVAS_H), background)
-    ctx = _Ctx(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [])
+    ctx = _Ctx(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [], paint_text)
     for layer in layers:
         if isinstance(layer, PhotoLayer):
             _paint_photo(ctx, layer, opened[layer.photo % n] if n else None)
@@ -204,9 +218,24 @@ class _Entry:
     y: int = 0
 
 
-def _style(ctx: _Ctx, item: TextItem) -> TextStyle:
+def _font_for(ctx: _Ctx, role: str, text: str) -> Path:
+    """The role's font, or another brand font when that one lacks glyphs the text needs
+    (a Latin display face with a Greek or Cyrillic title)."""
+    first = ctx.brand.font(role)
+    if not any(ord(ch) >= 0x80 for ch in text) or not missing_glyphs(first, text):
+        return first
+    for other in ("body_bold", "body", "heading"):
+        path = ctx.brand.font(other)
+        if path != first and not missing_glyphs(path, text):
+            log.warning("font %s lacks glyphs for %r; using %s", first.name, text[:40], path.name)
+            return path
+    log.warning("no brand font has every glyph of %r; some characters will show as boxes", text[:40])
+    return first
+
+
+def _style(ctx: _Ctx, item: TextItem, text: str) -> TextStyle:
     return TextStyle(
-        font=ctx.brand.font(item.font),
+        font=_font_for(ctx, item.font, text),
         min_size=item.size[0],
         max_size=item.size[1],
         max_lines=item.max_lines,
@@ -223,7 +252,8 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
     entries: list[_Entry] = []
     for item in layer.items:
         if isinstance(item, TextItem):
-            fitted = fit_text(ctx.field(item.field), _style(ctx, item), width, item.max_height)
+            text = ctx.field(item.field)
+            fitted = fit_text(text, _style(ctx, item, text), width, item.max_height) if text else None
             if fitted is not None:
                 entries.append(_Entry(item, fitted.height, fitted=fitted))
         elif isinstance(item, RuleItem):
@@ -254,7 +284,10 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
             _paste_logo(ctx, entry.logo, (x0, entry.y, x1, entry.y + entry.height), layer.align)
     for entry, (color, measured) in zip(texts, colors, strict=True):
         assert entry.fitted is not None and isinstance(entry.item, TextItem)
-        drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
+        if ctx.paint_text:
+            drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
+        else:
+            drawn = ink_box(entry.fitted, x0, entry.y, width, layer.align)
         ctx.texts.append(_placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
 
 
@@ -329,7 +362,7 @@ def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
         return
     padx, pady = layer.pad
     style = TextStyle(
-        font=ctx.brand.font(layer.font),
+        font=_font_for(ctx, layer.font, text),
         min_size=layer.size[0],
         max_size=layer.size[1],
         max_lines=1,
@@ -353,7 +386,7 @@ def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
     box = ink_box(fitted, px0 + padx, top, w - 2 * padx, "left")
     px = sample_pixels(ctx.canvas, box)
     color, measured = best_text_color([ctx.color(layer.color), *ctx.brand.readable_on(fill)], px, TARGET_CONTRAST)
-    drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color)
+    drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color) if ctx.paint_text else box
     ctx.texts.append(_placement(layer.field, layer.max_box(), drawn, color, fitted, measured))
 
 

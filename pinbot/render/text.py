@@ -25,6 +25,24 @@ def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+@lru_cache(maxsize=16)
+def _notdef(font: ImageFont.FreeTypeFont) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask("\U0010fffd")
+    return mask.size, bytes(mask)
+
+
+@lru_cache(maxsize=4096)
+def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
+    mask = font.getmask(ch)
+    return (mask.size, bytes(mask)) != _notdef(font)
+
+
+def missing_glyphs(font_path: Path, text: str) -> set[str]:
+    """Characters of `text` the font would draw as an empty box (.notdef)."""
+    font = load_font(str(font_path), 48)
+    return {ch for ch in set(text) if not ch.isspace() and ord(ch) >= 0x80 and not _has_glyph(font, ch)}
+
+
 @dataclass(frozen=True)
 class TextStyle:
     font: Path
