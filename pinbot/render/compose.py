@@ -140,7 +140,8 @@ def _open_sources(
         uses = [layer for layer in layers if layer.photo % len(sources) == i]
         if not uses:
             continue
-        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), ZOOM.get(crop, 1.0) * lay.zoom) for lay in uses]
+        zoom = ZOOM.get(crop, 1.0)
+        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), max(zoom, lay.zoom)) for lay in uses]
         opened = open_photo(src, slots, background)
         out.append(_Photo(opened, saliency(opened.image)))
     # Index by source position (sources not used by any layer were skipped above).
@@ -155,7 +156,7 @@ def _photo_pixels(layer: PhotoLayer, photo: _Photo, crop: str) -> Image.Image:
     fx0, fy0, fx1, fy1 = layer.focus
     focus = ((fx0 - x0) / w, (fy0 - y0) / h, (fx1 - x0) / w, (fy1 - y0) / h)
     image = photo.opened.image
-    zoom = ZOOM.get(crop, 1.0) * layer.zoom
+    zoom = max(ZOOM.get(crop, 1.0), layer.zoom)  # a detail cell is close already
     box = crop_box(image.size, w / h, crop, photo.sal, focus, zoom)
     resized = image.resize((w, h), Image.Resampling.LANCZOS, box=box)
     return to_srgb(resized, photo.opened.icc)
@@ -164,16 +165,17 @@ def _photo_pixels(layer: PhotoLayer, photo: _Photo, crop: str) -> Image.Image:
 def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: _Photo | None) -> None:
     x0, y0, x1, y1 = layer.box
     size = (x1 - x0, y1 - y0)
-    if photo is None:
-        # No photo for this slot: a soft tint of the brand keeps the layout intact.
-        pixels: Image.Image | RGB = ctx.palette.tint
-    else:
-        pixels = _photo_pixels(layer, photo, ctx.crop)
     mask = rounded_mask(size, layer.radius) if layer.radius else None
-    if isinstance(pixels, Image.Image):
-        ctx.canvas.paste(pixels, (x0, y0), mask)
-    else:
-        ctx.canvas.paste(pixels, layer.box, mask)
+    if photo is not None:
+        ctx.canvas.paste(_photo_pixels(layer, photo, ctx.crop), (x0, y0), mask)
+        return
+    # No photo for this slot (a blog post, a product without pictures): a brand tint with the
+    # logo as a centred seal, so the design still looks intended.
+    ctx.canvas.paste(ctx.palette.tint, layer.box, mask)
+    if ctx.brand.logo is not None:
+        side = int(min(size) * 0.34)
+        logo = load_logo(ctx.brand.logo, (side, side))
+        _paste_logo(ctx, logo, layer.box, "center")
 
 
 def _paint_block(ctx: _Ctx, layer: BlockLayer) -> None:
