@@ -55,3 +55,52 @@ def test_a_naive_retry_on_error_poster_fails_the_kill_loop(tmp_path: Path) -> No
         assert loop.duplicates(), "the naive poster should have posted some pin twice"
     finally:
         loop.close()
+
+
+def _posting_started(loop: KillLoop, log: Path, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if loop.counts().get("posting"):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no pin went to posting:\n{log.read_text()[-2000:]}")
+
+
+def test_sigterm_finishes_the_pin_in_hand_then_exits_0(tmp_path: Path) -> None:
+    import signal
+
+    loop = KillLoop.create(tmp_path, seed=9)
+    try:
+        loop.enqueue(3)
+        loop.emu.inject("latency", seconds=1.5, path="/pins", method="POST")
+        proc, log = loop.start("term.log")
+        _posting_started(loop, log)
+        proc.send_signal(signal.SIGTERM)  # while the slow POST is out
+        assert proc.wait(timeout=30) == 0
+        assert loop.counts() == {"posted": 1, "queued": 2}  # finished that pin, started no other
+        assert "SIGTERM received" in log.read_text()
+    finally:
+        loop.close()
+
+
+def test_second_sigterm_exits_at_once(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    loop = KillLoop.create(tmp_path, seed=10)
+    try:
+        loop.enqueue(1)
+        loop.emu.inject("latency", seconds=5, path="/pins", method="POST")
+        proc, log = loop.start("term2.log")
+        _posting_started(loop, log)
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while "SIGTERM received" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)  # two signals sent back to back would merge into one
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=3) == 130
+        assert loop.counts() == {"posting": 1}  # left for reconcile, never re-posted blindly
+    finally:
+        loop.close()
