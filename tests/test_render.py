@@ -347,3 +347,22 @@ def test_without_logo_or_photos_every_template_still_renders(no_logo_assets: Pat
         assert decode(img).size == (1000, 1500)
         eyebrow = [t for t in img.texts if t.field == "eyebrow"]
         assert all(t.lines == ("TINY SHOP",) for t in eyebrow)
+
+
+def test_bytes_are_identical_in_a_fresh_process_with_another_hash_seed(photos: dict[str, Path]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    req = request("photo-overlay", ACCENTED, (photos["busy"],), variant="photo-overlay.brand.close")
+    here = render_pin(req, ASSETS).sha256
+    code = (
+        "import sys; from pathlib import Path; from pinbot.render import RenderRequest, render_pin; "
+        f"req = RenderRequest(template={req.template!r}, title={req.title!r}, subtitle={req.subtitle!r}, "
+        f"price={req.price!r}, badge={req.badge!r}, site_name={req.site_name!r}, "
+        f"photos=(Path({str(req.photos[0])!r}),), variant={req.variant!r}); "
+        f"print(render_pin(req, Path({str(ASSETS)!r})).sha256)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == here

@@ -339,7 +339,12 @@ def _average(pixels: list[RGB]) -> RGB:
 
 def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[list[RGB]], boxes: list[Box]) -> None:
     light_text = luminance(colors[0]) > 0.4
-    shade = mix(ctx.brand.ink, BLACK, 0.6) if light_text else ctx.brand.paper
+    if light_text:
+        # A deep palette colour tints the scrim with the brand; otherwise a near-black ink.
+        band = ctx.palette.band
+        shade = mix(band, BLACK, 0.35) if luminance(band) < 0.08 else mix(ctx.brand.ink, BLACK, 0.6)
+    else:
+        shade = ctx.brand.paper
     needed = 0.0
     for color, px in zip(colors, samples, strict=True):
         alpha = scrim_alpha(color, shade, px, TARGET_CONTRAST + 0.2)
