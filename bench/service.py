@@ -217,7 +217,7 @@ def bench_rate(tmp: Path, minutes: int) -> None:
 
 
 def bench_rss(tmp: Path, ticks: int) -> None:
-    engine, account_id, boards, photo = setup(tmp, "rss.db")
+    engine, account_id, boards, _photo = setup(tmp, "rss.db")
     clock = FakeClock(START)
     images = CachedRenderer(tmp / "assets", tmp / "renders")
     poster = Poster(engine, account_id, FakePinterest(clock), clock, boards, images, "bench")  # type: ignore[arg-type]

@@ -119,7 +119,7 @@ class FakePinterest:
 
 
 def make_photo(path: Path, color: tuple[int, int, int] = (200, 80, 40)) -> Path:
-    Image.new("RGB", (60, 90), color).save(path, "JPEG")
+    Image.new("RGB", (200, 300), color).save(path, "JPEG")
     return path
 
 

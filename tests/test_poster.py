@@ -254,3 +254,29 @@ def test_source_photo_png_is_sent_as_png(shop: Shop) -> None:
     shop.api.create_pin = spy  # type: ignore[method-assign]
     shop.poster().post_next(shop.clock.now())
     assert sent == ["image/png"]
+
+
+def test_templated_pin_is_rendered_once_then_served_from_the_cache(shop: Shop) -> None:
+    from pinbot.models import Pin
+    from pinbot.pin_images import CachedRenderer
+    from tests.conftest import REPO
+
+    templates = sorted(p.stem for p in (REPO / "assets" / "templates").glob("*.toml"))
+    if not templates:
+        pytest.skip("no templates in assets/")
+    renderer = CachedRenderer(REPO / "assets", shop.tmp / "renders")
+    pin = Pin(
+        id=1,
+        account_id=1,
+        board_id=1,
+        title="Hand-thrown mug",
+        link="https://shop.example/mug",
+        image_path=str(shop.photo),
+        template=templates[0],
+        due_at=shop.clock.now(),
+    )
+    image, path = renderer.image_for(pin, shop.boards["mugs"], None)
+    assert path.parent == shop.tmp / "renders" and image.data and image.content_type in ("image/jpeg", "image/png")
+    mtime = path.stat().st_mtime_ns
+    again, same = renderer.image_for(pin, shop.boards["mugs"], None)
+    assert same == path and again.data == image.data and path.stat().st_mtime_ns == mtime
