@@ -170,13 +170,21 @@ def test_history_beyond_90_days_is_kept_and_windows_respect_the_lookback(engine:
     assert len(rows) == 1 + mb.LOOKBACK_DAYS
 
 
-def test_trial_budget_stops_the_sweep_and_the_rest_waits_for_tomorrow(engine: Engine, shop: tuple[int, int]) -> None:
+def test_trial_budget_numbers() -> None:
+    # 1,000 calls a day for everything on trial: the sweep takes 700 and leaves 200 to posting and reads.
+    assert (mb.TRIAL_DAILY_TOTAL, mb.TRIAL_METRICS_SHARE, mb.TRIAL_RESERVE) == (1000, 700, 200)
+
+
+def test_trial_budget_stops_the_sweep_and_the_rest_waits_for_tomorrow(
+    engine: Engine, shop: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mb, "TRIAL_METRICS_SHARE", 40)  # the real 700 behaves the same, only slower to test
     clock = FakeClock(NOW)
-    _pins(engine, shop, [2] * 760)
+    _pins(engine, shop, [2] * 60)
     api = FakeAPI(clock, multi=False)
     result = MetricsService(engine, shop[0], api, clock, tier="trial").sweep()
-    assert result.calls_used == mb.TRIAL_METRICS_SHARE  # 1 account snapshot + 699 pins
-    assert result.pins_fetched == 699 and result.pins_left == 61
+    assert result.calls_used == 40  # 1 account snapshot + 39 pins
+    assert result.pins_fetched == 39 and result.pins_left == 21
     assert result.budget_left == 0
     assert result.next_sweep_at == datetime(2026, 3, 2, tzinfo=UTC)
     assert result.stopped and "budget is spent" in result.stopped
@@ -188,10 +196,10 @@ def test_trial_budget_stops_the_sweep_and_the_rest_waits_for_tomorrow(engine: En
     clock.advance(days=1)
     api2 = FakeAPI(clock, multi=False)
     tomorrow = MetricsService(engine, shop[0], api2, clock).sweep()
-    first = [c[1][0] for c in api2.pin_calls()][:61]
+    first = [c[1][0] for c in api2.pin_calls()][:21]
     already = {c[1][0] for c in api.pin_calls()}
     assert not set(first) & already  # yesterday's leftovers go first (longest unfetched)
-    assert tomorrow.pins_fetched == 699
+    assert tomorrow.pins_fetched == 39
 
 
 def test_trial_budget_counts_what_the_client_already_spent_today(engine: Engine, shop: tuple[int, int]) -> None:
