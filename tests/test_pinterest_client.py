@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -30,11 +30,13 @@ from pinbot.pinterest.errors import (
     MaybeSent,
     NotSent,
     PinterestError,
+    RateLimited,
     RequestRejected,
     TrialAppProduction,
     Unauthorized,
 )
 from pinbot.pinterest.payloads import pin_body
+from pinbot.pinterest.transport import parse_retry_after
 from pinbot.pinterest.types import NewPin, PinImage
 from tests.pinterest_helpers import ACCESS, API, bearer, error, make_client, token_response
 
@@ -514,3 +516,34 @@ def test_account_analytics_and_top_pins(client: PinterestClient, rsps: responses
 def test_repr_shows_no_secret(client: PinterestClient) -> None:
     text = repr(client) + repr(client.tokens) + repr(client.pacer) + repr(client.oauth) + repr(client.settings)
     assert ACCESS not in text and "app-secret" not in text
+
+
+def test_each_error_status_maps_to_its_class(client: PinterestClient, rsps: responses.RequestsMock) -> None:
+    expected = {
+        400: RequestRejected,
+        403: RequestRejected,
+        404: RequestRejected,
+        409: RequestRejected,
+        429: RateLimited,
+        500: MaybeSent,
+    }
+    for status, cls in expected.items():
+        rsps.upsert(
+            responses.DELETE, f"{API}/pins/p1", status=status, json=error(status, f"status {status}"), headers=RID
+        )
+        with pytest.raises(PinterestError) as info:
+            client.delete_pin("p1")  # not retried, so one call per status
+        assert type(info.value) is cls, status
+        assert (info.value.status, info.value.code, info.value.request_id) == (status, status, "rid-abc-123")
+        assert f"status {status}" in str(info.value)
+        client.clock.advance(120)  # type: ignore[attr-defined]  # past the pause a 429 records
+    assert len(rsps.calls) == len(expected)
+
+
+def test_retry_after_forms() -> None:
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert parse_retry_after("12", now) == 12
+    assert parse_retry_after("Mon, 05 Jan 2026 09:01:30 GMT", now) == 90
+    assert parse_retry_after("Mon, 05 Jan 2026 08:00:00 GMT", now) == 0
+    assert parse_retry_after("999999", now) == 24 * 3600
+    assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None

@@ -114,13 +114,17 @@ def login(
         payload = client.oauth.exchange_code(code_from_redirect(redirect_url, None))
     elif paste:
         state = new_state()
-        app.info(f"Open this URL in any browser and approve pinbot:\n\n{build_authorize_url(app.settings, state)}\n")
+        # click.echo, not rich: rich would wrap the long URL with hard newlines and break it.
+        click.echo(
+            f"Open this URL in any browser and approve pinbot:\n\n{build_authorize_url(app.settings, state)}\n",
+            err=True,
+        )
         pasted = click.prompt("Paste the full URL your browser ended on", err=True)
         payload = client.oauth.exchange_code(code_from_redirect(pasted, state))
     else:
 
         def show(url: str) -> None:
-            app.info(f"Approve pinbot in your browser (waiting up to {timeout:.0f} s):\n\n{url}\n")
+            click.echo(f"Approve pinbot in your browser (waiting up to {timeout:.0f} s):\n\n{url}\n", err=True)
             if not no_browser:
                 webbrowser.open(url)
 

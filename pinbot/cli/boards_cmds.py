@@ -8,13 +8,13 @@ import click
 from rich.table import Table
 from sqlmodel import select
 
-from pinbot.boards import load_boards, scan_boards
+from pinbot.boards import load_boards, plan_sync, scan_boards
 from pinbot.cli.auth_cmds import client_for
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.db import session_scope
 from pinbot.errors import DatabaseError, PinbotError
 from pinbot.models import Board
-from pinbot.pinterest.sync import sync_boards
+from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
 
 
 @click.group()
@@ -81,7 +81,8 @@ def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
     """Create the boards the account lacks, link existing ones by name, store their ids. Never deletes."""
     defs = load_boards(app.settings.boards_dir)
     client = client_for(app)
-    steps = sync_boards(client, client.engine, client.account_id, defs, now=app.clock().now(), dry_run=dry_run)
+    plan = plan_sync(defs.values(), remote_boards(client), linked_boards(client.engine, client.account_id))
+    steps = apply_sync(client, client.engine, client.account_id, defs, plan, now=app.clock().now(), dry_run=dry_run)
     verbs = {"create": "would create" if dry_run else "created", "link": "would link" if dry_run else "linked"}
     if as_json:
         app.print_json(
