@@ -325,7 +325,15 @@ class MetricsService:
         end = today - timedelta(days=1)
         if start > end:
             return 0
-        days = self.client.account_analytics(start, end)
+        try:
+            days = self.client.account_analytics(start, end)
+        except RequestRejected as exc:
+            # Not worth losing the pins' sweep over; tomorrow's sweep asks again.
+            result.errors.append(f"account analytics: {exc}")
+            with session_scope(self.engine) as session:
+                mb.add_spent(session, self.account_id, today, 1, now)
+            result.calls_used += 1
+            return 1
         with session_scope(self.engine) as session:
             result.account_rows = upsert_account_days(session, self.account_id, days, now)
             mb.add_spent(session, self.account_id, today, 1, now)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot.clock import FakeClock
+from pinbot.clock import Clock, FakeClock, SystemClock
 from pinbot.config import Settings
-from pinbot.db import get_or_create_account, session_scope
+from pinbot.db import get_or_create_account, make_engine, session_scope
 from pinbot.emulator import Emulator
 from pinbot.links import marker_for, tagged_link
 from pinbot.metrics import MetricsService
@@ -19,6 +20,7 @@ from pinbot.models import Board, Pin, PinMetricDaily, PinStatus
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.types import NewPin, PinImage
 from pinbot.review import build_review
+from tests.conftest import Cli
 
 APP_ID, APP_SECRET = "4242", "metrics-test-secret"
 CANDIDATES = ("photo-band", "split-block", "text-forward", "collage", "photo-overlay", "d6", "d7", "d8")
@@ -30,7 +32,7 @@ def emu(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[Emulator]:
         yield e
 
 
-def _client(emu: Emulator, engine: Engine, clock: FakeClock) -> tuple[PinterestClient, int]:
+def _client(emu: Emulator, engine: Engine, clock: Clock) -> tuple[PinterestClient, int]:
     tokens = emu.mint_tokens()
     settings = Settings.from_mapping(
         {
@@ -94,3 +96,42 @@ def test_sweeps_against_the_emulator_find_the_more_appealing_design(
     review = build_review(engine, account_id, today - timedelta(days=30), today)
     designs = {g.key: g.totals.outbound_rate.value for g in review.groups["design"]}
     assert designs[strong] > designs[weak]
+
+
+def test_metrics_pull_cli_against_the_emulator(initialised_cli: Cli, cli_env: dict[str, str]) -> None:
+    with Emulator(APP_ID, APP_SECRET, tier="standard", seed=3) as emu:
+        tokens = emu.mint_tokens()
+        env = {
+            "PINTEREST_API_BASE": emu.base_url,
+            "PINTEREST_APP_ID": APP_ID,
+            "PINTEREST_APP_SECRET": APP_SECRET,
+            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+            "PINTEREST_ACCESS_TIER": "standard",
+        }
+        engine = make_engine(cli_env["PINBOT_DATABASE_URL"])
+        client, account_id = _client(emu, engine, SystemClock())
+        remote_board = client.create_board("Jewelry")
+        image = PinImage(url="https://shop.example/i.jpg")
+        remote_ids = [
+            client.create_pin(NewPin(remote_board["id"], f"Ring {i}", "", "https://shop.example/r", "", image))["id"]
+            for i in range(3)
+        ]
+        posted = datetime.now(UTC) - timedelta(days=6)
+        with session_scope(engine) as session:
+            board = Board(account_id=account_id, key="jewelry", name="Jewelry", pinterest_board_id=remote_board["id"])
+            session.add(board)
+            session.flush()
+            assert board.id is not None
+            for i, remote_id in enumerate(remote_ids):
+                session.add(
+                    Pin(account_id=account_id, board_id=board.id, title=f"Ring {i}", due_at=posted,
+                        status=PinStatus.posted, pinterest_pin_id=remote_id, posted_at=posted)
+                )  # fmt: skip
+        engine.dispose()
+        data = json.loads(initialised_cli.ok("metrics", "pull", "--json", **env).output)
+        assert data["pins_fetched"] == 3 and data["stopped"] is None and data["rows_upserted"] >= 3 * 5
+        again = initialised_cli.ok("metrics", "pull", **env).output
+        assert again.startswith("metrics: 0 of 0 due pins fetched with 0 calls")
+        bad = initialised_cli("metrics", "pull", "--since", "last week", **env)
+        assert bad.exit_code == 2 and "--since: expected a date" in bad.output
