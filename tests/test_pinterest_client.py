@@ -333,8 +333,15 @@ def test_code_3_names_the_missing_scope(client: PinterestClient, rsps: responses
 def test_401_refreshes_once_then_succeeds(
     client: PinterestClient, rsps: responses.RequestsMock, engine: Engine
 ) -> None:
+    def committed_before_use(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        # When the new access token is first used, the new refresh token is already committed.
+        with session_scope(engine) as session:
+            stored = session.get(Token, 1)
+        assert stored is not None and stored.refresh_token == "pinr_rotated_refresh_0001"
+        return 200, {}, json.dumps({"username": "clayshop"})
+
     rsps.get(f"{API}/user_account", status=401, json=error(2, "Authentication failed."))
-    rsps.get(f"{API}/user_account", json={"username": "clayshop"})
+    rsps.add_callback(responses.GET, f"{API}/user_account", callback=committed_before_use)
     rsps.post(f"{API}/oauth/token", json=token_response(1))
     assert client.get_user_account() == {"username": "clayshop"}
     assert [c.request.url.split("/v5")[1] for c in rsps.calls] == ["/user_account", "/oauth/token", "/user_account"]

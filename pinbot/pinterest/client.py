@@ -27,6 +27,7 @@ from pinbot.errors import InvalidInput
 from pinbot.logs import register_secrets
 from pinbot.models import Account
 from pinbot.pinterest import analytics as an
+from pinbot.pinterest import payloads as req
 from pinbot.pinterest.errors import (
     BudgetExhausted,
     FeatureUnavailable,
@@ -58,16 +59,6 @@ from pinbot.pinterest.transport import (
 from pinbot.pinterest.types import DailyMetrics, NewPin
 
 log = logging.getLogger(__name__)
-
-READ, WRITE, ANALYTICS = "org_read", "org_write", "org_analytics"
-# The scopes each operation needs ([spec] security; FACTS.md §2), named in InsufficientScope errors.
-S_USER = "user_accounts:read"
-S_BOARDS_READ = "boards:read"
-S_BOARDS_WRITE = "boards:read,boards:write"
-S_PINS_READ = "boards:read,pins:read"
-S_PINS_WRITE = "boards:read,boards:write,pins:read,pins:write"
-S_TOP_PINS = "pins:read,user_accounts:read"
-MAX_PAGE_SIZE = 250
 
 
 class PinterestClient:
@@ -271,12 +262,12 @@ class PinterestClient:
     def _paginate(
         self, path: str, scopes: str, page_size: int, params: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidInput("page_size", f"must be 1 to {MAX_PAGE_SIZE}, got {page_size}")
+        if not 1 <= page_size <= req.MAX_PAGE_SIZE:
+            raise InvalidInput("page_size", f"must be 1 to {req.MAX_PAGE_SIZE}, got {page_size}")
         query: dict[str, Any] = {**(params or {}), "page_size": page_size}
         seen: set[str] = set()
         while True:
-            data = self._call("GET", path, READ, scopes, params=query) or {}
+            data = self._call("GET", path, req.READ, scopes, params=query) or {}
             yield from (i for i in data.get("items") or [] if isinstance(i, dict))
             bookmark = data.get("bookmark")
             if not bookmark:
@@ -289,16 +280,16 @@ class PinterestClient:
     # --- account and boards ---------------------------------------------------------------
 
     def get_user_account(self) -> dict[str, Any]:
-        return dict(self._call("GET", "/user_account", READ, S_USER) or {})
+        return dict(self._call("GET", "/user_account", req.READ, req.S_USER) or {})
 
-    def iter_boards(self, page_size: int = MAX_PAGE_SIZE, privacy: str | None = None) -> Iterator[dict[str, Any]]:
-        return self._paginate("/boards", S_BOARDS_READ, page_size, {"privacy": privacy} if privacy else None)
+    def iter_boards(self, page_size: int = req.MAX_PAGE_SIZE, privacy: str | None = None) -> Iterator[dict[str, Any]]:
+        return self._paginate("/boards", req.S_BOARDS_READ, page_size, {"privacy": privacy} if privacy else None)
 
     def list_boards(self, privacy: str | None = None) -> list[dict[str, Any]]:
         return list(self.iter_boards(privacy=privacy))
 
     def get_board(self, board_id: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/boards/{_id(board_id, 'board_id')}", READ, S_BOARDS_READ) or {})
+        return dict(self._call("GET", f"/boards/{_id(board_id, 'board_id')}", req.READ, req.S_BOARDS_READ) or {})
 
     def create_board(self, name: str, description: str = "", privacy: str = "PUBLIC") -> dict[str, Any]:
         if not name.strip() or len(name) > 180:
@@ -306,10 +297,10 @@ class PinterestClient:
         body: dict[str, Any] = {"name": name, "privacy": privacy}
         if description:
             body["description"] = description
-        return dict(self._call("POST", "/boards", WRITE, S_BOARDS_WRITE, body=body, ok=(200, 201)) or {})
+        return dict(self._call("POST", "/boards", req.WRITE, req.S_BOARDS_WRITE, body=body, ok=(200, 201)) or {})
 
-    def list_board_sections(self, board_id: str, page_size: int = MAX_PAGE_SIZE) -> list[dict[str, Any]]:
-        return list(self._paginate(f"/boards/{_id(board_id, 'board_id')}/sections", S_BOARDS_READ, page_size))
+    def list_board_sections(self, board_id: str, page_size: int = req.MAX_PAGE_SIZE) -> list[dict[str, Any]]:
+        return list(self._paginate(f"/boards/{_id(board_id, 'board_id')}/sections", req.S_BOARDS_READ, page_size))
 
     def create_board_section(self, board_id: str, name: str) -> dict[str, Any]:
         if not 1 <= len(name) <= 180:
@@ -317,7 +308,8 @@ class PinterestClient:
         path = f"/boards/{_id(board_id, 'board_id')}/sections"
         for attempt in range(self.max_attempts):
             try:
-                return dict(self._call("POST", path, WRITE, S_BOARDS_WRITE, body={"name": name}, ok=(200, 201)) or {})
+                made = self._call("POST", path, req.WRITE, req.S_BOARDS_WRITE, body={"name": name}, ok=(200, 201))
+                return dict(made or {})
             except RequestRejected as exc:
                 # 409: Pinterest could not lock the board; nothing was created, so trying again is safe.
                 if exc.status != 409 or attempt + 1 == self.max_attempts:
@@ -336,19 +328,19 @@ class PinterestClient:
                 f"posting is stopped for this account since {since:%Y-%m-%d %H:%M} UTC: Pinterest flagged "
                 f"it as spam ({message}); check the account, then run `pinbot resume`"
             )
-        body = pin_body(pin)
-        return dict(
-            self._call("POST", "/pins", WRITE, S_PINS_WRITE, body=body, ok=(200, 201), timeout=POST_PIN_TIMEOUT) or {}
+        made = self._call(
+            "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=POST_PIN_TIMEOUT
         )
+        return dict(made or {})
 
     def get_pin(self, pin_id: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}", READ, S_PINS_READ) or {})
+        return dict(self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}", req.READ, req.S_PINS_READ) or {})
 
     def delete_pin(self, pin_id: str) -> None:
-        self._call("DELETE", f"/pins/{_id(pin_id, 'pin_id')}", WRITE, S_PINS_WRITE, ok=(200, 204))
+        self._call("DELETE", f"/pins/{_id(pin_id, 'pin_id')}", req.WRITE, req.S_PINS_WRITE, ok=(200, 204))
 
-    def iter_board_pins(self, board_id: str, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        return self._paginate(f"/boards/{_id(board_id, 'board_id')}/pins", S_PINS_READ, page_size)
+    def iter_board_pins(self, board_id: str, page_size: int = req.MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        return self._paginate(f"/boards/{_id(board_id, 'board_id')}/pins", req.S_PINS_READ, page_size)
 
     # --- analytics ------------------------------------------------------------------------
 
@@ -358,7 +350,8 @@ class PinterestClient:
     def pin_analytics(self, pin_id: str, start: date, end: date) -> list[DailyMetrics]:
         an.check_window(start, end, self._today())
         params = {**an.date_params(start, end), "metric_types": an.pin_metric_types(), "app_types": "ALL"}
-        data = self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}/analytics", ANALYTICS, S_PINS_READ, params=params)
+        path = f"/pins/{_id(pin_id, 'pin_id')}/analytics"
+        data = self._call("GET", path, req.ANALYTICS, req.S_PINS_READ, params=params)
         return an.parse_daily(data)
 
     def multi_pin_analytics(self, pin_ids: Sequence[str], start: date, end: date) -> dict[str, list[DailyMetrics]]:
@@ -375,7 +368,7 @@ class PinterestClient:
             "app_types": "ALL",
         }
         try:
-            data = self._call("GET", "/pins/analytics", ANALYTICS, S_PINS_READ, params=params)
+            data = self._call("GET", "/pins/analytics", req.ANALYTICS, req.S_PINS_READ, params=params)
         except RequestRejected as exc:
             if exc.status not in (403, 404):
                 raise
@@ -390,7 +383,7 @@ class PinterestClient:
     def account_analytics(self, start: date, end: date) -> list[DailyMetrics]:
         an.check_window(start, end, self._today())
         params = {**an.date_params(start, end), "metric_types": ",".join(an.ACCOUNT_METRICS), "app_types": "ALL"}
-        return an.parse_daily(self._call("GET", "/user_account/analytics", ANALYTICS, S_USER, params=params))
+        return an.parse_daily(self._call("GET", "/user_account/analytics", req.ANALYTICS, req.S_USER, params=params))
 
     def top_pins(self, sort_by: str, start: date, end: date, num_of_pins: int = 50) -> list[dict[str, Any]]:
         """Top pins by one metric: ids, metrics and data_status only (fetch titles via get_pin)."""
@@ -400,6 +393,6 @@ class PinterestClient:
             raise InvalidInput("num_of_pins", f"must be 1 to 50, got {num_of_pins}")
         an.check_window(start, end, self._today())
         params = {**an.date_params(start, end), "sort_by": sort_by, "num_of_pins": num_of_pins}
-        data = self._call("GET", "/user_account/analytics/top_pins", ANALYTICS, S_TOP_PINS, params=params) or {}
+        data = self._call("GET", "/user_account/analytics/top_pins", req.ANALYTICS, req.S_TOP_PINS, params=params) or {}
         pins = data.get("pins") if isinstance(data, dict) else None
         return [p for p in pins or [] if isinstance(p, dict)]

@@ -1,4 +1,4 @@
-"""Request bodies and path ids for the client (pure functions): what POST /pins and friends send.
+"""Request shapes for the client (pure): bodies, path ids, and each operation's scopes and category.
 
 Owns: building the PinCreate JSON from a `NewPin` (image_base64 from rendered bytes or image_url;
 text limits of spec 5.23.0 checked before sending; no `note`, which the spec dropped in 5.20) and
@@ -15,6 +15,16 @@ from pinbot.errors import InvalidInput
 from pinbot.pinterest.types import NewPin
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Pinterest's rate-limit categories (x-ratelimit-category in the spec).
+READ, WRITE, ANALYTICS = "org_read", "org_write", "org_analytics"
+# The scopes each operation needs ([spec] security; FACTS.md §2), named in InsufficientScope errors.
+S_USER = "user_accounts:read"
+S_BOARDS_READ = "boards:read"
+S_BOARDS_WRITE = "boards:read,boards:write"
+S_PINS_READ = "boards:read,pins:read"
+S_PINS_WRITE = "boards:read,boards:write,pins:read,pins:write"
+S_TOP_PINS = "pins:read,user_accounts:read"
+MAX_PAGE_SIZE = 250
 
 
 def object_id(value: str, field: str) -> str:
