@@ -158,6 +158,7 @@ def _starts(
             )
         )
     used = {g.key for g in groups.get("design", [])}
+    used |= {key.split(".")[0] for key in used}  # a variant id "template.palette.crop" uses its template
     untried = [d for d in known if d not in used]
     if untried and groups.get("design"):
         leader = next((g for g in groups["design"] if g.rank == 1), None)
