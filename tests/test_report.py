@@ -97,3 +97,13 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
     missing = initialised_cli("experiment", "status", "nope")
     assert missing.exit_code == 3 and "no experiment 'nope'" in missing.output
     engine.dispose()
+
+
+def test_report_on_an_empty_shop(initialised_cli: Cli, tmp_path: Path) -> None:
+    html = tmp_path / "empty.html"
+    initialised_cli.ok("report", "--html", str(html))
+    page = html.read_text()
+    assert "no data yet" in page and "Nothing meets the minimum yet." in page
+    data = json.loads(initialised_cli.ok("report", "--json").output)
+    assert data["shop"]["impressions"] == 0 and data["recommendations"] == []
+    assert "(nothing meets the minimum yet)" in initialised_cli.ok("report").output
