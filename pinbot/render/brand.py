@@ -113,7 +113,23 @@ def _palette(name: str, *, bg: RGB, fg: RGB, band: RGB, pop: RGB, tint: RGB) -> 
 
 
 def load_brand(assets_dir: Path) -> BrandKit:
-    """Read `assets_dir/brand.toml` (optional: defaults apply) and resolve fonts and logo."""
+    """Read `assets_dir/brand.toml` (optional: defaults apply) and resolve fonts and logo.
+
+    Cached while brand.toml and the folders' listings are unchanged (a dropped-in font or logo
+    changes a folder's mtime), so a daemon re-reads the kit only when the owner edits it."""
+    return _load_brand(assets_dir, _stamp(assets_dir / "brand.toml"), _stamp(assets_dir), _stamp(assets_dir / "fonts"))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=16)
+def _load_brand(assets_dir: Path, *_stamps: tuple[int, int]) -> BrandKit:
     path = assets_dir / "brand.toml"
     data: dict[str, Any] = {}
     source = str(path)

@@ -4,7 +4,9 @@ luminance of the pixels under a text so that the renderer can prove every text r
 
 from __future__ import annotations
 
-from PIL import Image
+from typing import Any
+
+from PIL import Image, ImageStat
 
 from pinbot.render.types import RGB, Box
 
@@ -64,52 +66,114 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
     )
 
 
-def sample_pixels(image: Image.Image, box: Box, max_pixels: int = 2400) -> list[RGB]:
-    """The pixels under `box`, downsampled (box filter) to at most `max_pixels`."""
+# sRGB channel value -> linear light in 0..255, for Image.point on an RGB image (R, G, B tables).
+_TO_LINEAR = [round(255 * _channel(i)) for i in range(256)] * 3
+# One bin of the 8-bit luminance histogram is uncertain by about one step (two roundings).
+_BIN_SLACK = 1.0
+
+
+class Sample:
+    """The pixels under a text, downsampled: luminance statistics in C (Pillow), so that a
+    contrast check or a scrim search costs well under a millisecond."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image if image.mode == "RGB" else image.convert("RGB")
+        bands: Any = self.image.getextrema()  # ((min, max),) per band for RGB
+        self.solid: RGB | None = None
+        if all(lo == hi for lo, hi in bands):
+            self.solid = (int(bands[0][0]), int(bands[1][0]), int(bands[2][0]))
+        self._hist: list[int] | None = None
+
+    @property
+    def count(self) -> int:
+        return self.image.width * self.image.height
+
+    def histogram(self) -> list[int]:
+        """256 bins of relative luminance (linear light, 0..255)."""
+        if self._hist is None:
+            linear = self.image.point(_TO_LINEAR)
+            self._hist = linear.convert("L", (0.2126, 0.7152, 0.0722, 0.0)).histogram()
+        return self._hist
+
+    @staticmethod
+    def stack(samples: list[Sample]) -> Sample:
+        """One sample of all the pixels of several (each scaled to a common width)."""
+        width = 64
+        parts = [sm.image.resize((width, max(1, round(sm.image.height * width / sm.image.width)))) for sm in samples]
+        out = Image.new("RGB", (width, sum(p.height for p in parts)))
+        y = 0
+        for part in parts:
+            out.paste(part, (0, y))
+            y += part.height
+        return Sample(out)
+
+    def blend(self, over: RGB, alpha: float) -> Sample:
+        """What these pixels become under a layer of `over` at opacity `alpha`."""
+        return Sample(Image.blend(self.image, Image.new("RGB", self.image.size, over), alpha))
+
+    def average(self) -> RGB:
+        if self.solid is not None:
+            return self.solid
+        tiny = self.image.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+        assert isinstance(tiny, tuple)
+        return tiny[0], tiny[1], tiny[2]
+
+    def spread(self) -> float:
+        """Standard deviation of the gray levels: how much a background still competes with text."""
+        return float(ImageStat.Stat(self.image.convert("L")).stddev[0])
+
+    def is_busy(self) -> bool:
+        """A photo-like area (more than a handful of distinct colours), not a flat fill."""
+        return self.image.getcolors(8) is None
+
+
+def sample_pixels(image: Image.Image, box: Box, max_pixels: int = 6000) -> Sample | None:
+    """The pixels under `box` (clipped to the image), box-filtered down to at most `max_pixels`."""
     x0, y0, x1, y1 = box
     x0, y0 = max(0, x0), max(0, y0)
     x1, y1 = min(image.width, x1), min(image.height, y1)
     if x1 <= x0 or y1 <= y0:
-        return []
+        return None
     region = image.crop((x0, y0, x1, y1))
-    if region.mode != "RGB":
-        region = region.convert("RGB")
     w, h = region.size
     if w * h > max_pixels:
         scale = (max_pixels / (w * h)) ** 0.5
         region = region.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BOX)
-    raw = region.tobytes()
-    it = iter(raw)
-    return list(zip(it, it, it, strict=True))
+    return Sample(region)
 
 
-def worst_contrast(text: RGB, pixels: list[RGB], tolerance: float = 0.01) -> float:
-    """Contrast of `text` against the background pixels, ignoring the worst `tolerance` share
-    (isolated specks that a box filter cannot remove anyway)."""
-    if not pixels:
+def worst_contrast(text: RGB, sample: Sample | None, tolerance: float = 0.01) -> float:
+    """Contrast of `text` against the sampled pixels, ignoring the worst `tolerance` share
+    (isolated specks); each histogram bin is taken at its edge nearest the text (conservative)."""
+    if sample is None:
         return 21.0
     lt = luminance(text)
-    uniq = set(pixels)
-    if len(uniq) == 1:
-        return ratio(lt, luminance(next(iter(uniq))))
-    values = sorted(ratio(lt, _LR[p[0]] + _LG[p[1]] + _LB[p[2]]) for p in pixels)
-    return values[min(len(values) - 1, int(len(values) * tolerance))]
+    if sample.solid is not None:
+        return ratio(lt, luminance(sample.solid))
+    worst: list[tuple[float, int]] = []
+    for b, n in enumerate(sample.histogram()):
+        if not n:
+            continue
+        lo = max(0.0, (b - 0.5 - _BIN_SLACK) / 255)
+        hi = min(1.0, (b + 0.5 + _BIN_SLACK) / 255)
+        nearest = min(max(lt, lo), hi)
+        worst.append((ratio(lt, nearest), n))
+    worst.sort()
+    allowed = int(sample.count * tolerance)
+    seen = 0
+    for value, n in worst:
+        seen += n
+        if seen > allowed:
+            return value
+    return worst[-1][0]
 
 
-def blend_pixels(pixels: list[RGB], over: RGB, alpha: float) -> list[RGB]:
-    """What `pixels` become under a layer of colour `over` at opacity `alpha`."""
-    a = alpha
-    b = 1.0 - a
-    r0, g0, b0 = over[0] * a, over[1] * a, over[2] * a
-    return [(round(p[0] * b + r0), round(p[1] * b + g0), round(p[2] * b + b0)) for p in pixels]
-
-
-def best_text_color(candidates: list[RGB], pixels: list[RGB], target: float) -> tuple[RGB, float]:
+def best_text_color(candidates: list[RGB], sample: Sample | None, target: float) -> tuple[RGB, float]:
     """The first candidate that reaches `target`, else the one with the best contrast."""
     best = candidates[0]
     best_c = -1.0
     for cand in candidates:
-        c = worst_contrast(cand, pixels)
+        c = worst_contrast(cand, sample)
         if c >= target:
             return cand, c
         if c > best_c:
@@ -117,16 +181,16 @@ def best_text_color(candidates: list[RGB], pixels: list[RGB], target: float) -> 
     return best, best_c
 
 
-def scrim_alpha(text: RGB, over: RGB, pixels: list[RGB], target: float) -> float | None:
+def scrim_alpha(text: RGB, over: RGB, sample: Sample | None, target: float) -> float | None:
     """The smallest opacity of a scrim of colour `over` that lets `text` reach `target`, or None."""
-    if worst_contrast(text, pixels) >= target:
+    if worst_contrast(text, sample) >= target:
         return 0.0
-    if worst_contrast(text, [over]) < target:
+    if sample is None or contrast(text, over) < target:
         return None
     lo, hi = 0.0, 1.0
-    for _ in range(7):
+    for _ in range(6):  # opacity to within 1/64
         mid = (lo + hi) / 2
-        if worst_contrast(text, blend_pixels(pixels, over, mid)) >= target:
+        if worst_contrast(text, sample.blend(over, mid)) >= target:
             hi = mid
         else:
             lo = mid

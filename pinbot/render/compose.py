@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from pinbot.render.brand import BLACK, BrandKit, Palette
 from pinbot.render.color import (
+    Sample,
     best_text_color,
     luminance,
     mix,
@@ -311,13 +312,13 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     checks = [worst_contrast(c, px) for c, px in zip(preferred, samples, strict=True)]
     if all(c >= TARGET_CONTRAST for c in checks):
         return list(zip(preferred, checks, strict=True))
-    if layer.scrim == "auto" and _is_busy(samples):
+    if layer.scrim == "auto" and any(sm is not None and sm.is_busy() for sm in samples):
         _lay_scrim(ctx, preferred, samples, boxes)
         samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
     lead = max(range(len(items)), key=lambda i: items[i].size[1])
     out: list[tuple[RGB, float]] = []
     for color, px in zip(preferred, samples, strict=True):
-        under = _average(px)
+        under = px.average() if px is not None else ctx.palette.bg
         toward = ctx.brand.ink if luminance(under) > 0.18 else ctx.brand.paper
         shades = [mix(color, toward, t) for t in (0.3, 0.5, 0.7)]
         candidates = [color, *shades, preferred[lead], *ctx.brand.readable_on(under)]
@@ -325,19 +326,7 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     return out
 
 
-def _is_busy(samples: list[list[RGB]]) -> bool:
-    """True when the text sits on a photo-like area (more than a handful of distinct colours)."""
-    return any(len(set(px)) > 8 for px in samples)
-
-
-def _average(pixels: list[RGB]) -> RGB:
-    if not pixels:
-        return (255, 255, 255)
-    n = len(pixels)
-    return (sum(p[0] for p in pixels) // n, sum(p[1] for p in pixels) // n, sum(p[2] for p in pixels) // n)
-
-
-def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[list[RGB]], boxes: list[Box]) -> None:
+def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]) -> None:
     light_text = luminance(colors[0]) > 0.4
     if light_text:
         # A deep palette colour tints the scrim with the brand; otherwise a near-black ink.
@@ -345,12 +334,19 @@ def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[list[RGB]], boxes: li
         shade = mix(band, BLACK, 0.35) if luminance(band) < 0.08 else mix(ctx.brand.ink, BLACK, 0.6)
     else:
         shade = ctx.brand.paper
+    present = [px for px in samples if px is not None]
+    if not present:
+        return
+    union = Sample.stack(present)
     needed = 0.0
-    for color, px in zip(colors, samples, strict=True):
-        alpha = scrim_alpha(color, shade, px, TARGET_CONTRAST + 0.2)
+    for color in dict.fromkeys(colors):
+        alpha = scrim_alpha(color, shade, union, TARGET_CONTRAST + 0.2)
         needed = max(needed, 1.0 if alpha is None else alpha)
     if needed <= 0:
         return
+    # Contrast alone is not legibility: over a busy photo, darken until the texture is quiet.
+    while needed < 0.85 and union.blend(shade, needed).spread() > 14:
+        needed = min(0.85, needed + 0.1)
     top = max(0, min(b[1] for b in boxes) - 40)
     bottom = min(CANVAS_H, max(b[3] for b in boxes) + 40)
     fade_top = max(0, top - 220)

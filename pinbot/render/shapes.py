@@ -33,22 +33,19 @@ def rounded_mask(size: tuple[int, int], radius: int, opacity: float = 1.0) -> Im
     return mask
 
 
+_SMOOTH = [round(255 * (t / 255) ** 2 * (3 - 2 * t / 255)) for t in range(256)]
+
+
 def vertical_fade(size: tuple[int, int], solid: tuple[int, int], alpha: float) -> Image.Image:
     """An L mask that is `alpha` between rows solid[0]..solid[1] and fades to 0 towards the ends
     (smoothstep, so the scrim has no visible edge)."""
     w, h = size
-    top, bottom = solid
-    peak = 255 * alpha
-    column = Image.new("L", (1, h), 0)
-    px = column.load()
-    assert px is not None
-    for y in range(h):
-        if y < top:
-            t = y / top if top > 0 else 1.0
-        elif y > bottom:
-            t = (h - 1 - y) / (h - 1 - bottom) if h - 1 > bottom else 1.0
-        else:
-            t = 1.0
-        t = max(0.0, min(1.0, t))
-        px[0, y] = round(peak * t * t * (3 - 2 * t))
+    top, bottom = max(0, solid[0]), min(h, solid[1])
+    level = round(255 * alpha)
+    column = Image.new("L", (1, h), level)
+    ramp = Image.linear_gradient("L").point(_SMOOTH).point(lambda v: v * level // 255)  # 0 at top
+    if top > 0:
+        column.paste(ramp.resize((1, top)), (0, 0))
+    if bottom < h:
+        column.paste(ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM).resize((1, h - bottom)), (0, bottom))
     return column.resize((w, h), Image.Resampling.NEAREST)

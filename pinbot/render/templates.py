@@ -12,6 +12,7 @@ import hashlib
 import math
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,12 @@ def load_template(assets_dir: Path, name: str) -> Template:
     if not name or "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
         known = ", ".join(list_templates(assets_dir)) or "none"
         raise NotFound(f"template {name!r} not found in {assets_dir / 'templates'} (available: {known})")
+    st = path.stat()
+    return _load_template(path, name, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_template(path: Path, name: str, _mtime_ns: int, _size: int) -> Template:
     raw = path.read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8"))

@@ -9,6 +9,7 @@ and cut with an ellipsis only when it cannot fit in `max_lines` at the minimum s
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +21,17 @@ from pinbot.render.types import RGB, Box
 ELLIPSIS = "…"
 
 
-@lru_cache(maxsize=512)
 def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    """A font at one size, cached (keyed by the file's mtime, so a replaced font is re-read)."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _load_font(path, mtime, size)
+
+
+@lru_cache(maxsize=512)
+def _load_font(path: str, _mtime_ns: int, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
@@ -207,11 +217,11 @@ def _metrics(boxes: list[tuple[int, int, int, int]], size: int, line_step: int) 
     return top, top + bottom
 
 
-@lru_cache(maxsize=64)
-def _ink_ratios(font: ImageFont.FreeTypeFont) -> tuple[float, float]:
-    """How far typical ink reaches above and below the baseline, per pixel of size."""
-    _, top, _, bottom = font.getbbox("HÁÉdfhklgjpy", anchor="ls")
-    return -top / font.size, bottom / font.size
+def _ink_ratios(font: ImageFont.FreeTypeFont, text: str, tracking_px: float) -> tuple[float, float]:
+    """How far this text's ink reaches above and below the baseline, per pixel of size (no line
+    of it reaches further than the whole text does)."""
+    _, top, _, bottom = line_box(font, text, tracking_px)
+    return max(0, -top) / font.size, max(0, bottom) / font.size
 
 
 def _estimated_height(font: ImageFont.FreeTypeFont, n: int, line_step: int, ratios: tuple[float, float]) -> int:
@@ -255,7 +265,7 @@ def fit_text(text: str, style: TextStyle, width: int, height: int) -> FittedText
     # the size up to hinting), then confirm the chosen size with exact measurements.
     big = load_font(str(style.font), style.max_size)
     ref = _Measure(big, style.tracking * style.max_size if tracked else 0.0)
-    ratios = _ink_ratios(big)
+    ratios = _ink_ratios(big, text, ref.tracking)
 
     def plausible(size: int) -> bool:
         ref.scale = size / style.max_size
@@ -291,8 +301,8 @@ def fit_text(text: str, style: TextStyle, width: int, height: int) -> FittedText
                 hi = mid
     fitted = exact(lo)
     if fitted is not None:
-        # The estimate is slightly cautious: take a size or two more when they really fit.
-        for size in range(lo + 1, min(lo + 3, style.max_size) + 1):
+        # The estimate rounds up: take a size more when it really fits.
+        for size in range(lo + 1, min(lo + 2, style.max_size) + 1):
             bigger = exact(size)
             if bigger is None:
                 break
