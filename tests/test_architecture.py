@@ -52,6 +52,8 @@ LAYERS: dict[str, int] = {
     "cli": 3,
     "daemon": 3,
     "demo": 3,
+    "demo_shop": 3,
+    "demo_result": 3,
     "__main__": 3,
     "__init__": 3,
 }

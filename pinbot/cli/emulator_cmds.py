@@ -1,23 +1,32 @@
-"""`pinbot emulator serve`: run the local Pinterest API v5 emulator until Ctrl-C or SIGTERM.
-
-(The `pinbot demo` command will live here too.)
+"""`pinbot emulator serve` (the local Pinterest API v5 emulator until Ctrl-C or SIGTERM) and
+`pinbot demo` (the whole product on a sample shop against an in-process emulator; `pinbot.demo`
+does the work, this module shows its progress and prints where everything is).
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 import click
+from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
+import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.demo import Progress, run_demo
+from pinbot.demo_result import DemoOptions, DemoResult
+from pinbot.demo_shop import SHOP_NAME
 from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
+from pinbot.logs import configure_logging
 
 DEFAULT_PORT = 8765
 
@@ -151,5 +160,129 @@ def _wait_for_stop() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+# -- pinbot demo ---------------------------------------------------------------------------------
+DEMO_STAGES = {
+    "shop": "Sample shop: boards, products, photos",
+    "connect": "Emulator, OAuth login, boards sync",
+    "plan": "Queue: an experiment and planned pins",
+    "render": "Rendering pin images",
+    "simulate": "Running the service",
+    "report": "Metrics sweep, review, HTML report",
+}
+
+
+def _demo_assets(app: AppContext) -> Path:
+    """pinbot's own brand kit, fonts and templates (beside the package in a checkout)."""
+    bundled = Path(pinbot.__file__).resolve().parent.parent / "assets"
+    return bundled if (bundled / "templates").is_dir() else app.settings.assets_dir
+
+
+@contextmanager
+def _demo_progress(app: AppContext, days: int) -> Iterator[Progress | None]:
+    """One bar per stage on a terminal; nothing when stderr is a pipe or a log."""
+    if not app.interactive:
+        yield None
+        return
+    bar = RichProgress(
+        SpinnerColumn(finished_text="[green]✓[/green]"),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=app.err_console,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(DEMO_STAGES.get(stage, stage), total=max(total, 1), detail="")
+        detail = f"day {done // 24} of {days}" if stage == "simulate" else f"{done}/{total}"
+        bar.update(tasks[stage], completed=done, total=max(total, 1), detail=detail)
+
+    with bar:
+        yield update
+
+
+def _print_demo(app: AppContext, result: DemoResult) -> None:
+    console = app.console
+    rep = result.report
+    took = sum(result.timings.values())
+    console.print(
+        f"\n[bold]{SHOP_NAME}[/bold]: {result.days} simulated days "
+        f"({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}) in {took:.0f} s"
+    )
+    console.print(
+        f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
+        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), {result.pins_waiting} still queued, "
+        f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
+        f"{result.token_refreshes} token refresh(es)"
+    )
+    if rep is not None:
+        r = rep.review
+        s = r.shop
+        console.print(
+            f"\n[bold]Review[/bold] {r.since} to {r.until}: {s.impressions:,} impressions, {s.saves:,} saves "
+            f"({s.save_rate.value:.2%}), {s.outbound_clicks:,} outbound clicks ({s.outbound_rate.value:.2%}) "
+            f"from {s.pins} pins"
+        )
+        for kind in ("stop", "start", "continue", "change"):
+            recs = [x for x in r.recommendations if x.kind == kind]
+            console.print(f"[bold]{kind.title()}[/bold]")
+            for rec in recs:
+                console.print(f"  • {rec.text}")
+            if not recs:
+                console.print("  (nothing meets the minimum yet)")
+        for e in rep.experiments:
+            verdict = e.winner_design or e.outcome.replace("_", " ")
+            console.print(f"[bold]Experiment[/bold] “{e.name}”: {e.state}, {verdict}")
+    folder = result.folder
+    console.print("\n[bold]Where everything is[/bold]")
+    for label, where in (
+        ("HTML report", result.report_path),
+        ("database", result.database),
+        ("rendered pins", result.renders_dir),
+        ("product photos", folder / "photos"),
+        ("boards, rules, brand kit", f"{folder / 'boards'}, {folder / 'pinbot.toml'}, {folder / 'assets'}"),
+        ("settings", result.env_file),
+    ):
+        console.print(f"  {label + ':':<26} {where}", soft_wrap=True)
+    console.print("\n[bold]Next[/bold]")
+    console.print(f"  cd {shlex.quote(str(folder))} && pinbot queue list --status posted", soft_wrap=True)
+    console.print("  pinbot report --since 60d        # the same review, from the database", soft_wrap=True)
+    console.print(f"  open {shlex.quote(str(result.report_path))} in a browser", soft_wrap=True)
+
+
+@click.command("demo")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("pinbot-demo"),
+    show_default=True,
+    help="Folder for the demo shop (new, empty, or an earlier demo's, which is replaced).",
+)
+@click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True, help="Simulated days.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the emulated audience.")
+@click.option("--database-url", hidden=True, help="Use this database instead of SQLite in the folder (tests).")
+@json_option
+@pass_app
+def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: str | None, as_json: bool) -> None:
+    """Run pinbot end to end on a sample shop against a local Pinterest emulator (about a minute).
+
+    Sets up a craft shop (boards, products, photos, brand kit), logs in through the emulator's
+    OAuth page, syncs boards, plans and renders pins, runs the real service over DAYS simulated
+    days, pulls the analytics and prints the review; the HTML report lands in the folder.
+    """
+    configure_logging("ERROR")  # the service's chatter would tear the progress display
+    options = DemoOptions(folder, _demo_assets(app), days=days, seed=seed, database_url=database_url)
+    with _demo_progress(app, days) as progress:
+        result = run_demo(options, progress)
+    if as_json:
+        app.print_json(result.as_dict())
+    else:
+        _print_demo(app, result)
+
+
 def register(main: click.Group) -> None:
     main.add_command(emulator_group)
+    main.add_command(demo_cmd)
