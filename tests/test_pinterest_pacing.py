@@ -205,3 +205,14 @@ def test_each_call_spends_its_own_category(engine: Engine, clock: FakeClock, rsp
     client.account_analytics(clock.now().date(), clock.now().date())
     usage = client.pacer.usage()
     assert (usage["org_read"][0], usage["org_write"][0], usage["org_analytics"][0]) == (1, 1, 1)
+
+
+def test_the_stored_spam_block_keeps_pinterest_words_only(
+    engine: Engine, clock: FakeClock, rsps: responses.RequestsMock
+) -> None:
+    client = make_client(engine, clock)
+    rsps.post(f"{API}/pins", status=429, json={"code": 8, "message": "Blocked as spam"})
+    with pytest.raises(SpamBlocked) as info:
+        client.create_pin(pin())
+    assert info.value.pinterest_message == "Blocked as spam"
+    assert spam_block(engine, client.account_id) == (clock.now(), "Blocked as spam")

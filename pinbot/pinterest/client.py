@@ -252,7 +252,7 @@ class PinterestClient:
         )
         log.warning("%s", err)
         if isinstance(err, SpamBlocked):
-            record_spam_block(self.engine, self.account_id, err.api_message, self.clock.now())
+            record_spam_block(self.engine, self.account_id, err.pinterest_message or "spam", self.clock.now())
         elif isinstance(err, RateLimited):
             self.pacer.block(category, err.retry_after)
         elif resp.status_code >= 500:

@@ -21,6 +21,8 @@ class PinterestError(PinbotError):
     exit_code = 6
     # Seconds Pinterest suggested waiting (a Retry-After on a 5xx); None when it said nothing.
     retry_after_hint: float | None = None
+    # Pinterest's own words (message and message_detail, redacted), without pinbot's advice around them.
+    pinterest_message: str | None = None
 
     def __init__(
         self,

@@ -132,6 +132,14 @@ def sandbox_hint(api_base: str) -> str:
     )
 
 
+def pinterest_text(resp: requests.Response) -> str:
+    """Pinterest's own words: `message` (and `message_detail`), redacted."""
+    body = _body(resp)
+    message = str(body.get("message") or resp.reason or "error").strip()
+    detail = str(body.get("message_detail") or "").strip()
+    return redact(f"{message} ({detail})" if detail else message)
+
+
 def error_from_response(
     resp: requests.Response,
     what: str,
@@ -142,13 +150,21 @@ def error_from_response(
     granted_scopes: tuple[str, ...] = (),
 ) -> PinterestError:
     """Map an error response to the error family; every message says what to do next."""
+    err = _classify(resp, what, now, api_base, needed_scopes, granted_scopes)
+    err.pinterest_message = pinterest_text(resp)
+    return err
+
+
+def _classify(
+    resp: requests.Response, what: str, now: datetime, api_base: str, needed: str, granted: tuple[str, ...]
+) -> PinterestError:
     status = resp.status_code
     body = _body(resp)
     raw_code = body.get("code")
     code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
     message = str(body.get("message") or resp.reason or "error").strip()
     detail = str(body.get("message_detail") or "").strip()
-    text = redact(f"{message} ({detail})" if detail else message)
+    text = pinterest_text(resp)
     rid = resp.headers.get(REQUEST_ID_HEADER)
     meta: dict[str, Any] = {"status": status, "code": code, "request_id": rid}
     if status == 429:
@@ -168,7 +184,7 @@ def error_from_response(
     if status >= 500:
         return MaybeSent(f"{what}: Pinterest server error: {text}; it may have acted on the request", **meta)
     if code == 3:
-        missing = [s for s in needed_scopes.split(",") if s and s not in granted_scopes] or needed_scopes.split(",")
+        missing = [s for s in needed.split(",") if s and s not in granted] or needed.split(",")
         return InsufficientScope(
             f"{what}: the token lacks the scope(s) {', '.join(s for s in missing if s)}; "
             f"run `pinbot auth login` to grant them",
