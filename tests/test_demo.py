@@ -93,7 +93,7 @@ def test_demo_posts_pulls_metrics_and_writes_the_report(
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert data["report"] == str(folder.resolve() / "report.html")
     assert '<section id="recommendations">' in report and 'id="rec-stop"' in report
-    assert "<svg" in report and "Photo band vs photo overlay" in report
+    assert "<svg" in report and "band-vs-overlay" in report
 
     photos = sorted((folder / "photos").glob("*.jpg"))
     assert len(photos) == len(PRODUCTS)

@@ -233,23 +233,29 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
             if not recs:
                 console.print("  (nothing meets the minimum yet)")
         for e in rep.experiments:
-            verdict = e.winner_design or e.outcome.replace("_", " ")
-            console.print(f"[bold]Experiment[/bold] “{e.name}”: {e.state}, {verdict}")
+            verdict = f"{e.winner_design} won" if e.winner_design else e.outcome.replace("_", " ")
+            console.print(f"[bold]Experiment[/bold] {e.name}: {e.state}, {verdict}")
     folder = result.folder
     console.print("\n[bold]Where everything is[/bold]")
     for label, where in (
         ("HTML report", result.report_path),
-        ("database", result.database),
+        ("database", result.database.removeprefix("sqlite:///")),
         ("rendered pins", result.renders_dir),
         ("product photos", folder / "photos"),
         ("boards, rules, brand kit", f"{folder / 'boards'}, {folder / 'pinbot.toml'}, {folder / 'assets'}"),
         ("settings", result.env_file),
     ):
         console.print(f"  {label + ':':<26} {where}", soft_wrap=True)
-    console.print("\n[bold]Next[/bold]")
-    console.print(f"  cd {shlex.quote(str(folder))} && pinbot queue list --status posted", soft_wrap=True)
-    console.print("  pinbot report --since 60d        # the same review, from the database", soft_wrap=True)
-    console.print(f"  open {shlex.quote(str(result.report_path))} in a browser", soft_wrap=True)
+    console.print("\n[bold]Next[/bold] (the folder's .env points pinbot at the demo shop)")
+    since = "" if result.days == 30 else f" --since {result.days}d"
+    for line in (
+        f"cd {shlex.quote(str(folder))}",
+        "pinbot queue list --status posted",
+        f"pinbot report{since}",
+        "pinbot experiment status",
+    ):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
+    console.print(f"  and open {result.report_path.as_uri()} in a browser", soft_wrap=True)
 
 
 @click.command("demo")
