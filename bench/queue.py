@@ -103,12 +103,14 @@ def bench_floor(path: Path, repeat: int) -> list[float]:
 
 def bench_import(workdir: Path, rows: int) -> float:
     (workdir / "photos").mkdir(parents=True)
-    Image.new("RGB", (60, 90), (200, 150, 120)).save(workdir / "photos" / "p.jpg")
+    # One photo per row: the spam lint refuses the same photo and design twice on one board.
+    for i in range(rows):
+        Image.new("RGB", (6, 9), (i % 256, (i // 256) % 256, 120)).save(workdir / "photos" / f"p{i}.png")
     csv_path = workdir / "pins.csv"
     with csv_path.open("w") as fh:
         fh.write("board,title,description,link,image,key\n")
         for i in range(rows):
-            fh.write(f"ceramics,Mug {i},Stoneware mug,https://shop.example.com/mug-{i},photos/p.jpg,sku-{i}\n")
+            fh.write(f"ceramics,Mug {i},Stoneware mug,https://shop.example.com/mug-{i},photos/p{i}.png,sku-{i}\n")
     env = {
         **os.environ,
         "PINBOT_DATA_DIR": str(workdir / "data"),
