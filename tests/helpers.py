@@ -8,8 +8,9 @@ from pathlib import Path
 from PIL import Image
 
 
-def make_photo(path: Path, size: tuple[int, int] = (60, 90), color: tuple[int, int, int] = (180, 120, 90),
-               fmt: str = "JPEG") -> Path:
+def make_photo(
+    path: Path, size: tuple[int, int] = (60, 90), color: tuple[int, int, int] = (180, 120, 90), fmt: str = "JPEG"
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, color).save(path, fmt)
     return path
