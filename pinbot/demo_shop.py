@@ -321,9 +321,9 @@ def _draw_scene(name: str, img: Image.Image, index: int) -> None:
         _hoop(d, cx - 160 * s, base - 300 * s, 150 * s, silver)
         _hoop(d, cx + 170 * s, base - 280 * s, 150 * s, silver)
     elif name == "studs":
-        _shadow(img, (cx - 260 * s, base - 60 * s, cx + 260 * s, base + 30 * s), 50)
-        _leaf(d, cx - 220 * s, base - 220 * s, 190 * s, -35, brass)
-        _leaf(d, cx + 40 * s, base - 170 * s, 190 * s, -50, _shade(brass, 0.08))
+        _shadow(img, (cx - 300 * s, base - 110 * s, cx + 320 * s, base + 20 * s), 60)
+        _leaf(d, cx - 290 * s, base - 30 * s, 290 * s, -22, brass)
+        _leaf(d, cx + 20 * s, base + 5 * s, 290 * s, -38, _shade(brass, 0.08))
     elif name == "rings":
         _shadow(img, (cx - 320 * s, base - 70 * s, cx + 320 * s, base + 40 * s), 60)
         for i, metal in enumerate((silver, brass, copper)):

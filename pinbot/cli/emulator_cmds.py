@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -203,6 +205,18 @@ def _demo_progress(app: AppContext, days: int) -> Iterator[Progress | None]:
         yield update
 
 
+def _pinbot_command() -> str:
+    """`pinbot` when that is on PATH, else the full path this run was started by (`.venv/bin/pinbot`
+    in a fresh clone), so the printed commands work after `cd` into the demo folder."""
+    started = Path(sys.argv[0]) if sys.argv and Path(sys.argv[0]).name == "pinbot" else None
+    if started is None:
+        return "pinbot"
+    found = shutil.which("pinbot")
+    if found and Path(found).resolve() == started.resolve():
+        return "pinbot"
+    return shlex.quote(str(started.resolve()))
+
+
 def _print_demo(app: AppContext, result: DemoResult) -> None:
     console = app.console
     rep = result.report
@@ -248,11 +262,12 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         console.print(f"  {label + ':':<26} {where}", soft_wrap=True)
     console.print("\n[bold]Next[/bold] (the folder's .env points pinbot at the demo shop)")
     since = "" if result.days == 30 else f" --since {result.days}d"
+    exe = _pinbot_command()
     for line in (
         f"cd {shlex.quote(str(folder))}",
-        "pinbot queue list --status posted",
-        f"pinbot report{since}",
-        "pinbot experiment status",
+        f"{exe} queue list --status posted",
+        f"{exe} report{since}",
+        f"{exe} experiment status",
     ):
         console.print(f"  {line}", soft_wrap=True, highlight=False)
     console.print(f"  and open {result.report_path.as_uri()} in a browser", soft_wrap=True)
