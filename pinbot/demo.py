@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,8 @@ def simulate(daemon: Daemon, clock: FakeClock, end: datetime, progress: Progress
 
 
 def run_demo(opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
+    """Build the sample shop in `opts.folder` and run it for `opts.days` simulated days; `progress`
+    hears (stage, done, total) as it goes. Raises PinbotError (one line) on a refused folder."""
     if not 1 <= opts.days <= 365:
         raise PinbotError(f"demo: --days must be between 1 and 365, got {opts.days}")
     say: Progress = progress or (lambda stage, done, total: None)
@@ -233,7 +236,7 @@ def run_demo(opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
         timings[name] = time.perf_counter() - t0 - sum(timings.values())
 
     folder = opts.folder.resolve()
-    opts = DemoOptions(folder, opts.assets_source, opts.days, opts.seed, opts.database_url, opts.start, opts.workers)
+    opts = replace(opts, folder=folder)
     prepare_folder(folder)
     say("shop", 0, len(shop.PRODUCTS))
     shop.write_shop_files(folder, opts.assets_source)

@@ -7,6 +7,7 @@ pins by state, pins on the emulated Pinterest (and duplicates), metric rows.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,7 @@ class DemoOptions:
     seed: int = 7
     database_url: str | None = None  # default: SQLite in the demo folder
     start: datetime | None = None  # simulated start; default: `days` before now, so it ends today
-    workers: int = 2
+    workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 2))  # photo and render threads
 
 
 @dataclass

@@ -288,7 +288,7 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
 @json_option
 @pass_app
 def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: str | None, as_json: bool) -> None:
-    """Run pinbot end to end on a sample shop against a local Pinterest emulator (about a minute).
+    """Run pinbot end to end on a sample shop against a local Pinterest emulator (seconds).
 
     Sets up a craft shop (boards, products, photos, brand kit), logs in through the emulator's
     OAuth page, syncs boards, plans and renders pins, runs the real service over DAYS simulated
