@@ -216,7 +216,15 @@ def render(
     jobs: int | None,
     as_json: bool,
 ) -> None:
-    """Render pin images to a folder so you can look before anything is posted."""
+    """Render pin images to a folder so you can look before anything is posted.
+
+    \b
+    pinbot render 12 13 --out previews          what queued pins 12 and 13 will post
+    pinbot render --product 3 --template collage one design of product 3
+    pinbot render --product 3                   every template for product 3
+    pinbot render --product 3 --variants 6      six distinct designs (stable variant ids)
+    pinbot render --sheet --product 3           one contact sheet of every template
+    """
     if (sheet or n_variants is not None or template or variant) and product_id is None:
         raise InvalidInput("render", "--template, --variant, --variants and --sheet go with --product ID")
     if bool(pin_ids) == (product_id is not None):
