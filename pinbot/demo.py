@@ -155,8 +155,12 @@ def plan_pins(queue: QueueService, folder: Path, assets: Path, product_ids: dict
     # A small shop's month only has the impressions to find a big difference: the plan is sized
     # for a +200% lift (about 1,800 impressions a design), and the verdict says so.
     every = max(12, min(24, days * 24 // (len(EXPERIMENT_PRODUCTS) * len(EXPERIMENT_TEMPLATES) + 1)))
+    # The owner sets the test up at 18:00 on the first day, so its pins go out at 20:00, in the
+    # evening window, rather than in the small hours after the demo's midnight start.
+    evening = queue.clock.now().replace(hour=18, minute=0, second=0, microsecond=0)
+    setup = QueueService(queue.engine, queue.account_id, queue.boards, FakeClock(evening), queue.planner)
     create_experiment(
-        queue.engine, queue.account_id, queue, name=EXPERIMENT,
+        queue.engine, queue.account_id, setup, name=EXPERIMENT,
         hypothesis="A headline band under the photo earns more clicks to the shop than text over the photo.",
         products=EXPERIMENT_PRODUCTS, variants=[design_id(assets, t) for t in EXPERIMENT_TEMPLATES],
         assets_dir=assets, boards=("handmade-jewelry",), rounds=1, every_hours=every, lift=2.0,
