@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from pinbot import db
 from pinbot.clock import FakeClock
+from pinbot.config import SETTING_DOCS
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PINBOT_TEST_DATABASE_URL", "")
@@ -24,15 +25,7 @@ SHARED = REPO.parent / "shared"
 OPENAPI_YAML = SHARED / "pinterest-api" / "openapi.yaml"
 
 # Every setting pinbot reads, blanked so a developer's own environment never leaks into tests.
-_BLANK_ENV = {
-    k: ""
-    for k in (
-        "PINBOT_DATABASE_URL PINBOT_DATA_DIR PINBOT_ACCOUNT PINTEREST_API_BASE PINTEREST_APP_ID "
-        "PINTEREST_APP_SECRET PINTEREST_ACCESS_TOKEN PINTEREST_REFRESH_TOKEN PINTEREST_REDIRECT_URI "
-        "PINTEREST_ACCESS_TIER PINTEREST_CONTINUOUS_REFRESH PINBOT_BOARDS_DIR PINBOT_ASSETS_DIR "
-        "PINBOT_RULES_FILE PINBOT_TIMEZONE PINBOT_WORKER_ID PINBOT_LOG_LEVEL"
-    ).split()
-}
+_BLANK_ENV = {name: "" for name in SETTING_DOCS}
 
 
 def _pg_schema_url(schema: str) -> str:
