@@ -71,6 +71,11 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
     ),
     "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
     "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR.", "INFO"),
+    "PINBOT_SHOP_URL": (
+        "Your shop's address (https://shop.example.com), for product links when importing a Shopify or "
+        "Etsy export, which carry none. May be a pattern with {handle}, {sku} or {slug}.",
+        "",
+    ),
 }
 
 
@@ -143,6 +148,7 @@ class Settings:
     timezone: str
     worker_id: str
     log_level: str
+    shop_url: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -205,6 +211,11 @@ class Settings:
         level = get("PINBOT_LOG_LEVEL").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"PINBOT_LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        shop_url = get("PINBOT_SHOP_URL")
+        if shop_url and not shop_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"PINBOT_SHOP_URL: expected an http(s) URL like https://shop.example.com, got {shop_url!r}"
+            )
         assets_dir = path("PINBOT_ASSETS_DIR")
         if not env.get("PINBOT_ASSETS_DIR") and not assets_dir.exists():
             # Running outside a checkout: fall back to the assets shipped beside the package.
@@ -229,6 +240,7 @@ class Settings:
             timezone=timezone,
             worker_id=get("PINBOT_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
             log_level=level,
+            shop_url=shop_url,
         )
 
     def describe(self) -> dict[str, str]:
@@ -252,6 +264,7 @@ class Settings:
             "timezone": "PINBOT_TIMEZONE",
             "worker_id": "PINBOT_WORKER_ID",
             "log_level": "PINBOT_LOG_LEVEL",
+            "shop_url": "PINBOT_SHOP_URL",
         }
         for f in fields(self):
             value: Any = getattr(self, f.name)

@@ -27,6 +27,8 @@ LAYERS: dict[str, int] = {
     "service_state": 1,
     # services: use cases
     "queue": 2,
+    "products": 2,
+    "product_pins": 2,
     "importers": 2,
     "rules": 2,
     "planner": 2,

@@ -22,6 +22,7 @@ from pinbot.logs import redact
 COMMAND_MODULES = (
     "pinbot.cli.setup_cmds",  # init, doctor
     "pinbot.cli.queue_cmds",  # queue add|import|list|show|cancel|retry
+    "pinbot.cli.products_cmds",  # products add|import|import-feed|list|show|stock
     "pinbot.cli.boards_cmds",  # boards list|sync
     "pinbot.cli.auth_cmds",  # auth login|status|refresh
     "pinbot.cli.render_cmds",  # render

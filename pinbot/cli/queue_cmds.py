@@ -15,6 +15,8 @@ from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.importers.csv_pins import ParsedFile, parse_csv
 from pinbot.models import PinStatus, PostAttempt
+from pinbot.product_pins import ProductPinOptions, product_requests
+from pinbot.products import ProductService
 from pinbot.queue import PinRequest, QueueService, pin_to_dict
 from pinbot.validation import (
     ALT_TEXT_MAX,
@@ -44,11 +46,12 @@ def queue() -> None:
 @queue.command("add")
 @click.option("--board", "board", multiple=True, help="Board key (file name in boards/). Repeatable.")
 @click.option("--boards", "boards", help="Several board keys, comma-separated; the pins are spaced apart.")
-@click.option("--title", required=True, help=f"Pin title (≤ {TITLE_MAX} characters).")
-@click.option("--description", default="", help=f"Pin description (≤ {DESCRIPTION_MAX} characters).")
-@click.option("--link", default="", help="Where the pin leads (http/https).")
-@click.option("--image", required=True, help="Path of the product photo.")
-@click.option("--alt-text", default="", help=f"Alt text for screen readers (≤ {ALT_TEXT_MAX} characters).")
+@click.option("--product", "product_ref", default=None, help="Pin this product (id or key): its title, link, photo.")
+@click.option("--title", default=None, help=f"Pin title (≤ {TITLE_MAX} characters). Required without --product.")
+@click.option("--description", default=None, help=f"Pin description (≤ {DESCRIPTION_MAX} characters).")
+@click.option("--link", default=None, help="Where the pin leads (http/https).")
+@click.option("--image", default=None, help="Path of the product photo. Required without --product.")
+@click.option("--alt-text", default=None, help=f"Alt text for screen readers (≤ {ALT_TEXT_MAX} characters).")
 @click.option("--at", "at", default=None, help="Post at this time (ISO-8601), whatever the rules; past = now.")
 @click.option("--template", default=None, help="Renderer template (default: the board's).")
 @click.option("--key", default=None, help="Your unique id for this pin; adding the same key again adds nothing.")
@@ -58,34 +61,47 @@ def add(
     app: AppContext,
     board: tuple[str, ...],
     boards: str | None,
-    title: str,
-    description: str,
-    link: str,
-    image: str,
-    alt_text: str,
+    product_ref: str | None,
+    title: str | None,
+    description: str | None,
+    link: str | None,
+    image: str | None,
+    alt_text: str | None,
     at: str | None,
     template: str | None,
     key: str | None,
     as_json: bool,
 ) -> None:
-    """Queue one pin (one per board) and print its id."""
+    """Queue one pin (one per board) and print its id. With --product, the product fills in the rest."""
     keys = _board_keys(board, boards)
     if not keys:
         raise InvalidInput("board", "give --board KEY (or --boards a,b,c)")
     settings = app.settings
-    req = PinRequest(
-        boards=keys,
-        title=check_text("title", title, TITLE_MAX, required=True),
-        description=check_text("description", description, DESCRIPTION_MAX),
-        link=check_link(link),
-        image=str(check_image_path(image, base=Path.cwd())),
-        alt_text=check_text("alt_text", alt_text, ALT_TEXT_MAX),
-        at=parse_when(at, settings.tz) if at else None,
-        template=template,
-        source_key=f"cli:{key}" if key else None,
-    )
     service = app.queue_service()
-    result = service.enqueue([req])
+    when = parse_when(at, settings.tz) if at else None
+    if product_ref is not None:
+        options = ProductPinOptions(keys, title, description, link, image, alt_text, when, template, key)
+        products = ProductService(service.engine, service.account_id, service.clock)
+        reqs = product_requests(products, service, product_ref, options, Path.cwd())
+    else:
+        if not title:
+            raise InvalidInput("title", "is required (or give --product ID_OR_KEY)")
+        if not image:
+            raise InvalidInput("image", "is required (or give --product ID_OR_KEY)")
+        reqs = [
+            PinRequest(
+                boards=keys,
+                title=check_text("title", title, TITLE_MAX, required=True),
+                description=check_text("description", description or "", DESCRIPTION_MAX),
+                link=check_link(link or ""),
+                image=str(check_image_path(image, base=Path.cwd())),
+                alt_text=check_text("alt_text", alt_text or "", ALT_TEXT_MAX),
+                at=when,
+                template=template,
+                source_key=f"cli:{key}" if key else None,
+            )
+        ]
+    result = service.enqueue(reqs)
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return

@@ -1,0 +1,302 @@
+"""`pinbot products add|import|import-feed|list|show|stock`: the shop's catalogue from the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.queue_cmds import ImportFailed, _progress
+from pinbot.errors import InvalidInput
+from pinbot.importers.common import (
+    ParsedProducts,
+    build_record,
+    check_shop_url,
+    parse_price,
+    read_csv_table,
+    slug,
+    split_tags,
+)
+from pinbot.importers.etsy import looks_like_etsy, parse_etsy
+from pinbot.importers.feed import parse_feed
+from pinbot.importers.fetch import UrllibFetch
+from pinbot.importers.images import ImageFailed, ImageStore
+from pinbot.importers.shopify import looks_like_shopify, parse_shopify
+from pinbot.products import ProductService, UpsertResult, product_to_dict
+from pinbot.queue import pin_to_dict
+from pinbot.validation import DESCRIPTION_MAX
+
+FETCH_TIMEOUT = 20.0
+
+
+def product_service(app: AppContext) -> ProductService:
+    account = app.account()
+    assert account.id is not None
+    return ProductService(app.engine, account.id, app.clock())
+
+
+def _store(app: AppContext, download: bool = True) -> ImageStore:
+    return ImageStore(app.settings.data_dir / "photos", UrllibFetch(FETCH_TIMEOUT), download=download)
+
+
+def _money(cents: int | None, currency: str | None) -> str:
+    if cents is None:
+        return ""
+    return f"{cents / 100:,.2f} {currency or ''}".strip()
+
+
+@click.group()
+def products() -> None:
+    """Your catalogue: add or import products, see them, mark what sold out."""
+
+
+@products.command("add")
+@click.option("--title", required=True, help="Product name.")
+@click.option("--link", required=True, help="The product's page (http/https).")
+@click.option("--image", "images", multiple=True, required=True, help="Photo path or URL. Repeatable.")
+@click.option("--description", default="", help=f"Shortened to {DESCRIPTION_MAX} characters if longer.")
+@click.option("--price", default=None, help="Price, e.g. 34.00.")
+@click.option("--currency", default=None, help="Currency code, e.g. GBP.")
+@click.option("--tags", default="", help="Comma-separated tags.")
+@click.option("--key", default=None, help="Your id for it (SKU); adding the same key again updates it.")
+@click.option("--out-of-stock", is_flag=True, help="Sold out: its queued pins are cancelled.")
+@json_option
+@pass_app
+def add(
+    app: AppContext,
+    title: str,
+    link: str,
+    images: tuple[str, ...],
+    description: str,
+    price: str | None,
+    currency: str | None,
+    tags: str,
+    key: str | None,
+    out_of_stock: bool,
+    as_json: bool,
+) -> None:
+    """Add a product by hand (or update the one with the same --key) and print its id."""
+    parsed = ParsedProducts("manual")
+    cents = parse_price(price, "price", None, "") if price else None
+    if currency and cents is None:
+        raise InvalidInput("currency", "give --price with --currency")
+    store = _store(app)
+    paths: list[str] = []
+    for ref in images:
+        try:
+            path = store.resolve(ref, base=Path.cwd())
+        except ImageFailed as exc:
+            raise InvalidInput("image", str(exc)) from None
+        assert path is not None
+        paths.append(path)
+    record = build_record(
+        parsed,
+        None,
+        "",
+        external_id=key or slug(title),
+        title=title,
+        description=description,
+        link=link,
+        price_cents=cents,
+        currency=currency,
+        images=tuple(paths),
+        tags=split_tags(tags),
+        in_stock=not out_of_stock,
+    )
+    service = product_service(app)
+    result = service.upsert([record])
+    product = service.get(str(result.ids[0]))
+    if as_json:
+        app.print_json(product_to_dict(product) | {"result": result.as_dict(), "notes": parsed.notes})
+        return
+    click.echo(product.id)
+    what = "added" if result.created else "updated" if result.updated else "unchanged"
+    app.info(f"product {product.id} {what} (key {product.external_id})")
+    for note in parsed.notes:
+        app.info(note)
+    _stock_lines(app, result)
+
+
+def _stock_lines(app: AppContext, result: UpsertResult) -> None:
+    for c in result.sold_out:
+        app.info(f"sold out: {c.title} (product {c.product_id}): {c.cancelled_pins} queued pins cancelled")
+    for c in result.back_in_stock:
+        app.info(
+            f"back in stock: {c.title} (product {c.product_id}); nothing was re-queued: "
+            f"pinbot queue add --product {c.product_id} --boards ..."
+        )
+
+
+def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, as_json: bool, **extra: object) -> None:
+    """Write the valid records (unless --strict found errors), report, and fail if any row was bad."""
+    result = UpsertResult()
+    if parsed.records and not (strict and parsed.errors):
+        result = product_service(app).upsert([record for _, record in parsed.records])
+    unit = parsed.unit
+    if as_json:
+        app.print_json(
+            {
+                **extra,
+                "format": parsed.source,
+                unit + "s": parsed.rows,
+                "valid": len(parsed.records),
+                **result.as_dict(),
+                "strict": strict,
+                "errors": parsed.error_dicts(),
+                "notes": parsed.notes,
+            }
+        )
+    else:
+        for err in parsed.errors:
+            where = f"{unit} {err.row}: " if err.row is not None else ""
+            click.echo(f"{label}: {where}{err.field}: {err.reason}", err=True)
+        for note in parsed.notes:
+            app.info(f"{label}: {note}")
+        click.echo(
+            f"{len(result.created)} products added, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
+            f"{len(parsed.errors)} invalid {unit}s of {parsed.rows}"
+        )
+        _stock_lines(app, result)
+    if parsed.errors:
+        what = "nothing imported (--strict)" if strict else f"the other {unit}s were imported"
+        raise ImportFailed(f"{label}: {len(parsed.errors)} invalid {unit}s; {what}")
+
+
+@products.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "shopify", "etsy"]), default="auto", show_default=True)
+@click.option("--shop-url", default=None, help="Your shop's address for product links (default: PINBOT_SHOP_URL).")
+@click.option("--currency", default=None, help="Currency of a Shopify export's prices, e.g. USD.")
+@click.option("--strict", is_flag=True, help="All or nothing: import no product unless every row is valid.")
+@click.option("--no-download", is_flag=True, help="Do not fetch photo URLs; products keep the photos they have.")
+@json_option
+@pass_app
+def import_(
+    app: AppContext,
+    file: Path,
+    fmt: str,
+    shop_url: str | None,
+    currency: str | None,
+    strict: bool,
+    no_download: bool,
+    as_json: bool,
+) -> None:
+    """Import a Shopify products export or an Etsy listings export. Re-importing updates, never duplicates."""
+    table, _ = read_csv_table(file)
+    if fmt == "auto":
+        if looks_like_shopify(table):
+            fmt = "shopify"
+        elif looks_like_etsy(table):
+            fmt = "etsy"
+        else:
+            raise InvalidInput(
+                "--format",
+                f"{file.name}: neither a Shopify products export (Handle, Title, Body (HTML), ...) nor an Etsy "
+                "listings export (TITLE, PRICE, IMAGE1, ...); pinbot's own pin CSV goes to `pinbot queue import`",
+            )
+    url = check_shop_url(shop_url) if shop_url else app.settings.shop_url
+    if currency and not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
+        raise InvalidInput("--currency", f"not a currency code like USD: {currency!r}")
+    store = _store(app, download=not no_download)
+    with _progress(app, "importing products") as advance:
+        if fmt == "shopify":
+            parsed = parse_shopify(file, store, url, currency=currency, progress=advance)
+        else:
+            parsed = parse_etsy(file, store, url, progress=advance)
+    _finish(app, parsed, file.name, strict, as_json, file=str(file), photos_downloaded=store.downloaded)
+
+
+@products.command("import-feed")
+@click.argument("feed")
+@click.option("--strict", is_flag=True, help="All or nothing: import no item unless every item is valid.")
+@click.option("--no-download", is_flag=True, help="Do not fetch photo URLs; products keep the photos they have.")
+@json_option
+@pass_app
+def import_feed(app: AppContext, feed: str, strict: bool, no_download: bool, as_json: bool) -> None:
+    """Import a blog's RSS or Atom feed (a URL or a file): each post becomes a product."""
+    fetch = UrllibFetch(FETCH_TIMEOUT)
+    store = ImageStore(app.settings.data_dir / "photos", fetch, download=not no_download)
+    with _progress(app, "importing feed items") as advance:
+        parsed = parse_feed(feed, store, fetch, progress=advance)
+    label = feed if len(feed) <= 60 else Path(feed).name
+    _finish(app, parsed, label, strict, as_json, feed=feed, photos_downloaded=store.downloaded)
+
+
+@products.command("list")
+@click.option("--in-stock/--all", "in_stock", default=False, help="Only products in stock (default: all).")
+@json_option
+@pass_app
+def list_(app: AppContext, in_stock: bool, as_json: bool) -> None:
+    """List the catalogue with each product's pins."""
+    service = product_service(app)
+    rows = service.list(in_stock_only=in_stock)
+    counts = service.pin_counts()
+    if as_json:
+        app.print_json([product_to_dict(p, counts.get(p.id or 0)) for p in rows])
+        return
+    table = Table("id", "source", "key", "title", "price", "stock", "photos", "queued", "posted", box=None)
+    for p in rows:
+        c = counts.get(p.id or 0, {})
+        table.add_row(
+            str(p.id),
+            p.source,
+            p.external_id[:30],
+            p.title[:45],
+            _money(p.price_cents, p.currency),
+            "in stock" if p.in_stock else "sold out",
+            str(len(p.image_paths)),
+            str(c.get("queued", 0)),
+            str(c.get("posted", 0)),
+        )
+    app.console.print(table)
+    if not rows:
+        app.info("no products yet: pinbot products add / import / import-feed")
+
+
+@products.command("show")
+@click.argument("ref")
+@json_option
+@pass_app
+def show(app: AppContext, ref: str, as_json: bool) -> None:
+    """One product (by id or external id) and its pins."""
+    service = product_service(app)
+    product = service.get(ref)
+    assert product.id is not None
+    pins = service.pins(product.id)
+    counts = service.pin_counts([product.id]).get(product.id, {})
+    data = product_to_dict(product, counts)
+    data["pin_list"] = [pin_to_dict(pin, key) for pin, key in pins]
+    if as_json:
+        app.print_json(data)
+        return
+    for name in ("id", "source", "external_id", "title", "link", "in_stock", "tags", "images", "description"):
+        value = data[name]
+        if isinstance(value, list):
+            value = ", ".join(value)
+        click.echo(f"{name:12} {value}")
+    click.echo(f"{'price':12} {_money(product.price_cents, product.currency)}")
+    for pin, key in pins:
+        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {pin.due_at:%Y-%m-%d %H:%M} {pin.last_error or ''}")
+
+
+@products.command("stock")
+@click.argument("ref")
+@click.option("--in/--out", "in_stock", required=True, help="Back in stock, or sold out (cancels its queued pins).")
+@pass_app
+def stock(app: AppContext, ref: str, in_stock: bool) -> None:
+    """Mark a product sold out (its queued pins are cancelled) or back in stock (nothing is re-queued)."""
+    product, change = product_service(app).set_stock(ref, in_stock)
+    if change is None:
+        click.echo(f"product {product.id} was already {'in stock' if in_stock else 'out of stock'}")
+        return
+    result = UpsertResult()
+    (result.sold_out if not in_stock else result.back_in_stock).append(change)
+    click.echo(f"product {product.id}: {'in stock' if in_stock else 'out of stock'}")
+    _stock_lines(app, result)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(products)

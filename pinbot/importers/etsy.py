@@ -1,0 +1,166 @@
+"""Etsy's listings CSV export (Shop Manager > Settings > Options > Download Data) -> product records.
+
+Etsy's columns: TITLE, DESCRIPTION, PRICE, CURRENCY_CODE, QUANTITY, TAGS, MATERIALS, IMAGE1 ..
+IMAGE10, VARIATION 1 TYPE/NAME/VALUES, VARIATION 2 ..., SKU (matched case-insensitively). Rules:
+
+- external id = SKU; a listing without one gets a hash of its title (so renaming such a listing
+  in Etsy makes it a new product here: give your listings SKUs);
+- link: the export has no listing URL and no listing id. A URL, LISTING_URL or LINK column is used
+  when present (spreadsheets made by other tools), a LISTING_ID column gives
+  https://www.etsy.com/listing/<id>; otherwise --shop-url (or PINBOT_SHOP_URL) is required: a
+  pattern with `{sku}` or `{slug}` (the title in URL form) links each listing, a plain URL (your
+  Etsy shop page) is used as it is for every listing;
+- description = DESCRIPTION (plain text), shortened to 800 characters on a word boundary;
+- price = PRICE in CURRENCY_CODE; tags = TAGS then MATERIALS; photos = IMAGE1..IMAGE10 in order;
+- in stock = QUANTITY > 0 (the export lists listings for sale; 0 means sold out).
+
+A bad row (its first problem, naming the column) is skipped; the other rows go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pinbot.errors import InvalidInput
+from pinbot.importers.common import (
+    CsvTable,
+    ParsedProducts,
+    build_record,
+    hashed_id,
+    link_from_pattern,
+    parse_price,
+    parse_quantity,
+    read_csv_table,
+    slug,
+    split_tags,
+)
+from pinbot.importers.images import ImageFailed, ImageStore
+from pinbot.importers.text import html_to_text, tidy
+from pinbot.products import ProductRecord
+
+REQUIRED = ("TITLE", "PRICE")
+URL_COLUMNS = ("url", "listing url", "link")
+ETSY_LISTING = "https://www.etsy.com/listing/{id}"
+
+
+def looks_like_etsy(table: CsvTable) -> bool:
+    return table.has("TITLE", "PRICE") and (table.has("IMAGE1") or table.has("QUANTITY") or table.has("CURRENCY_CODE"))
+
+
+def parse_etsy(
+    path: Path,
+    store: ImageStore,
+    shop_url: str,
+    progress: Callable[[int], None] | None = None,
+) -> ParsedProducts:
+    table, rows = read_csv_table(path)
+    src = table.name
+    for name in REQUIRED:
+        if not table.has(name):
+            raise InvalidInput(name, "column is missing from the header (is this an Etsy listings export?)", row=1,
+                               source=src)  # fmt: skip
+    has_links = any(table.has(c) for c in (*URL_COLUMNS, "listing id"))
+    if not has_links and not shop_url:
+        raise InvalidInput(
+            "--shop-url",
+            "Etsy's export has no listing links: give --shop-url (your shop page, e.g. "
+            "https://www.etsy.com/shop/YourShop, or a pattern like https://yourshop.com/products/{sku}), "
+            "or set PINBOT_SHOP_URL",
+        )
+    parsed = ParsedProducts("etsy")
+    seen: dict[str, int] = {}
+    try:
+        for row_no, row in rows:
+            parsed.rows += 1
+            try:
+                record = _record(parsed, table, row_no, row, store, path.parent, shop_url, seen)
+            except InvalidInput as exc:
+                parsed.errors.append(exc)
+            else:
+                parsed.records.append((row_no, record))
+            if progress:
+                progress(1)
+    except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
+        parsed.errors.append(exc)
+    return parsed
+
+
+def _record(
+    parsed: ParsedProducts,
+    table: CsvTable,
+    row_no: int,
+    row: dict[str, str],
+    store: ImageStore,
+    base: Path,
+    shop_url: str,
+    seen: dict[str, int],
+) -> ProductRecord:
+    src = table.name
+    title = " ".join(row["title"].split())
+    if not title:
+        raise InvalidInput(table.label("TITLE"), "is required", row=row_no, source=src)
+    sku = row.get("sku", "").strip()
+    external_id = sku or f"title-{hashed_id(title)}"
+    if external_id in seen:
+        what = f"SKU {sku!r}" if sku else "the same title (and no SKU)"
+        raise InvalidInput(table.label("SKU") if sku else table.label("TITLE"),
+                           f"{what} repeats row {seen[external_id]}", row=row_no, source=src)  # fmt: skip
+    price = parse_price(row["price"], table.label("PRICE"), row_no, src)
+    qty = parse_quantity(row.get("quantity", ""), table.label("QUANTITY"), row_no, src)
+    link = _link(row, shop_url, sku, title)
+    if not sku and link == "" and "{sku}" in shop_url:
+        raise InvalidInput(
+            table.label("SKU"), "is blank, and --shop-url links listings by {sku}", row=row_no, source=src
+        )
+    description = row.get("description", "")
+    # Etsy descriptions are plain text; an HTML one (from another tool) is converted.
+    description = html_to_text(description) if "</" in description or "<br" in description else tidy(description)
+    images: list[str] = []
+    skipped = False
+    for n in range(1, 11):
+        ref = row.get(f"image{n}", "").strip()
+        if not ref:
+            continue
+        try:
+            local = store.resolve(ref, base=base)
+        except ImageFailed as exc:
+            raise InvalidInput(table.label(f"IMAGE{n}"), str(exc), row=row_no, source=src) from None
+        if local is None:
+            skipped = True
+        else:
+            images.append(local)
+    record = build_record(
+        parsed,
+        row_no,
+        src,
+        external_id=external_id,
+        title=title,
+        description=description,
+        link=link,
+        price_cents=price,
+        currency=row.get("currency code", ""),
+        images=None if skipped and not images else tuple(images),
+        tags=split_tags(row.get("tags", ""), row.get("materials", "")),
+        in_stock=qty is None or qty > 0,
+        columns={
+            "title": table.label("TITLE"),
+            "description": table.label("DESCRIPTION"),
+            "currency": table.label("CURRENCY_CODE"),
+            "key": table.label("SKU"),
+        },
+    )
+    seen[external_id] = row_no
+    return record
+
+
+def _link(row: dict[str, str], shop_url: str, sku: str, title: str) -> str:
+    for column in URL_COLUMNS:
+        if row.get(column, "").strip():
+            return row[column].strip()
+    listing_id = row.get("listing id", "").strip()
+    if listing_id.isdigit():
+        return ETSY_LISTING.format(id=listing_id)
+    if not shop_url or ("{sku}" in shop_url and not sku):
+        return ""
+    return link_from_pattern(shop_url, "", sku=sku, slug=slug(title))

@@ -1,0 +1,93 @@
+"""Plain text out of shop HTML: product bodies, feed summaries, and the photos they mention.
+
+Owns `html_to_text` (stdlib `html.parser`; scripts and styles dropped, blocks become line
+breaks, entities decoded), `image_sources` (the `<img src>` of a fragment, in order) and
+`shorten` (cut on a word boundary with an ellipsis, so a description fits Pinterest's limit).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_BLOCK = {
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section",
+    "table", "td", "th", "tr", "ul",
+}  # fmt: skip
+_SKIP = {"script", "style", "template", "noscript", "head", "title"}
+_VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "area", "base", "col", "embed"}
+
+
+class _Extractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.images: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP and tag not in _VOID:
+            self.skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        if tag == "img":
+            src = dict(attrs).get("src")
+            if src and src.strip():
+                self.images.append(src.strip())
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <br/> and <img/>: no matching end tag will come, so never count them as open.
+        if tag in _BLOCK:
+            self.parts.append("\n")
+        if tag == "img":
+            src = dict(attrs).get("src")
+            if src and src.strip():
+                self.images.append(src.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and tag not in _VOID:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            # In HTML a line break in the source is just a space; only blocks and <br> break lines.
+            self.parts.append(re.sub(r"[\r\n]+", " ", data))
+
+
+def _parse(html: str) -> _Extractor:
+    parser = _Extractor()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text: one line per block, runs of spaces collapsed, no empty lines."""
+    return tidy("".join(_parse(html).parts) if ("<" in html or "&" in html) else html)
+
+
+def tidy(raw: str) -> str:
+    """Plain text made compact: spaces collapsed, lines trimmed, empty lines and control characters dropped."""
+    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in raw.replace("\r\n", "\n").split("\n"))
+    # Control characters (other than newlines) would fail the pin's field check later.
+    return "\n".join(line for line in lines if line).translate({c: None for c in range(32) if c not in (9, 10)})
+
+
+def image_sources(html: str) -> list[str]:
+    """The `src` of every `<img>` in an HTML fragment, in document order."""
+    return _parse(html).images if "<img" in html.lower() else []
+
+
+def shorten(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to at most `limit` characters on a word boundary, with an ellipsis; and whether it was cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= limit * 0.6:  # a very long "word" (a URL) is cut where it stands
+        cut = cut[:space]
+    return cut.rstrip(" \n,;:-–—") + "…", True

@@ -1,0 +1,202 @@
+"""`pinbot products ...` and `pinbot queue add --product` through the real CLI, asserting on rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from pinbot import db
+from pinbot.models import Pin, PinStatus, Product
+from tests.conftest import Cli
+from tests.helpers import make_photo
+from tests.photo_server import Served, serve
+from tests.product_fixtures import ETSY_HEADER, SHOPIFY_HEADER, etsy_rows, make_photos, rss_feed, shopify_rows, write
+
+
+def rows(cli: Cli, model: type[Pin] | type[Product]) -> list:  # type: ignore[type-arg]
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    with Session(engine) as session:
+        found = list(session.exec(select(model).order_by(col(model.id))).all())
+    engine.dispose()
+    return found
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Served]:
+    make_photos(tmp_path / "cdn")
+    with serve(tmp_path / "cdn") as served:
+        yield served
+
+
+def no_traceback(*outputs: str) -> None:
+    for out in outputs:
+        assert "Traceback" not in out
+
+
+def test_add_then_queue_the_product_on_several_boards(initialised_cli: Cli, tmp_path: Path) -> None:
+    cli = initialised_cli
+    photo = make_photo(tmp_path / "mug.jpg")
+    args = ["products", "add", "--title", "Speckled stoneware mug", "--link", "https://shop.example.com/mug"]
+    added = cli.ok(*args, "--image", str(photo), "--price", "34.00", "--currency", "gbp", "--tags", "mug, clay")
+    (product,) = rows(cli, Product)
+    assert added.stdout.strip() == str(product.id)
+    assert (product.source, product.external_id, product.price_cents, product.currency) == (
+        "manual",
+        "speckled-stoneware-mug",
+        3400,
+        "GBP",
+    )
+    assert product.image_paths == [str(photo.resolve())] and product.tags == ["mug", "clay"]
+
+    queued = cli.ok("queue", "add", "--product", "speckled-stoneware-mug", "--boards", "ceramics,handmade-jewelry")
+    pins = rows(cli, Pin)
+    assert queued.stdout.split() == [str(p.id) for p in pins] and len(pins) == 2
+    by_board = {p.board_id: p for p in pins}
+    assert {p.product_id for p in pins} == {product.id}
+    assert {p.template for p in pins} == {"split-block", "photo-band"}  # each board's default
+    for pin in pins:
+        assert (pin.title, pin.link, pin.image_path) == (
+            "Speckled stoneware mug",
+            "https://shop.example.com/mug",
+            str(photo.resolve()),
+        )
+    first, second = sorted(by_board.values(), key=lambda p: p.due_at)
+    assert second.due_at - first.due_at >= timedelta(days=7)  # one product's boards are spread out
+
+    # the same command again adds nothing; an explicit title overrides the product's
+    again = cli.ok("queue", "add", "--product", str(product.id), "--boards", "ceramics,handmade-jewelry")
+    assert "already queued" in again.stderr and len(rows(cli, Pin)) == 2
+    cli.ok("queue", "add", "--product", str(product.id), "--board", "diy-craft-tutorials", "--title", "Mug of the week")
+    pin = rows(cli, Pin)[-1]
+    assert (pin.title, pin.product_id, pin.template) == ("Mug of the week", product.id, "text-forward")
+
+
+def test_sold_out_cancels_queued_pins_and_refuses_new_ones(initialised_cli: Cli, tmp_path: Path) -> None:
+    cli = initialised_cli
+    photo = str(make_photo(tmp_path / "hoops.jpg"))
+    base = [
+        "products",
+        "add",
+        "--title",
+        "Silver hoops",
+        "--link",
+        "https://shop.example.com/hoops",
+        "--image",
+        photo,
+        "--key",
+        "HOOP-1",
+    ]
+    cli.ok(*base)
+    cli.ok("queue", "add", "--product", "HOOP-1", "--boards", "handmade-jewelry,ceramics")
+    sold = cli.ok(*base, "--out-of-stock")
+    assert "sold out: Silver hoops" in sold.stderr and "2 queued pins cancelled" in sold.stderr
+    pins = rows(cli, Pin)
+    assert {(p.status, p.last_error) for p in pins} == {(PinStatus.cancelled, "sold out: Silver hoops")}
+
+    refused = cli("queue", "add", "--product", "HOOP-1", "--board", "ceramics")
+    assert refused.exit_code == 4 and "out of stock; nothing queued" in refused.stderr
+    assert len(rows(cli, Pin)) == 2
+    back = cli.ok("products", "stock", "HOOP-1", "--in")
+    assert "nothing was re-queued" in back.stderr
+    assert {p.status for p in rows(cli, Pin)} == {PinStatus.cancelled}
+    no_traceback(refused.output, back.output)
+
+
+def test_import_shopify_export(initialised_cli: Cli, server: Served, tmp_path: Path) -> None:
+    cli = initialised_cli
+    export = write(tmp_path / "products_export.csv", SHOPIFY_HEADER, shopify_rows(server.base))
+    result = cli("products", "import", str(export), "--shop-url", "shop.example.com", "--currency", "GBP", "--json")
+    assert result.exit_code == 2
+    summary = json.loads(result.stdout)
+    assert (summary["format"], summary["rows"], summary["created"], summary["updated"]) == ("shopify", 9, 4, 0)
+    assert [(e["row"], e["column"]) for e in summary["errors"]] == [(8, "Variant Price"), (10, "Image Src")]
+    assert "2 invalid rows; the other rows were imported" in result.stderr
+    products = {p.external_id: p for p in rows(cli, Product)}
+    assert sorted(products) == ["bud-vase", "linen-apron", "sage-bowl", "speckled-mug"]
+    mug = products["speckled-mug"]
+    assert (mug.source, mug.link, mug.price_cents, mug.currency) == (
+        "shopify",
+        "https://shop.example.com/products/speckled-mug",
+        3400,
+        "GBP",
+    )
+    assert len(mug.image_paths) == 3 and all(Path(p).is_file() for p in mug.image_paths)
+    assert Path(mug.image_paths[0]).parent == (Path(cli.env["PINBOT_DATA_DIR"]) / "photos").resolve()
+
+    # the same file again: nothing new, nothing downloaded again
+    requests = len(server.paths)
+    again = cli("products", "import", str(export), "--shop-url", "https://shop.example.com", "--currency", "GBP")
+    assert "0 products added, 0 updated, 4 unchanged, 2 invalid rows of 9" in again.stdout
+    assert len(rows(cli, Product)) == 4
+    assert [p for p in server.paths[requests:] if not p.endswith("missing.jpg")] == []
+    assert "export.csv: row 8: Variant Price: not a price: 'thirty'" in again.stderr
+    no_traceback(result.output, again.output)
+
+
+def test_strict_import_writes_nothing(initialised_cli: Cli, server: Served, tmp_path: Path) -> None:
+    export = write(tmp_path / "listings.csv", ETSY_HEADER, etsy_rows(server.base))
+    result = initialised_cli(
+        "products", "import", str(export), "--shop-url", "https://www.etsy.com/shop/Clay", "--strict"
+    )
+    assert result.exit_code == 2 and "nothing imported (--strict)" in result.stderr
+    assert rows(initialised_cli, Product) == []
+
+
+def test_import_etsy_auto_detected(initialised_cli: Cli, server: Served, tmp_path: Path) -> None:
+    export = write(tmp_path / "listings.csv", ETSY_HEADER, etsy_rows(server.base)[:2])
+    result = initialised_cli.ok(
+        "products", "import", str(export), "--json", PINBOT_SHOP_URL="https://www.etsy.com/shop/Clay"
+    )
+    assert json.loads(result.stdout)["format"] == "etsy"
+    products = rows(initialised_cli, Product)
+    assert [(p.source, p.in_stock) for p in products] == [("etsy", True), ("etsy", False)]
+    assert {p.link for p in products} == {"https://www.etsy.com/shop/Clay"}
+    in_stock = json.loads(initialised_cli.ok("products", "list", "--in-stock", "--json").stdout)
+    assert [p["id"] for p in in_stock] == [products[0].id]
+
+
+def test_import_errors_are_one_line(initialised_cli: Cli, server: Served, tmp_path: Path) -> None:
+    cli = initialised_cli
+    export = write(tmp_path / "products.csv", SHOPIFY_HEADER, shopify_rows(server.base)[:1])
+    no_url = cli("products", "import", str(export))
+    assert no_url.exit_code == 2 and "--shop-url" in no_url.stderr and len(no_url.stderr.strip().splitlines()) == 1
+    pins_csv = write(tmp_path / "pins.csv", ["board", "title", "image"], [["ceramics", "Mug", "mug.jpg"]])
+    unknown = cli("products", "import", str(pins_csv))
+    assert unknown.exit_code == 2 and "pinbot queue import" in unknown.stderr
+    missing = cli("products", "import", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    bad_url = cli("products", "import", str(export), PINBOT_SHOP_URL="shop.example.com")
+    assert bad_url.exit_code == 2 and "PINBOT_SHOP_URL" in bad_url.stderr
+    not_found = cli("products", "show", "teapot")
+    assert not_found.exit_code == 3 and "no product 'teapot'" in not_found.stderr
+    no_title = cli("queue", "add", "--board", "ceramics", "--image", "x.jpg")
+    assert no_title.exit_code == 2 and "title: is required (or give --product" in no_title.stderr
+    no_traceback(no_url.output, unknown.output, missing.output, bad_url.output, not_found.output, no_title.output)
+    assert rows(cli, Product) == []
+
+
+def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) -> None:
+    cli = initialised_cli
+    (server.folder / "feed.xml").write_text(rss_feed(server.base))
+    result = cli("products", "import-feed", server.url("feed.xml"))
+    assert result.exit_code == 2  # item 4 has no link
+    assert "item 4: link: is required" in result.stderr and "4 products added" in result.stdout
+    assert "item 5: no photo found" in result.stderr
+    listed = json.loads(cli.ok("products", "list", "--json").stdout)
+    assert [p["external_id"] for p in listed][:2] == ["post-101", f"{server.base}/blog/open-day"]
+    assert {p["source"] for p in listed} == {"feed"}
+    shown = json.loads(cli.ok("products", "show", "post-101", "--json").stdout)
+    assert shown["title"] == "How to glaze pottery at home" and shown["pin_list"] == []
+    cli.ok("queue", "add", "--product", "post-101", "--board", "diy-craft-tutorials")
+    shown = json.loads(cli.ok("products", "show", str(shown["id"]), "--json").stdout)
+    assert shown["pins"] == {"queued": 1} and shown["pin_list"][0]["board"] == "diy-craft-tutorials"
+    # an item without a photo can be queued only with --image
+    no_photo = cli("queue", "add", "--product", f"{server.base}/blog/words-only", "--board", "diy-craft-tutorials")
+    assert no_photo.exit_code == 2 and "has no photo; give --image" in no_photo.stderr
+    table = cli.ok("products", "list").stdout
+    assert "post-101" in table and "in stock" in table
