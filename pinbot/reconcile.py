@@ -40,7 +40,7 @@ class ReconcileSettings:
     grace: timedelta = timedelta(minutes=3)  # > the client's total deadline for one POST
     recheck: timedelta = timedelta(minutes=2)  # between two "not found" checks of one pin
     checks_per_requeue: int = 2
-    max_requeues: int = 3  # then needs_attention: something odd is going on with this pin
+    max_requeues: int = 5  # then needs_attention: something odd is going on with this pin
     max_listed: int = 5000  # pins read per board per pass (newest pins come first on Pinterest)
     title_window: timedelta = timedelta(minutes=30)
 

@@ -46,6 +46,7 @@ max_boards_per_product = 10     # Pinterest's guidance; the lint refuses more
 reconcile_grace_seconds = 180
 reconcile_recheck_seconds = 120
 reconcile_every_seconds = 60
+reconcile_max_requeues = 5      # not found on Pinterest this often: needs_attention, not another try
 idle_poll_seconds = 30          # nothing due: look for new pins this often
 """
 
@@ -158,6 +159,7 @@ class ServiceRules:
     reconcile_grace_seconds: int = 180
     reconcile_recheck_seconds: int = 120
     reconcile_every_seconds: int = 60
+    reconcile_max_requeues: int = 5
     idle_poll_seconds: int = 30
 
 
@@ -165,6 +167,7 @@ _SERVICE_BOUNDS: dict[str, tuple[int, int]] = {
     "reconcile_grace_seconds": (1, 86400),
     "reconcile_recheck_seconds": (1, 86400),
     "reconcile_every_seconds": (1, 3600),
+    "reconcile_max_requeues": (1, 1000),
     "idle_poll_seconds": (1, 3600),
 }
 

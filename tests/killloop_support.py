@@ -58,7 +58,9 @@ class KillLoop:
         # Faults wait at most ~1 s, so a 3 s grace is longer than any request of a killed worker.
         rules.write_text(
             "[service]\nreconcile_grace_seconds = 3\nreconcile_recheck_seconds = 2\n"
-            "reconcile_every_seconds = 1\nidle_poll_seconds = 1\n",
+            "reconcile_every_seconds = 1\nidle_poll_seconds = 1\n"
+            # A kill every second or so is far harsher than life: allow many re-posts of one pin.
+            "reconcile_max_requeues = 100\n",
             encoding="utf-8",
         )
         url = db_url or f"sqlite:///{tmp / 'pinbot.db'}"

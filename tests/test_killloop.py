@@ -17,8 +17,10 @@ CYCLES = int(os.environ.get("PINBOT_KILLLOOP_CYCLES", "50"))
 
 def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False) -> KillLoop:
     loop = KillLoop.create(tmp_path, seed=seed, naive=naive)
-    loop.enqueue(6)
-    loop.run(cycles)
+    loop.enqueue(10)
+    # One more pin per cycle keeps the writes under the 100/min budget: a pacing wait longer than
+    # the test's 3 s reconcile grace would void the grace (production: 180 s > 60 s + 65 s).
+    loop.run(cycles, add=1)
     return loop
 
 

@@ -33,6 +33,8 @@ from pinbot.schedule_view import upcoming
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"
+# Longest one create_pin can take: the pacer's wait (60 s) + connect (5 s) + read (60 s), plus slack.
+SAFE_GRACE_SECONDS = 130
 _LEVEL_PRIORITY = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
 
 
@@ -90,10 +92,17 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
         recon = ReconcileSettings(
             grace=timedelta(seconds=rules.service.reconcile_grace_seconds),
             recheck=timedelta(seconds=rules.service.reconcile_recheck_seconds),
+            max_requeues=rules.service.reconcile_max_requeues,
         )
         reconciler = Reconciler(app.engine, account.id, client, clock, recon, boards=boards)
         refresh = getattr(client, "refresh_tokens", None)
         metrics = app.metrics_job(client, clock)
+    if client is not None and rules.service.reconcile_grace_seconds < SAFE_GRACE_SECONDS:
+        log.warning(
+            "service.reconcile_grace_seconds is %d s; below %d s a slow or paced request could be posted twice",
+            rules.service.reconcile_grace_seconds,
+            SAFE_GRACE_SECONDS,
+        )
     daemon = Daemon(
         app.engine,
         account.id,
