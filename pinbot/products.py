@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
@@ -107,13 +108,22 @@ class ProductService:
     # -- writing ---------------------------------------------------------------------------
     def upsert(self, records: Sequence[ProductRecord]) -> UpsertResult:
         """Insert new products and update changed ones, all in one transaction."""
+        for rec in records:
+            if rec.source not in SOURCES:
+                raise InvalidInput("source", f"unknown product source {rec.source!r}")
+        try:
+            return self._upsert(records)
+        except IntegrityError:
+            # Another import inserted one of these products after we looked (PostgreSQL lets two
+            # writers in at once): a second pass sees its rows and updates them instead.
+            return self._upsert(records)
+
+    def _upsert(self, records: Sequence[ProductRecord]) -> UpsertResult:
         now = self.clock.now()
         result = UpsertResult()
         with session_scope(self.engine) as session:
             existing = self._existing(session, records)
             for rec in records:
-                if rec.source not in SOURCES:
-                    raise InvalidInput("source", f"unknown product source {rec.source!r}")
                 row = existing.get((rec.source, rec.external_id))
                 was_in_stock = row.in_stock if row is not None else True
                 if row is None:

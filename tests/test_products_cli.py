@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from pinbot import db
-from pinbot.models import Pin, PinStatus, Product
+from pinbot.models import Experiment, ExperimentVariant, Pin, PinStatus, Product
 from tests.conftest import Cli
 from tests.helpers import make_photo
 from tests.photo_server import Served, serve
@@ -135,6 +135,20 @@ def test_import_shopify_export(initialised_cli: Cli, server: Served, tmp_path: P
     assert len(rows(cli, Product)) == 4
     assert [p for p in server.paths[requests:] if not p.endswith("missing.jpg")] == []
     assert "export.csv: row 8: Variant Price: not a price: 'thirty'" in again.stderr
+    # --no-download: no photo fetched, and the products keep the photos they have
+    requests = len(server.paths)
+    kept = cli(
+        "products",
+        "import",
+        str(export),
+        "--no-download",
+        "--shop-url",
+        "https://shop.example.com",
+        "--currency",
+        "GBP",
+    )
+    assert "4 unchanged" in kept.stdout and len(server.paths) == requests
+    assert {p.external_id: p.image_paths for p in rows(cli, Product)}["speckled-mug"] == mug.image_paths
     no_traceback(result.output, again.output)
 
 
@@ -200,3 +214,42 @@ def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) ->
     assert no_photo.exit_code == 2 and "has no photo; give --image" in no_photo.stderr
     table = cli.ok("products", "list").stdout
     assert "post-101" in table and "in stock" in table
+
+
+def test_queue_add_product_uses_the_winning_design(initialised_cli: Cli, tmp_path: Path) -> None:
+    cli = initialised_cli
+    photo = str(make_photo(tmp_path / "bowl.jpg"))
+    cli.ok(
+        "products",
+        "add",
+        "--title",
+        "Sage bowl",
+        "--link",
+        "https://shop.example.com/bowl",
+        "--image",
+        photo,
+        "--key",
+        "BOWL",
+    )
+    cli.ok("queue", "add", "--product", "BOWL", "--board", "handmade-jewelry", "--template", "split-block")
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    with db.session_scope(engine) as session:
+        (pin,) = session.exec(select(Pin)).all()
+        exp = Experiment(account_id=pin.account_id, name="bands", status="finished", auto_apply=True)
+        session.add(exp)
+        session.flush()
+        assert exp.id is not None
+        winner = ExperimentVariant(
+            experiment_id=exp.id, key="A", template="photo-band", design={"id": "photo-band.brand.subject"}
+        )
+        session.add(winner)
+        session.flush()
+        exp.winner_variant_id = winner.id
+        exp.finished_at = exp.created_at
+        pin.experiment_variant_id = winner.id
+        session.add_all([exp, pin])
+    engine.dispose()
+    cli.ok("queue", "add", "--product", "BOWL", "--boards", "ceramics,diy-craft-tutorials")
+    new = rows(cli, Pin)[1:]
+    # the winner beats each board's default template (split-block, text-forward)
+    assert [(p.template, p.variant_key) for p in new] == [("photo-band", "photo-band.brand.subject")] * 2

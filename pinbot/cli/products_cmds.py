@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -83,15 +84,6 @@ def add(
     cents = parse_price(price, "price", None, "") if price else None
     if currency and cents is None:
         raise InvalidInput("currency", "give --price with --currency")
-    store = _store(app)
-    paths: list[str] = []
-    for ref in images:
-        try:
-            path = store.resolve(ref, base=Path.cwd())
-        except ImageFailed as exc:
-            raise InvalidInput("image", str(exc)) from None
-        assert path is not None
-        paths.append(path)
     record = build_record(
         parsed,
         None,
@@ -102,10 +94,19 @@ def add(
         link=link,
         price_cents=cents,
         currency=currency,
-        images=tuple(paths),
         tags=split_tags(tags),
         in_stock=not out_of_stock,
     )
+    store = _store(app)  # photos only once the rest is known to be valid: no download for a typo
+    paths: list[str] = []
+    for ref in images:
+        try:
+            path = store.resolve(ref, base=Path.cwd())
+        except ImageFailed as exc:
+            raise InvalidInput("image", str(exc)) from None
+        assert path is not None
+        paths.append(path)
+    record = replace(record, image_paths=tuple(dict.fromkeys(paths)))
     service = product_service(app)
     result = service.upsert([record])
     product = service.get(str(result.ids[0]))
