@@ -77,6 +77,8 @@ class Schedule:
         self.by_link: dict[str, list[datetime]] = defaultdict(list)
         self.by_domain: dict[str, list[datetime]] = defaultdict(list)
         self.per_day: dict[date, int] = defaultdict(int)
+        self._skip: dict[date, date] = {}
+        self._frontier: dict[tuple[int, str], tuple[datetime, datetime]] = {}
         for slot in slots:
             self.add(slot)
 
@@ -88,6 +90,17 @@ class Schedule:
         if slot.domain:
             bisect.insort(self.by_domain[slot.domain], slot.at)
         self.per_day[self.local_day(slot.at)] += 1
+
+    def open_day(self, day: date) -> date:
+        """The first local day >= `day` below the daily cap. Days only fill up while planning, so
+        the skip pointers may be compressed (a long import would otherwise rescan every full day)."""
+        path = []
+        while self.per_day.get(day, 0) >= self.rules.daily_cap:
+            path.append(day)
+            day = self._skip.get(day, day + timedelta(days=1))
+        for full in path:
+            self._skip[full] = day
+        return day
 
     def local_day(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
@@ -124,20 +137,29 @@ class Schedule:
             return None
         i = bisect.bisect_right(times, t - gap)
         if i < len(times) and times[i] < t + gap:
-            # The latest conflicting entry decides (each conflict is within gap of t).
+            # The latest conflicting entry decides (each conflict is within gap of t); then slide
+            # past the rest of a packed run at once instead of one entry per call.
             j = bisect.bisect_left(times, t + gap) - 1
-            return times[j] + gap
+            moved = times[j] + gap
+            for k in range(j + 1, len(times)):
+                if times[k] >= moved + gap:
+                    break
+                moved = times[k] + gap
+            return moved
         return None
 
     def conflict(self, t: datetime, board: int, link: str, domain: str) -> datetime | None:
         """None when a pin may go out at t; else a later time worth trying."""
         r = self.rules
-        if self.per_day.get(self.local_day(t), 0) >= r.daily_cap:
-            nxt = datetime.combine(self.local_day(t) + timedelta(days=1), datetime.min.time(), self.tz)
+        day = self.local_day(t)
+        if self.per_day.get(day, 0) >= r.daily_cap:
+            nxt = datetime.combine(self.open_day(day + timedelta(days=1)), datetime.min.time(), self.tz)
             return nxt.astimezone(t.tzinfo)
         moves = [
             self._push(self.all, t, timedelta(minutes=r.min_gap_minutes)),
-            self._push(self.by_board.get(board, []), t, timedelta(minutes=r.board_gap_minutes)),
+            self._push(
+                self.by_board.get(board, []) if board is not None else [], t, timedelta(minutes=r.board_gap_minutes)
+            ),
         ]
         if link:
             moves.append(self._push(self.by_link.get(link, []), t, timedelta(hours=r.same_link_hours)))
@@ -150,8 +172,26 @@ class Schedule:
         later = [m for m in moves if m is not None]
         return max(later) if later else None
 
+    def _earliest_ignoring_link(self, start: datetime, board: int, domain: str) -> datetime:
+        """The earliest time >= start that every rule but the per-link one allows. Adding slots
+        only removes options, so a span once proven full stays full: remember it per board and
+        domain and let the next search start at its end (a 10,000-row import stays linear)."""
+        key = (board, domain)
+        known = self._frontier.get(key)
+        inside = known is not None and known[0] <= start <= known[1]
+        t = known[1] if known is not None and inside else start
+        for _ in range(_MAX_STEPS):
+            t = self.into_window(t)
+            moved = self.conflict(t, board, "", domain)
+            if moved is None:
+                break
+            t = max(moved, t + timedelta(seconds=1))
+        if known is None or inside:
+            self._frontier[key] = (known[0] if known is not None else start, t)
+        return t
+
     def earliest(self, start: datetime, board: int, link: str, domain: str) -> datetime:
-        t = start
+        t = self._earliest_ignoring_link(start, board, domain)
         for _ in range(_MAX_STEPS):
             t = self.into_window(t)
             moved = self.conflict(t, board, link, domain)

@@ -165,3 +165,41 @@ def test_rules_planner_lint_refuses_and_writes_nothing(engine: Engine, clock: Fa
         q.enqueue([PinRequest(boards=("mugs", "jewelry"), title="x", link="https://bit.ly/abc", image=str(shop.photo))])
     with session_scope(engine) as session:
         assert session.exec(select(Pin)).all() == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_remembered_full_spans_change_no_placement(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner skips spans it already proved full (so big imports stay linear); on a mixed
+    batch with existing pins, the result must equal a search that starts from scratch each time."""
+    from pinbot import planner
+
+    rng = random.Random(seed)
+    tz = ZoneInfo("Europe/London")
+    rules = ScheduleRules(daily_cap=rng.choice([3, 8, 15]), jitter_minutes=rng.choice([0, 12]))
+    now = datetime(2026, 3, 27, 7, 0, tzinfo=UTC)  # a DST change inside the span, too
+    domains = ["shop.example.com", "blog.example.com", "other.example.org"]
+    existing = [
+        Slot.of(
+            now + timedelta(minutes=rng.randrange(0, 60 * 24 * 20)),
+            rng.randrange(4),
+            f"https://{rng.choice(domains)}/p{rng.randrange(30)}",
+        )
+        for _ in range(40)
+    ]
+    items = [
+        Item(
+            board=rng.randrange(4),
+            link=f"https://{rng.choice(domains)}/p{rng.randrange(60)}",
+            group=rng.choice(["", "", f"g{rng.randrange(5)}"]),
+        )
+        for _ in range(150)
+    ]
+    fast = place(rules, tz, existing, items, now, random.Random(seed))
+
+    def from_scratch(self: planner.Schedule, start: datetime, board: int, domain: str) -> datetime:
+        return start
+
+    monkeypatch.setattr(planner.Schedule, "_earliest_ignoring_link", from_scratch)
+    slow = place(rules, tz, existing, items, now, random.Random(seed))
+    assert fast == slow
+    check(rules, tz, items, fast)
