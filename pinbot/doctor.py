@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from pinbot import db
+from pinbot import db, service_state
 from pinbot.boards import scan_boards
 from pinbot.clock import as_utc
 from pinbot.config import Settings
@@ -135,6 +135,41 @@ def check_api(settings: Settings, timeout: float = 3.0) -> Check:
     return Check("api", OK, f"{host}:{port} reachable")
 
 
+def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
+    """When `pinbot run` last ticked, and whether posting is paused or blocked."""
+    try:
+        with db.session_scope(engine) as session:
+            account = session.exec(select(Account).where(Account.name == settings.account)).first()
+        if account is None or account.id is None:
+            return Check("service", WARN, "never ran for this account", "start it: `pinbot run` (or install it)")
+        beat = service_state.read_heartbeat_detail(engine, account.id)
+        stopped = service_state.posting_gate(engine, account.id).blocked(now)
+    except (SQLAlchemyError, PinbotError):
+        return Check("service", WARN, "unknown (database not ready)")
+    if beat is None:
+        return Check(
+            "service", WARN, "never ran for this account", "start it: `pinbot run` or `pinbot service install`"
+        )
+    at, worker = beat
+    age = (now - as_utc(at)).total_seconds()
+    detail = f"last tick {as_utc(at):%Y-%m-%d %H:%M:%S} UTC ({_ago(age)} ago) by {worker}"
+    if stopped:
+        return Check("service", WARN, f"{detail}; posting stopped: {stopped}")
+    if age > 15 * 60:
+        return Check("service", WARN, detail, "is `pinbot run` still running? (journalctl -u pinbot)")
+    return Check("service", OK, detail)
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
 def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]:
     return [
         check_database(settings, engine),
@@ -142,4 +177,5 @@ def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]
         check_assets(settings),
         check_token(settings, engine, now),
         check_api(settings),
+        check_service(settings, engine, now),
     ]

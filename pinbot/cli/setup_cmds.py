@@ -8,7 +8,7 @@ from rich.table import Table
 from pinbot import db
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import utcnow
-from pinbot.doctor import FAIL, OK, WARN, Check, run_checks
+from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
 
 
@@ -43,9 +43,6 @@ def doctor(app: AppContext, as_json: bool) -> None:
     """Print every resolved setting (secrets masked) and check each one."""
     settings = app.settings
     checks = run_checks(settings, app.raw_engine(), utcnow())
-    extra = _heartbeat(app)
-    if extra:
-        checks.append(extra)
     if as_json:
         app.print_json({"settings": settings.describe(), "checks": [c.as_dict() for c in checks]})
     else:
@@ -62,11 +59,6 @@ def doctor(app: AppContext, as_json: bool) -> None:
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}")
-
-
-def _heartbeat(app: AppContext) -> Check | None:
-    """The service's last tick, when the scheduler module is present and the database is ready."""
-    return None
 
 
 def register(main: click.Group) -> None:
