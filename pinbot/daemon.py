@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from pinbot import service_state
 from pinbot.clock import Clock, as_utc
-from pinbot.db import session_scope
+from pinbot.db import read_scope
 from pinbot.models import Pin, PinStatus
 from pinbot.poster import Poster
 from pinbot.reconcile import Reconciler
@@ -189,7 +189,7 @@ class Daemon:
         return 0.0  # more may be due: go on at once (the stop flag is checked between pins)
 
     def _until_next_due(self, now: datetime) -> float:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             nxt = session.exec(
                 select(func.min(Pin.due_at)).where(Pin.account_id == self.account_id, Pin.status == PinStatus.queued)
             ).first()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 _PIN_COLUMNS = tuple(Pin.__table__.columns)  # type: ignore[attr-defined]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "pinbot_read_only"
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -59,7 +62,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         def _on_begin(conn: Connection) -> None:
             # A deferred transaction that later writes fails at once with "database is locked"
             # and ignores busy_timeout; IMMEDIATE takes the write lock up front and waits for it.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Pure reads (read_scope) stay deferred so they never queue behind a writer.
+            read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -79,6 +84,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads (on SQLite a deferred BEGIN: no write lock is taken)."""
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(**{READ_ONLY_OPTION: True})
+    session = Session(reader, expire_on_commit=False)
+    try:
+        yield session
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
+    finally:
+        # close(), not rollback(): the rows read stay loaded (detached); the pool ends the transaction.
         session.close()
 
 

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from pinbot import service_state
 from pinbot.boards import BoardDef
 from pinbot.clock import Clock, as_utc
-from pinbot.db import session_scope
+from pinbot.db import read_scope, session_scope
 from pinbot.errors import ImageError
 from pinbot.links import domain_of, is_shortener, tagged_link
 from pinbot.models import Board, Pin, PinStatus, PostAttempt, Product, new_uid
@@ -94,7 +94,7 @@ def due_pins(engine: Engine, account_id: int, now: datetime, limit: int = 5) -> 
         .order_by(col(Pin.due_at), col(Pin.id))
         .limit(limit)
     )
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(stmt).all()
         session.expunge_all()
         return [(pin, board) for pin, board in rows]
@@ -249,7 +249,7 @@ class Poster:
     def _product(self, pin: Pin) -> Product | None:
         if pin.product_id is None:
             return None
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             product = session.get(Product, pin.product_id)
             if product is not None:
                 session.expunge(product)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from pinbot.boards import BoardDef, require_board
 from pinbot.clock import Clock, as_utc
-from pinbot.db import session_scope
+from pinbot.db import read_scope, session_scope
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.models import Board, Pin, PinStatus, new_uid
 
@@ -244,7 +244,7 @@ class QueueService:
 
     def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:
         """Pins by id with their board keys, in the order asked."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             rows = session.exec(
                 select(Pin, Board.key).join(Board, col(Board.id) == Pin.board_id).where(col(Pin.id).in_(ids))
             ).all()
@@ -308,7 +308,7 @@ class QueueService:
         return pin
 
     def get(self, pin_id: int) -> tuple[Pin, str]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             pin = self._get(session, pin_id)
             board = session.get(Board, pin.board_id)
             return pin, board.key if board else ""
@@ -316,7 +316,7 @@ class QueueService:
     def list(
         self, status: PinStatus | None = None, board: str | None = None, limit: int | None = None
     ) -> list[tuple[Pin, str]]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             query = (
                 select(Pin, Board.key)
                 .join(Board, col(Board.id) == Pin.board_id)
@@ -333,7 +333,7 @@ class QueueService:
             return [(pin, key) for pin, key in session.exec(query).all()]
 
     def counts(self) -> dict[str, int]:
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             rows = session.exec(
                 select(Pin.status, func.count()).where(Pin.account_id == self.account_id).group_by(Pin.status)
             ).all()

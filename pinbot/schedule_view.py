@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from pinbot import service_state
 from pinbot.clock import as_utc
-from pinbot.db import session_scope
+from pinbot.db import read_scope
 from pinbot.links import domain_of
 from pinbot.lint import LIVE, findings
 from pinbot.models import Board, Pin, PinStatus
@@ -61,7 +61,7 @@ def upcoming(
     engine: Engine, account_id: int, rules: Rules, tz: ZoneInfo, now: datetime, horizon: timedelta
 ) -> dict[str, Any]:
     now = as_utc(now)
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(
             select(Pin, Board.key)
             .join(Board, col(Board.id) == Pin.board_id)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from pinbot.clock import as_utc
-from pinbot.db import session_scope
+from pinbot.db import read_scope, session_scope
 from pinbot.models import ServiceState
 
 PAUSED = "paused"
@@ -48,7 +48,7 @@ def set_value(engine: Engine, account_id: int, key: str, value: str, now: dateti
 
 
 def get_value(engine: Engine, account_id: int, key: str) -> tuple[str, datetime] | None:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         row = _row(session, account_id, key)
         return (row.value, as_utc(row.updated_at)) if row else None
 
@@ -97,7 +97,7 @@ class PostingGate:
 
 def posting_gate(engine: Engine, account_id: int) -> PostingGate:
     """One read of everything that can stop posting."""
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         rows = session.exec(
             select(ServiceState).where(
                 ServiceState.account_id == account_id, col(ServiceState.key).in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))

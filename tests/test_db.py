@@ -101,3 +101,30 @@ def test_concurrent_claims_never_share_a_pin(engine: Engine, clock: FakeClock) -
         t.join()
     assert errors == []
     assert sorted(claimed) == sorted(ids)
+
+
+def test_reads_do_not_wait_for_a_writer(engine: Engine, clock: FakeClock) -> None:
+    """read_scope takes no write lock: a reader gets an answer while another connection holds one
+    (on SQLite a BEGIN IMMEDIATE reader would wait for busy_timeout instead)."""
+    seed(engine, 2, clock)
+    writer = engine.connect()
+    writer.begin()
+    writer.execute(text("UPDATE pin SET title = 'being edited' WHERE id = 1"))
+    try:
+        done = threading.Event()
+        seen: list[str] = []
+
+        def read() -> None:
+            with db.read_scope(engine) as session:
+                pin = session.get(Pin, 1)
+                assert pin is not None
+                seen.append(pin.title)
+            done.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert done.wait(5), "the reader waited for the writer"
+        assert seen == ["p0"]  # the committed state, not the writer's
+    finally:
+        writer.rollback()
+        writer.close()
