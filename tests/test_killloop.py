@@ -43,10 +43,8 @@ def test_kill_loop_posts_every_pin_exactly_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_loop_1000_cycles(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    # Opt-in (about half an hour): `pytest -m slow tests/test_killloop.py`.
-    if "slow" not in (request.config.getoption("-m") or "") or "not slow" in request.config.getoption("-m"):
-        pytest.skip("1,000 kill cycles: run with -m slow")
+def test_kill_loop_1000_cycles(tmp_path: Path) -> None:
+    # Deselected by default (pyproject addopts); about half an hour: `pytest -m slow tests/test_killloop.py`.
     _check_exactly_once(_run(tmp_path, 1000, seed=23))
 
 
