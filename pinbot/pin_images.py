@@ -17,6 +17,7 @@ from pinbot.errors import ImageError
 from pinbot.links import domain_of
 from pinbot.models import Pin, Product
 from pinbot.pinterest.types import PinImage
+from pinbot.render import RenderRequest, render_to_cache
 
 _TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -28,12 +29,48 @@ class ImageSource(Protocol):
         ...
 
 
-def _price(product: Product | None) -> str:
-    if product is None or product.price_cents is None:
+def price_label(cents: int | None, currency: str | None) -> str:
+    """ "$24", "€12.50", "350 JPY": how a price is printed on a pin."""
+    if cents is None:
         return ""
-    amount = f"{product.price_cents / 100:,.2f}".removesuffix(".00")
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get((product.currency or "").upper())
-    return f"{symbol}{amount}" if symbol else f"{amount} {product.currency or ''}".strip()
+    amount = f"{cents / 100:,.2f}".removesuffix(".00")
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get((currency or "").upper())
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency or ''}".strip()
+
+
+SUBTITLE_MAX = 90
+
+
+def subtitle_from(description: str) -> str:
+    """The description's first sentence when it is short enough to print under the headline."""
+    text = " ".join(description.split())
+    for end in (". ", "! ", "? "):
+        if end in text:
+            text = text.split(end, 1)[0] + end.strip()
+            break
+    return text if 0 < len(text) <= SUBTITLE_MAX else ""
+
+
+def render_request_for(pin: Pin, board: BoardDef | None, product: Product | None) -> RenderRequest | None:
+    """What the poster renders for a queue item (and `pinbot render` previews): None when the pin
+    has no template at all and is posted as its photo."""
+    template = pin.template or (board.default_template if board else None)
+    if template is None:
+        return None
+    return RenderRequest(
+        template=template,
+        title=pin.title,
+        subtitle=subtitle_from(pin.description),
+        price=price_label(product.price_cents, product.currency) if product else "",
+        site_name=domain_of(pin.link) if pin.link else "",
+        photos=source_photos(pin, product),
+        variant=pin.variant_key,
+    )
+
+
+def source_photos(pin: Pin, product: Product | None) -> tuple[Path, ...]:
+    raw = [pin.image_path] if pin.image_path else list(product.image_paths if product else [])
+    return tuple(Path(p) for p in raw if p)
 
 
 def read_image(path: Path) -> PinImage:
@@ -60,31 +97,12 @@ class CachedRenderer:
     assets_dir: Path
     cache_dir: Path
 
-    def photos(self, pin: Pin, product: Product | None) -> tuple[Path, ...]:
-        raw = [pin.image_path] if pin.image_path else list(product.image_paths if product else [])
-        return tuple(Path(p) for p in raw if p)
-
     def image_for(self, pin: Pin, board: BoardDef | None, product: Product | None) -> tuple[PinImage, Path]:
-        photos = self.photos(pin, product)
-        template = pin.template or (board.default_template if board else None)
-        if template is None:
+        request = render_request_for(pin, board, product)
+        if request is None:
+            photos = source_photos(pin, product)
             if not photos:
                 raise ImageError(f"pin {pin.id}", "has no image and no template")
             return read_image(photos[0]), photos[0]
-        try:
-            from pinbot.render import RenderRequest, render_to_cache  # type: ignore[attr-defined]
-        except ImportError:  # the renderer is not installed in this build: post the photo as it is
-            if not photos:
-                raise ImageError(f"pin {pin.id}", "has no image to post") from None
-            return read_image(photos[0]), photos[0]
-
-        request = RenderRequest(
-            template=template,
-            title=pin.title,
-            price=_price(product),
-            site_name=domain_of(pin.link) if pin.link else "",
-            photos=photos,
-            variant=pin.variant_key,
-        )
         path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
         return read_image(path), path

@@ -28,6 +28,7 @@ from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, NotFound, PinbotError
 from pinbot.links import domain_of
 from pinbot.models import Account, Board, Pin, Product
+from pinbot.pin_images import price_label, render_request_for, source_photos, subtitle_from
 from pinbot.render import (
     RenderRequest,
     list_templates,
@@ -88,15 +89,6 @@ def run_task(task: Task) -> Outcome:
         return Outcome(task.label, error=f"unexpected error: {type(exc).__name__}: {exc}")
 
 
-def price_label(cents: int | None, currency: str | None) -> str:
-    """ "$24", "€12.50", "350 JPY" (the same label the poster renders)."""
-    if cents is None:
-        return ""
-    amount = f"{cents / 100:,.2f}".removesuffix(".00")
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get((currency or "").upper())
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency or ''}".strip()
-
-
 def _product_photos(product: Product | None) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (product.image_paths if product else []) if p)
 
@@ -110,22 +102,14 @@ def pin_task(app: AppContext, session: Session, account: Account, pin_id: int, o
     board = session.get(Board, pin.board_id)
     boards, _ = scan_boards(app.settings.boards_dir)
     board_def = boards.get(board.key) if board else None
-    photos = (Path(pin.image_path),) if pin.image_path else _product_photos(product)
-    template = pin.template or (board_def.default_template if board_def else None)
     label = f"pin {pin_id}"
     stem = out / f"pin-{pin_id}"
-    if template is None:
+    request = render_request_for(pin, board_def, product)
+    if request is None:
+        photos = source_photos(pin, product)
         if not photos:
             raise InvalidInput(label, "has no image and no template")
         return Task(label, None, photos[0], app.settings.assets_dir, cache_dir, stem)
-    request = RenderRequest(
-        template=template,
-        title=pin.title,
-        price=price_label(product.price_cents, product.currency) if product else "",
-        site_name=domain_of(pin.link) if pin.link else "",
-        photos=photos,
-        variant=pin.variant_key,
-    )
     return Task(label, request, None, app.settings.assets_dir, cache_dir, stem)
 
 
@@ -133,6 +117,7 @@ def product_request(product: Product, template: str, variant: str | None = None)
     return RenderRequest(
         template=template,
         title=product.title,
+        subtitle=subtitle_from(product.description),
         price=price_label(product.price_cents, product.currency),
         site_name=domain_of(product.link) if product.link else "",
         photos=_product_photos(product),
