@@ -163,3 +163,16 @@ def test_the_documented_example_file_imports(initialised_cli: Cli, shop_dir: Pat
         initialised_cli.ok("queue", "import", str(shop_dir / "examples" / "pins.csv"), "--json").stdout
     )
     assert summary["errors"] == [] and summary["queued"] >= 3
+
+
+def test_an_unquoted_comma_is_caught_not_shifted(initialised_cli: Cli, shop_dir: Path) -> None:
+    rows = good_rows(2, shop_dir)
+    path = shop_dir / "shifted.csv"
+    path.write_text(
+        "Board,Title,Alt Text,Image\n"
+        f"ceramics,Mug one,A blue mug,{rows[0][4]}\n"
+        f"ceramics,Mug two, handmade,A mug,{rows[1][4]}\n"  # one cell too many: every column after would shift
+    )
+    summary = json.loads(initialised_cli("queue", "import", str(path), "--json").stdout)
+    assert summary["queued"] == 1 and summary["rows"] == 2
+    assert summary["errors"][0]["row"] == 3 and "needs quotes" in summary["errors"][0]["reason"]

@@ -54,6 +54,9 @@ class CsvTable:
     name: str  # the file name, for messages
     header: list[str]  # as written in the file
     columns: dict[str, int]  # normalised name -> index
+    # Rows with more filled cells than the header (an unquoted comma shifts every later column):
+    # skipped by the row iterator and reported here, one error per row.
+    row_errors: list[InvalidInput] = field(default_factory=list)
 
     def has(self, *names: str) -> bool:
         return all(norm(n) in self.columns for n in names)
@@ -105,6 +108,10 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
                 raise InvalidInput("row", f"malformed CSV: {exc}", row=row_no + 1, source=src) from None
             row_no += 1
             if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                reason = f"has {len(cells)} cells, the header has {len(header)} (a comma inside a cell needs quotes)"
+                table.row_errors.append(InvalidInput("row", reason, row=row_no, source=src))
                 continue
             yield row_no, {key: (cells[i] if i < len(cells) else "") for key, i in columns.items()}
 

@@ -16,7 +16,6 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from pinbot.boards import BoardDef, require_board
 from pinbot.errors import InvalidInput
+from pinbot.importers.common import norm, read_csv_table
 from pinbot.queue import PinRequest
 from pinbot.validation import (
     ALT_TEXT_MAX,
@@ -38,7 +38,6 @@ from pinbot.validation import (
 
 COLUMNS = ("board", "boards", "title", "image", "description", "link", "alt_text", "at", "template", "key")
 MAX_BOARDS_PER_ROW = 10
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -55,64 +54,38 @@ def parse_csv(
     progress: Callable[[int], None] | None = None,
 ) -> ParsedFile:
     """Validate every row; collect one error per bad row (the first problem found in it)."""
-    src = path.name
-    if not path.is_file():
-        raise InvalidInput("file", f"{path}: no such file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InvalidInput("file", f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", source=src)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("file", f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8", source=src) from None
-    reader = csv.reader(text.splitlines(keepends=True))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput("file", "is empty; the first row must name the columns", source=src) from None
-    except csv.Error as exc:
-        raise InvalidInput("header", str(exc), row=1, source=src) from None
-    columns = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
-    for name in columns:
-        if name not in COLUMNS:
-            raise InvalidInput(name or "(blank)", f"unknown column (known: {', '.join(COLUMNS)})", row=1, source=src)
+    table, rows = read_csv_table(path)
+    src = table.name
+    known = {norm(name): name for name in COLUMNS}
+    for key, index in table.columns.items():
+        if key not in known:
+            shown = table.header[index].strip() or "(blank)"
+            raise InvalidInput(shown, f"unknown column (known: {', '.join(COLUMNS)})", row=1, source=src)
     for required in ("title", "image"):
-        if required not in columns:
+        if not table.has(required):
             raise InvalidInput(required, "column is missing from the header", row=1, source=src)
-    if "board" not in columns and "boards" not in columns:
+    if not (table.has("board") or table.has("boards")):
         raise InvalidInput("board", "column is missing from the header (board or boards)", row=1, source=src)
-    if len(set(columns)) != len(columns):
-        raise InvalidInput("header", "a column name appears twice", row=1, source=src)
 
     result = ParsedFile()
     image_cache: dict[str, Path | InvalidInput] = {}
-    base = path.parent
-    row_no = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            row_no += 1
-            result.errors.append(InvalidInput("row", f"malformed CSV: {exc}", row=row_no, source=src))
-            break
-        row_no += 1
-        if not any(c.strip() for c in cells):
-            continue
-        result.rows += 1
-        if progress:
-            progress(1)
-        if len(cells) != len(columns):
-            result.errors.append(
-                InvalidInput("row", f"has {len(cells)} cells, the header has {len(columns)}", row=row_no, source=src)
-            )
-            continue
-        try:
-            req = _row_request(dict(zip(columns, cells, strict=True)), row_no, src, base, boards, tz, image_cache)
-        except InvalidInput as exc:
-            result.errors.append(exc)
-            continue
-        result.requests.append((row_no, req))
+    try:
+        for row_no, cells in rows:
+            result.rows += 1
+            if progress:
+                progress(1)
+            row = {known[key]: value for key, value in cells.items()}
+            try:
+                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache)
+            except InvalidInput as exc:
+                result.errors.append(exc)
+                continue
+            result.requests.append((row_no, req))
+    except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
+        result.errors.append(exc)
+    result.rows += len(table.row_errors)
+    result.errors.extend(table.row_errors)
+    result.errors.sort(key=lambda e: e.row or 0)
     return result
 
 

@@ -83,6 +83,9 @@ def parse_etsy(
                 progress(1)
     except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
         parsed.errors.append(exc)
+    parsed.rows += len(table.row_errors)
+    parsed.errors.extend(table.row_errors)
+    parsed.errors.sort(key=lambda e: e.row or 0)
     return parsed
 
 

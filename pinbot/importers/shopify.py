@@ -85,6 +85,8 @@ def parse_shopify(
             products.setdefault(handle, _Product(handle)).rows.append((row_no, row))
     except InvalidInput as exc:
         parsed.errors.append(exc)
+    parsed.rows += len(table.row_errors)
+    parsed.errors.extend(table.row_errors)
     for product in products.values():
         try:
             parsed.records.append(
