@@ -15,8 +15,8 @@ from tests.killloop_support import KillLoop
 CYCLES = int(os.environ.get("PINBOT_KILLLOOP_CYCLES", "50"))
 
 
-def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False) -> KillLoop:
-    loop = KillLoop.create(tmp_path, seed=seed, naive=naive)
+def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False, db_url: str | None = None) -> KillLoop:
+    loop = KillLoop.create(tmp_path, seed=seed, naive=naive, db_url=db_url)
     loop.enqueue(10)
     # One more pin per cycle keeps the writes under the 100/min budget: a pacing wait longer than
     # the test's 3 s reconcile grace would void the grace (production: 180 s > 60 s + 65 s).
@@ -38,14 +38,15 @@ def _check_exactly_once(loop: KillLoop) -> None:
         loop.close()
 
 
-def test_kill_loop_posts_every_pin_exactly_once(tmp_path: Path) -> None:
-    _check_exactly_once(_run(tmp_path, CYCLES, seed=11))
+def test_kill_loop_posts_every_pin_exactly_once(tmp_path: Path, db_url: str) -> None:
+    # On the suite's database: CI runs it on SQLite and again on PostgreSQL.
+    _check_exactly_once(_run(tmp_path, CYCLES, seed=11, db_url=db_url))
 
 
 @pytest.mark.slow
-def test_kill_loop_1000_cycles(tmp_path: Path) -> None:
+def test_kill_loop_1000_cycles(tmp_path: Path, db_url: str) -> None:
     # Deselected by default (pyproject addopts); about half an hour: `pytest -m slow tests/test_killloop.py`.
-    _check_exactly_once(_run(tmp_path, 1000, seed=23))
+    _check_exactly_once(_run(tmp_path, 1000, seed=23, db_url=db_url))
 
 
 def test_a_naive_retry_on_error_poster_fails_the_kill_loop(tmp_path: Path) -> None:
