@@ -4,9 +4,11 @@ Owns creating an experiment (its variants are designs: a template name such as `
 renderer variant id `template.palette.crop`), the plan (impressions per variant from the shop's
 baseline rate, the minimum lift worth finding and the power, see `pinbot.stats`), the balanced
 schedule (every variant on the same boards, for the same products, in rounds whose variant order
-rotates, so neither time of day, weekday nor board can favour one design), and
+rotates, so neither time of day, weekday nor board can favour one design; what changes between
+rounds so that no board sees the same image twice is `experiments_rounds`), and
 `preferred_design`, which the queue and the planner ask before picking a design for a product.
-Status, verdict and summary live in `experiments_status`.
+Status, verdict and summary live in `experiments_status`; they count an arm's pins by
+`Pin.experiment_variant_id`, whatever look each round gave them.
 """
 
 from __future__ import annotations
@@ -26,11 +28,21 @@ from sqlmodel import Session, col, select
 from pinbot.boards import require_board
 from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.experiments_rounds import Design, Round, live_images, plan_rounds, why_fewer
 from pinbot.metrics_tables import EXPERIMENT, PIN, PMD, VARIANT
 from pinbot.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
 from pinbot.queue import PinRequest, QueueService
 from pinbot.render import CROPS, PALETTES, list_templates
 from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
+
+__all__ = [
+    "Design",
+    "ExperimentPlan",
+    "create_experiment",
+    "load_plan",
+    "preferred_design",
+    "resolve_designs",
+]
 
 METRICS = {"outbound_click_rate": "outbound_clicks", "save_rate": "saves", "pin_click_rate": "pin_clicks"}
 # Used when the shop has too little history (< 10,000 impressions in 90 days) to measure its own.
@@ -40,12 +52,6 @@ MAX_ROUNDS = 12
 LINK_GAP_HOURS = 48  # the same product link at most once per 48 h (spam-block advice)
 PLAN_KEY = "experiment:{id}:plan"
 RESULT_KEY = "experiment:{id}:result"
-
-
-@dataclass(frozen=True)
-class Design:
-    id: str  # what goes into Pin.variant_key and the link's utm_term
-    template: str
 
 
 @dataclass
@@ -69,6 +75,7 @@ class ExperimentPlan:
     horizon_days: int
     pins_created: int = 0
     notes: list[str] = field(default_factory=list)
+    round_looks: list[Round] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +92,7 @@ class ExperimentPlan:
             "boards": self.boards,
             "product_ids": self.product_ids,
             "rounds": self.rounds,
+            "round_designs": [r.as_dict() for r in self.round_looks],
             "every_hours": self.every_hours,
             "first_at": self.first_at.isoformat(),
             "last_at": self.last_at.isoformat(),
@@ -202,13 +210,15 @@ def create_experiment(
             session, account_id, product_ids
         )
         baseline, source, per_pin = _shop_baseline(session, account_id, metric, now)
-    if not board_keys:
-        raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
-    for key in board_keys:
-        require_board(queue.boards, key)
+        if not board_keys:
+            raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
+        for key in board_keys:
+            require_board(queue.boards, key)
+        used = live_images(session, account_id, queue.boards, board_keys, prods, assets_dir)
     planned = planned_impressions or planned_sample(baseline, lift)
     cells = len(product_ids) * len(board_keys)
     notes = []
+    wanted = rounds
     if rounds is None:
         rounds = max(1, math.ceil(planned / per_pin / cells))
         if rounds > MAX_ROUNDS:
@@ -217,18 +227,31 @@ def create_experiment(
                 "queued and the verdict waits until their impressions reach the plan"
             )
             rounds = MAX_ROUNDS
+    photos = {p.id: list(p.image_paths) for p in prods if p.id is not None}
+    looks = plan_rounds(designs, photos, board_keys, rounds, used, assets_dir)
+    if len(looks) < rounds:
+        blocked = used and len(plan_rounds(designs, photos, board_keys, rounds, set(), assets_dir)) > len(looks)
+        why = why_fewer(designs, prods, bool(blocked))
+        if wanted is not None or not looks:
+            raise InvalidInput(
+                "--rounds",
+                f"only {len(looks)} of {rounds} rounds can be queued without putting the same photo in the "
+                f"same design on a board twice: {why}",
+            )
+        notes.append(f"{len(looks)} round{'s' if len(looks) != 1 else ''} instead of the {rounds} planned: {why}")
+        rounds = len(looks)
     every = every_hours or max(12, math.ceil(LINK_GAP_HOURS / len(product_ids)))
     first = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     requests: list[tuple[Design, PinRequest]] = []
     slot = 0
-    for r in range(rounds):
+    for r, look in enumerate(looks):
         for b, board in enumerate(board_keys):
             shift = (r + b) % len(designs)
             for design in designs[shift:] + designs[:shift]:  # the order rotates every round and board
                 for product in prods:
                     at = first + timedelta(hours=every * slot)
                     slot += 1
-                    requests.append((design, _request(product, design, board, at, name, r)))
+                    requests.append((design, _request(product, design, look, board, at, name, r)))
     last = first + timedelta(hours=every * (slot - 1))
     horizon = horizon_days or (last - now).days + 60
 
@@ -257,7 +280,7 @@ def create_experiment(
             variant_ids[design.id] = row.id
         plan = ExperimentPlan(
             exp.id, name, metric, baseline, source, lift, ALPHA, 0.0 if planned_impressions else POWER, planned,
-            designs, board_keys, product_ids, rounds, every, first, last, horizon, notes=notes,
+            designs, board_keys, product_ids, rounds, every, first, last, horizon, notes=notes, round_looks=looks,
         )  # fmt: skip
         session.add(
             ServiceState(account_id=account_id, key=PLAN_KEY.format(id=exp.id), value=json.dumps(plan.as_dict()))
@@ -271,17 +294,19 @@ def create_experiment(
     return plan
 
 
-def _request(product: Product, design: Design, board: str, at: datetime, name: str, round_no: int) -> PinRequest:
+def _request(
+    product: Product, design: Design, look: Round, board: str, at: datetime, name: str, round_no: int
+) -> PinRequest:
     return PinRequest(
         boards=(board,),
         title=product.title[:100],
         description=product.description[:800],
         link=product.link,
-        image=product.image_paths[0] if product.image_paths else None,
+        image=look.photo_of(product.image_paths),
         alt_text=product.title[:500],
         at=at,
         template=design.template,
-        variant_key=design.id,
+        variant_key=look.designs[design.id],  # this round's look; the arm is experiment_variant_id
         product_id=product.id,
         source_key=f"exp:{name}:{design.id}:{product.id}:{round_no}",
     )

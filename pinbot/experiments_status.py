@@ -1,6 +1,8 @@
 """Where an experiment stands, its verdict (once, when the plan is reached) and what it taught.
 
-Owns reading each variant's numbers (per pin, for the dispersion check), the single look: the
+Owns reading each variant's numbers (per pin, for the dispersion check; an arm's pins are found
+by `Pin.experiment_variant_id`, so every round counts whatever look it drew them in), the single
+look: the
 first evaluation at which every variant has the planned impressions finishes the experiment and
 freezes the counts it was judged on, so later data can never flip a verdict (no peeking). An
 experiment whose horizon passes first ends `inconclusive`. A winner is recorded in
@@ -10,6 +12,8 @@ experiment whose horizon passes first ends `inconclusive`. A winner is recorded 
 from __future__ import annotations
 
 import json
+import math
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +29,7 @@ from pinbot.experiments import METRICS, RESULT_KEY, load_plan
 from pinbot.metrics_tables import PIN, PMD
 from pinbot.models import Experiment, ExperimentVariant, PinStatus, ServiceState
 from pinbot.review_rules import pct
-from pinbot.stats import ALPHA, VariantCounts, Verdict, verdict
+from pinbot.stats import ALPHA, VariantCounts, Verdict, achieved_power, planned_sample, verdict
 
 
 @dataclass
@@ -92,6 +96,7 @@ class ExperimentStatus:
 
 
 def _counts(session: Session, variant_ids: list[int], metric: str) -> dict[int, list[tuple[int, int]]]:
+    """Per arm (experiment_variant_id, whatever look each round drew its pins in), per pin."""
     pmd, pin = PMD.c, PIN.c
     rows = session.execute(
         sa_select(pin.experiment_variant_id, pmd.pin_id, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions))
@@ -232,7 +237,7 @@ def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
         learned.append(
             f"Future pins of these products use {design[v.winner]}."
             if s.auto_apply
-            else f"Run `pinbot experiment status {s.name} --apply` to use {design[v.winner]} for these products."
+            else f"Run `{apply_command(s.name)}` to use {design[v.winner]} for these products."
         )
     elif s.outcome == "no_difference":
         best = rates[v.leader].value if v.leader else 0.0
@@ -240,11 +245,7 @@ def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
             f"No design won: the best, {design.get(v.leader or '', '?')}, had {pct(best)} {metric}; "
             f"the differences (p = {v.p_value:.3g}) are within chance at the planned sample."
         )
-        learned.append(
-            f"Hypothesis “{s.hypothesis or s.name}”: not supported. A difference as large as "
-            f"{lift * 100:.0f}% would very likely have shown; the design is not what moves {metric} here. "
-            "Test something bigger next: the photo, the title, or the board."
-        )
+        learned.append(_no_difference_lesson(s, metric, lift))
     else:
         reached = min((x.counts.trials for x in s.variants), default=0)
         failures.append(
@@ -252,6 +253,46 @@ def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
         )
         learned.append("Nothing can be concluded from an unfinished sample; post more pins or plan a longer horizon.")
     return {"successes": successes, "failures": failures, "learned": learned}
+
+
+def apply_command(name: str) -> str:
+    """The command that applies an experiment's winner, with the name quoted for a shell."""
+    return f"pinbot experiment status {shlex.quote(name)} --apply"
+
+
+def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
+    """What "no difference" means depends on the power the sample had: with the plan's sample a
+    real lift of the planned size would very likely have shown; with a smaller one (set by hand
+    with --sample, or a rate below the plan's guess) it could easily have been missed."""
+    v = s.verdict
+    n = min((x.counts.trials for x in s.variants), default=0)
+    hits = sum(x.counts.successes for x in s.variants)
+    shown = sum(x.counts.trials for x in s.variants)
+    rate = hits / shown if shown else 0.0
+    # The test widened its variance by the dispersion and split alpha over the comparisons.
+    alpha = v.alpha / max(1, len(s.variants) - 1)
+    power = achieved_power(rate, lift, n / max(v.dispersion, 1.0), alpha)
+    by_hand = s.plan.get("power") == 0  # the owner chose the sample (--sample); it had no planned power
+    size = f"{n:,} impressions per design" + (" (set with --sample)" if by_hand else "")
+    hypothesis = f"Hypothesis “{s.hypothesis or s.name}”"
+    if rate <= 0:
+        return (
+            f"{hypothesis}: not tested. With no {metric.removesuffix(' rate')}s at all in {size} there is nothing "
+            "to compare; the designs may or may not differ."
+        )
+    if power >= 0.9:
+        return (
+            f"{hypothesis}: not supported. A difference as large as {lift * 100:.0f}% would very likely have "
+            f"shown (about {power:.0%} of the time with {size}); the design is not what moves {metric} here. "
+            "Test something bigger next: the photo, the title, or the board."
+        )
+    needed = math.ceil(planned_sample(min(rate, 0.5), lift, alpha) * max(v.dispersion, 1.0))
+    return (
+        f"{hypothesis}: not settled. With {size} at {pct(rate)} {metric}, a real {lift * 100:.0f}% difference "
+        f"would have shown only about {power:.0%} of the time, so the designs may well differ. About "
+        f"{needed:,} impressions per design would settle it"
+        + (" (leave out --sample and the plan sizes it)." if by_hand else ".")
+    )
 
 
 def apply_winner(engine: Engine, account_id: int, ref: str, now: datetime) -> ExperimentStatus:

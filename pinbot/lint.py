@@ -47,11 +47,22 @@ class Finding:
     pin_id: int | None = None
 
 
+def design_key(template: str | None, variant: str | None) -> tuple[str, str]:
+    """A design as the renderer reads it: no variant and the bare template name are both the
+    template's default look, and "palette.crop" belongs to the pin's template."""
+    t, v = template or "", (variant or "").strip()
+    if v == t:
+        v = ""
+    elif t and v.count(".") == 1:
+        v = f"{t}.{v}"
+    return t, v
+
+
 def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     """What makes two pins "the same image": the photo, rendered with the same design."""
     if not pin.image_path:
         return None
-    return (pin.image_path, pin.template or "", pin.variant_key or "")
+    return (pin.image_path, *design_key(pin.template, pin.variant_key))
 
 
 def product_key(pin: PinLike) -> str | None:

@@ -2,7 +2,8 @@
 
 Owns: Wilson score intervals for a rate, the two-proportion z-test (with a quasi-binomial
 correction when pins vary more than chance allows), the posterior probability that one rate beats
-another, planning a fixed sample size from baseline rate, minimum detectable lift and power, and the
+another, planning a fixed sample size from baseline rate, minimum detectable lift and power (and the
+power a given sample had, for an honest "no difference"), and the
 experiment verdict that is only given once that planned sample is reached (one look, no peeking).
 
 Defaults are chosen so that the promises in the docs hold with headroom, not just on average:
@@ -125,6 +126,18 @@ def planned_sample(baseline: float, lift: float = MIN_LIFT, alpha: float = ALPHA
     pbar = (p1 + p2) / 2
     num = z_a * math.sqrt(2 * pbar * (1 - pbar)) + z_b * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
     return math.ceil(num * num / (p2 - p1) ** 2)
+
+
+def achieved_power(baseline: float, lift: float, trials: float, alpha: float = ALPHA) -> float:
+    """The chance that `trials` impressions per variant find a true `lift` over `baseline` (two-sided,
+    at `alpha`): `planned_sample` read backwards, so the power of its own plan is at least `POWER`."""
+    if not 0 < baseline < 1 or lift <= 0 or trials <= 0:
+        return 0.0
+    p1, p2 = baseline, min(baseline * (1 + lift), 0.999)
+    pbar = (p1 + p2) / 2
+    z_a = _N.inv_cdf(1 - alpha / 2)
+    spread = math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    return _N.cdf(((p2 - p1) * math.sqrt(trials) - z_a * math.sqrt(2 * pbar * (1 - pbar))) / spread)
 
 
 def dispersion(groups: Sequence[Sequence[tuple[int, int]]]) -> tuple[float, int]:

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "review_types": 2,
     "review_rules": 2,
     "experiments_status": 2,
+    "experiments_rounds": 2,
     "review": 2,
     "report": 2,
     "experiments": 2,

@@ -77,7 +77,19 @@ def test_demo_posts_pulls_metrics_and_writes_the_report(
     assert {str(p.pinterest_pin_id) for p in posted} == {e["id"] for e in emu.pins()}
     assert data["duplicates_on_emulator"] == 0 and data["pins_failed"] == 0
     assert all(p.rendered_path and Path(p.rendered_path).is_file() for p in posted)
-    assert {p.variant_key for p in posted} >= {"photo-band.brand.subject"}  # the experiment's design A ran
+    # The experiment was made from template names over several rounds: each round drew both arms
+    # in one look of its own, every pin rendered, and no board got the same image twice.
+    trial = [p for p in pins if p.experiment_variant_id is not None]
+    assert len(trial) == 4 * 2 * 3 and {p.template for p in trial} == {"photo-band", "text-forward"}
+    looks = {(p.variant_key or "").split(".", 1)[1] for p in trial}
+    assert looks == {"brand.subject", "accent.close", "light.centre"}
+    assert {p.variant_key for p in posted if p.experiment_variant_id} >= {
+        "photo-band.brand.subject",
+        "text-forward.brand.subject",
+    }
+    for board in {p.board_id for p in posted}:
+        on_board = [p for p in posted if p.board_id == board]
+        assert len({Path(p.rendered_path or "").read_bytes() for p in on_board}) == len(on_board)
 
     # Boards synced through the API, tokens from the real OAuth exchange, the account identified.
     assert data["boards_created"] == 3 and emu.stats()["boards"] == 3
@@ -93,7 +105,7 @@ def test_demo_posts_pulls_metrics_and_writes_the_report(
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert data["report"] == str(folder.resolve() / "report.html")
     assert '<section id="recommendations">' in report and 'id="rec-stop"' in report
-    assert "<svg" in report and "band-vs-overlay" in report
+    assert "<svg" in report and "band-vs-text-card" in report
 
     photos = sorted((folder / "photos").glob("*.jpg"))
     assert len(photos) == len(PRODUCTS)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from statistics import fmean, stdev
 from typing import Any
 
 import pytest
@@ -267,6 +269,44 @@ def test_a_better_design_earns_a_higher_outbound_click_rate(api: Api, emu: Emula
         clicks = sum(b["all"]["summary_metrics"]["OUTBOUND_CLICK"] for b in body.values())
         rates[design] = clicks / impressions
     assert rates[high] > 1.5 * rates[low]
+
+
+def test_appeal_is_composed_from_the_design_id_parts() -> None:
+    """log A = 0.5 z(template) + 0.2 z(palette) + 0.15 z(crop): a template's effect is the same in
+    every palette and crop, so an experiment that varies them between rounds still measures it."""
+    model = EngagementModel(seed=5)
+    templates, palettes, crops = (
+        ("photo-band", "split-block", "collage"),
+        ("brand", "accent", "light", "dark"),
+        ("subject", "close", "centre"),
+    )
+    for p in palettes:
+        for c in crops:
+            for t1, t2 in ((templates[0], templates[1]), (templates[1], templates[2])):
+                ratio = model.appeal(f"{t1}.{p}.{c}") / model.appeal(f"{t2}.{p}.{c}")
+                assert ratio == pytest.approx(model.appeal(t1) / model.appeal(t2), rel=1e-12)
+            # ... and a palette's (or crop's) effect is the same on every template.
+            assert model.appeal(f"collage.{p}.{c}") / model.appeal(f"collage.brand.{c}") == pytest.approx(
+                model.appeal(f"photo-band.{p}.{c}") / model.appeal(f"photo-band.brand.{c}"), rel=1e-12
+            )
+    full = model.appeal_parts("photo-band.dark.close")
+    assert set(full) == {"template", "palette", "crop"}
+    assert full["template"] == pytest.approx(math.log(model.appeal("photo-band")))
+    assert math.log(model.appeal("photo-band.dark.close")) == pytest.approx(sum(full.values()))
+    for name in ("d1", "img:0a1b2c", "photo-band.dark", "a..b", "a.b.c.d"):  # not a full id: template alone
+        assert set(model.appeal_parts(name)) == {"template"}
+    # The parts really vary (sd of log appeal 0.5, 0.2 and 0.15), and the same seed gives the same draws.
+    names = [f"t{i}" for i in range(400)]
+    for part, sd, make in (
+        ("template", 0.5, lambda n: n),
+        ("palette", 0.2, lambda n: f"t.{n}.c"),
+        ("crop", 0.15, lambda n: f"t.p.{n}"),
+    ):
+        logs = [model.appeal_parts(make(n))[part] for n in names]
+        assert stdev(logs) == pytest.approx(sd, rel=0.15) and abs(fmean(logs)) < sd / 5
+    again, other = EngagementModel(seed=5), EngagementModel(seed=6)
+    assert again.appeal("split-block.light.centre") == model.appeal("split-block.light.centre")
+    assert other.appeal("split-block.light.centre") != model.appeal("split-block.light.centre")
 
 
 def test_a_few_pins_take_most_impressions() -> None:

@@ -65,6 +65,34 @@ def test_same_image_on_the_same_board_twice_is_refused(shop: Shop) -> None:
     assert _count(shop.engine) == 3
 
 
+def test_a_bare_template_name_is_the_same_design_as_no_variant(shop: Shop) -> None:
+    """The renderer draws `--template photo-band` and variant "photo-band" alike: one image, so a
+    second such pin on the board is refused; another palette of it is a fresh image."""
+    q = _q(shop)
+    q.enqueue([req(shop, "mugs", key="a", template="photo-band")])
+    with pytest.raises(InvalidInput, match="already on board 'mugs'"):
+        q.enqueue(
+            [req(shop, "mugs", key="b", link="https://shop.example/y", template="photo-band", variant_key="photo-band")]
+        )
+    q.enqueue(
+        [req(shop, "mugs", key="c", link="https://shop.example/y", template="photo-band", variant_key="dark.close")]
+    )
+    with pytest.raises(InvalidInput, match="already on board 'mugs'"):  # "palette.crop" is the template's
+        q.enqueue(
+            [
+                req(
+                    shop,
+                    "mugs",
+                    key="d",
+                    link="https://shop.example/z",
+                    template="photo-band",
+                    variant_key="photo-band.dark.close",
+                )
+            ]
+        )
+    assert _count(shop.engine) == 2
+
+
 def test_cancelled_pins_do_not_count(shop: Shop) -> None:
     q = _q(shop)
     (pid,) = q.enqueue([req(shop, "mugs", key="a")]).created

@@ -271,6 +271,33 @@ def test_bad_variant_and_template_names_fail_clearly(photos: dict[str, Path]) ->
         render_pin(request("nope", "Mug", (photos["mug"],)), ASSETS)
 
 
+def test_a_bare_template_name_is_that_template_in_its_default_look(photos: dict[str, Path], tmp_path: Path) -> None:
+    """An experiment arm named `split-block`, or a pin queued with --template alone, renders the
+    template's default palette and crop: the same image and the same cache entry as its full id."""
+    tpl = load_template(ASSETS, "split-block")
+    default = f"split-block.{tpl.default_palette}.subject"
+    bare = request("split-block", "Mug", (photos["mug"],), variant="split-block")
+    assert resolve_variant(bare, tpl).id == default
+    looks = [
+        render_pin(request("split-block", "Mug", (photos["mug"],), **kw), ASSETS)
+        for kw in ({}, {"variant": "split-block"}, {"variant": default})
+    ]
+    assert {img.sha256 for img in looks} == {looks[0].sha256} and {img.variant for img in looks} == {default}
+    other = render_pin(request("split-block", "Mug", (photos["mug"],), variant="split-block.dark.close"), ASSETS)
+    assert other.sha256 != looks[0].sha256
+    sources = (read_photo(photos["mug"]),)
+    keys = {
+        cache_key(request("split-block", "Mug", (photos["mug"],), variant=v), ASSETS, sources)
+        for v in ("", "split-block", default)
+    }
+    assert len(keys) == 1
+    assert render_to_cache(bare, ASSETS, tmp_path) == render_to_cache(
+        request("split-block", "Mug", (photos["mug"],), variant=default), ASSETS, tmp_path
+    )
+    with pytest.raises(InvalidInput, match=r"expected photo-band, TEMPLATE\.PALETTE\.CROP"):
+        resolve_variant(request("photo-band", "Mug", (), variant="split-block"), load_template(ASSETS, "photo-band"))
+
+
 def test_fit_takes_the_largest_size_and_ellipsizes_only_as_a_last_resort() -> None:
     brand = load_brand(ASSETS)
     style = TextStyle(brand.heading_font, 30, 90, max_lines=2)

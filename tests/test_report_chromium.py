@@ -59,7 +59,7 @@ def report_file(engine: Engine, shop_dir: Path, tmp_path: Path) -> Path:
         for i, pin in enumerate(pins):
             pin.status, pin.pinterest_pin_id, pin.posted_at = PinStatus.posted, str(90000 + i), pin.due_at
             session.add(pin)
-            clicks = 65 if pin.variant_key == "photo-band" else 40
+            clicks = 65 if pin.template == "photo-band" else 40
             assert pin.id is not None
             upsert_pin_days(session, pin.id, [DailyMetrics(pin.due_at.date(), "READY", 5000, 40, 100, clicks)], now)
     since, until = period("60d", today)

@@ -15,7 +15,10 @@ import random
 import pytest
 
 from pinbot.stats import (
+    ALPHA,
+    POWER,
     VariantCounts,
+    achieved_power,
     dispersion,
     planned_sample,
     prob_better,
@@ -73,6 +76,18 @@ def test_planned_sample_grows_with_power_and_shrinks_with_the_base_rate() -> Non
     assert planned_sample(0.02) < planned_sample(0.01)
     with pytest.raises(ValueError):
         planned_sample(0.0)
+
+
+def test_achieved_power_reads_the_plan_backwards() -> None:
+    n = planned_sample(0.01, 0.30)
+    assert POWER <= achieved_power(0.01, 0.30, n) < POWER + 0.001
+    assert achieved_power(0.01, 0.30, planned_sample(0.01, 0.30, alpha=0.05, power=0.80), alpha=0.05) == pytest.approx(
+        0.80, abs=0.002
+    )
+    half, quarter = achieved_power(0.01, 0.30, n / 2), achieved_power(0.01, 0.30, n / 4)
+    assert 0.5 < half < 0.9 and quarter < half  # a hand-set smaller sample misses real lifts often
+    assert achieved_power(0.01, 0.30, n, alpha=ALPHA / 2) < achieved_power(0.01, 0.30, n)  # Bonferroni costs power
+    assert achieved_power(0.0, 0.30, n) == achieved_power(0.01, 0.30, 0) == 0.0
 
 
 def test_dispersion_flags_heterogeneous_pins_not_binomial_ones() -> None:

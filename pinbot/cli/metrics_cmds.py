@@ -216,6 +216,12 @@ def create(
         f"{plan.metric.replace('_', ' ')} from {plan.baseline:.2%} ({plan.baseline_source}); "
         f"verdict once, when reached, or 'inconclusive' after {plan.horizon_days} days"
     )
+    made = plan.round_looks
+    if any(r.look for r in made):
+        looks = ", ".join(".".join(r.look) for r in made if r.look)
+        click.echo(f"rounds: all designs alike in one palette and crop per round ({looks}); the template differs")
+    elif any(r.photo for r in made):
+        click.echo(f"rounds: each round shows the products' next photo ({len(made)} photos per product)")
     for note in plan.notes:
         click.echo(f"note: {note}")
 

@@ -3,8 +3,13 @@
 The model (all hidden factors derive from hashes of the emulator seed, never from stateful draws,
 so the same pin and day always give the same numbers, across calls and processes):
 
-- **Design appeal** `A(design)`: lognormal, `exp(0.5 * z)` with `z ~ N(0, 1)` drawn from
-  hash(seed, design). The design is the link's `utm_term` (pinbot's design/variant id); a pin with
+- **Design appeal** `A(design)`: lognormal, composed from the parts of pinbot's design id so that
+  a template has the same effect whatever palette and crop it is drawn in (an experiment that
+  varies palette and crop between rounds still measures the template). For "TEMPLATE.PALETTE.CROP",
+  `log A = 0.5 * z(template) + 0.2 * z(palette) + 0.15 * z(crop)`, each `z ~ N(0, 1)` drawn from
+  hash(seed, part); any other name (a bare template name such as "photo-band", an image hash) is
+  a template alone: `log A = 0.5 * z(name)`, so "photo-band" and "photo-band.P.C" share the
+  template's effect. The design is the link's `utm_term` (pinbot's design/variant id); a pin with
   no utm_term falls back to its image hash. Appeal multiplies the outbound click rate directly
   (`A`), the save rate (`A^0.8`), the pin click rate (`A^0.6`) and distribution (`A^0.5`), so a
   better design really does better on every metric, most of all on outbound clicks.
@@ -36,6 +41,8 @@ METRICS = ("IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK")
 BASE_IMPRESSIONS = 60.0
 BASE_RATES = {"SAVE": 0.015, "PIN_CLICK": 0.025, "OUTBOUND_CLICK": 0.008}
 APPEAL_EXPONENT = {"SAVE": 0.8, "PIN_CLICK": 0.6, "OUTBOUND_CLICK": 1.0}
+# Standard deviation of log appeal that each part of a design id contributes.
+APPEAL_WEIGHTS = {"template": 0.5, "palette": 0.2, "crop": 0.15}
 PARETO_ALPHA = 1.3
 
 
@@ -70,11 +77,31 @@ class EngagementModel:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._cache: dict[tuple[PinFacts, date], dict[str, int]] = {}
+        self._appeal: dict[str, float] = {}  # a pure function of (seed, design): safe to keep
 
     # -- hidden factors ----------------------------------------------------------------------
+    def appeal_parts(self, design: str) -> dict[str, float]:
+        """Each part's contribution to log appeal: template, and palette and crop for a full id."""
+        parts = design.split(".")
+        if len(parts) == 3 and all(parts):
+            named = dict(zip(("template", "palette", "crop"), parts, strict=True))
+        else:
+            named = {"template": design}
+        # The template's draw keeps the key "design", so a bare name's appeal is what it always was.
+        kinds = {"template": "design", "palette": "palette", "crop": "crop"}
+        return {
+            part: APPEAL_WEIGHTS[part] * _rng(self.seed, kinds[part], value).gauss(0.0, 1.0)
+            for part, value in named.items()
+        }
+
     def appeal(self, design: str) -> float:
         """The true appeal of a design: the multiplier on its outbound click rate (median 1)."""
-        return math.exp(0.5 * _rng(self.seed, "design", design).gauss(0.0, 1.0))
+        value = self._appeal.get(design)
+        if value is None:
+            if len(self._appeal) > 100_000:  # image-hash designs are one per pin: stay bounded
+                self._appeal.clear()
+            value = self._appeal[design] = math.exp(sum(self.appeal_parts(design).values()))
+        return value
 
     def board_affinity(self, board: str) -> float:
         return math.exp(0.35 * _rng(self.seed, "board", board).gauss(0.0, 1.0))

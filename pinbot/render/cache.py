@@ -20,6 +20,7 @@ from pinbot.render.brand import load_brand
 from pinbot.render.loading import PhotoSource, read_photo
 from pinbot.render.templates import load_template
 from pinbot.render.types import RenderRequest
+from pinbot.render.variants import resolve_variant
 
 # Bump when a change to the renderer changes its output for the same inputs.
 RENDERER_VERSION = "1"
@@ -40,7 +41,8 @@ def cache_key(req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, 
             "price": req.price,
             "badge": req.badge,
             "site_name": req.site_name,
-            "variant": req.variant or "",
+            # The resolved look: no variant, the bare template name and its default id are one image.
+            "variant": resolve_variant(req, tpl).id,
         },
         "photos": [s.sha256 for s in sources],
     }

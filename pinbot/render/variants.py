@@ -13,12 +13,17 @@ from pinbot.render.crop import CROPS
 from pinbot.render.templates import Template, list_templates
 from pinbot.render.types import RenderRequest, Variant
 
+DEFAULT_CROP = "subject"
+
 
 def resolve_variant(req: RenderRequest, tpl: Template) -> Variant:
-    """The variant a request asks for: "template.palette.crop", "palette.crop", or the template's default."""
-    if not req.variant:
-        return Variant(tpl.name, tpl.default_palette, "subject")
-    parts = req.variant.strip().split(".")
+    """The variant a request asks for: "template.palette.crop", "palette.crop", or the template's
+    default look (its default palette, subject crop) for no variant or the bare template name, which
+    is what a pin queued with `--template` alone or an experiment arm named by its template carries."""
+    name = (req.variant or "").strip()
+    if not name or name == tpl.name:
+        return Variant(tpl.name, tpl.default_palette, DEFAULT_CROP)
+    parts = name.split(".")
     if len(parts) == 3:
         template, palette, crop = parts
         if template != tpl.name:
@@ -26,7 +31,8 @@ def resolve_variant(req: RenderRequest, tpl: Template) -> Variant:
     elif len(parts) == 2:
         palette, crop = parts
     else:
-        raise InvalidInput("variant", f"{req.variant!r}: expected TEMPLATE.PALETTE.CROP, e.g. {tpl.name}.brand.subject")
+        expected = f"expected {tpl.name}, TEMPLATE.PALETTE.CROP or PALETTE.CROP"
+        raise InvalidInput("variant", f"{req.variant!r}: {expected}, e.g. {tpl.name}.brand.subject")
     if palette not in PALETTES:
         raise InvalidInput("variant", f"{req.variant!r}: unknown palette {palette!r} ({', '.join(PALETTES)})")
     if crop not in CROPS:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pinbot.experiments_status import ExperimentStatus, evaluate
+from pinbot.experiments_status import ExperimentStatus, apply_command, evaluate
 from pinbot.review import build_review
 from pinbot.review_rules import MINIMUMS_TEXT
 from pinbot.review_types import Recommendation, Review
@@ -56,7 +56,11 @@ def build_report(
             f"experiment {e.name}",
             f"Continue with design {e.winner_design} for the products of experiment “{e.name}”: it won "
             f"({e.metric.replace('_', ' ')}, p = {e.verdict.p_value:.3g})"
-            + ("; future pins and evergreen re-pins use it." if e.auto_apply else "; apply it with --apply."),
+            + (
+                "; future pins and evergreen re-pins use it."
+                if e.auto_apply
+                else f"; apply it with `{apply_command(e.name)}`."
+            ),
             {"experiment": e.name, "winner": e.winner_design, "p_value": e.verdict.p_value},
         )
         for e in experiments
