@@ -190,9 +190,14 @@ class KillLoop:
             ).all()
         return {str(getattr(s, "value", s)): int(n) for s, n in rows}
 
-    def drain(self, timeout: float = 90.0) -> int:
-        """Run without faults until every pin is settled, then stop it with SIGTERM; its exit code."""
+    def drain(self, timeout: float | None = None) -> int:
+        """Run without faults until every pin is settled, then stop it with SIGTERM; its exit code.
+        The default timeout grows with the backlog: the emulator takes 100 writes a minute."""
         self.emu.clear_faults()
+        if timeout is None:
+            counts = self.counts()
+            settled = counts.get(PinStatus.posted.value, 0) + counts.get(PinStatus.needs_attention.value, 0)
+            timeout = 90.0 + 0.9 * max(0, self.queued - settled)
         proc, log = self.start("drain.log")
         deadline = time.monotonic() + timeout
         try:

@@ -27,10 +27,10 @@ def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False, db_url: st
 def _check_exactly_once(loop: KillLoop) -> None:
     try:
         assert loop.drain() == 0  # graceful SIGTERM exit after the queue drained
+        assert loop.duplicates() == {}  # never twice ...
         counts = loop.counts()
-        assert counts == {"posted": loop.queued}, counts
+        assert counts == {"posted": loop.queued}, counts  # ... and never lost
         on_pinterest = loop.emu.pins_by_marker()
-        assert loop.duplicates() == {}
         assert sorted(on_pinterest) == sorted(loop.markers())  # every queue item, once
         assert sum(on_pinterest.values()) == loop.queued
         assert sum(loop.fired.values()) >= loop.kills  # faults really were injected
