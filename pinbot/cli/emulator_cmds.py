@@ -22,6 +22,7 @@ from rich.progress import Progress as RichProgress
 
 import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.review_view import print_review
 from pinbot.demo import Progress, run_demo
 from pinbot.demo_result import DemoOptions, DemoResult
 from pinbot.demo_shop import SHOP_NAME
@@ -232,20 +233,8 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         f"{result.token_refreshes} token refresh(es)"
     )
     if rep is not None:
-        r = rep.review
-        s = r.shop
-        console.print(
-            f"\n[bold]Review[/bold] {r.since} to {r.until}: {s.impressions:,} impressions, {s.saves:,} saves "
-            f"({s.save_rate.value:.2%}), {s.outbound_clicks:,} outbound clicks ({s.outbound_rate.value:.2%}) "
-            f"from {s.pins} pins"
-        )
-        for kind in ("stop", "start", "continue", "change"):
-            recs = [x for x in r.recommendations if x.kind == kind]
-            console.print(f"[bold]{kind.title()}[/bold]")
-            for rec in recs:
-                console.print(f"  • {rec.text}")
-            if not recs:
-                console.print("  (nothing meets the minimum yet)")
+        console.print()
+        print_review(console, rep.review, "Review")
         for e in rep.experiments:
             verdict = f"{e.winner_design} won" if e.winner_design else e.outcome.replace("_", " ")
             console.print(f"[bold]Experiment[/bold] {e.name}: {e.state}, {verdict}")

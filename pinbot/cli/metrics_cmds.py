@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.review_view import print_review
 from pinbot.errors import InvalidInput
 from pinbot.experiments import create_experiment
 from pinbot.experiments_status import ExperimentStatus, apply_winner, evaluate
@@ -135,19 +136,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
         return
     r = rep.review
     console = app.console
-    s = r.shop
-    console.print(
-        f"[bold]{account.name}[/bold] {r.since} to {r.until}: {s.impressions:,} impressions, {s.saves:,} saves "
-        f"({s.save_rate.value:.2%}), {s.outbound_clicks:,} outbound clicks ({s.outbound_rate.value:.2%}) "
-        f"from {s.pins} pins"
-    )
-    for kind in ("stop", "start", "continue", "change"):
-        recs = [x for x in r.recommendations if x.kind == kind]
-        console.print(f"\n[bold]{kind.title()}[/bold]")
-        for rec in recs:
-            console.print(f"  • {rec.text}")
-        if not recs:
-            console.print("  (nothing meets the minimum yet)")
+    print_review(console, r, account.name)
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))
