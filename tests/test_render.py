@@ -30,9 +30,10 @@ from pinbot.render import (
 )
 from pinbot.render import api as render_api
 from pinbot.render.color import luminance, ratio
+from pinbot.render.fonts import missing_glyphs
 from pinbot.render.samples import sample_photo
 from pinbot.render.templates import load_template
-from pinbot.render.text import TextStyle, fit_text, missing_glyphs
+from pinbot.render.text import TextStyle, fit_text
 
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "assets"

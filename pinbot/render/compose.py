@@ -22,6 +22,7 @@ from pinbot.render.color import (
     worst_contrast,
 )
 from pinbot.render.crop import ZOOM, Saliency, crop_box, saliency
+from pinbot.render.fonts import missing_glyphs
 from pinbot.render.loading import OpenedPhoto, PhotoSource, load_logo, open_photo, to_srgb
 from pinbot.render.shapes import rounded_mask, vertical_fade
 from pinbot.render.templates import (
@@ -36,7 +37,7 @@ from pinbot.render.templates import (
     Template,
     TextItem,
 )
-from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box, missing_glyphs
+from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box, placement
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, RenderRequest, TextPlacement
 
 log = logging.getLogger(__name__)
@@ -291,7 +292,7 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
             drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
         else:
             drawn = ink_box(entry.fitted, x0, entry.y, width, layer.align)
-        ctx.texts.append(_placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
+        ctx.texts.append(placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
 
 
 def _aligned_x(x0: int, width: int, w: int, align: str) -> int:
@@ -390,17 +391,4 @@ def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
     px = sample_pixels(ctx.canvas, box)
     color, measured = best_text_color([ctx.color(layer.color), *ctx.brand.readable_on(fill)], px, TARGET_CONTRAST)
     drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color) if ctx.paint_text else box
-    ctx.texts.append(_placement(layer.field, layer.max_box(), drawn, color, fitted, measured))
-
-
-def _placement(field: str, region: Box, drawn: Box, color: RGB, fitted: FittedText, measured: float) -> TextPlacement:
-    return TextPlacement(
-        field=field,
-        region=region,
-        bbox=drawn,
-        color=color,
-        size=fitted.size,
-        lines=fitted.lines,
-        truncated=fitted.truncated,
-        contrast=round(measured, 2),
-    )
+    ctx.texts.append(placement(layer.field, layer.max_box(), drawn, color, fitted, measured))

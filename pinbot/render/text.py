@@ -9,48 +9,16 @@ and cut with an ellipsis only when it cannot fit in `max_lines` at the minimum s
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from pinbot.render.types import RGB, Box
+from pinbot.render.fonts import load_font
+from pinbot.render.types import RGB, Box, TextPlacement
 
 ELLIPSIS = "…"
-
-
-def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    """A font at one size, cached (keyed by the file's mtime, so a replaced font is re-read)."""
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        mtime = 0
-    return _load_font(path, mtime, size)
-
-
-@lru_cache(maxsize=512)
-def _load_font(path: str, _mtime_ns: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
-
-
-@lru_cache(maxsize=16)
-def _notdef(font: ImageFont.FreeTypeFont) -> tuple[tuple[int, int], bytes]:
-    mask = font.getmask("\U0010fffd")
-    return mask.size, bytes(mask)
-
-
-@lru_cache(maxsize=4096)
-def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
-    mask = font.getmask(ch)
-    return (mask.size, bytes(mask)) != _notdef(font)
-
-
-def missing_glyphs(font_path: Path, text: str) -> set[str]:
-    """Characters of `text` the font would draw as an empty box (.notdef)."""
-    font = load_font(str(font_path), 48)
-    return {ch for ch in set(text) if not ch.isspace() and ord(ch) >= 0x80 and not _has_glyph(font, ch)}
 
 
 @dataclass(frozen=True)
@@ -399,4 +367,18 @@ def ink_box(fitted: FittedText, x: int, y: int, width: int, align: str) -> Box:
         min(b[1] for b in boxes),
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
+    )
+
+
+def placement(field: str, region: Box, drawn: Box, color: RGB, fitted: FittedText, measured: float) -> TextPlacement:
+    """Where one text ended up, for tests and the contact sheet (fit, safe area, contrast)."""
+    return TextPlacement(
+        field=field,
+        region=region,
+        bbox=drawn,
+        color=color,
+        size=fitted.size,
+        lines=fitted.lines,
+        truncated=fitted.truncated,
+        contrast=round(measured, 2),
     )
