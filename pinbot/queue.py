@@ -234,12 +234,9 @@ class QueueService:
             if drafts:
                 self.planner.schedule(session, self.account_id, drafts, now)
                 rows = [d.row(self.account_id, now) for d in drafts]
-                inserted = (
-                    session.execute(insert(Pin).returning(col(Pin.id), sort_by_parameter_order=True), rows)
-                    .scalars()
-                    .all()
-                )
-                result.created = [int(i) for i in inserted]
+                # A plain executemany: asking RETURNING for ids in order makes SQLite insert row by row.
+                session.execute(insert(Pin), rows)
+                result.created = self._ids_by_uid(session, [row["uid"] for row in rows])
         return result
 
     def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:
@@ -250,6 +247,13 @@ class QueueService:
             ).all()
             by_id = {pin.id: (pin, key) for pin, key in rows}
             return [by_id[i] for i in ids if i in by_id]
+
+    def _ids_by_uid(self, session: Session, uids: list[str]) -> list[int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(uids), 500):
+            rows = session.exec(select(Pin.uid, Pin.id).where(col(Pin.uid).in_(uids[start : start + 500])))
+            found.update({uid: int(pin_id) for uid, pin_id in rows if pin_id is not None})
+        return [found[uid] for uid in uids]
 
     def _existing(self, session: Session, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}

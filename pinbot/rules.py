@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ class ScheduleRules:
     board_interval_days: int = 7
     max_boards_per_product: int = 10
 
-    @property
+    @cached_property  # the planner asks for every candidate time of every pin
     def weekdays(self) -> frozenset[int]:
         """Allowed days as `datetime.weekday()` numbers."""
         return frozenset(DAYS.index(d) for d in self.days)
