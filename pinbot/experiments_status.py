@@ -1,13 +1,13 @@
 """Where an experiment stands, its verdict (once, when the plan is reached) and what it taught.
 
-Owns reading each variant's numbers (per pin, for the dispersion check; an arm's pins are found
-by `Pin.experiment_variant_id`, so every round counts whatever look it drew them in), the single
-look: the
-first evaluation at which every variant has the planned impressions finishes the experiment and
-freezes the counts it was judged on, so later data can never flip a verdict (no peeking). An
-experiment whose horizon passes first ends `inconclusive`. A winner is recorded in
-`Experiment.winner_variant_id`; with auto-apply it becomes the product's preferred design.
-"""
+Owns reading each variant's numbers (per pin, with the pin's stratum: its round, board and product,
+the cell in which every arm has one pin; an arm's pins are found by `Pin.experiment_variant_id`, so
+every round counts whatever look it drew them in), the single look: the first evaluation at which
+every variant has the planned *effective* impressions (impressions over the design effect of the
+stratified comparison, see `pinbot.stats`) finishes the experiment and freezes the counts it was
+judged on, so later data can never flip a verdict (no peeking). An experiment whose horizon passes
+first ends `inconclusive`. A winner is recorded in `Experiment.winner_variant_id`; with auto-apply
+it becomes the product's preferred design."""
 
 from __future__ import annotations
 
@@ -75,7 +75,10 @@ class ExperimentStatus:
             "winner_design": self.winner_design,
             "alpha": v.alpha,
             "p_value": v.p_value if self.outcome != "collecting" else None,
-            "dispersion": v.dispersion,
+            "dispersion": round(v.test_design_effect, 4),
+            "design_effect": round(v.dispersion, 4),
+            "strata": v.strata,
+            "effective_impressions_per_variant": v.effective_trials,
             "variants": [
                 {
                     "key": s.key,
@@ -95,19 +98,37 @@ class ExperimentStatus:
         }
 
 
-def _counts(session: Session, variant_ids: list[int], metric: str) -> dict[int, list[tuple[int, int]]]:
-    """Per arm (experiment_variant_id, whatever look each round drew its pins in), per pin."""
+Unit = tuple[int, int, str]  # one pin: (successes, impressions, stratum)
+
+
+def _counts(session: Session, variant_ids: list[int], metric: str) -> dict[int, list[Unit]]:
+    """Per arm (experiment_variant_id, whatever look each round drew its pins in), per pin, with the
+    pin's stratum: its round, board and product, the cell in which every arm has one pin."""
     pmd, pin = PMD.c, PIN.c
     rows = session.execute(
-        sa_select(pin.experiment_variant_id, pmd.pin_id, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions))
+        sa_select(
+            pin.experiment_variant_id,
+            pmd.pin_id,
+            pin.board_id,
+            pin.product_id,
+            pin.source_key,
+            func.sum(pmd[METRICS[metric]]),
+            func.sum(pmd.impressions),
+        )
         .join_from(PMD, PIN, pin.id == pmd.pin_id)
         .where(pin.experiment_variant_id.in_(variant_ids))
-        .group_by(pin.experiment_variant_id, pmd.pin_id)
+        .group_by(pin.experiment_variant_id, pmd.pin_id, pin.board_id, pin.product_id, pin.source_key)
     ).all()
-    out: dict[int, list[tuple[int, int]]] = {v: [] for v in variant_ids}
-    for variant_id, _pin_id, hits, imp in rows:
-        out[variant_id].append((int(hits or 0), int(imp or 0)))
+    out: dict[int, list[Unit]] = {v: [] for v in variant_ids}
+    for variant_id, _pin_id, board_id, product_id, source_key, hits, imp in rows:
+        out[variant_id].append((int(hits or 0), int(imp or 0), stratum(board_id, product_id, source_key)))
     return out
+
+
+def stratum(board_id: int, product_id: int | None, source_key: str | None) -> str:
+    """(round, board, product): the round is the last part of the experiment pin's source key."""
+    round_no = (source_key or "").rsplit(":", 1)[-1]
+    return f"{round_no}:{board_id}:{product_id}"
 
 
 def _pin_states(session: Session, variant_ids: list[int]) -> dict[tuple[int, str], int]:
@@ -133,10 +154,14 @@ def _status(session: Session, exp: Experiment, now: datetime) -> ExperimentStatu
     for v in variants:
         assert v.id is not None
         if frozen is not None and v.key in frozen:
-            units = tuple((int(x), int(n)) for x, n in frozen[v.key])
+            # Counts frozen before strata were recorded have two fields: one stratum for all.
+            cells = [(int(u[0]), int(u[1]), str(u[2]) if len(u) > 2 else "") for u in frozen[v.key]]
         else:
-            units = tuple(live.get(v.id, []))
-        counts = VariantCounts(v.key, sum(x for x, _ in units), sum(n for _, n in units), units)
+            cells = live.get(v.id, [])
+        units = tuple((x, n) for x, n, _ in cells)
+        counts = VariantCounts(
+            v.key, sum(x for x, _ in units), sum(n for _, n in units), units, tuple(s for _, _, s in cells)
+        )
         waiting = sum(states.get((v.id, s.value), 0) for s in (PinStatus.queued, PinStatus.posting))
         out.append(
             VariantStatus(
@@ -161,7 +186,7 @@ def _status(session: Session, exp: Experiment, now: datetime) -> ExperimentStatu
     return status
 
 
-def _frozen(session: Session, exp: Experiment) -> dict[str, list[list[int]]] | None:
+def _frozen(session: Session, exp: Experiment) -> dict[str, list[list[Any]]] | None:
     row = session.exec(
         select(ServiceState).where(
             ServiceState.account_id == exp.account_id, ServiceState.key == RESULT_KEY.format(id=exp.id)
@@ -187,7 +212,9 @@ def _finish(session: Session, exp: Experiment, status: ExperimentStatus, now: da
         ).first()
         exp.winner_variant_id = winner.id if winner else None
     session.add(exp)
-    units = {s.key: [list(u) for u in s.counts.units] for s in status.variants}
+    units = {
+        s.key: [[x, n, *s.counts.strata[i : i + 1]] for i, (x, n) in enumerate(s.counts.units)] for s in status.variants
+    }
     value = json.dumps({"outcome": status.outcome, "units": units, "finished_at": now.isoformat()})
     session.add(ServiceState(account_id=exp.account_id, key=RESULT_KEY.format(id=exp.id), value=value, updated_at=now))
     status.state = "finished"
@@ -248,8 +275,13 @@ def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
         learned.append(_no_difference_lesson(s, metric, lift))
     else:
         reached = min((x.counts.trials for x in s.variants), default=0)
+        effective = min(v.effective_trials, reached)
+        shown = (
+            f" ({reached:,} shown; uneven reach across rounds and boards counts less)" if effective < reached else ""
+        )
         failures.append(
-            f"Inconclusive: the horizon passed with {reached:,} of {s.planned:,} planned impressions per design."
+            f"Inconclusive: the horizon passed with {effective:,} of {s.planned:,} planned effective impressions "
+            f"per design{shown}."
         )
         learned.append("Nothing can be concluded from an unfinished sample; post more pins or plan a longer horizon.")
     return {"successes": successes, "failures": failures, "learned": learned}
@@ -269,9 +301,11 @@ def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
     hits = sum(x.counts.successes for x in s.variants)
     shown = sum(x.counts.trials for x in s.variants)
     rate = hits / shown if shown else 0.0
-    # The test widened its variance by the dispersion and split alpha over the comparisons.
+    # The test's variance was the binomial one times its design effect (strata, uneven reach, pins
+    # that differ beyond chance), and alpha was split over the comparisons.
     alpha = v.alpha / max(1, len(s.variants) - 1)
-    power = achieved_power(rate, lift, n / max(v.dispersion, 1.0), alpha)
+    effect = max(v.test_design_effect, v.dispersion, 1.0)
+    power = achieved_power(rate, lift, n / effect, alpha)
     by_hand = s.plan.get("power") == 0  # the owner chose the sample (--sample); it had no planned power
     size = f"{n:,} impressions per design" + (" (set with --sample)" if by_hand else "")
     hypothesis = f"Hypothesis “{s.hypothesis or s.name}”"
@@ -286,7 +320,7 @@ def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
             f"shown (about {power:.0%} of the time with {size}); the design is not what moves {metric} here. "
             "Test something bigger next: the photo, the title, or the board."
         )
-    needed = math.ceil(planned_sample(min(rate, 0.5), lift, alpha) * max(v.dispersion, 1.0))
+    needed = math.ceil(planned_sample(min(rate, 0.5), lift, alpha) * effect)
     return (
         f"{hypothesis}: not settled. With {size} at {pct(rate)} {metric}, a real {lift * 100:.0f}% difference "
         f"would have shown only about {power:.0%} of the time, so the designs may well differ. About "
