@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -60,6 +60,12 @@ class CsvTable:
 
     def has(self, *names: str) -> bool:
         return all(norm(n) in self.columns for n in names)
+
+    def require(self, names: Iterable[str], hint: str = "") -> None:
+        """Raise for the first required column the header lacks (`hint` says what file was expected)."""
+        for name in names:
+            if not self.has(name):
+                raise InvalidInput(name, f"column is missing from the header{hint}", row=1, source=self.name)
 
     def label(self, name: str) -> str:
         """The column's name as the file spells it (for error messages)."""

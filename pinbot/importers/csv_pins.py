@@ -61,9 +61,7 @@ def parse_csv(
         if key not in known:
             shown = table.header[index].strip() or "(blank)"
             raise InvalidInput(shown, f"unknown column (known: {', '.join(COLUMNS)})", row=1, source=src)
-    for required in ("title", "image"):
-        if not table.has(required):
-            raise InvalidInput(required, "column is missing from the header", row=1, source=src)
+    table.require(("title", "image"))
     if not (table.has("board") or table.has("boards")):
         raise InvalidInput("board", "column is missing from the header (board or boards)", row=1, source=src)
 

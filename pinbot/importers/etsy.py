@@ -55,11 +55,7 @@ def parse_etsy(
     progress: Callable[[int], None] | None = None,
 ) -> ParsedProducts:
     table, rows = read_csv_table(path)
-    src = table.name
-    for name in REQUIRED:
-        if not table.has(name):
-            raise InvalidInput(name, "column is missing from the header (is this an Etsy listings export?)", row=1,
-                               source=src)  # fmt: skip
+    table.require(REQUIRED, " (is this an Etsy listings export?)")
     has_links = any(table.has(c) for c in (*URL_COLUMNS, "listing id"))
     if not has_links and not shop_url:
         raise InvalidInput(

@@ -64,10 +64,7 @@ def parse_shopify(
 ) -> ParsedProducts:
     table, rows = read_csv_table(path)
     src = table.name
-    for name in REQUIRED:
-        if not table.has(name):
-            raise InvalidInput(name, "column is missing from the header (is this a Shopify products export?)", row=1,
-                               source=src)  # fmt: skip
+    table.require(REQUIRED, " (is this a Shopify products export?)")
     if not shop_url:
         raise InvalidInput(
             "--shop-url",
