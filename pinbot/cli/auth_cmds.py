@@ -1,7 +1,6 @@
 """`pinbot auth login|refresh|status`: connect the shop's Pinterest account and inspect the tokens.
 
-Also `client_for(app)`, the one place the CLI builds a `PinterestClient`. Nothing here ever prints
-a token: status shows the account, scopes and expiries only.
+Nothing here ever prints a token: status shows the account, scopes and expiries only.
 """
 
 from __future__ import annotations
@@ -21,12 +20,6 @@ from pinbot.pinterest.errors import PinterestError
 from pinbot.pinterest.oauth import build_authorize_url, code_from_redirect, local_login, new_state
 from pinbot.pinterest.pacing import spam_block
 from pinbot.pinterest.tokens import TokenState
-
-
-def client_for(app: AppContext) -> PinterestClient:
-    account = app.account()
-    assert account.id is not None
-    return PinterestClient(app.settings, app.engine, account.id, app.clock())
 
 
 def _when(value: datetime | None) -> str | None:
@@ -107,7 +100,7 @@ def login(
     By default pinbot listens once on PINTEREST_REDIRECT_URI (127.0.0.1) for Pinterest's redirect.
     --redirect-url and --code skip the `state` check: use only values you obtained yourself.
     """
-    client = client_for(app)
+    client = app.client()
     if code:
         payload = client.oauth.exchange_code(code.strip())
     elif redirect_url:
@@ -147,7 +140,7 @@ def login(
 @pass_app
 def refresh(app: AppContext, if_due: bool, as_json: bool) -> None:
     """Refresh the tokens now (continuous refresh; safe to run while the service runs)."""
-    client = client_for(app)
+    client = app.client()
     state, refreshed = client.refresh_tokens(force=not if_due)
     data = {**_summary(app, client, state), "refreshed": refreshed}
     if as_json:
@@ -163,7 +156,7 @@ def refresh(app: AppContext, if_due: bool, as_json: bool) -> None:
 @pass_app
 def status(app: AppContext, check: bool, as_json: bool) -> None:
     """Show the connected account, scopes and token expiries (never a token)."""
-    client = client_for(app)
+    client = app.client()
     state = client.tokens.load()
     if check and state is not None:
         client.identify()

@@ -9,7 +9,6 @@ from rich.table import Table
 from sqlmodel import select
 
 from pinbot.boards import load_boards, plan_sync, scan_boards
-from pinbot.cli.auth_cmds import client_for
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.db import session_scope
 from pinbot.errors import DatabaseError, PinbotError
@@ -80,7 +79,7 @@ def list_(app: AppContext, as_json: bool) -> None:
 def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
     """Create the boards the account lacks, link existing ones by name, store their ids. Never deletes."""
     defs = load_boards(app.settings.boards_dir)
-    client = client_for(app)
+    client = app.client()
     plan = plan_sync(defs.values(), remote_boards(client), linked_boards(client.engine, client.account_id))
     steps = apply_sync(client, client.engine, client.account_id, defs, plan, now=app.clock().now(), dry_run=dry_run)
     verbs = {"create": "would create" if dry_run else "created", "link": "would link" if dry_run else "linked"}

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from dotenv import dotenv_values
@@ -29,6 +29,9 @@ from pinbot.pinterest.types import PinterestAPI
 from pinbot.planner import RulesPlanner
 from pinbot.queue import QueueService
 from pinbot.rules import Rules, load_rules
+
+if TYPE_CHECKING:
+    from pinbot.pinterest.client import PinterestClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,8 +98,9 @@ class AppContext:
         planner = RulesPlanner(self.rules(), self.settings.tz)
         return QueueService(self.engine, account.id, boards, self.clock(), planner)
 
-    def client(self, clock: Clock | None = None) -> PinterestAPI:
-        """The Pinterest client of the current account (tokens from the store, seeded from env)."""
+    def client(self, clock: Clock | None = None) -> PinterestClient:
+        """The Pinterest client of the current account (tokens from the store, seeded from env);
+        the one place the CLI builds one."""
         from pinbot.pinterest.client import PinterestClient
 
         account = self.account()
