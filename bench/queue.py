@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pinbot import db
+from pinbot.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 

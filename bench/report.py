@@ -22,8 +22,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pinbot import db
 from pinbot.report import build_report, render_html
+from pinbot.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 6, 1)

@@ -27,14 +27,14 @@ sys.path.insert(0, str(REPO))
 
 from sqlmodel import func, select  # noqa: E402
 
-from pinbot import db  # noqa: E402
-from pinbot.boards import BoardDef  # noqa: E402
 from pinbot.clock import FakeClock  # noqa: E402
 from pinbot.config import Settings  # noqa: E402
 from pinbot.daemon import Daemon  # noqa: E402
-from pinbot.models import Board, PinStatus, PostAttempt  # noqa: E402
-from pinbot.pin_images import CachedRenderer  # noqa: E402
-from pinbot.poster import Poster  # noqa: E402
+from pinbot.posting.images import CachedRenderer  # noqa: E402
+from pinbot.posting.poster import Poster  # noqa: E402
+from pinbot.shop.boards import BoardDef  # noqa: E402
+from pinbot.store import db  # noqa: E402
+from pinbot.store.models import Board, PinStatus, PostAttempt  # noqa: E402
 from tests.scheduler_support import FakePinterest, make_photo  # noqa: E402
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot import service_state
 from pinbot.clock import Clock, as_utc
-from pinbot.db import read_scope
-from pinbot.models import Pin, PinStatus
-from pinbot.poster import Poster
-from pinbot.reconcile import Reconciler
-from pinbot.service_state import read_heartbeat, read_heartbeat_detail
+from pinbot.posting.poster import Poster
+from pinbot.posting.reconcile import Reconciler
+from pinbot.store import state as service_state
+from pinbot.store.db import read_scope
+from pinbot.store.models import Pin, PinStatus
+from pinbot.store.state import read_heartbeat, read_heartbeat_detail
 
 __all__ = ["Daemon", "DaemonSettings", "Job", "read_heartbeat", "read_heartbeat_detail"]
 

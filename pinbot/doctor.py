@@ -15,12 +15,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from pinbot import db, service_state
-from pinbot.boards import scan_boards
 from pinbot.clock import as_utc
 from pinbot.config import Settings
 from pinbot.errors import PinbotError
-from pinbot.models import Account, Token
+from pinbot.shop.boards import scan_boards
+from pinbot.store import db
+from pinbot.store import state as service_state
+from pinbot.store.models import Account, Token
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 

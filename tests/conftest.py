@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, create_engine, text
 
-from pinbot import db
 from pinbot.clock import FakeClock
 from pinbot.config import SETTING_DOCS
+from pinbot.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PINBOT_TEST_DATABASE_URL", "")

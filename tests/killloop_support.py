@@ -18,12 +18,12 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot import db
-from pinbot.boards import load_boards
 from pinbot.clock import SystemClock
 from pinbot.emulator.app import Emulator
-from pinbot.models import Board, Pin, PinStatus
-from pinbot.queue import PinRequest, QueueService
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.shop.boards import load_boards
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, PinStatus
 from tests.scheduler_support import make_photo
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from pinbot.clock import Clock
-from pinbot.db import get_or_create_account, session_scope
-from pinbot.models import Board, Pin, PinStatus, Product
 from pinbot.pinterest.analytics import check_pin_ids, check_window
 from pinbot.pinterest.errors import FeatureUnavailable, RateLimited, RequestRejected
 from pinbot.pinterest.types import DailyMetrics
+from pinbot.store.db import get_or_create_account, session_scope
+from pinbot.store.models import Board, Pin, PinStatus, Product
 
 DayFn = Callable[[str, date], tuple[int, int, int, int]]  # (impressions, saves, pin clicks, outbound)
 
@@ -174,7 +174,7 @@ def seed_shop(engine: Engine, account_id: int, today: date, *, days: int = 60, s
     """A small shop with history: 3 boards, 4 designs of different appeal, 48 pins, `days` of metrics."""
     import random
 
-    from pinbot.metrics import upsert_pin_days
+    from pinbot.metrics.sweep import upsert_pin_days
 
     rng = random.Random(seed)
     appeal = {"photo-band": 1.6, "split-block": 0.5, "text-forward": 1.0, "collage": 1.0}

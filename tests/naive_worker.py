@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pinbot import poster
-from pinbot.models import Pin, PinStatus
+from pinbot.posting import poster
+from pinbot.store.models import Pin, PinStatus
 
 
 def _retry_on_any_error(self: poster.Poster, pin: Pin, exc: BaseException, now: datetime) -> poster.PostResult:

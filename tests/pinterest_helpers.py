@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
 from pinbot.config import Settings
-from pinbot.db import get_or_create_account, session_scope
 from pinbot.pinterest.client import PinterestClient
+from pinbot.store.db import get_or_create_account, session_scope
 
 API = "https://api.pinterest.com/v5"
 SANDBOX = "https://api-sandbox.pinterest.com/v5"

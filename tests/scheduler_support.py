@@ -16,12 +16,8 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from pinbot.boards import BoardDef, LinkRules
 from pinbot.clock import FakeClock
-from pinbot.db import get_or_create_account, session_scope
 from pinbot.links import marker_in
-from pinbot.models import Board, Pin, PostAttempt
-from pinbot.pin_images import CachedRenderer
 from pinbot.pinterest.errors import (
     InvalidGrant,
     MaybeSent,
@@ -32,8 +28,12 @@ from pinbot.pinterest.errors import (
     Unauthorized,
 )
 from pinbot.pinterest.types import DailyMetrics, NewPin
-from pinbot.poster import Poster
-from pinbot.queue import PinRequest, QueueService
+from pinbot.posting.images import CachedRenderer
+from pinbot.posting.poster import Poster
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.shop.boards import BoardDef, LinkRules
+from pinbot.store.db import get_or_create_account, session_scope
+from pinbot.store.models import Board, Pin, PostAttempt
 
 # create_pin faults: raised before storing the pin, or (the *_after_create ones) after it.
 BEFORE = {

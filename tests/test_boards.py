@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pinbot.boards import load_boards, parse_board, plan_sync, scan_boards
 from pinbot.errors import InvalidInput
+from pinbot.shop.boards import load_boards, parse_board, plan_sync, scan_boards
 from tests.conftest import REPO, Cli
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from pinbot import db
-from pinbot.models import Pin, PinStatus
+from pinbot.store import db
+from pinbot.store.models import Pin, PinStatus
 from tests.killloop_support import KillLoop
 from tests.scheduler_support import make_photo
 

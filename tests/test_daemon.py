@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from pinbot import service_state
 from pinbot.clock import FakeClock
 from pinbot.daemon import Daemon, DaemonSettings, read_heartbeat
-from pinbot.models import PinStatus
-from pinbot.reconcile import Reconciler
+from pinbot.posting.reconcile import Reconciler
+from pinbot.store import state as service_state
+from pinbot.store.models import PinStatus
 from tests.conftest import Cli
 from tests.scheduler_support import Shop, make_shop
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from pinbot import db
 from pinbot.clock import FakeClock
-from pinbot.models import Board, Pin, PinStatus
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, PinStatus
 
 
 def seed(engine: Engine, n: int, clock: FakeClock) -> list[int]:

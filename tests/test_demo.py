@@ -14,14 +14,14 @@ from PIL import Image
 from sqlalchemy import func
 from sqlmodel import select
 
-from pinbot import db
-from pinbot import demo as demo_module
 from pinbot.clock import as_utc
-from pinbot.demo_result import MARKER, prepare_folder
-from pinbot.demo_shop import PRODUCTS
+from pinbot.demo import run as demo_module
+from pinbot.demo.result import MARKER, prepare_folder
+from pinbot.demo.shop import PRODUCTS
 from pinbot.emulator import Emulator
 from pinbot.errors import PinbotError
-from pinbot.models import Account, Pin, PinMetricDaily, PinStatus, Token
+from pinbot.store import db
+from pinbot.store.models import Account, Pin, PinMetricDaily, PinStatus, Token
 from tests.conftest import Cli
 
 DAYS = 5

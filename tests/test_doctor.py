@@ -7,8 +7,9 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
-from pinbot import db, service_state
 from pinbot.clock import utcnow
+from pinbot.store import db
+from pinbot.store import state as service_state
 from tests.conftest import Cli
 
 

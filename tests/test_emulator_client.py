@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
 from pinbot.config import Settings
-from pinbot.db import get_or_create_account, session_scope
 from pinbot.emulator import Emulator
 from pinbot.links import marker_for, marker_in, tagged_link
 from pinbot.pinterest.client import PinterestClient
@@ -30,6 +29,7 @@ from pinbot.pinterest.errors import (
     TrialAppProduction,
 )
 from pinbot.pinterest.types import NewPin, PinImage
+from pinbot.store.db import get_or_create_account, session_scope
 
 APP_ID, APP_SECRET = "4242", "client-test-secret"
 

@@ -14,17 +14,17 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot.boards import load_boards
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, NotFound, StateConflict
-from pinbot.experiments import create_experiment, preferred_design
-from pinbot.experiments_status import apply_winner, evaluate
-from pinbot.metrics import upsert_pin_days
-from pinbot.models import Experiment, ExperimentVariant, Pin, PinStatus
+from pinbot.experiments.plan import create_experiment, preferred_design
+from pinbot.experiments.status import apply_winner, evaluate
+from pinbot.metrics.sweep import upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
-from pinbot.queue import QueueService
+from pinbot.queue.service import QueueService
+from pinbot.shop.boards import load_boards
 from pinbot.stats import POWER
+from pinbot.store.db import session_scope
+from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus
 from tests.metrics_fakes import add_product, make_account
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -13,13 +13,13 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from pinbot import db
-from pinbot.boards import load_boards
-from pinbot.lint import findings
-from pinbot.models import Board, Pin, Product
-from pinbot.pin_images import CachedRenderer
+from pinbot.posting.images import CachedRenderer
+from pinbot.queue.lint import findings
 from pinbot.render.samples import sample_photo
-from pinbot.rules import ScheduleRules
+from pinbot.shop.boards import load_boards
+from pinbot.shop.rules import ScheduleRules
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, Product
 from tests.conftest import Cli
 
 BOARDS = "handmade-jewelry,ceramics"

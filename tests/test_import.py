@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
-from pinbot import db
-from pinbot.models import Pin
+from pinbot.store import db
+from pinbot.store.models import Pin
 from tests.conftest import REPO, Cli
 from tests.helpers import make_photo, write_csv
 

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import func, select
 
-from pinbot.boards import BoardDef
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
-from pinbot.lint import findings
-from pinbot.models import Pin, PinStatus
-from pinbot.planner import RulesPlanner
-from pinbot.queue import PinRequest
-from pinbot.rules import Rules, ScheduleRules
+from pinbot.queue.lint import findings
+from pinbot.queue.planner import RulesPlanner
+from pinbot.queue.service import PinRequest
+from pinbot.shop.boards import BoardDef
+from pinbot.shop.rules import Rules, ScheduleRules
+from pinbot.store.db import session_scope
+from pinbot.store.models import Pin, PinStatus
 from tests.scheduler_support import Shop, make_photo, make_shop
 
 

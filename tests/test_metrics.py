@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot import metrics_budget as mb
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
-from pinbot.metrics import MetricsService, upsert_pin_days
-from pinbot.models import AccountMetricDaily, Pin, PinMetricDaily
+from pinbot.metrics import budget as mb
+from pinbot.metrics.sweep import MetricsService, upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
+from pinbot.store.db import session_scope
+from pinbot.store.models import AccountMetricDaily, Pin, PinMetricDaily
 from tests.metrics_fakes import FakeAPI, add_board, add_posted_pin, make_account
 
 NOW = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
@@ -203,7 +203,7 @@ def test_trial_budget_stops_the_sweep_and_the_rest_waits_for_tomorrow(
 
 
 def test_trial_budget_counts_what_the_client_already_spent_today(engine: Engine, shop: tuple[int, int]) -> None:
-    from pinbot.models import ApiUsage
+    from pinbot.store.models import ApiUsage
 
     clock = FakeClock(NOW)
     _pins(engine, shop, [2] * 20)

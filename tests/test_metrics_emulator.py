@@ -12,14 +12,14 @@ from sqlmodel import select
 
 from pinbot.clock import Clock, FakeClock, SystemClock
 from pinbot.config import Settings
-from pinbot.db import get_or_create_account, make_engine, session_scope
 from pinbot.emulator import Emulator
 from pinbot.links import marker_for, tagged_link
-from pinbot.metrics import MetricsService
-from pinbot.models import Board, Pin, PinMetricDaily, PinStatus
+from pinbot.metrics.sweep import MetricsService
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.types import NewPin, PinImage
-from pinbot.review import build_review
+from pinbot.review.aggregate import build_review
+from pinbot.store.db import get_or_create_account, make_engine, session_scope
+from pinbot.store.models import Board, Pin, PinMetricDaily, PinStatus
 from tests.conftest import Cli
 
 APP_ID, APP_SECRET = "4242", "metrics-test-secret"

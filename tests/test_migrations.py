@@ -10,8 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel, select
 
-from pinbot import db
-from pinbot.models import Board, Pin, PinStatus, ServiceState
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, PinStatus, ServiceState
 
 
 def test_upgrade_from_first_schema_keeps_rows(db_url: str) -> None:

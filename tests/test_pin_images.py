@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pinbot.boards import BoardDef
-from pinbot.models import Pin, Product
-from pinbot.pin_images import price_label, render_request_for, subtitle_from
+from pinbot.posting.images import price_label, render_request_for, subtitle_from
+from pinbot.shop.boards import BoardDef
+from pinbot.store.models import Pin, Product
 
 
 def pin(**over: object) -> Pin:

@@ -11,8 +11,8 @@ import pytest
 import responses
 from sqlmodel import select
 
-from pinbot import db
-from pinbot.models import Board, Token
+from pinbot.store import db
+from pinbot.store.models import Board, Token
 from tests.conftest import Cli
 from tests.pinterest_helpers import ACCESS, API, APP_ID, APP_SECRET, REFRESH, error, token_response
 

@@ -17,9 +17,7 @@ from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
-from pinbot.models import Account, Token
 from pinbot.pinterest.analytics import check_window
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.errors import (
@@ -38,6 +36,8 @@ from pinbot.pinterest.errors import (
 from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.transport import parse_retry_after
 from pinbot.pinterest.types import NewPin, PinImage
+from pinbot.store.db import session_scope
+from pinbot.store.models import Account, Token
 from tests.pinterest_helpers import ACCESS, API, bearer, error, make_client, token_response
 
 RID = {"x-pinterest-rid": "rid-abc-123"}

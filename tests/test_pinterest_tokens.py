@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from pinbot import db
 from pinbot.clock import FakeClock
 from pinbot.config import Secret
-from pinbot.db import session_scope
-from pinbot.models import Token
 from pinbot.pinterest.errors import InvalidGrant, NotAuthenticated, PinterestError
 from pinbot.pinterest.tokens import TokenStore
+from pinbot.store import db
+from pinbot.store.db import session_scope
+from pinbot.store.models import Token
 from tests.pinterest_helpers import ACCESS, REFRESH, account_id, token_response
 
 

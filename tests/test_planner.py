@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
-from pinbot.models import Pin
-from pinbot.planner import Item, RulesPlanner, Slot, link_key, place
-from pinbot.queue import PinRequest
-from pinbot.rules import Rules, ScheduleRules, Window
+from pinbot.queue.planner import Item, RulesPlanner, Slot, link_key, place
+from pinbot.queue.service import PinRequest
+from pinbot.shop.rules import Rules, ScheduleRules, Window
+from pinbot.store.db import session_scope
+from pinbot.store.models import Pin
 from tests.scheduler_support import make_photo, make_shop
 
 NY = ZoneInfo("America/New_York")
@@ -171,7 +171,7 @@ def test_rules_planner_lint_refuses_and_writes_nothing(engine: Engine, clock: Fa
 def test_remembered_full_spans_change_no_placement(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The planner skips spans it already proved full (so big imports stay linear); on a mixed
     batch with existing pins, the result must equal a search that starts from scratch each time."""
-    from pinbot import planner
+    from pinbot.queue import planner
 
     rng = random.Random(seed)
     tz = ZoneInfo("Europe/London")

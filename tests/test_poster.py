@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine
 
-from pinbot import service_state
 from pinbot.clock import FakeClock
-from pinbot.models import PinStatus
-from pinbot.poster import claim_pin
-from pinbot.reconcile import Reconciler
+from pinbot.posting.poster import claim_pin
+from pinbot.posting.reconcile import Reconciler
+from pinbot.store import state as service_state
+from pinbot.store.models import PinStatus
 from tests.scheduler_support import Shop, make_photo, make_shop
 
 
@@ -70,7 +70,7 @@ def test_not_sent_goes_back_to_queue_with_backoff_then_posts(shop: Shop) -> None
 def test_backoff_grows_and_is_capped(shop: Shop) -> None:
     from random import Random
 
-    from pinbot.poster import Backoff
+    from pinbot.posting.poster import Backoff
 
     b = Backoff(base=30, cap=3600)
     waits = [b.seconds(n, Random(0)) for n in range(1, 12)]
@@ -229,7 +229,7 @@ def test_two_posters_never_post_one_pin_twice(shop: Shop) -> None:
 def test_dry_run_renders_and_reports_but_changes_nothing(shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
     ids = shop.add(2)
     poster = shop.poster(client=None, dry_run=True)
-    with caplog.at_level("INFO", logger="pinbot.poster"):
+    with caplog.at_level("INFO", logger="pinbot.posting.poster"):
         results = [poster.post_next(shop.clock.now()) for _ in range(3)]
     assert [r.outcome if r else None for r in results] == ["dry_run", "dry_run", None]
     assert all(shop.pin(i).status == PinStatus.queued and shop.pin(i).attempts == 0 for i in ids)
@@ -257,8 +257,8 @@ def test_source_photo_png_is_sent_as_png(shop: Shop) -> None:
 
 
 def test_templated_pin_is_rendered_once_then_served_from_the_cache(shop: Shop) -> None:
-    from pinbot.models import Pin
-    from pinbot.pin_images import CachedRenderer
+    from pinbot.posting.images import CachedRenderer
+    from pinbot.store.models import Pin
     from tests.conftest import REPO
 
     templates = sorted(p.stem for p in (REPO / "assets" / "templates").glob("*.toml"))

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from pinbot import db
-from pinbot.boards import load_boards
 from pinbot.clock import FakeClock
 from pinbot.errors import InvalidInput, NotFound
-from pinbot.models import Pin, PinStatus, Product
-from pinbot.products import ProductRecord, ProductService
-from pinbot.queue import PinRequest, QueueService
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.shop.boards import load_boards
+from pinbot.shop.products import ProductRecord, ProductService
+from pinbot.store import db
+from pinbot.store.models import Pin, PinStatus, Product
 from tests.helpers import make_photo
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from pinbot import db
-from pinbot.models import Experiment, ExperimentVariant, Pin, PinStatus, Product
+from pinbot.store import db
+from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus, Product
 from tests.conftest import Cli
 from tests.helpers import make_photo
 from tests.photo_server import Served, serve

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from pinbot import db
-from pinbot.models import Board, Pin, PinStatus
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, PinStatus
 from tests.conftest import Cli
 from tests.helpers import make_photo
 

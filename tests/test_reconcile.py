@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
-from pinbot.models import PinStatus
-from pinbot.poster import claim_pin
-from pinbot.reconcile import Reconciler, ReconcileReport, ReconcileSettings
+from pinbot.posting.poster import claim_pin
+from pinbot.posting.reconcile import Reconciler, ReconcileReport, ReconcileSettings
+from pinbot.store.models import PinStatus
 from tests.scheduler_support import Shop, make_shop
 
 

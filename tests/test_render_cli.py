@@ -9,9 +9,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from pinbot import db
-from pinbot.models import Board, Pin, Product
 from pinbot.render.samples import sample_photo
+from pinbot.store import db
+from pinbot.store.models import Board, Pin, Product
 from tests.conftest import Cli
 
 

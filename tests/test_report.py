@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from pinbot import db
-from pinbot.db import session_scope
-from pinbot.models import Experiment, Pin
+from pinbot.store import db
+from pinbot.store.db import session_scope
+from pinbot.store.models import Experiment, Pin
 from tests.conftest import Cli
 from tests.metrics_fakes import make_account, seed_shop
 

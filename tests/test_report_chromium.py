@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from pinbot.boards import load_boards
 from pinbot.clock import FakeClock
-from pinbot.db import session_scope
-from pinbot.experiments import create_experiment
-from pinbot.metrics import upsert_pin_days
-from pinbot.models import Pin, PinStatus
+from pinbot.experiments.plan import create_experiment
+from pinbot.metrics.sweep import upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
-from pinbot.queue import QueueService
+from pinbot.queue.service import QueueService
 from pinbot.report import build_report, write_html
-from pinbot.review import period
+from pinbot.review.aggregate import period
+from pinbot.shop.boards import load_boards
+from pinbot.store.db import session_scope
+from pinbot.store.models import Pin, PinStatus
 from tests.metrics_fakes import make_account, seed_shop
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
-from pinbot.metrics import upsert_pin_days
+from pinbot.metrics.sweep import upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
-from pinbot.review import build_review, period
+from pinbot.review.aggregate import build_review, period
+from pinbot.store.db import session_scope
 from tests.metrics_fakes import add_board, add_posted_pin, add_product, make_account
 
 POSTED = datetime(2026, 2, 10, 18, 0, tzinfo=UTC)  # a Tuesday; 13:00 in New York

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pinbot.errors import InvalidInput
-from pinbot.rules import EXAMPLE, Rules, ScheduleRules, ServiceRules, Window, load_rules
+from pinbot.shop.rules import EXAMPLE, Rules, ScheduleRules, ServiceRules, Window, load_rules
 
 
 def _write(tmp_path: Path, text: str) -> Path:

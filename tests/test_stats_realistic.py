@@ -1,7 +1,7 @@
 """The verdict's error rates under realistic conditions, where pooling impressions would mislead.
 
 Each simulated experiment has 8 rounds x 2 boards x 3 products = 48 strata with one pin per design
-in each (the arms balanced within every stratum, as `pinbot.experiments` queues them). What makes it
+in each (the arms balanced within every stratum, as `pinbot.experiments.plan` queues them). What makes it
 realistic, as in the emulator:
 
 - strata differ: each round, board and product multiplies the click rate by a lognormal factor

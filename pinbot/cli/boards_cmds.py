@@ -8,12 +8,12 @@ import click
 from rich.table import Table
 from sqlmodel import select
 
-from pinbot.boards import load_boards, plan_sync, scan_boards
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.db import session_scope
 from pinbot.errors import DatabaseError, PinbotError
-from pinbot.models import Board
 from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
+from pinbot.shop.boards import load_boards, plan_sync, scan_boards
+from pinbot.store.db import session_scope
+from pinbot.store.models import Board
 
 
 @click.group()

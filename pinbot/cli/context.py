@@ -19,16 +19,16 @@ from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy import Engine
 
-from pinbot import db
-from pinbot.boards import load_boards
 from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
-from pinbot.models import Account
 from pinbot.pinterest.types import PinterestAPI
-from pinbot.planner import RulesPlanner
-from pinbot.queue import QueueService
-from pinbot.rules import Rules, load_rules
+from pinbot.queue.planner import RulesPlanner
+from pinbot.queue.service import QueueService
+from pinbot.shop.boards import load_boards
+from pinbot.shop.rules import Rules, load_rules
+from pinbot.store import db
+from pinbot.store.models import Account
 
 if TYPE_CHECKING:
     from pinbot.pinterest.client import PinterestClient
@@ -110,7 +110,7 @@ class AppContext:
     def metrics_job(self, client: PinterestAPI, clock: Clock) -> Callable[[], object] | None:
         """The daily metrics sweep the service runs, when the metrics module is installed."""
         try:
-            from pinbot.metrics import MetricsService
+            from pinbot.metrics.sweep import MetricsService
         except ImportError:
             return None
         account = self.account()

@@ -1,5 +1,5 @@
 """`pinbot emulator serve` (the local Pinterest API v5 emulator until Ctrl-C or SIGTERM) and
-`pinbot demo` (the whole product on a sample shop against an in-process emulator; `pinbot.demo`
+`pinbot demo` (the whole product on a sample shop against an in-process emulator; `pinbot.demo.run`
 does the work, this module shows its progress and prints where everything is).
 """
 
@@ -23,9 +23,9 @@ from rich.progress import Progress as RichProgress
 import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.review_view import print_review
-from pinbot.demo import Progress, run_demo
-from pinbot.demo_result import DemoOptions, DemoResult
-from pinbot.demo_shop import SHOP_NAME
+from pinbot.demo.result import DemoOptions, DemoResult
+from pinbot.demo.run import Progress, run_demo
+from pinbot.demo.shop import SHOP_NAME
 from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError

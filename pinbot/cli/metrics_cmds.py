@@ -1,7 +1,7 @@
 """`pinbot metrics pull`, `pinbot report` and `pinbot experiment create|status|list`.
 
-Wiring and printing only: the sweep is `pinbot.metrics`, the numbers `pinbot.review`, the files
-`pinbot.report`, the experiments `pinbot.experiments` / `pinbot.experiments_status`.
+Wiring and printing only: the sweep is `pinbot.metrics.sweep`, the numbers `pinbot.review.aggregate`, the files
+`pinbot.report`, the experiments `pinbot.experiments.plan` / `pinbot.experiments.status`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.review_view import print_review
 from pinbot.errors import InvalidInput
-from pinbot.experiments import create_experiment
-from pinbot.experiments_status import ExperimentStatus, apply_winner, evaluate
-from pinbot.metrics import MetricsService
+from pinbot.experiments.plan import create_experiment
+from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
+from pinbot.metrics.sweep import MetricsService
 from pinbot.render import list_templates
 from pinbot.report import build_report, write_csv, write_html
-from pinbot.review import period, utc_today
-from pinbot.review_types import Group
+from pinbot.review.aggregate import period, utc_today
+from pinbot.review.types import Group
 from pinbot.stats import MIN_LIFT
 
 

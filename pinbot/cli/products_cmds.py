@@ -26,9 +26,9 @@ from pinbot.importers.feed import parse_feed
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
-from pinbot.products import ProductService, UpsertResult, product_to_dict
-from pinbot.queue import pin_to_dict
-from pinbot.validation import DESCRIPTION_MAX
+from pinbot.queue.service import pin_to_dict
+from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
+from pinbot.shop.validation import DESCRIPTION_MAX
 
 FETCH_TIMEOUT = 20.0
 

@@ -11,14 +11,12 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, PinbotError
-from pinbot.importers.csv_pins import ParsedFile, parse_csv
-from pinbot.models import PinStatus, PostAttempt
-from pinbot.product_pins import ProductPinOptions, product_requests
-from pinbot.products import ProductService
-from pinbot.queue import PinRequest, QueueService, pin_to_dict
-from pinbot.validation import (
+from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.product_pins import ProductPinOptions, product_requests
+from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
+from pinbot.shop.products import ProductService
+from pinbot.shop.validation import (
     ALT_TEXT_MAX,
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -27,6 +25,8 @@ from pinbot.validation import (
     check_text,
     parse_when,
 )
+from pinbot.store.db import session_scope
+from pinbot.store.models import PinStatus, PostAttempt
 
 
 class ImportFailed(PinbotError):

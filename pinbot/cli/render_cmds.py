@@ -22,13 +22,10 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
-from pinbot.boards import scan_boards
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput, NotFound, PinbotError
 from pinbot.links import domain_of
-from pinbot.models import Account, Board, Pin, Product
-from pinbot.pin_images import price_label, render_request_for, source_photos, subtitle_from
+from pinbot.posting.images import price_label, render_request_for, source_photos, subtitle_from
 from pinbot.render import (
     RenderRequest,
     list_templates,
@@ -39,6 +36,9 @@ from pinbot.render import (
     variants_for,
 )
 from pinbot.render.cache import write_atomic
+from pinbot.shop.boards import scan_boards
+from pinbot.store.db import session_scope
+from pinbot.store.models import Account, Board, Pin, Product
 
 DEFAULT_TEMPLATE = "photo-band"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from pinbot.review_types import Review
+from pinbot.review.types import Review
 
 KINDS = ("stop", "start", "continue", "change")
 

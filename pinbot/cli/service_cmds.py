@@ -21,15 +21,15 @@ from typing import Any
 import click
 from rich.table import Table
 
-from pinbot import service_state
-from pinbot.boards import load_boards
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon, DaemonSettings
-from pinbot.pin_images import CachedRenderer
-from pinbot.poster import Poster
-from pinbot.reconcile import Reconciler, ReconcileSettings
-from pinbot.schedule_view import upcoming
+from pinbot.posting.images import CachedRenderer
+from pinbot.posting.poster import Poster
+from pinbot.posting.reconcile import Reconciler, ReconcileSettings
+from pinbot.queue.upcoming import upcoming
+from pinbot.shop.boards import load_boards
+from pinbot.store import state as service_state
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from pinbot import db
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
+from pinbot.store import db
 
 
 class DoctorFailed(PinbotError):

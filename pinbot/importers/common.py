@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from pinbot.errors import InvalidInput
 from pinbot.importers.text import shorten
-from pinbot.products import ProductRecord
-from pinbot.validation import DESCRIPTION_MAX, check_link, check_text
+from pinbot.shop.products import ProductRecord
+from pinbot.shop.validation import DESCRIPTION_MAX, check_link, check_text
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 TITLE_LIMIT = 255  # Shopify's own limit; Etsy allows 140. Pin titles are cut to 100 when queued.

@@ -37,7 +37,7 @@ from pinbot.importers.common import (
 )
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.text import html_to_text, tidy
-from pinbot.products import ProductRecord
+from pinbot.shop.products import ProductRecord
 
 REQUIRED = ("TITLE", "PRICE")
 URL_COLUMNS = ("url", "listing url", "link")

@@ -27,7 +27,7 @@ from pinbot.importers.common import EXTERNAL_ID_MAX, ParsedProducts, build_recor
 from pinbot.importers.fetch import Fetch, FetchError, is_url
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.text import html_to_text, image_sources
-from pinbot.products import ProductRecord
+from pinbot.shop.products import ProductRecord
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 MAX_ITEMS = 1000

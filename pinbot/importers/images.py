@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import Fetch, FetchError, UrllibFetch, is_url
-from pinbot.validation import check_image_path
+from pinbot.shop.validation import check_image_path
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's own limit for a pin image
 # What a server may call a photo; the bytes are checked for a real image signature afterwards.

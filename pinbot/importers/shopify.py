@@ -39,7 +39,7 @@ from pinbot.importers.common import (
 )
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.text import html_to_text
-from pinbot.products import ProductRecord
+from pinbot.shop.products import ProductRecord
 
 REQUIRED = ("Handle", "Title")
 VARIANT_COLUMNS = ("Variant Price", "Variant SKU", "Option1 Value", "Variant Inventory Qty")

@@ -22,10 +22,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from pinbot.clock import Clock
 from pinbot.config import Settings
-from pinbot.db import session_scope
 from pinbot.errors import InvalidInput
 from pinbot.logs import register_secrets
-from pinbot.models import Account
 from pinbot.pinterest import analytics as an
 from pinbot.pinterest import payloads as req
 from pinbot.pinterest.errors import (
@@ -57,6 +55,8 @@ from pinbot.pinterest.transport import (
     transport_error,
 )
 from pinbot.pinterest.types import DailyMetrics, NewPin
+from pinbot.store.db import session_scope
+from pinbot.store.models import Account
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from pinbot.clock import Clock, as_utc
-from pinbot.db import session_scope
-from pinbot.models import ApiUsage, ServiceState
 from pinbot.pinterest.errors import BudgetExhausted
+from pinbot.store.db import session_scope
+from pinbot.store.models import ApiUsage, ServiceState
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ BUDGETS: dict[str, tuple[timedelta, dict[str, int]]] = {
     "standard": (MINUTE, {"org_read": 1000, "org_write": 100, "org_analytics": 60}),
 }
 MAX_HINT_SECONDS = 24 * 3600.0  # never trust a hint to block us for longer than a day
-SPAM_BLOCK_KEY = "spam_block"  # the same ServiceState key pinbot.service_state reads; `pinbot resume` clears it
+SPAM_BLOCK_KEY = "spam_block"  # the same ServiceState key pinbot.store.state reads; `pinbot resume` clears it
 
 
 def _block_key(category: str) -> str:

@@ -1,7 +1,7 @@
 """`boards sync`: make the account's Pinterest boards match `boards/*.toml`, additively.
 
 Owns: reading the account's boards and the ids stored by earlier syncs (the inputs of
-`pinbot.boards.plan_sync`, which the caller runs: infrastructure modules do not import each other),
+`pinbot.shop.boards.plan_sync`, which the caller runs: infrastructure modules do not import each other),
 then carrying out that plan: create what is missing, link existing boards by name, never delete or
 modify anything on Pinterest, and store every board's Pinterest id in the `Board` table. Each board is stored
 right after its own step, so a failure half-way leaves the finished boards linked and a second
@@ -19,16 +19,16 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from pinbot.db import session_scope
-from pinbot.models import Board
 from pinbot.pinterest.errors import PinterestError
 from pinbot.pinterest.types import PinterestAPI
+from pinbot.store.db import session_scope
+from pinbot.store.models import Board
 
 log = logging.getLogger(__name__)
 
 
 class BoardSpec(Protocol):
-    """What sync needs of a board definition (`pinbot.boards.BoardDef` fits)."""
+    """What sync needs of a board definition (`pinbot.shop.boards.BoardDef` fits)."""
 
     @property
     def key(self) -> str: ...
@@ -41,7 +41,7 @@ class BoardSpec(Protocol):
 
 
 class PlannedStep(Protocol):
-    """One step of `pinbot.boards.plan_sync`: create, link or ok."""
+    """One step of `pinbot.shop.boards.plan_sync`: create, link or ok."""
 
     @property
     def action(self) -> str: ...
@@ -103,7 +103,7 @@ def apply_sync(
     dry_run: bool = False,
     on_step: Callable[[SyncResult], None] | None = None,
 ) -> list[SyncResult]:
-    """Carry out a plan from `pinbot.boards.plan_sync(boards, remote_boards(api), linked_boards(...))`.
+    """Carry out a plan from `pinbot.shop.boards.plan_sync(boards, remote_boards(api), linked_boards(...))`.
 
     Creates the missing boards and stores every board's id; deletes and modifies nothing on
     Pinterest. A dry run returns the plan unchanged."""

@@ -23,10 +23,10 @@ from sqlmodel import Session, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.config import Secret
-from pinbot.db import session_scope
 from pinbot.logs import register_secrets
-from pinbot.models import Token
 from pinbot.pinterest.errors import NotAuthenticated, PinterestError
+from pinbot.store.db import session_scope
+from pinbot.store.models import Token
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pinbot.report.model import Report
-from pinbot.review_types import DIMENSIONS, Totals
+from pinbot.review.types import DIMENSIONS, Totals
 
 RATE_COLUMNS = ("save_rate", "outbound_click_rate", "pin_click_rate")
 TOTAL_COLUMNS = ["impressions", "saves", "pin_clicks", "outbound_clicks", "pins"] + [

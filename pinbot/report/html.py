@@ -10,10 +10,10 @@ import os
 from html import escape
 from pathlib import Path
 
-from pinbot.experiments_status import ExperimentStatus
+from pinbot.experiments.status import ExperimentStatus
 from pinbot.report.model import Report
 from pinbot.report.svg import Bar, Series, line_chart, progress_bar, rate_bars
-from pinbot.review_types import Group, Totals
+from pinbot.review.types import Group, Totals
 from pinbot.stats import Rate
 
 KINDS = (

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pinbot.experiments_status import ExperimentStatus, apply_command, evaluate
-from pinbot.review import build_review
-from pinbot.review_rules import MINIMUMS_TEXT
-from pinbot.review_types import Recommendation, Review
+from pinbot.experiments.status import ExperimentStatus, apply_command, evaluate
+from pinbot.review.aggregate import build_review
+from pinbot.review.recommend import MINIMUMS_TEXT
+from pinbot.review.types import Recommendation, Review
 from pinbot.stats import ALPHA, POWER
 
 

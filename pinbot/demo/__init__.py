@@ -1,0 +1,1 @@
+"""`pinbot demo`: the sample shop and the whole pipeline against the local emulator."""

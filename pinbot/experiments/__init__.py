@@ -1,0 +1,1 @@
+"""A/B design tests: plan, rounds, status and verdict."""

@@ -1,0 +1,342 @@
+"""Where an experiment stands, its verdict (once, when the plan is reached) and what it taught.
+
+Owns reading each variant's numbers (per pin, with the pin's stratum: its round, board and product,
+the cell in which every arm has one pin; an arm's pins are found by `Pin.experiment_variant_id`, so
+every round counts whatever look it drew them in), the single look: the first evaluation at which
+every variant has the planned *effective* impressions (impressions over the design effect of the
+stratified comparison, see `pinbot.stats`) finishes the experiment and freezes the counts it was
+judged on, so later data can never flip a verdict (no peeking). An experiment whose horizon passes
+first ends `inconclusive`. A winner is recorded in `Experiment.winner_variant_id`; with auto-apply
+it becomes the product's preferred design."""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from pinbot.clock import as_utc
+from pinbot.errors import NotFound
+from pinbot.experiments.plan import METRICS, RESULT_KEY, load_plan
+from pinbot.review.recommend import pct
+from pinbot.stats import ALPHA, VariantCounts, Verdict, achieved_power, planned_sample, verdict
+from pinbot.store.db import session_scope
+from pinbot.store.models import Experiment, ExperimentVariant, PinStatus, ServiceState
+from pinbot.store.tables import PIN, PMD
+
+
+@dataclass
+class VariantStatus:
+    key: str
+    design: str
+    pins_posted: int
+    pins_waiting: int
+    counts: VariantCounts
+
+
+@dataclass
+class ExperimentStatus:
+    id: int
+    name: str
+    hypothesis: str
+    metric: str
+    state: str  # running, finished, cancelled
+    outcome: str  # collecting, winner, no_difference, inconclusive
+    planned: int
+    deadline: datetime
+    auto_apply: bool
+    variants: list[VariantStatus]
+    verdict: Verdict
+    winner_design: str | None = None
+    plan: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, list[str]] = field(default_factory=dict)
+    just_finished: bool = False  # this evaluation was the single look that ended it
+
+    def as_dict(self) -> dict[str, Any]:
+        v = self.verdict
+        return {
+            "id": self.id,
+            "name": self.name,
+            "hypothesis": self.hypothesis,
+            "metric": self.metric,
+            "state": self.state,
+            "outcome": self.outcome,
+            "planned_impressions_per_variant": self.planned,
+            "progress": round(v.progress, 4),
+            "deadline": self.deadline.isoformat(),
+            "auto_apply": self.auto_apply,
+            "winner_design": self.winner_design,
+            "alpha": v.alpha,
+            "p_value": v.p_value if self.outcome != "collecting" else None,
+            "dispersion": round(v.test_design_effect, 4),
+            "design_effect": round(v.dispersion, 4),
+            "strata": v.strata,
+            "effective_impressions_per_variant": v.effective_trials,
+            "variants": [
+                {
+                    "key": s.key,
+                    "design": s.design,
+                    "pins_posted": s.pins_posted,
+                    "pins_waiting": s.pins_waiting,
+                    "impressions": s.counts.trials,
+                    "successes": s.counts.successes,
+                    "rate": v.rates[s.key].as_dict(),
+                    "prob_best_vs_leader": (
+                        round(1 - v.comparisons[s.key].prob_b_better, 4) if s.key in v.comparisons else None
+                    ),
+                }
+                for s in self.variants
+            ],
+            "summary": self.summary,
+        }
+
+
+Unit = tuple[int, int, str]  # one pin: (successes, impressions, stratum)
+
+
+def _counts(session: Session, variant_ids: list[int], metric: str) -> dict[int, list[Unit]]:
+    """Per arm (experiment_variant_id, whatever look each round drew its pins in), per pin, with the
+    pin's stratum: its round, board and product, the cell in which every arm has one pin."""
+    pmd, pin = PMD.c, PIN.c
+    rows = session.execute(
+        sa_select(
+            pin.experiment_variant_id,
+            pmd.pin_id,
+            pin.board_id,
+            pin.product_id,
+            pin.source_key,
+            func.sum(pmd[METRICS[metric]]),
+            func.sum(pmd.impressions),
+        )
+        .join_from(PMD, PIN, pin.id == pmd.pin_id)
+        .where(pin.experiment_variant_id.in_(variant_ids))
+        .group_by(pin.experiment_variant_id, pmd.pin_id, pin.board_id, pin.product_id, pin.source_key)
+    ).all()
+    out: dict[int, list[Unit]] = {v: [] for v in variant_ids}
+    for variant_id, _pin_id, board_id, product_id, source_key, hits, imp in rows:
+        out[variant_id].append((int(hits or 0), int(imp or 0), stratum(board_id, product_id, source_key)))
+    return out
+
+
+def stratum(board_id: int, product_id: int | None, source_key: str | None) -> str:
+    """(round, board, product): the round is the last part of the experiment pin's source key."""
+    round_no = (source_key or "").rsplit(":", 1)[-1]
+    return f"{round_no}:{board_id}:{product_id}"
+
+
+def _pin_states(session: Session, variant_ids: list[int]) -> dict[tuple[int, str], int]:
+    pin = PIN.c
+    rows = session.execute(
+        sa_select(pin.experiment_variant_id, pin.status, func.count())
+        .where(pin.experiment_variant_id.in_(variant_ids))
+        .group_by(pin.experiment_variant_id, pin.status)
+    ).all()
+    return {(vid, str(getattr(status, "value", status))): int(n) for vid, status, n in rows}
+
+
+def _status(session: Session, exp: Experiment, now: datetime) -> ExperimentStatus:
+    assert exp.id is not None
+    variants = session.exec(
+        select(ExperimentVariant).where(ExperimentVariant.experiment_id == exp.id).order_by(col(ExperimentVariant.key))
+    ).all()
+    ids = [v.id for v in variants if v.id is not None]
+    frozen = _frozen(session, exp)
+    live = _counts(session, ids, exp.metric) if frozen is None else {}
+    states = _pin_states(session, ids)
+    out = []
+    for v in variants:
+        assert v.id is not None
+        if frozen is not None and v.key in frozen:
+            # Counts frozen before strata were recorded have two fields: one stratum for all.
+            cells = [(int(u[0]), int(u[1]), str(u[2]) if len(u) > 2 else "") for u in frozen[v.key]]
+        else:
+            cells = live.get(v.id, [])
+        units = tuple((x, n) for x, n, _ in cells)
+        counts = VariantCounts(
+            v.key, sum(x for x, _ in units), sum(n for _, n in units), units, tuple(s for _, _, s in cells)
+        )
+        waiting = sum(states.get((v.id, s.value), 0) for s in (PinStatus.queued, PinStatus.posting))
+        out.append(
+            VariantStatus(
+                v.key, str(v.design.get("id") or v.template), states.get((v.id, "posted"), 0), waiting, counts
+            )
+        )
+    planned = exp.planned_impressions or 1
+    result = verdict([s.counts for s in out], planned, ALPHA)
+    deadline = as_utc(exp.created_at) + timedelta(days=exp.horizon_days or 120)
+    outcome = result.status
+    if (exp.status == "finished" and result.status == "collecting") or (
+        exp.status == "running" and result.status == "collecting" and now >= deadline
+    ):
+        outcome = "inconclusive"
+    winner = next((s.design for s in out if s.key == result.winner), None) if outcome == "winner" else None
+    status = ExperimentStatus(
+        exp.id, exp.name, exp.hypothesis, exp.metric, exp.status, outcome, planned, deadline, exp.auto_apply,
+        out, result, winner, load_plan(session, exp.account_id, exp.id),
+    )  # fmt: skip
+    if outcome != "collecting":
+        status.summary = summarise(status)
+    return status
+
+
+def _frozen(session: Session, exp: Experiment) -> dict[str, list[list[Any]]] | None:
+    row = session.exec(
+        select(ServiceState).where(
+            ServiceState.account_id == exp.account_id, ServiceState.key == RESULT_KEY.format(id=exp.id)
+        )
+    ).first()
+    if row is None:
+        return None
+    try:
+        return dict(json.loads(row.value)["units"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _finish(session: Session, exp: Experiment, status: ExperimentStatus, now: datetime) -> None:
+    """The single look: freeze the counts, record the outcome and the winner."""
+    exp.status = "finished"
+    exp.finished_at = now
+    if status.outcome == "winner":
+        winner = session.exec(
+            select(ExperimentVariant).where(
+                ExperimentVariant.experiment_id == exp.id, ExperimentVariant.key == status.verdict.winner
+            )
+        ).first()
+        exp.winner_variant_id = winner.id if winner else None
+    session.add(exp)
+    units = {
+        s.key: [[x, n, *s.counts.strata[i : i + 1]] for i, (x, n) in enumerate(s.counts.units)] for s in status.variants
+    }
+    value = json.dumps({"outcome": status.outcome, "units": units, "finished_at": now.isoformat()})
+    session.add(ServiceState(account_id=exp.account_id, key=RESULT_KEY.format(id=exp.id), value=value, updated_at=now))
+    status.state = "finished"
+    status.just_finished = True
+
+
+def evaluate(engine: Engine, account_id: int, now: datetime, ref: str | None = None) -> list[ExperimentStatus]:
+    """Status of one experiment (by id or name) or of all; finishes those whose plan or horizon is reached."""
+    with session_scope(engine) as session:
+        query = select(Experiment).where(Experiment.account_id == account_id).order_by(col(Experiment.id))
+        if ref is not None:
+            by_name = col(Experiment.name) == ref
+            query = query.where(by_name | (col(Experiment.id) == int(ref)) if ref.isdigit() else by_name)
+        experiments = session.exec(query).all()
+        if ref is not None and not experiments:
+            raise NotFound(f"no experiment {ref!r}; see `pinbot experiment list`")
+        out = []
+        for exp in experiments:
+            status = _status(session, exp, now)
+            if exp.status == "running" and status.outcome != "collecting":
+                _finish(session, exp, status, now)
+            out.append(status)
+        return out
+
+
+def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
+    """Successes, failures and what we learned, in sentences with the numbers behind them."""
+    v = s.verdict
+    metric = s.metric.replace("_", " ")
+    rates = {k: r for k, r in v.rates.items()}
+    design = {x.key: x.design for x in s.variants}
+    lift = s.plan.get("lift", 0.3)
+    successes: list[str] = []
+    failures: list[str] = []
+    learned: list[str] = []
+    if s.outcome == "winner" and v.winner:
+        w = rates[v.winner]
+        for key, comp in v.comparisons.items():
+            r = rates[key]
+            change = f"{comp.lift * 100:+.0f}%" if comp.lift is not None else "n/a"
+            successes.append(
+                f"{design[v.winner]} beat {design[key]}: {pct(w.value)} vs {pct(r.value)} {metric} "
+                f"({change}, p = {comp.p_value:.3g}), {w.trials:,} vs {r.trials:,} impressions."
+            )
+            failures.append(f"{design[key]} lost: {pct(r.value)} {metric} over {r.trials:,} impressions.")
+        learned.append(f"Hypothesis “{s.hypothesis or s.name}”: the data favour {design[v.winner]}.")
+        learned.append(
+            f"Future pins of these products use {design[v.winner]}."
+            if s.auto_apply
+            else f"Run `{apply_command(s.name)}` to use {design[v.winner]} for these products."
+        )
+    elif s.outcome == "no_difference":
+        best = rates[v.leader].value if v.leader else 0.0
+        failures.append(
+            f"No design won: the best, {design.get(v.leader or '', '?')}, had {pct(best)} {metric}; "
+            f"the differences (p = {v.p_value:.3g}) are within chance at the planned sample."
+        )
+        learned.append(_no_difference_lesson(s, metric, lift))
+    else:
+        reached = min((x.counts.trials for x in s.variants), default=0)
+        effective = min(v.effective_trials, reached)
+        shown = (
+            f" ({reached:,} shown; uneven reach across rounds and boards counts less)" if effective < reached else ""
+        )
+        failures.append(
+            f"Inconclusive: the horizon passed with {effective:,} of {s.planned:,} planned effective impressions "
+            f"per design{shown}."
+        )
+        learned.append("Nothing can be concluded from an unfinished sample; post more pins or plan a longer horizon.")
+    return {"successes": successes, "failures": failures, "learned": learned}
+
+
+def apply_command(name: str) -> str:
+    """The command that applies an experiment's winner, with the name quoted for a shell."""
+    return f"pinbot experiment status {shlex.quote(name)} --apply"
+
+
+def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
+    """What "no difference" means depends on the power the sample had: with the plan's sample a
+    real lift of the planned size would very likely have shown; with a smaller one (set by hand
+    with --sample, or a rate below the plan's guess) it could easily have been missed."""
+    v = s.verdict
+    n = min((x.counts.trials for x in s.variants), default=0)
+    hits = sum(x.counts.successes for x in s.variants)
+    shown = sum(x.counts.trials for x in s.variants)
+    rate = hits / shown if shown else 0.0
+    # The test's variance was the binomial one times its design effect (strata, uneven reach, pins
+    # that differ beyond chance), and alpha was split over the comparisons.
+    alpha = v.alpha / max(1, len(s.variants) - 1)
+    effect = max(v.test_design_effect, v.dispersion, 1.0)
+    power = achieved_power(rate, lift, n / effect, alpha)
+    by_hand = s.plan.get("power") == 0  # the owner chose the sample (--sample); it had no planned power
+    size = f"{n:,} impressions per design" + (" (set with --sample)" if by_hand else "")
+    hypothesis = f"Hypothesis “{s.hypothesis or s.name}”"
+    if rate <= 0:
+        return (
+            f"{hypothesis}: not tested. With no {metric.removesuffix(' rate')}s at all in {size} there is nothing "
+            "to compare; the designs may or may not differ."
+        )
+    if power >= 0.9:
+        return (
+            f"{hypothesis}: not supported. A difference as large as {lift * 100:.0f}% would very likely have "
+            f"shown (about {power:.0%} of the time with {size}); the design is not what moves {metric} here. "
+            "Test something bigger next: the photo, the title, or the board."
+        )
+    needed = math.ceil(planned_sample(min(rate, 0.5), lift, alpha) * effect)
+    return (
+        f"{hypothesis}: not settled. With {size} at {pct(rate)} {metric}, a real {lift * 100:.0f}% difference "
+        f"would have shown only about {power:.0%} of the time, so the designs may well differ. About "
+        f"{needed:,} impressions per design would settle it"
+        + (" (leave out --sample and the plan sizes it)." if by_hand else ".")
+    )
+
+
+def apply_winner(engine: Engine, account_id: int, ref: str, now: datetime) -> ExperimentStatus:
+    """Turn auto-apply on for a finished experiment with a winner (the owner's explicit choice)."""
+    with session_scope(engine) as session:
+        exp = session.exec(
+            select(Experiment).where(Experiment.account_id == account_id, Experiment.name == ref)
+        ).first() or (session.get(Experiment, int(ref)) if ref.isdigit() else None)
+        if exp is None or exp.account_id != account_id:
+            raise NotFound(f"no experiment {ref!r}; see `pinbot experiment list`")
+        exp.auto_apply = True
+        session.add(exp)
+    return evaluate(engine, account_id, now, str(exp.id))[0]

@@ -1,0 +1,1 @@
+"""The daily analytics sweep and the budget it spends."""

@@ -1,0 +1,1 @@
+"""Render, claim, post, record; and settling pins whose outcome is unknown."""

@@ -1,0 +1,108 @@
+"""The image a queue item is posted with: rendered from its template (content-addressed cache),
+or, for a pin without any template, its source photo as it is.
+
+Owns the mapping from a queue item (+ its board and product) to a `RenderRequest`, and reading
+the result as `PinImage` bytes. Rendering happens before a pin is claimed (shared RELIABILITY.md);
+a bad image raises `ImageError` naming the file, which fails that pin only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pinbot.errors import ImageError
+from pinbot.links import domain_of
+from pinbot.pinterest.types import PinImage
+from pinbot.render import RenderRequest, render_to_cache
+from pinbot.shop.boards import BoardDef
+from pinbot.store.models import Pin, Product
+
+_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ImageSource(Protocol):
+    def image_for(self, pin: Pin, board: BoardDef | None, product: Product | None) -> tuple[PinImage, Path]:
+        """The bytes to upload and the file they came from; raises ImageError."""
+        ...
+
+
+def price_label(cents: int | None, currency: str | None) -> str:
+    """ "$24", "€12.50", "350 JPY": how a price is printed on a pin."""
+    if cents is None:
+        return ""
+    amount = f"{cents / 100:,.2f}".removesuffix(".00")
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get((currency or "").upper())
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency or ''}".strip()
+
+
+SUBTITLE_MAX = 90
+
+
+def subtitle_from(description: str) -> str:
+    """The description's first sentence when it is short enough to print under the headline."""
+    text = " ".join(description.split())
+    for end in (". ", "! ", "? "):
+        if end in text:
+            text = text.split(end, 1)[0] + end.strip()
+            break
+    return text if 0 < len(text) <= SUBTITLE_MAX else ""
+
+
+def render_request_for(pin: Pin, board: BoardDef | None, product: Product | None) -> RenderRequest | None:
+    """What the poster renders for a queue item (and `pinbot render` previews): None when the pin
+    has no template at all and is posted as its photo."""
+    template = pin.template or (board.default_template if board else None)
+    if template is None:
+        return None
+    return RenderRequest(
+        template=template,
+        title=pin.title,
+        subtitle=subtitle_from(pin.description),
+        price=price_label(product.price_cents, product.currency) if product else "",
+        site_name=domain_of(pin.link) if pin.link else "",
+        photos=source_photos(pin, product),
+        variant=pin.variant_key,
+    )
+
+
+def source_photos(pin: Pin, product: Product | None) -> tuple[Path, ...]:
+    raw = [pin.image_path] if pin.image_path else list(product.image_paths if product else [])
+    return tuple(Path(p) for p in raw if p)
+
+
+def read_image(path: Path) -> PinImage:
+    """A JPEG or PNG file as upload bytes (checked by magic number and size)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise ImageError(str(path), f"is {size / 1e6:.1f} MB; Pinterest takes at most 20 MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(str(path), "file not found") from None
+    except OSError as exc:
+        raise ImageError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    for magic, content_type in _TYPES.items():
+        if data.startswith(magic):
+            return PinImage(data=data, content_type=content_type)
+    raise ImageError(str(path), "is not a JPEG or PNG file")
+
+
+@dataclass
+class CachedRenderer:
+    """Renders with `pinbot.render.render_to_cache` into `cache_dir` (re-renders are cache hits)."""
+
+    assets_dir: Path
+    cache_dir: Path
+
+    def image_for(self, pin: Pin, board: BoardDef | None, product: Product | None) -> tuple[PinImage, Path]:
+        request = render_request_for(pin, board, product)
+        if request is None:
+            photos = source_photos(pin, product)
+            if not photos:
+                raise ImageError(f"pin {pin.id}", "has no image and no template")
+            return read_image(photos[0]), photos[0]
+        path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+        return read_image(path), path

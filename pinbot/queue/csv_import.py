@@ -1,0 +1,144 @@
+"""pinbot's own CSV format: one pin (or one pin per listed board) per row.
+
+Columns (header row required, any order, names case-insensitive):
+  board | boards   board key, or several separated by commas ("ceramics,diy-craft-tutorials")
+  title            required, ≤ 100 characters
+  image            required, path to the photo (relative paths are relative to the CSV file)
+  description      ≤ 800 characters
+  link             http(s) URL, ≤ 2048 characters
+  alt_text         ≤ 500 characters
+  at               explicit ISO-8601 time (in PINBOT_TIMEZONE unless it has an offset)
+  template         renderer template name
+  key              your own unique id for the row; without it one is derived from the row
+
+Rows are numbered as a spreadsheet shows them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pinbot.errors import InvalidInput
+from pinbot.importers.common import norm, read_csv_table
+from pinbot.queue.service import PinRequest
+from pinbot.shop.boards import BoardDef, require_board
+from pinbot.shop.validation import (
+    ALT_TEXT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    check_image_path,
+    check_link,
+    check_text,
+    parse_when,
+)
+
+COLUMNS = ("board", "boards", "title", "image", "description", "link", "alt_text", "at", "template", "key")
+MAX_BOARDS_PER_ROW = 10
+
+
+@dataclass
+class ParsedFile:
+    requests: list[tuple[int, PinRequest]] = field(default_factory=list)
+    errors: list[InvalidInput] = field(default_factory=list)
+    rows: int = 0
+
+
+def parse_csv(
+    path: Path,
+    boards: dict[str, BoardDef],
+    tz: ZoneInfo,
+    progress: Callable[[int], None] | None = None,
+) -> ParsedFile:
+    """Validate every row; collect one error per bad row (the first problem found in it)."""
+    table, rows = read_csv_table(path)
+    src = table.name
+    known = {norm(name): name for name in COLUMNS}
+    for key, index in table.columns.items():
+        if key not in known:
+            shown = table.header[index].strip() or "(blank)"
+            raise InvalidInput(shown, f"unknown column (known: {', '.join(COLUMNS)})", row=1, source=src)
+    table.require(("title", "image"))
+    if not (table.has("board") or table.has("boards")):
+        raise InvalidInput("board", "column is missing from the header (board or boards)", row=1, source=src)
+
+    result = ParsedFile()
+    image_cache: dict[str, Path | InvalidInput] = {}
+    try:
+        for row_no, cells in rows:
+            result.rows += 1
+            if progress:
+                progress(1)
+            row = {known[key]: value for key, value in cells.items()}
+            try:
+                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache)
+            except InvalidInput as exc:
+                result.errors.append(exc)
+                continue
+            result.requests.append((row_no, req))
+    except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
+        result.errors.append(exc)
+    result.rows += len(table.row_errors)
+    result.errors.extend(table.row_errors)
+    result.errors.sort(key=lambda e: e.row or 0)
+    return result
+
+
+def _row_request(
+    row: dict[str, str],
+    row_no: int,
+    src: str,
+    base: Path,
+    boards: dict[str, BoardDef],
+    tz: ZoneInfo,
+    image_cache: dict[str, Path | InvalidInput],
+) -> PinRequest:
+    raw_boards = ",".join(v for v in (row.get("board", ""), row.get("boards", "")) if v.strip())
+    keys = tuple(dict.fromkeys(k.strip() for k in raw_boards.split(",") if k.strip()))
+    if not keys:
+        raise InvalidInput("board", "is required", row=row_no, source=src)
+    if len(keys) > MAX_BOARDS_PER_ROW:
+        raise InvalidInput(
+            "boards", f"{len(keys)} boards; at most {MAX_BOARDS_PER_ROW} per pin", row=row_no, source=src
+        )
+    for key in keys:
+        require_board(boards, key, row=row_no, source=src)
+    title = check_text("title", row.get("title", ""), TITLE_MAX, required=True, row=row_no, source=src)
+    description = check_text("description", row.get("description", ""), DESCRIPTION_MAX, row=row_no, source=src)
+    link = check_link(row.get("link", ""), row=row_no, source=src)
+    alt_text = check_text("alt_text", row.get("alt_text", ""), ALT_TEXT_MAX, row=row_no, source=src)
+    image_value = row.get("image", "").strip()
+    cached = image_cache.get(image_value)
+    if cached is None:
+        try:
+            cached = check_image_path(image_value, base=base, row=row_no, source=src)
+        except InvalidInput as exc:
+            cached = exc
+        image_cache[image_value] = cached
+    if isinstance(cached, InvalidInput):
+        raise InvalidInput("image", cached.reason, row=row_no, source=src)
+    at = parse_when(row["at"], tz, row=row_no, source=src) if row.get("at", "").strip() else None
+    template = row.get("template", "").strip() or None
+    key = row.get("key", "").strip()
+    if len(key) > 200:
+        raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
+    source_key = "csv:" + (key or _derived_key(title, link, str(cached), template))
+    return PinRequest(
+        boards=keys,
+        title=title,
+        description=description,
+        link=link,
+        image=str(cached),
+        alt_text=alt_text,
+        at=at,
+        template=template,
+        source_key=source_key,
+    )
+
+
+def _derived_key(*parts: str | None) -> str:
+    # Same content, same key: re-importing an unchanged row adds nothing.
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()[:24]

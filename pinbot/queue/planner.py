@@ -1,0 +1,298 @@
+"""When each pin goes out: the posting rules applied to the existing schedule.
+
+Owns the placement of new queue items (the `Planner` protocol of `pinbot.queue.service`): posting windows
+and allowed days in the shop's timezone, the daily cap, the gap between any two pins, per board,
+per link (>= 48 h) and per domain (burst limit), jitter, and the interval between the boards of one
+product. `place` is a pure function of (rules, timezone, existing schedule, new items, now, rng);
+`RulesPlanner` only loads the existing schedule and runs the pre-publish lint before placing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from pinbot.clock import as_utc
+from pinbot.errors import InvalidInput
+from pinbot.links import domain_of
+from pinbot.queue.service import PinDraft
+from pinbot.shop.rules import Rules, ScheduleRules
+from pinbot.store.models import Pin, PinStatus
+
+ACTIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted)
+_MAX_STEPS = 20_000
+
+
+def link_key(link: str) -> str:
+    """A link's identity for spacing: host + path + non-UTM query (the tags pinbot adds differ)."""
+    if not link:
+        return ""
+    parts = urlsplit(link.strip())
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_"))
+    path = parts.path.rstrip("/")
+    return f"{domain_of(link)}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One pin in the schedule, reduced to what the rules look at."""
+
+    at: datetime  # UTC
+    board: int
+    link: str = ""  # link_key()
+    domain: str = ""
+
+    @classmethod
+    def of(cls, at: datetime, board: int, link: str) -> Slot:
+        return cls(as_utc(at), board, link_key(link), domain_of(link) if link else "")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A new pin to place. Items of one `group` (one product on several boards) are spread
+    `board_interval_days` apart in the order given."""
+
+    board: int
+    link: str = ""
+    group: str = ""
+    at: datetime | None = None  # explicit time (`--at`): kept as is
+
+
+class Schedule:
+    """The taken slots, indexed for the rules' range queries."""
+
+    def __init__(self, rules: ScheduleRules, tz: ZoneInfo, slots: Iterable[Slot] = ()) -> None:
+        self.rules = rules
+        self.tz = tz
+        self.all: list[datetime] = []
+        self.by_board: dict[int, list[datetime]] = defaultdict(list)
+        self.by_link: dict[str, list[datetime]] = defaultdict(list)
+        self.by_domain: dict[str, list[datetime]] = defaultdict(list)
+        self.per_day: dict[date, int] = defaultdict(int)
+        self._skip: dict[date, date] = {}
+        self._frontier: dict[tuple[int, str], tuple[datetime, datetime]] = {}
+        for slot in slots:
+            self.add(slot)
+
+    def add(self, slot: Slot) -> None:
+        bisect.insort(self.all, slot.at)
+        bisect.insort(self.by_board[slot.board], slot.at)
+        if slot.link:
+            bisect.insort(self.by_link[slot.link], slot.at)
+        if slot.domain:
+            bisect.insort(self.by_domain[slot.domain], slot.at)
+        self.per_day[self.local_day(slot.at)] += 1
+
+    def open_day(self, day: date) -> date:
+        """The first local day >= `day` below the daily cap. Days only fill up while planning, so
+        the skip pointers may be compressed (a long import would otherwise rescan every full day)."""
+        path = []
+        while self.per_day.get(day, 0) >= self.rules.daily_cap:
+            path.append(day)
+            day = self._skip.get(day, day + timedelta(days=1))
+        for full in path:
+            self._skip[full] = day
+        return day
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    # -- the rules -----------------------------------------------------------------------------
+    def into_window(self, t: datetime) -> datetime:
+        """The earliest instant >= t inside a posting window on an allowed day."""
+        local = t.astimezone(self.tz)
+        day = local.date()
+        allowed = self.rules.weekdays
+        for offset in range(8):
+            d = day + timedelta(days=offset)
+            if d.weekday() not in allowed:
+                continue
+            for w in self.rules.windows:
+                start = datetime.combine(d, w.start, self.tz).astimezone(t.tzinfo)
+                end = datetime.combine(d, w.end, self.tz).astimezone(t.tzinfo)
+                if t < end:
+                    return max(t, start)
+        raise AssertionError("no posting window in a week")  # rules always hold >= 1 day and window
+
+    def window_end(self, t: datetime) -> datetime:
+        local = t.astimezone(self.tz)
+        for w in self.rules.windows:
+            end = datetime.combine(local.date(), w.end, self.tz)
+            start = datetime.combine(local.date(), w.start, self.tz)
+            if start <= local < end:
+                return end.astimezone(t.tzinfo)
+        return t
+
+    def _push(self, times: list[datetime], t: datetime, gap: timedelta) -> datetime | None:
+        """The time t must move to so that no entry of `times` is closer than `gap`, or None."""
+        if gap <= timedelta(0) or not times:
+            return None
+        i = bisect.bisect_right(times, t - gap)
+        if i < len(times) and times[i] < t + gap:
+            # The latest conflicting entry decides (each conflict is within gap of t); then slide
+            # past the rest of a packed run at once instead of one entry per call.
+            j = bisect.bisect_left(times, t + gap) - 1
+            moved = times[j] + gap
+            for k in range(j + 1, len(times)):
+                if times[k] >= moved + gap:
+                    break
+                moved = times[k] + gap
+            return moved
+        return None
+
+    def conflict(self, t: datetime, board: int, link: str, domain: str) -> datetime | None:
+        """None when a pin may go out at t; else a later time worth trying."""
+        r = self.rules
+        day = self.local_day(t)
+        if self.per_day.get(day, 0) >= r.daily_cap:
+            nxt = datetime.combine(self.open_day(day + timedelta(days=1)), datetime.min.time(), self.tz)
+            return nxt.astimezone(t.tzinfo)
+        moves = [
+            self._push(self.all, t, timedelta(minutes=r.min_gap_minutes)),
+            self._push(
+                self.by_board.get(board, []) if board is not None else [], t, timedelta(minutes=r.board_gap_minutes)
+            ),
+        ]
+        if link:
+            moves.append(self._push(self.by_link.get(link, []), t, timedelta(hours=r.same_link_hours)))
+        if domain:
+            times = self.by_domain.get(domain, [])
+            span = timedelta(minutes=r.domain_burst_minutes)
+            lo, hi = bisect.bisect_right(times, t - span), bisect.bisect_left(times, t + span)
+            if hi - lo >= r.domain_burst_limit:
+                moves.append(times[lo] + span)
+        later = [m for m in moves if m is not None]
+        return max(later) if later else None
+
+    def _earliest_ignoring_link(self, start: datetime, board: int, domain: str) -> datetime:
+        """The earliest time >= start that every rule but the per-link one allows. Adding slots
+        only removes options, so a span once proven full stays full: remember it per board and
+        domain and let the next search start at its end (a 10,000-row import stays linear)."""
+        key = (board, domain)
+        known = self._frontier.get(key)
+        inside = known is not None and known[0] <= start <= known[1]
+        t = known[1] if known is not None and inside else start
+        for _ in range(_MAX_STEPS):
+            t = self.into_window(t)
+            moved = self.conflict(t, board, "", domain)
+            if moved is None:
+                break
+            t = max(moved, t + timedelta(seconds=1))
+        if known is None or inside:
+            self._frontier[key] = (known[0] if known is not None else start, t)
+        return t
+
+    def earliest(self, start: datetime, board: int, link: str, domain: str) -> datetime:
+        t = self._earliest_ignoring_link(start, board, domain)
+        for _ in range(_MAX_STEPS):
+            t = self.into_window(t)
+            moved = self.conflict(t, board, link, domain)
+            if moved is None:
+                return t
+            t = max(moved, t + timedelta(seconds=1))
+        raise InvalidInput("schedule", "no free slot found within the posting rules; loosen them in the rules file")
+
+
+def place(
+    rules: ScheduleRules,
+    tz: ZoneInfo,
+    existing: Iterable[Slot],
+    items: Sequence[Item],
+    now: datetime,
+    rng: random.Random,
+) -> list[datetime]:
+    """Due times (UTC) for `items`, in order, that keep every rule against `existing` and each other."""
+    now = as_utc(now)
+    sched = Schedule(rules, tz, existing)
+    interval = timedelta(days=rules.board_interval_days)
+    jitter = timedelta(minutes=rules.jitter_minutes)
+    out: list[datetime | None] = [None] * len(items)
+    # Explicit times first: they are fixed, and the others must keep their distance from them.
+    for i, item in enumerate(items):
+        if item.at is not None:
+            out[i] = as_utc(item.at)
+            sched.add(Slot.of(as_utc(item.at), item.board, item.link))
+    group_base: dict[str, datetime] = {}
+    group_index: dict[str, int] = defaultdict(int)
+    group_last: dict[str, datetime] = {}
+    for i, item in enumerate(items):
+        key = item.group or f"#{i}"
+        index = group_index[key]
+        group_index[key] += 1
+        if item.at is not None:
+            group_base.setdefault(key, as_utc(item.at) - interval * index)
+            group_last[key] = max(group_last.get(key, as_utc(item.at)), as_utc(item.at))
+            continue
+        base = group_base.get(key)
+        start = max(now, base + interval * index) if base is not None else now
+        if key in group_last:  # jitter may have put the previous board late: keep the full interval
+            start = max(start, group_last[key] + interval)
+        slot = Slot.of(start, item.board, item.link)
+        t = sched.earliest(start, item.board, slot.link, slot.domain)
+        if jitter:
+            room = min(jitter, sched.window_end(t) - t)
+            if room > timedelta(0):
+                t = sched.earliest(t + room * rng.random(), item.board, slot.link, slot.domain)
+        t = t.replace(microsecond=0)
+        if base is None:
+            group_base[key] = t - interval * index
+        out[i] = t
+        group_last[key] = t
+        sched.add(Slot(t, item.board, slot.link, slot.domain))
+    return [t for t in out if t is not None]
+
+
+def group_of(pin: Pin | PinDraft) -> str:
+    """One request on several boards shares everything in its source key but the board."""
+    if pin.source_key and "#" in pin.source_key:
+        return pin.source_key.rsplit("#", 1)[0]
+    if pin.product_id is not None:
+        return f"product:{pin.product_id}"
+    return pin.source_key or ""
+
+
+def load_slots(session: Session, account_id: int, since: datetime) -> list[Slot]:
+    """The account's schedule from `since` on: queued, posting and posted pins."""
+    with session.no_autoflush:  # the new, unplaced pins are in the session already
+        rows = session.exec(
+            select(Pin.due_at, Pin.posted_at, Pin.board_id, Pin.link).where(
+                Pin.account_id == account_id,
+                col(Pin.status).in_(ACTIVE),
+                col(Pin.id).is_not(None),
+                (col(Pin.due_at) >= since) | (col(Pin.posted_at) >= since),
+            )
+        ).all()
+    return [Slot.of(posted or due, board, link) for due, posted, board, link in rows]
+
+
+class RulesPlanner:
+    """The `Planner` the CLI wires into the queue service: lint, then place by the rules."""
+
+    def __init__(self, rules: Rules, tz: ZoneInfo, rng: random.Random | None = None) -> None:
+        self.rules = rules
+        self.tz = tz
+        self.rng = rng or random.Random()
+
+    def schedule(self, session: Session, account_id: int, pins: Sequence[PinDraft], now: datetime) -> None:
+        from pinbot.queue.lint import lint_new_pins
+
+        if not pins:
+            return
+        lint_new_pins(session, account_id, pins, self.rules.schedule)
+        r = self.rules.schedule
+        lookback = timedelta(hours=max(r.same_link_hours, 24), minutes=r.domain_burst_minutes)
+        existing = load_slots(session, account_id, as_utc(now) - lookback)
+        items = [
+            Item(board=pin.board_id, link=pin.link, group=group_of(pin), at=pin.due_at if pin.explicit_time else None)
+            for pin in pins
+        ]
+        for pin, due in zip(pins, place(r, self.tz, existing, items, now, self.rng), strict=True):
+            pin.due_at = due

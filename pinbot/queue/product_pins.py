@@ -1,0 +1,116 @@
+"""What "queue this product on these boards" means (`pinbot queue add --product`).
+
+Owns turning a product into queue requests: the product's title, description, link and first
+photo unless the owner overrides them; `product_id` on every pin (the planner spreads one
+product's boards days apart, experiments and the review find its pins); the design per board
+(the owner's --template, else the winner of an auto-applied experiment on this product, else the
+board's default template); and the refusal to queue a product that is out of stock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pinbot.errors import InvalidInput, StateConflict
+from pinbot.experiments.plan import preferred_design
+from pinbot.importers.text import shorten
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.shop.boards import require_board
+from pinbot.shop.products import ProductService
+from pinbot.shop.validation import (
+    ALT_TEXT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    check_image_path,
+    check_link,
+    check_text,
+)
+
+
+@dataclass(frozen=True)
+class ProductPinOptions:
+    """The owner's explicit choices; None means "take it from the product"."""
+
+    boards: tuple[str, ...]
+    title: str | None = None
+    description: str | None = None
+    link: str | None = None
+    image: str | None = None
+    alt_text: str | None = None
+    at: datetime | None = None
+    template: str | None = None
+    key: str | None = None
+
+
+def product_requests(
+    products: ProductService, queue: QueueService, ref: str, opts: ProductPinOptions, image_base: Path
+) -> list[PinRequest]:
+    """One request per board, all sharing one source key, so the planner sees one product."""
+    product = products.get(ref)
+    assert product.id is not None
+    if not product.in_stock:
+        raise StateConflict(
+            f"product {product.id} ({product.title[:60]}) is out of stock; nothing queued "
+            f"(pinbot products stock {product.id} --in when it is back)"
+        )
+    boards = [require_board(queue.boards, key) for key in opts.boards]
+    title = (
+        check_text("title", opts.title, TITLE_MAX, required=True)
+        if opts.title is not None
+        else shorten(product.title, TITLE_MAX)[0]
+    )
+    description = (
+        check_text("description", opts.description, DESCRIPTION_MAX)
+        if opts.description is not None
+        else shorten(product.description, DESCRIPTION_MAX)[0]
+    )
+    link = check_link(opts.link if opts.link is not None else product.link)
+    alt_text = (
+        check_text("alt_text", opts.alt_text, ALT_TEXT_MAX)
+        if opts.alt_text is not None
+        else shorten(product.title, ALT_TEXT_MAX)[0]
+    )
+    image = (
+        str(check_image_path(opts.image, base=image_base))
+        if opts.image
+        else _product_photo(product.id, product.image_paths)
+    )
+    design = None if opts.template else preferred_design(products.engine, products.account_id, product.id)
+    if opts.key:
+        source_key = f"cli:{opts.key}"
+    else:
+        # The product's own fields are not in the key: re-running the command after a re-import
+        # changed its description adds nothing. A different photo or override is a new pin.
+        overrides = [image, opts.template or "", opts.title or "", opts.description or "", opts.link or ""]
+        source_key = f"product:{product.id}:" + hashlib.sha256("\x1f".join(overrides).encode()).hexdigest()[:20]
+    return [
+        PinRequest(
+            boards=(board.key,),
+            title=title,
+            description=description,
+            link=link,
+            image=image,
+            alt_text=alt_text,
+            at=opts.at,
+            template=opts.template or (design.split(".")[0] if design else None) or board.default_template,
+            variant_key=design if design and not opts.template else None,
+            product_id=product.id,
+            source_key=source_key,
+        )
+        for board in boards
+    ]
+
+
+def _product_photo(product_id: int, paths: list[str]) -> str:
+    problems: list[str] = []
+    for raw in paths:
+        try:
+            return str(check_image_path(raw))
+        except InvalidInput as exc:
+            problems.append(exc.reason)
+    if not problems:
+        raise InvalidInput("image", f"product {product_id} has no photo; give --image PATH")
+    raise InvalidInput("image", f"product {product_id}'s photo is unusable ({problems[0]}); give --image PATH")

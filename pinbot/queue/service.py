@@ -1,0 +1,344 @@
+"""The queue service: put pins in, look at them, cancel and retry them.
+
+Owns the rules of enqueueing: validation before any write, one pin per board, idempotency by a
+unique `(account, source_key)` so that re-running an import or a feed adds nothing, and which
+state changes an owner may ask for. When a pin is due is the planner's business: the service
+hands new pins to a `Planner` (the default one makes them due at once, or at the owner's `--at`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, func, insert
+from sqlmodel import Session, col, select
+
+from pinbot.clock import Clock, as_utc
+from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.shop.boards import BoardDef, require_board
+from pinbot.store.db import read_scope, session_scope
+from pinbot.store.models import Board, Pin, PinStatus, new_uid
+
+
+@dataclass(frozen=True)
+class PinRequest:
+    """What an owner (or an importer) asks for; validated before it becomes queue rows."""
+
+    boards: tuple[str, ...]
+    title: str
+    description: str = ""
+    link: str = ""
+    image: str | None = None
+    alt_text: str = ""
+    at: datetime | None = None  # the owner's explicit time, UTC
+    template: str | None = None
+    variant_key: str | None = None
+    product_id: int | None = None
+    source_key: str | None = None
+    experiment_variant_id: int | None = None
+
+    def key_for(self, board: str) -> str:
+        """The idempotency key of this request on one board."""
+        base = (
+            self.source_key
+            or "manual:"
+            + hashlib.sha256(
+                "\x1f".join([self.title, self.link, self.image or "", self.template or ""]).encode()
+            ).hexdigest()[:24]
+        )
+        return f"{base}#{board}"
+
+
+@dataclass
+class PinDraft:
+    """A queue row about to be inserted. Plain data (building 10,000 ORM objects costs seconds);
+    the planner sets `due_at` on drafts without an explicit time."""
+
+    board_id: int
+    board_key: str
+    source_key: str
+    title: str
+    description: str
+    link: str
+    alt_text: str
+    image_path: str | None
+    due_at: datetime
+    explicit_time: bool
+    product_id: int | None = None
+    template: str | None = None
+    variant_key: str | None = None
+    experiment_variant_id: int | None = None
+
+    def row(self, account_id: int, now: datetime) -> dict[str, Any]:
+        return {
+            "uid": new_uid(),
+            "account_id": account_id,
+            "board_id": self.board_id,
+            "source_key": self.source_key,
+            "title": self.title,
+            "description": self.description,
+            "link": self.link,
+            "alt_text": self.alt_text,
+            "image_path": self.image_path,
+            "due_at": self.due_at,
+            "explicit_time": self.explicit_time,
+            "product_id": self.product_id,
+            "template": self.template,
+            "variant_key": self.variant_key,
+            "experiment_variant_id": self.experiment_variant_id,
+            "status": PinStatus.queued,
+            "attempts": 0,
+            "reconcile_checks": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+class Planner(Protocol):
+    def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
+        """Set `due_at` on each draft that has no explicit time. Runs inside the enqueue
+        transaction, so the planner sees every committed pin and no other writer interleaves."""
+        ...
+
+
+class ImmediatePlanner:
+    """Due at once; the fallback when no posting rules apply."""
+
+    def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
+        for draft in drafts:
+            if not draft.explicit_time:
+                draft.due_at = now
+
+
+@dataclass
+class EnqueueResult:
+    created: list[int] = field(default_factory=list)  # new pin ids, in request order
+    existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
+
+
+def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a queue item (`--json` output)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return as_utc(value).isoformat() if value else None
+
+    return {
+        "id": pin.id,
+        "uid": pin.uid,
+        "board": board_key,
+        "status": pin.status.value,
+        "title": pin.title,
+        "description": pin.description,
+        "link": pin.link,
+        "alt_text": pin.alt_text,
+        "image": pin.image_path,
+        "template": pin.template,
+        "variant": pin.variant_key,
+        "product_id": pin.product_id,
+        "source_key": pin.source_key,
+        "due_at": iso(pin.due_at),
+        "explicit_time": pin.explicit_time,
+        "attempts": pin.attempts,
+        "pinterest_pin_id": pin.pinterest_pin_id,
+        "posted_at": iso(pin.posted_at),
+        "last_error": pin.last_error,
+        "created_at": iso(pin.created_at),
+    }
+
+
+class QueueService:
+    def __init__(
+        self,
+        engine: Engine,
+        account_id: int,
+        boards: dict[str, BoardDef],
+        clock: Clock,
+        planner: Planner | None = None,
+    ) -> None:
+        self.engine = engine
+        self.account_id = account_id
+        self.boards = boards
+        self.clock = clock
+        self.planner: Planner = planner or ImmediatePlanner()
+
+    # -- writing ---------------------------------------------------------------------------
+    def board_row(self, session: Session, key: str) -> Board:
+        """The database row of a board defined in files, created on first use."""
+        board_def = require_board(self.boards, key)
+        row = session.exec(select(Board).where(Board.account_id == self.account_id, Board.key == key)).first()
+        if row is None:
+            row = Board(
+                account_id=self.account_id,
+                key=key,
+                name=board_def.name,
+                description=board_def.description,
+                privacy=board_def.privacy,
+            )
+            session.add(row)
+            session.flush()
+        elif (row.name, row.description, row.privacy) != (board_def.name, board_def.description, board_def.privacy):
+            row.name, row.description, row.privacy = board_def.name, board_def.description, board_def.privacy
+            session.add(row)
+        return row
+
+    def enqueue(self, requests: Iterable[PinRequest]) -> EnqueueResult:
+        """Queue every request in one transaction; requests already queued are returned as existing."""
+        reqs = list(requests)
+        for req in reqs:
+            if not req.boards:
+                raise InvalidInput("board", "at least one board is required")
+            for key in req.boards:
+                require_board(self.boards, key)
+        now = self.clock.now()
+        result = EnqueueResult()
+        with session_scope(self.engine) as session:
+            existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
+            board_ids: dict[str, int] = {}
+            for key in dict.fromkeys(k for req in reqs for k in req.boards):
+                board_id = self.board_row(session, key).id
+                assert board_id is not None
+                board_ids[key] = board_id
+            drafts: list[PinDraft] = []
+            seen: set[str] = set()
+            for req in reqs:
+                for board_key in req.boards:
+                    source_key = req.key_for(board_key)
+                    if source_key in existing:
+                        result.existing.append(existing[source_key])
+                        continue
+                    if source_key in seen:  # a file naming the same row twice queues it once
+                        continue
+                    seen.add(source_key)
+                    drafts.append(
+                        PinDraft(
+                            board_id=board_ids[board_key],
+                            board_key=board_key,
+                            source_key=source_key,
+                            title=req.title,
+                            description=req.description,
+                            link=req.link,
+                            alt_text=req.alt_text,
+                            image_path=req.image,
+                            due_at=req.at or now,
+                            explicit_time=req.at is not None,
+                            product_id=req.product_id,
+                            template=req.template,
+                            variant_key=req.variant_key,
+                            experiment_variant_id=req.experiment_variant_id,
+                        )
+                    )
+            if drafts:
+                self.planner.schedule(session, self.account_id, drafts, now)
+                rows = [d.row(self.account_id, now) for d in drafts]
+                # A plain executemany: asking RETURNING for ids in order makes SQLite insert row by row.
+                session.execute(insert(Pin), rows)
+                result.created = self._ids_by_uid(session, [row["uid"] for row in rows])
+        return result
+
+    def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:
+        """Pins by id with their board keys, in the order asked."""
+        with read_scope(self.engine) as session:
+            rows = session.exec(
+                select(Pin, Board.key).join(Board, col(Board.id) == Pin.board_id).where(col(Pin.id).in_(ids))
+            ).all()
+            by_id = {pin.id: (pin, key) for pin, key in rows}
+            return [by_id[i] for i in ids if i in by_id]
+
+    def _ids_by_uid(self, session: Session, uids: list[str]) -> list[int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(uids), 500):
+            rows = session.exec(select(Pin.uid, Pin.id).where(col(Pin.uid).in_(uids[start : start + 500])))
+            found.update({uid: int(pin_id) for uid, pin_id in rows if pin_id is not None})
+        return [found[uid] for uid in uids]
+
+    def _existing(self, session: Session, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = session.exec(
+                select(Pin.source_key, Pin.id).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
+            ).all()
+            found.update({key: int(pin_id) for key, pin_id in rows if key and pin_id is not None})
+        return found
+
+    def cancel(self, pin_id: int) -> Pin:
+        with session_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            if pin.status == PinStatus.cancelled:
+                return pin
+            if pin.status == PinStatus.posted:
+                raise StateConflict(
+                    f"pin {pin_id} is already posted (Pinterest id {pin.pinterest_pin_id}); "
+                    "delete it on Pinterest if you no longer want it"
+                )
+            if pin.status == PinStatus.posting:
+                raise StateConflict(f"pin {pin_id} is being posted right now; cancel it after it settles")
+            pin.status = PinStatus.cancelled
+            pin.updated_at = self.clock.now()
+            session.add(pin)
+            return pin
+
+    def retry(self, pin_id: int, at: datetime | None = None) -> Pin:
+        """Queue a failed, cancelled or needs-attention pin again, due now (or at `at`)."""
+        with session_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            if pin.status in (PinStatus.posted, PinStatus.posting, PinStatus.queued):
+                raise StateConflict(
+                    f"pin {pin_id} is {pin.status.value}; only failed, cancelled or needs_attention pins can be retried"
+                )
+            if pin.pinterest_pin_id:
+                raise StateConflict(
+                    f"pin {pin_id} already exists on Pinterest as {pin.pinterest_pin_id}; retrying would post it twice"
+                )
+            now = self.clock.now()
+            pin.status = PinStatus.queued
+            pin.due_at = at or now
+            pin.explicit_time = at is not None or pin.explicit_time
+            pin.last_error = None
+            pin.reconcile_checks = 0
+            pin.updated_at = now
+            session.add(pin)
+            return pin
+
+    # -- reading ---------------------------------------------------------------------------
+    def _get(self, session: Session, pin_id: int) -> Pin:
+        pin = session.get(Pin, pin_id)
+        if pin is None or pin.account_id != self.account_id:
+            raise NotFound(f"no pin with id {pin_id}")
+        return pin
+
+    def get(self, pin_id: int) -> tuple[Pin, str]:
+        with read_scope(self.engine) as session:
+            pin = self._get(session, pin_id)
+            board = session.get(Board, pin.board_id)
+            return pin, board.key if board else ""
+
+    def list(
+        self, status: PinStatus | None = None, board: str | None = None, limit: int | None = None
+    ) -> list[tuple[Pin, str]]:
+        with read_scope(self.engine) as session:
+            query = (
+                select(Pin, Board.key)
+                .join(Board, col(Board.id) == Pin.board_id)
+                .where(Pin.account_id == self.account_id)
+            )
+            if status is not None:
+                query = query.where(Pin.status == status)
+            if board is not None:
+                require_board(self.boards, board)
+                query = query.where(Board.key == board)
+            query = query.order_by(col(Pin.due_at), col(Pin.id))
+            if limit:
+                query = query.limit(limit)
+            return [(pin, key) for pin, key in session.exec(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        with read_scope(self.engine) as session:
+            rows = session.exec(
+                select(Pin.status, func.count()).where(Pin.account_id == self.account_id).group_by(Pin.status)
+            ).all()
+            return {status.value if isinstance(status, PinStatus) else str(status): n for status, n in rows}

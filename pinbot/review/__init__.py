@@ -1,0 +1,1 @@
+"""The shop's numbers grouped every useful way, and the stop/start/continue/change advice."""

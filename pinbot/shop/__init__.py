@@ -1,0 +1,1 @@
+"""What the owner writes down: boards, posting rules, the product catalogue, field rules."""

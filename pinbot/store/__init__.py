@@ -1,0 +1,1 @@
+"""The database: tables, engine and claim, key/value service state, migrations."""

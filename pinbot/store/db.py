@@ -1,0 +1,264 @@
+"""Database engine, schema migrations and the few queries that need care.
+
+Owns: engine creation (SQLite with WAL, synchronous=FULL, busy_timeout, foreign keys and
+BEGIN IMMEDIATE on every transaction; PostgreSQL through psycopg), running the alembic
+migrations, the atomic claim of the next due pin, and recording its outcome by attempt id.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, col, create_engine, select
+
+from pinbot.clock import as_utc
+from pinbot.errors import DatabaseError
+from pinbot.store.models import Account, Pin, PinStatus, new_uid
+
+log = logging.getLogger(__name__)
+
+_PIN_COLUMNS = tuple(Pin.__table__.columns)  # type: ignore[attr-defined]
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "pinbot_read_only"
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine whose every pooled connection is configured for safe concurrent use."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            # Autocommit at the driver level so that our own BEGIN IMMEDIATE below is the only BEGIN.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # A deferred transaction that later writes fails at once with "database is locked"
+            # and ignores busy_timeout; IMMEDIATE takes the write lock up front and waits for it.
+            # Pure reads (read_scope) stay deferred so they never queue behind a writer.
+            read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One short transaction: commit on success, roll back on error, translate driver errors."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        raise DatabaseError(describe_db_error(exc)) from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads (on SQLite a deferred BEGIN: no write lock is taken)."""
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(**{READ_ONLY_OPTION: True})
+    session = Session(reader, expire_on_commit=False)
+    try:
+        yield session
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
+    finally:
+        # close(), not rollback(): the rows read stay loaded (detached); the pool ends the transaction.
+        session.close()
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A bare connection in one transaction, for the hot queries (no ORM session overhead)."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
+
+
+def describe_db_error(exc: SQLAlchemyError) -> str:
+    raw = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    if "database or disk is full" in raw:
+        return "database: the disk is full; nothing was written. Free space and run the command again."
+    if "locked" in raw:
+        return "database: locked by another process for too long; try again."
+    if "unable to open" in raw:
+        return "database: cannot open the file; check PINBOT_DATABASE_URL and folder permissions."
+    if "Connection refused" in raw or "could not connect" in raw or "connection failed" in raw:
+        return "database: server unreachable; check PINBOT_DATABASE_URL and that PostgreSQL is running."
+    return f"database: {raw}"
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (idempotent)."""
+    from alembic import command
+
+    _secure_sqlite_file(engine)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
+
+
+def _secure_sqlite_file(engine: Engine) -> None:
+    # The database holds OAuth tokens, so it gets the same 0600 mode as a token file.
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        os.chmod(path, 0o600)
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(current revision of the database, newest revision this code knows)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        head = ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
+    return current, head or ""
+
+
+def require_current_schema(engine: Engine) -> None:
+    try:
+        current, head = schema_revisions(engine)
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
+    if current is None:
+        raise DatabaseError("database: not initialised; run `pinbot init`.")
+    if current != head:
+        raise DatabaseError(f"database: schema is at {current}, this pinbot needs {head}; run `pinbot init`.")
+
+
+def get_or_create_account(session: Session, name: str) -> Account:
+    account = session.exec(select(Account).where(Account.name == name)).first()
+    if account is None:
+        account = Account(name=name)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def claim_next_pin(engine: Engine, account_id: int, now: datetime, worker_id: str) -> Pin | None:
+    """Atomically move the oldest due `queued` pin to `posting` with a fresh attempt id.
+
+    The claim commits (and, on SQLite, is fsynced) before it returns, so a crash afterwards
+    leaves a `posting` row for reconcile, never a pin that two workers both think is theirs.
+    SQLite: one UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING inside BEGIN IMMEDIATE.
+    PostgreSQL: WITH next AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... FROM next RETURNING.
+    """
+    now = as_utc(now)
+    due = (
+        select(Pin.id)
+        .where(Pin.status == PinStatus.queued, Pin.account_id == account_id, Pin.due_at <= now)
+        .order_by(Pin.due_at, Pin.id)  # type: ignore[arg-type]
+        .limit(1)
+    )
+    values = {
+        "status": PinStatus.posting,
+        "attempt_id": new_uid(),
+        "claimed_by": worker_id,
+        "claimed_at": now,
+        "attempts": Pin.attempts + 1,
+        "updated_at": now,
+    }
+    if engine.dialect.name == "postgresql":
+        nxt = due.with_for_update(skip_locked=True).cte("next")
+        stmt = update(Pin).where(col(Pin.id) == nxt.c.id).values(**values)
+    else:
+        stmt = update(Pin).where(col(Pin.id) == due.scalar_subquery()).values(**values)
+    with write_connection(engine) as conn:
+        row = conn.execute(stmt.returning(*_PIN_COLUMNS)).mappings().first()
+    return Pin(**row) if row is not None else None
+
+
+def record_posted(engine: Engine, pin_id: int, attempt_id: str, pinterest_pin_id: str, now: datetime) -> bool:
+    """Mark a claimed pin posted. False when the claim was lost (another attempt owns it now)."""
+    now = as_utc(now)
+    stmt = (
+        update(Pin)
+        .where(Pin.id == pin_id, Pin.attempt_id == attempt_id, Pin.status == PinStatus.posting)  # type: ignore[arg-type]
+        .values(
+            status=PinStatus.posted,
+            pinterest_pin_id=pinterest_pin_id,
+            posted_at=now,
+            updated_at=now,
+            last_error=None,
+        )
+    )
+    with write_connection(engine) as conn:
+        return conn.execute(stmt).rowcount == 1
+
+
+def release_pin(
+    engine: Engine,
+    pin_id: int,
+    attempt_id: str,
+    status: PinStatus,
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+    error: str | None = None,
+) -> bool:
+    """Move a claimed pin out of `posting` (back to queued, or to failed/needs_attention)."""
+    values: dict[str, Any] = {"status": status, "last_error": error, "updated_at": as_utc(now)}
+    if due_at is not None:
+        values["due_at"] = as_utc(due_at)
+    stmt = (
+        update(Pin)
+        .where(Pin.id == pin_id, Pin.attempt_id == attempt_id, Pin.status == PinStatus.posting)  # type: ignore[arg-type]
+        .values(**values)
+    )
+    with write_connection(engine) as conn:
+        return conn.execute(stmt).rowcount == 1

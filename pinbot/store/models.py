@@ -1,0 +1,236 @@
+"""The SQLModel tables: the whole persistent state of pinbot.
+
+Every row belongs to an account, so one database serves several shops. Datetimes are
+timezone-aware UTC in Python (sqlmodel's UTCDateTime column type enforces it). The schema is
+created and changed only through the migrations in `pinbot/store/migrations/`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from pinbot.clock import utcnow
+
+
+def _now() -> datetime:
+    return utcnow()
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+class PinStatus(StrEnum):
+    """Queue item states; see shared RELIABILITY.md for the transitions."""
+
+    queued = "queued"
+    posting = "posting"
+    posted = "posted"
+    failed = "failed"
+    needs_attention = "needs_attention"
+    cancelled = "cancelled"
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    pinterest_user_id: str | None = None
+    username: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Board(SQLModel, table=True):
+    """A board defined in `boards/KEY.toml`, mirrored here once used; linked on `boards sync`."""
+
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    key: str = Field(max_length=100)
+    name: str = Field(max_length=180)
+    description: str = ""
+    privacy: str = "PUBLIC"
+    pinterest_board_id: str | None = None
+    synced_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Product(SQLModel, table=True):
+    """Something the shop sells or publishes (a listing, a blog post); pins are made from it."""
+
+    __table_args__ = (UniqueConstraint("account_id", "source", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    source: str = Field(default="manual", max_length=20)  # manual, csv, shopify, etsy, feed
+    external_id: str = Field(max_length=200)
+    title: str
+    description: str = ""
+    link: str = ""
+    price_cents: int | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    image_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    in_stock: bool = True
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Pin(SQLModel, table=True):
+    """One queue item: a pin to post once to one board at or after `due_at`."""
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "source_key"),
+        Index("ix_pin_status_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True, max_length=32)  # the reconcile marker
+    account_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    source_key: str | None = Field(default=None, max_length=300)
+    template: str | None = Field(default=None, max_length=100)
+    variant_key: str | None = Field(default=None, max_length=100)
+    experiment_variant_id: int | None = Field(default=None, foreign_key="experimentvariant.id")
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=800)
+    link: str = Field(default="", max_length=2048)
+    alt_text: str = Field(default="", max_length=500)
+    image_path: str | None = None  # the source photo; rendered output goes to rendered_path
+    rendered_path: str | None = None
+    status: PinStatus = Field(
+        default=PinStatus.queued,
+        sa_column=Column(SAEnum(PinStatus, native_enum=False, length=20), nullable=False),
+    )
+    due_at: datetime
+    explicit_time: bool = False  # True when the owner gave --at: planner rules do not move it
+    attempts: int = 0
+    attempt_id: str | None = Field(default=None, max_length=32)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = None
+    reconcile_checks: int = 0
+    pinterest_pin_id: str | None = Field(default=None, max_length=50)
+    posted_at: datetime | None = None
+    metrics_fetched_at: datetime | None = None  # last analytics call for this pin (at most one a UTC day)
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+    @property
+    def marker(self) -> str:
+        """Carried in the link's utm_content on every attempt, so reconcile can find the pin."""
+        return f"pb-{self.uid}"
+
+
+class PostAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    pin_id: int = Field(foreign_key="pin.id", index=True)
+    attempt_id: str = Field(max_length=32, index=True)
+    worker_id: str = Field(default="", max_length=200)
+    started_at: datetime = Field(default_factory=_now)
+    finished_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=30)  # posted, retry, failed, ambiguous, ...
+    http_status: int | None = None
+    error_code: int | None = None
+    request_id: str | None = Field(default=None, max_length=100)
+    message: str | None = None
+
+
+class PinMetricDaily(SQLModel, table=True):
+    """One pin's numbers for one UTC day, as Pinterest reported them (kept beyond 90 days)."""
+
+    __table_args__ = (UniqueConstraint("pin_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pin_id: int = Field(foreign_key="pin.id", index=True)
+    day: date = Field(index=True)
+    impressions: int = 0
+    saves: int = 0
+    pin_clicks: int = 0
+    outbound_clicks: int = 0
+    data_status: str = Field(default="READY", max_length=40)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class AccountMetricDaily(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    day: date
+    impressions: int = 0
+    saves: int = 0
+    pin_clicks: int = 0
+    outbound_clicks: int = 0
+    engagement: int = 0
+    data_status: str = Field(default="READY", max_length=40)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class Token(SQLModel, table=True):
+    """OAuth tokens of one account. Written only inside a write transaction (single flight)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", unique=True)
+    access_token: str = ""
+    refresh_token: str = ""
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: str = ""
+    seeded_from_env: bool = False
+    updated_at: datetime = Field(default_factory=_now)
+
+    def __repr__(self) -> str:
+        return f"Token(account_id={self.account_id}, access_expires_at={self.access_expires_at})"
+
+    __str__ = __repr__
+
+
+class Experiment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=100)
+    hypothesis: str = ""
+    metric: str = Field(default="outbound_click_rate", max_length=40)
+    status: str = Field(default="running", max_length=20)  # running, finished, cancelled
+    planned_impressions: int | None = None  # per variant; the verdict waits for it
+    horizon_days: int | None = None
+    auto_apply: bool = False
+    winner_variant_id: int | None = None
+    created_at: datetime = Field(default_factory=_now)
+    finished_at: datetime | None = None
+
+
+class ExperimentVariant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("experiment_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    key: str = Field(max_length=20)  # "A", "B", ...
+    template: str | None = None
+    design: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ServiceState(SQLModel, table=True):
+    """Small named values shared by processes: pause flag, heartbeat, spam block, sweep cursors."""
+
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    key: str = Field(max_length=100)
+    value: str = ""
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class ApiUsage(SQLModel, table=True):
+    """Calls spent per rate-limit category and window, so budgets survive restarts."""
+
+    __table_args__ = (UniqueConstraint("account_id", "category", "window_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    category: str = Field(max_length=30)
+    window_start: datetime
+    calls: int = 0

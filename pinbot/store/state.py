@@ -1,0 +1,140 @@
+"""Small named values the service and the CLI share through the database (`ServiceState` rows).
+
+Owns the keys and their meaning: `paused` (set by `pinbot pause`, obeyed by a running service),
+`spam_block` (Pinterest flagged the account: no posting until the owner runs `pinbot resume`; the
+same key the client's pacer writes), `posting_hold` (posting waits until a time, e.g. after a
+dead token, with the reason), and `heartbeat` (the last tick of a running service, for
+`pinbot doctor`). No transaction here is held across anything slow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from pinbot.clock import as_utc
+from pinbot.store.db import read_scope, session_scope
+from pinbot.store.models import ServiceState
+
+PAUSED = "paused"
+SPAM_BLOCK = "spam_block"
+POSTING_HOLD = "posting_hold"
+HEARTBEAT = "heartbeat"
+
+
+def _row(session: Session, account_id: int, key: str) -> ServiceState | None:
+    stmt = select(ServiceState).where(ServiceState.account_id == account_id, ServiceState.key == key)
+    return session.exec(stmt).first()
+
+
+def set_value(engine: Engine, account_id: int, key: str, value: str, now: datetime) -> None:
+    for tries_left in (1, 0):
+        try:
+            with session_scope(engine) as session:
+                row = _row(session, account_id, key) or ServiceState(account_id=account_id, key=key)
+                row.value = value
+                row.updated_at = as_utc(now)
+                session.add(row)
+            return
+        except IntegrityError:
+            # Two processes inserted the first row of this key at once (PostgreSQL); update it now.
+            if not tries_left:
+                raise
+
+
+def get_value(engine: Engine, account_id: int, key: str) -> tuple[str, datetime] | None:
+    with read_scope(engine) as session:
+        row = _row(session, account_id, key)
+        return (row.value, as_utc(row.updated_at)) if row else None
+
+
+def clear(engine: Engine, account_id: int, *keys: str) -> int:
+    with session_scope(engine) as session:
+        stmt = delete(ServiceState).where(col(ServiceState.account_id) == account_id, col(ServiceState.key).in_(keys))
+        return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+# -- pause ---------------------------------------------------------------------------------------
+def pause(engine: Engine, account_id: int, now: datetime, reason: str = "paused by the owner") -> None:
+    set_value(engine, account_id, PAUSED, reason, now)
+
+
+def resume(engine: Engine, account_id: int) -> list[str]:
+    """Clear the pause flag, a spam block and any posting hold; returns what was cleared."""
+    cleared = []
+    for key in (PAUSED, SPAM_BLOCK, POSTING_HOLD):
+        if clear(engine, account_id, key):
+            cleared.append(key)
+    return cleared
+
+
+@dataclass(frozen=True)
+class PostingGate:
+    """Why posting is stopped right now (None fields: not stopped for that reason)."""
+
+    paused: str | None = None
+    spam_block: str | None = None
+    hold_until: datetime | None = None
+    hold_reason: str | None = None
+
+    def blocked(self, now: datetime) -> str | None:
+        if self.paused is not None:
+            return f"paused ({self.paused}); run `pinbot resume` to post again"
+        if self.spam_block is not None:
+            return (
+                f"Pinterest flagged the account for spam ({self.spam_block}); posting stopped. "
+                "Check the account, then run `pinbot resume`"
+            )
+        if self.hold_until is not None and as_utc(now) < self.hold_until:
+            return f"{self.hold_reason}; next try at {self.hold_until:%Y-%m-%d %H:%M} UTC"
+        return None
+
+
+def posting_gate(engine: Engine, account_id: int) -> PostingGate:
+    """One read of everything that can stop posting."""
+    with read_scope(engine) as session:
+        rows = session.exec(
+            select(ServiceState).where(
+                ServiceState.account_id == account_id, col(ServiceState.key).in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))
+            )
+        ).all()
+    values = {row.key: row.value for row in rows}
+    hold_until = hold_reason = None
+    if POSTING_HOLD in values:
+        try:
+            data = json.loads(values[POSTING_HOLD])
+            hold_until = as_utc(datetime.fromisoformat(data["until"]))
+            hold_reason = str(data.get("reason", "posting on hold"))
+        except (ValueError, KeyError, TypeError):
+            hold_until, hold_reason = None, None
+    return PostingGate(values.get(PAUSED), values.get(SPAM_BLOCK), hold_until, hold_reason)
+
+
+def hold_posting(engine: Engine, account_id: int, until: datetime, reason: str, now: datetime) -> None:
+    set_value(engine, account_id, POSTING_HOLD, json.dumps({"until": as_utc(until).isoformat(), "reason": reason}), now)
+
+
+def record_spam_block(engine: Engine, account_id: int, message: str, now: datetime) -> None:
+    set_value(engine, account_id, SPAM_BLOCK, message or "spam block", now)
+
+
+# -- heartbeat -----------------------------------------------------------------------------------
+def write_heartbeat(engine: Engine, account_id: int, now: datetime, worker_id: str) -> None:
+    set_value(engine, account_id, HEARTBEAT, worker_id, now)
+
+
+def read_heartbeat(engine: Engine, account_id: int) -> datetime | None:
+    """When a running service last ticked (any worker of the account), or None if never."""
+    value = get_value(engine, account_id, HEARTBEAT)
+    return value[1] if value else None
+
+
+def read_heartbeat_detail(engine: Engine, account_id: int) -> tuple[datetime, str] | None:
+    """(last tick, worker id) for `pinbot doctor`."""
+    value = get_value(engine, account_id, HEARTBEAT)
+    return (value[1], value[0]) if value else None
