@@ -202,3 +202,16 @@ def test_modules_stay_small() -> None:
     ]
     fmt_skips = [str(p.relative_to(PACKAGE.parent)) for p in modules() if "fmt: skip" in p.read_text()]
     assert big == [] and fmt_skips == []
+
+
+def test_the_service_is_wired_in_one_place() -> None:
+    """`pinbot run` and `pinbot demo` both get their daemon from `pinbot.app`, so they cannot drift."""
+    builders = ("Daemon(", "Poster(", "Reconciler(", "MetricsService(")
+    wired = sorted(
+        f"{p.relative_to(PACKAGE.parent)}: {b}"
+        for p in modules()
+        if p.name != "app.py"
+        for b in builders
+        if b in p.read_text() and f"class {b[:-1]}" not in p.read_text()
+    )
+    assert wired == []
