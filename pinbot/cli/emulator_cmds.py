@@ -266,8 +266,3 @@ def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: 
         app.print_json(result.as_dict())
     else:
         _print_demo(app, result)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(emulator_group)
-    main.add_command(demo_cmd)

@@ -247,9 +247,3 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
         return
     for s in statuses:
         click.echo(f"{s.id}\t{s.name}\t{s.state}\t{s.outcome}\t{s.winner_design or ''}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(metrics_group)
-    main.add_command(report)
-    main.add_command(experiment_group)
