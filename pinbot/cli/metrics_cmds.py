@@ -12,20 +12,24 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich import box
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import print_review
+from pinbot.cli.review_view import print_experiments, print_review
 from pinbot.errors import InvalidInput
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
 from pinbot.metrics.sweep import MetricsService
+from pinbot.posting.images import CachedRenderer
 from pinbot.render import list_templates
 from pinbot.report import build_report, write_csv, write_html
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.types import Group
-from pinbot.stats import MIN_LIFT
+from pinbot.shop.boards import scan_boards
+from pinbot.stats import MIN_LIFT, Rate
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -87,21 +91,28 @@ def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
 
+def _rate_cell(rate: Rate) -> str:
+    """The rate over its 95% range on a second line, so the table fits 80 columns."""
+    return f"{rate.value:.2%}\n[dim]{rate.low * 100:.1f}–{rate.high * 100:.1f}%[/dim]"
+
+
 def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("#", "name", "impr.", "saves", "save rate (95%)", "outbound", "outbound rate (95%)", "pins"):
-        table.add_column(col, justify="left" if col == "name" else "right")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("#", justify="right")
+    # A name wraps rather than being cut, so "… · subject crop" and "… · centred crop" both show.
+    table.add_column("name", overflow="fold", ratio=1, min_width=16)
+    for col in ("views", "saves", "save rate", "visits", "visit rate", "pins"):
+        table.add_column(col, justify="right", no_wrap=True)
     for g in groups[:limit]:
         t = g.totals
-        sr, orate = t.save_rate, t.outbound_rate
         table.add_row(
             str(g.rank) if g.rank else "–",
-            g.label,
+            escape(g.label),
             f"{t.impressions:,}",
             f"{t.saves:,}",
-            f"{sr.value:.2%} ({sr.low:.2%}–{sr.high:.2%})",
+            _rate_cell(t.save_rate),
             f"{t.outbound_clicks:,}",
-            f"{orate.value:.2%} ({orate.low:.2%}–{orate.high:.2%})",
+            _rate_cell(t.outbound_rate),
             str(t.pins),
         )
     return table
@@ -119,9 +130,14 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     first, last = period(since, utc_today(now))
     account = app.account()
     assert account.id is not None
+    settings = app.settings
+    boards, _broken = scan_boards(settings.boards_dir)  # advice names the files it can read; doctor reports the rest
+    images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")  # the service's render cache
     rep = build_report(
         app.engine, account.id, account.name, first, last, now,
-        timezone=app.settings.timezone, known_designs=_known_designs(app),
+        timezone=settings.timezone, known_designs=_known_designs(app), boards=boards,
+        render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
+        thumbs_dir=settings.data_dir / "thumbs",
     )  # fmt: skip
     if csv_dir is not None:
         paths = write_csv(rep, csv_dir)
@@ -137,10 +153,12 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     r = rep.review
     console = app.console
     print_review(console, r, account.name)
+    print_experiments(console, rep.experiments)
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))
-    console.print(f"\n{rep.minimums}")
+    console.print("\n[dim]visits = outbound clicks to your site; rates are per view with their 95% range[/dim]")
+    console.print(f"{rep.minimums}")
 
 
 @click.group("experiment")
