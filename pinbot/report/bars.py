@@ -56,6 +56,11 @@ def _anchor(share: float) -> str:
     return "a-start" if share < 0.08 else "a-end" if share > 0.92 else "a-mid"
 
 
+def _side(share: float) -> str:
+    """The shop-average label runs away from the nearer edge, so it never sticks out of the track."""
+    return "a-end" if share > 0.5 else "a-start"
+
+
 def rate_bars(
     bars: Sequence[Bar],
     *,
@@ -79,7 +84,7 @@ def rate_bars(
         share = reference / xmax
         ref_line = f'<i class="ref" style="left:{_left(share)}"></i>'
         ref_mark = (
-            f'<div class="bar-row axis"><div class="bar-track bare"><span class="refmark {_anchor(share)}" '
+            f'<div class="bar-row axis"><div class="bar-track bare"><span class="refmark {_side(share)}" '
             f'style="left:{_left(share)}">{escape(reference_label)} {fmt_pct(reference)}</span></div></div>'
         )
     rows = [ref_mark, f'<div class="bar-row axis"><div class="bar-track bare ticks">{"".join(ticks)}</div></div>']

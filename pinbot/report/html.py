@@ -170,7 +170,7 @@ def _experiment(e: ExperimentStatus) -> str:
 def _thumb(card: PinCard, css: str) -> str:
     if not card.thumbnail:
         return f'<div class="{css} nothumb" aria-hidden="true"></div>'
-    return f'<img class="{css}" src="{card.thumbnail}" alt="{escape(card.title)}" loading="lazy">'
+    return f'<img class="{css}" src="{card.thumbnail}" alt="{escape(card.title)}">'
 
 
 def _top_pins(report: Report) -> str:
@@ -249,7 +249,7 @@ def render_html(report: Report) -> str:
         '<section id="boards"><h2>Boards</h2>',
         _comparison(report, "board", "board"),
         "</section>",
-        '<section id="timing"><h2>When posted</h2><div class="grid2">',
+        '<section id="timing"><h2>When posted</h2>',
         rate_bars(
             _bars(r.groups["weekday"], ref),
             title="Visits per view, by weekday posted",
@@ -262,7 +262,7 @@ def render_html(report: Report) -> str:
             reference=ref,
             chart_id="chart-hour",
         ),
-        "</div></section>",
+        "</section>",
         '<section id="products"><h2>Products</h2>',
         rate_bars(
             _bars(r.groups["product"], ref),

@@ -38,7 +38,7 @@ svg.plot{display:none;height:auto}svg.plot .tick{font-size:13px;fill:#52606d}
 @media(max-width:719px){svg.only-phone{display:block}}
 @media(min-width:720px) and (max-width:1099px){svg.only-tablet{display:block}}
 @media(min-width:1100px){svg.only-desktop{display:block}}
-.bar-row{display:grid;grid-template-columns:minmax(110px,30%) 1fr 200px;gap:4px 12px;align-items:center;
+.bar-row{display:grid;grid-template-columns:minmax(110px,30%) 1fr 230px;gap:4px 12px;align-items:center;
 padding:3px 0}
 .bar-row.axis{padding:0}.bar-row.axis .bar-track{grid-column:2}
 .bar-name{font-size:14px;text-align:right;line-height:1.3}
