@@ -66,8 +66,8 @@ window.addEventListener('load', () => {
       : el.closest('.tile,.day,.bar-track,.bar-name,.bar-note,figure,.card,article,header,footer,main');
     const b = box.getBoundingClientRect();
     if (r.left < b.left - 1 || r.right > b.right + 1 || r.left < 0 || r.right > innerWidth)
-      out.outside.push([el.tagName, text, Math.round(r.left), Math.round(r.right), box.className.baseVal ?? box.className,
-                        Math.round(b.left), Math.round(b.right)]);
+      out.outside.push([el.tagName, text, Math.round(r.left), Math.round(r.right),
+                        box.className.baseVal ?? box.className, Math.round(b.left), Math.round(b.right)]);
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
       out.clipped.push([el.tagName, text]);
   }
@@ -80,8 +80,9 @@ window.addEventListener('load', () => {
 """.replace("%(min)s", str(MIN_PX))
 # Headless Chromium's window is at least 500 px wide, so the report is measured in an iframe of the
 # exact width (its own viewport: the report's media queries see 390 px). srcdoc keeps it same-origin.
-FRAME = '<!doctype html><body style="margin:0"><iframe style="border:0;width:{w}px;height:{h}px" srcdoc="{doc}"></iframe>'
-
+FRAME = (
+    '<!doctype html><body style="margin:0"><iframe style="border:0;width:{w}px;height:{h}px" srcdoc="{doc}"></iframe>'
+)
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
