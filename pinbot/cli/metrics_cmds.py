@@ -18,15 +18,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import print_experiments, print_review
+from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_review
 from pinbot.errors import InvalidInput
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
 from pinbot.metrics.sweep import MetricsService
 from pinbot.posting.images import CachedRenderer
 from pinbot.render import list_templates
+from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
+from pinbot.report.experiment_text import label
 from pinbot.review.aggregate import period, utc_today
+from pinbot.review.recommend import plural
 from pinbot.review.types import Group
 from pinbot.shop.boards import scan_boards
 from pinbot.stats import MIN_LIFT, Rate
@@ -235,24 +238,18 @@ def create(
 
 def _print_status(app: AppContext, s: ExperimentStatus) -> None:
     v = s.verdict
-    reached = min((x.counts.trials for x in s.variants), default=0)
-    app.console.print(
-        f"[bold]{s.name}[/bold] ({s.state}, {s.outcome.replace('_', ' ')}): {reached:,} of {s.planned:,} "
-        f"impressions per design; {s.metric.replace('_', ' ')}"
-    )
+    console = app.console
+    console.print(f"[bold]{escape(s.name)}[/bold] ({label(s.outcome)}, {s.state})")
     for x in s.variants:
         r = v.rates[x.key]
-        app.console.print(
-            f"  {x.key} {x.design}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), {x.counts.successes:,}/"
-            f"{x.counts.trials:,}, {x.pins_posted} posted, {x.pins_waiting} waiting"
+        item(
+            console,
+            x.key,
+            f"{escape(design_name(x.design))}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), "
+            f"{x.counts.successes:,} of {plural(x.counts.trials, 'view')}, {x.pins_posted} posted, "
+            f"{x.pins_waiting} waiting",
         )
-    if s.outcome == "collecting":
-        app.console.print("  verdict: waits for the planned sample (no peeking)")
-    else:
-        app.console.print(f"  verdict: {s.winner_design or 'no winner'} (p = {v.p_value:.3g}, alpha {v.alpha:g})")
-        for part in ("successes", "failures", "learned"):
-            for line in s.summary.get(part, []):
-                app.console.print(f"  {part}: {line}")
+    print_experiments_body(console, s)
 
 
 @experiment_group.command("status")
@@ -290,8 +287,16 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json([{"id": s.id, "name": s.name, "state": s.state, "outcome": s.outcome} for s in statuses])
         return
+    if not statuses:
+        click.echo("no experiments yet; create one with `pinbot experiment create`")
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for col in ("id", "name", "state", "outcome", "winner"):
+        table.add_column(col, justify="right" if col == "id" else "left", overflow="fold")
     for s in statuses:
-        click.echo(f"{s.id}\t{s.name}\t{s.state}\t{s.outcome}\t{s.winner_design or ''}")
+        winner = design_name(s.winner_design) if s.winner_design else ""
+        table.add_row(str(s.id), escape(s.name), s.state, label(s.outcome), escape(winner))
+    app.console.print(table)
 
 
 def register(main: click.Group) -> None:

@@ -21,7 +21,7 @@ from pinbot.review.types import Review
 KINDS = ("stop", "start", "continue", "change")
 
 
-def _item(console: Console, bullet: str, text: str, *, indent: int = 2) -> None:
+def item(console: Console, bullet: str, text: str, *, indent: int = 2) -> None:
     """`bullet text` with the text's continuation lines under its first word."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=indent + len(bullet) - 1, justify="right", no_wrap=True)
@@ -41,9 +41,9 @@ def print_review(console: Console, review: Review, heading: str) -> None:
         recs = [rec for rec in review.recommendations if rec.kind == kind]
         console.print(f"\n[bold]{kind.title()}[/bold]")
         for rec in recs:
-            _item(console, "•", escape(rec.text))
+            item(console, "•", escape(rec.text))
             if rec.action:
-                _item(console, "→", escape(rec.action), indent=4)
+                item(console, "→", escape(rec.action), indent=4)
         if not recs:
             console.print("  (nothing meets the minimum yet)")
 
@@ -51,5 +51,10 @@ def print_review(console: Console, review: Review, heading: str) -> None:
 def print_experiments(console: Console, experiments: Sequence[ExperimentStatus]) -> None:
     for e in experiments:
         console.print(f"\n[bold]Experiment {escape(e.name)}[/bold] ({label(e.outcome)})")
-        _item(console, "•", escape(verdict_sentence(e)))
-        _item(console, "→", escape(next_step(e)), indent=4)
+        print_experiments_body(console, e)
+
+
+def print_experiments_body(console: Console, e: ExperimentStatus) -> None:
+    """Where the experiment stands in a sentence, and what to do next."""
+    item(console, "•", escape(verdict_sentence(e)))
+    item(console, "→", escape(next_step(e)), indent=4)
