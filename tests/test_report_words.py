@@ -144,6 +144,11 @@ def test_experiments_in_plain_words() -> None:
     assert text.startswith("After 9,866 views per design, “Photo band” and “Text forward” are too close to call")
     assert "a real 2× difference would have shown" in text and "% of the time" in text
     assert "fail" not in (text + next_step(close)).lower()  # no winner is a lesson, not a failure
+    uneven = _status("no_difference", [("A", "photo-band", 56, 9866), ("B", "text-forward", 809, 91835)], 5425, 1.0)
+    assert verdict_sentence(uneven).startswith(
+        "After 9,866 views of “Photo band” and 91,835 views of “Text forward”, the two are too close to call "
+        "(0.57% and 0.88% of viewers visited the shop)"
+    )
     won = _status("winner", [("A", "photo-band", 260, 20_000), ("B", "split-block", 160, 20_000)], 20_000, 0.3)
     assert verdict_sentence(won).startswith("“Photo band” won: after 20,000 views per design, 1.30% of viewers")
     assert "experiment status band-vs-text --apply" in next_step(won)

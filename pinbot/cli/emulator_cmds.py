@@ -229,7 +229,8 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
     )
     console.print(
         f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
-        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), {result.pins_waiting} still queued, "
+        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), "
+        f"{result.pins_waiting} queued for the coming days, "
         f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
         f"{plural(result.token_refreshes, 'token refresh', 'token refreshes')}"
     )

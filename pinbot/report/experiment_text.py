@@ -50,8 +50,7 @@ def views_per_design(e: ExperimentStatus) -> int:
 
 def names(e: ExperimentStatus) -> str:
     """ "Photo band and Text forward", "A, B and C"."""
-    shown = [f"“{design_name(x.design)}”" for x in e.variants]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return _and([f"“{design_name(x.design)}”" for x in e.variants])
 
 
 def power(e: ExperimentStatus) -> float | None:
@@ -66,6 +65,19 @@ def power(e: ExperimentStatus) -> float | None:
     effect = max(v.test_design_effect, v.dispersion, 1.0)
     alpha = v.alpha / max(1, len(e.variants) - 1)
     return achieved_power(hits / shown, lift, trials / effect, alpha)
+
+
+def _after(e: ExperimentStatus) -> str:
+    """ "After 9,866 views per design", or each design's own count when they differ by over a fifth."""
+    views = [x.counts.trials for x in e.variants]
+    if not views or max(views) <= 1.2 * min(views):
+        return f"After {min(views, default=0):,} views per design"
+    return "After " + _and([f"{x.counts.trials:,} views of “{design_name(x.design)}”" for x in e.variants])
+
+
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def verdict_sentence(e: ExperimentStatus) -> str:
@@ -89,15 +101,18 @@ def verdict_sentence(e: ExperimentStatus) -> str:
         times = f"{w / rest:.1f}× as many" if rest > 0 else "more"
         against = " and ".join(f"“{design_name(x.design)}” ({_pct(rates[x.key].value)})" for x in others)
         return (
-            f"“{design_name(win.design)}” won: after {n:,} views per design, {_pct(w)} of viewers {did} against "
+            f"“{design_name(win.design)}” won: {_after(e).replace('After', 'after', 1)}, {_pct(w)} of viewers {did} "
+            "against "
             f"{against}, {times}; a gap this size is very unlikely to be luck."
         )
     if e.outcome == "no_difference":
         chance = power(e)
         lift = float(e.plan.get("lift") or 0.0)
-        head = f"After {n:,} views per design, {names(e)} are too close to call"
-        detail = ", ".join(f"{_pct(rates[x.key].value)}" for x in e.variants if x.key in rates)
-        head += f" ({detail} of viewers {did})" if detail else ""
+        after = _after(e)
+        who = names(e) if "per design" in after else ("the two" if len(e.variants) == 2 else "the designs")
+        head = f"{after}, {who} are too close to call"
+        shares = [_pct(rates[x.key].value) for x in e.variants if x.key in rates]
+        head += f" ({_and(shares)} of viewers {did})" if shares else ""
         if chance is None or lift <= 0:
             return head + "."
         return f"{head}; a real {lift_words(lift)} difference would have shown {chance:.0%} of the time."
