@@ -73,7 +73,7 @@ padding:0 7px;font-weight:600}
 .day{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px;min-width:0}
 .day.empty{background:transparent}.day ul{list-style:none;margin:0;padding:0}
 .day li{margin-bottom:8px;font-size:13px;line-height:1.3;overflow-wrap:anywhere}
-.cal-thumb{display:block;width:100%;max-width:120px;height:auto;border-radius:4px;margin-bottom:4px}
+.cal-thumb{display:block;width:100%;max-width:90px;height:auto;border-radius:4px;margin-bottom:4px}
 .nothumb{background:#eef0f3}
 footer{color:var(--muted);font-size:14px;margin-top:36px}
 @media(max-width:900px){.calendar{grid-template-columns:repeat(4,minmax(0,1fr))}}
