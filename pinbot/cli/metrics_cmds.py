@@ -137,11 +137,18 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     boards, _broken = scan_boards(settings.boards_dir)  # advice names the files it can read; doctor reports the rest
     images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")  # the service's render cache
     rep = build_report(
-        app.engine, account.id, account.name, first, last, now,
-        timezone=settings.timezone, known_designs=_known_designs(app), boards=boards,
+        app.engine,
+        account.id,
+        account.name,
+        first,
+        last,
+        now,
+        timezone=settings.timezone,
+        known_designs=_known_designs(app),
+        boards=boards,
         render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
         thumbs_dir=settings.data_dir / "thumbs",
-    )  # fmt: skip
+    )
     if csv_dir is not None:
         paths = write_csv(rep, csv_dir)
         app.info(f"wrote {len(paths)} CSV files to {csv_dir}")

@@ -365,11 +365,19 @@ def _run(
     until = (result.end - timedelta(days=1)).date()
     since = max(result.start.date(), until - timedelta(days=89))
     rep = build_report(
-        engine, account_id, settings.account, since, until, clock.now(), timezone=settings.timezone,
-        known_designs=list_templates(settings.assets_dir), boards=boards, simulated=True,
+        engine,
+        account_id,
+        settings.account,
+        since,
+        until,
+        clock.now(),
+        timezone=settings.timezone,
+        known_designs=list_templates(settings.assets_dir),
+        boards=boards,
+        simulated=True,
         render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
         thumbs_dir=result.renders_dir / "thumbs",
-    )  # fmt: skip
+    )
     write_html(rep, result.report_path)
     result.report = rep
     say("report", 2, 2)

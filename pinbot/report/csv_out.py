@@ -67,12 +67,12 @@ def write_csv(report: Report, folder: Path) -> list[Path]:
     for e in report.experiments:
         for v in e.variants:
             rate = e.verdict.rates[v.key]
-            rows.append(
-                [e.name, e.state, e.outcome, e.metric, e.planned, v.key, v.design, design_name(v.design),
-                 v.pins_posted, v.counts.trials, v.counts.successes, f"{rate.value:.6f}", f"{rate.low:.6f}",
-                 f"{rate.high:.6f}", e.winner_design or "", design_name(e.winner_design) if e.winner_design else "",
-                 "" if e.outcome == "collecting" else f"{e.verdict.p_value:.6g}", verdict_sentence(e)]
-            )  # fmt: skip
+            winner = design_name(e.winner_design) if e.winner_design else ""
+            p_value = "" if e.outcome == "collecting" else f"{e.verdict.p_value:.6g}"
+            row: list[Any] = [e.name, e.state, e.outcome, e.metric, e.planned, v.key, v.design, design_name(v.design)]
+            row += [v.pins_posted, v.counts.trials, v.counts.successes]
+            row += [f"{rate.value:.6f}", f"{rate.low:.6f}", f"{rate.high:.6f}"]
+            rows.append([*row, e.winner_design or "", winner, p_value, verdict_sentence(e)])
     header = ["experiment", "state", "outcome", "metric", "planned_impressions", "variant", "design", "design_name"]
     header += ["pins_posted", "impressions", "successes", "rate", "rate_low", "rate_high", "winner", "winner_name"]
     header += ["p_value", "verdict"]
