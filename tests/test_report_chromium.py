@@ -182,6 +182,17 @@ def test_report_reads_at_phone_and_desktop_width(report_file: Path, tmp_path: Pa
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_an_empty_report_reads_too(engine: Engine, tmp_path: Path) -> None:
+    """A new shop: no numbers, no pins, no experiments; the placeholders must fit as well."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    since, until = period("30d", now.date())
+    report = build_report(engine, make_account(engine), "New shop", since, until, now)
+    page = write_html(report, tmp_path / "empty.html")
+    for width in WIDTHS:
+        m = _measure(page, tmp_path, width)
+        assert m["small"] == [] and m["outside"] == [] and m["clipped"] == [] and m["pageWidth"] <= width, m
+
+
 def test_report_content_in_chromium(report_file: Path, tmp_path: Path) -> None:
     dom = _chromium(tmp_path, "--window-size=1280,1000", "--dump-dom", report_file.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]

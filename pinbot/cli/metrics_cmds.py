@@ -28,6 +28,7 @@ from pinbot.render import list_templates
 from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
 from pinbot.report.experiment_text import label
+from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.recommend import plural
 from pinbot.review.types import Group
@@ -121,6 +122,19 @@ def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
     return table
 
 
+def _top_table(cards: list[PinCard]) -> Table:
+    table = Table(title="Pins that earned the most", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("pin", overflow="fold", ratio=1, min_width=16)
+    for col in ("visits", "saves", "views"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for c in cards:
+        n = c.numbers
+        pin = f"{escape(c.title)}\n[dim]{escape(c.board)} · {escape(c.design_name)} · id {c.pin_id}[/dim]"
+        table.add_row(str(n["rank"]), pin, f"{n['outbound_clicks']:,}", f"{n['saves']:,}", f"{n['impressions']:,}")
+    return table
+
+
 @click.command("report")
 @click.option("--since", default="30d", show_default=True, help="Period: 30d, 12w or a start date (YYYY-MM-DD).")
 @json_option
@@ -164,6 +178,8 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     console = app.console
     print_review(console, r, account.name)
     print_experiments(console, rep.experiments)
+    console.print()
+    console.print(_top_table(rep.top_pins[:5]))
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))
