@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from rich import box
@@ -162,6 +163,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
         boards=boards,
         render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
         thumbs_dir=settings.data_dir / "thumbs",
+        simulated=urlsplit(settings.api_base).hostname in ("127.0.0.1", "localhost", "::1"),  # the emulator
     )
     if csv_dir is not None:
         paths = write_csv(rep, csv_dir)
