@@ -158,3 +158,26 @@ def test_experiments_in_plain_words() -> None:
     assert data["winner_design_name"] == "Photo band" and data["outcome_label"] == "winner"
     assert [v["design_name"] for v in data["variants"]] == ["Photo band", "Split block"]
     assert lift_words(0.3) == "30%" and lift_words(1.0) == "2×" and lift_words(1.5) == "2.5×"
+
+
+def test_one_pin_that_holds_most_views_is_named() -> None:
+    from datetime import date
+
+    from pinbot.report.model import Report, heavy_tail_note
+    from pinbot.review.types import PinRow, Review
+
+    def pin(n: int, views: int) -> PinRow:
+        return PinRow(n, f"pin {n}", "jewelry", "photo-band", None, "ring", None, Totals(views, 0, 0, 0, 1))
+
+    def report(*views: int) -> Report:
+        pins = [pin(i, v) for i, v in enumerate(views)]
+        shop = Totals()
+        for p in pins:
+            shop.add(p.totals)
+        review = Review(date(2026, 1, 1), date(2026, 1, 30), "UTC", shop, pins, {}, [], [])
+        return Report("shop", datetime(2026, 1, 31, tzinfo=UTC), review)
+
+    note = heavy_tail_note(report(61_000, 20_000, 19_000))
+    assert note.startswith("One pin, “pin 0” (jewelry), had 61% of the shop's views") and "“Photo band”" not in note
+    assert "(Photo band)" in note
+    assert heavy_tail_note(report(30_000, 35_000, 35_000)) == "" and heavy_tail_note(report()) == ""

@@ -29,6 +29,7 @@ from pinbot.render import list_templates
 from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
 from pinbot.report.experiment_text import label
+from pinbot.report.model import heavy_tail_note
 from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.recommend import plural
@@ -182,6 +183,8 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     print_experiments(console, rep.experiments)
     console.print()
     console.print(_top_table(rep.top_pins[:5]))
+    if note := heavy_tail_note(rep):
+        console.print(escape(note))
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))

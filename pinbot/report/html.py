@@ -16,7 +16,7 @@ from pinbot.experiments.status import ExperimentStatus
 from pinbot.render.names import design_name
 from pinbot.report.bars import LEVEL, WINNER, Bar, compare, rate_bars
 from pinbot.report.experiment_text import label, next_step, verdict_sentence, views_per_design
-from pinbot.report.model import Report
+from pinbot.report.model import Report, heavy_tail_note
 from pinbot.report.pictures import CalendarDay, PinCard
 from pinbot.report.style import CSS
 from pinbot.report.svg import Series, line_chart, progress_bar
@@ -187,7 +187,9 @@ def _top_pins(report: Report) -> str:
             f"<div><dt>saves</dt><dd>{n['saves']:,}</dd></div>"
             f"<div><dt>views</dt><dd>{n['impressions']:,}</dd></div></dl></div></article>"
         )
-    return f'<div class="pins" id="top-pins">{"".join(cards)}</div>'
+    note = heavy_tail_note(report)
+    lead = f'<p class="banner" id="one-pin">{escape(note)}</p>' if note else ""
+    return f'{lead}<div class="pins" id="top-pins">{"".join(cards)}</div>'
 
 
 def _calendar(days: list[CalendarDay], timezone: str) -> str:

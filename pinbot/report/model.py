@@ -89,3 +89,19 @@ def build_report(
     defaults = {key: b.default_template for key, b in boards.items()}
     coming = calendar(engine, account_id, now, tz, render=render, board_templates=defaults, cache_dir=thumbs_dir)
     return Report(account, now, review, experiments, best, coming, simulated)
+
+
+HEAVY_TAIL = 0.4  # one pin with this share of the views carries every number it is part of
+
+
+def heavy_tail_note(report: Report) -> str:
+    """A warning when one pin holds much of the shop's views: every group it belongs to leans on it."""
+    shop = report.review.shop.impressions
+    top = max(report.review.pins, key=lambda p: p.totals.impressions, default=None)
+    if top is None or shop == 0 or top.totals.impressions < HEAVY_TAIL * shop:
+        return ""
+    share = top.totals.impressions / shop
+    return (
+        f"One pin, “{top.title}” ({top.board}), had {share:.0%} of the shop's views: the numbers for its "
+        f"design ({design_name(top.design)}), board and product mostly describe that one pin."
+    )
