@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from pinbot.clock import FakeClock
 from pinbot.errors import InvalidInput
-from pinbot.queue.planner import Item, RulesPlanner, Slot, link_key, place
+from pinbot.links import link_key
+from pinbot.queue.planner import Item, RulesPlanner, Slot, place
 from pinbot.queue.service import PinRequest
 from pinbot.shop.rules import Rules, ScheduleRules, Window
 from pinbot.store.db import session_scope
