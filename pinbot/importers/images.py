@@ -23,6 +23,17 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's own limit for a pin image
 _IMAGE_TYPES = ("image/", "application/octet-stream", "binary/octet-stream")
 
 
+SOURCES = ".source"  # photos/.source/<name>: the URL a downloaded photo came from, for messages
+
+
+def source_url(path: Path) -> str | None:
+    """The URL a downloaded photo came from, when an import downloaded it."""
+    try:
+        return (path.parent / SOURCES / path.name).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 class ImageFailed(Exception):
     """`str()` names the image (URL or path) and the reason."""
 
@@ -114,6 +125,7 @@ class ImageStore:
         if not target.is_file():
             _write_atomically(target, got.data)
         _write_atomically(index, name.encode())
+        _write_atomically(self.photos_dir / SOURCES / name, url.encode())
         self.downloaded += 1
         try:
             return str(check_image_path(str(target)))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pinbot.errors import ImageError
+from pinbot.importers.images import source_url
 from pinbot.links import domain_of
 from pinbot.pinterest.types import PinImage
 from pinbot.render import RenderRequest, render_to_cache
@@ -99,10 +100,26 @@ class CachedRenderer:
 
     def image_for(self, pin: Pin, board: BoardDef | None, product: Product | None) -> tuple[PinImage, Path]:
         request = render_request_for(pin, board, product)
-        if request is None:
-            photos = source_photos(pin, product)
-            if not photos:
-                raise ImageError(f"pin {pin.id}", "has no image and no template")
-            return read_image(photos[0]), photos[0]
-        path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+        photos = source_photos(pin, product)
+        try:
+            if request is None:
+                if not photos:
+                    raise ImageError(f"pin {pin.id}", "has no image and no template")
+                return read_image(photos[0]), photos[0]
+            path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+        except ImageError as exc:
+            raise _named(exc, pin, product, photos) from None
         return read_image(path), path
+
+
+def _named(exc: ImageError, pin: Pin, product: Product | None, photos: tuple[Path, ...]) -> ImageError:
+    """The error with the photo named the way the owner knows it: which photo of which product,
+    and the URL it was downloaded from, rather than a file name in the photo cache."""
+    index = next((i for i, p in enumerate(photos) if str(p) == exc.path), None)
+    if index is None:
+        return exc
+    whose = f"product {product.title!r}" if product is not None else f"pin {pin.id} {pin.title!r}"
+    which = f"photo {index + 1} of {whose}" if len(photos) > 1 or product is not None else f"the photo of {whose}"
+    url = source_url(photos[index])
+    origin = url if url else str(photos[index])
+    return ImageError(f"{which} ({origin})", exc.reason)
