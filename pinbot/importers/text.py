@@ -8,6 +8,7 @@ breaks, entities decoded), `image_sources` (the `<img src>` of a fragment, in or
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _BLOCK = {
@@ -64,9 +65,17 @@ def _parse(html: str) -> _Extractor:
     return parser
 
 
+_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--")
+
+
 def html_to_text(html: str) -> str:
-    """Readable plain text: one line per block, runs of spaces collapsed, no empty lines."""
-    return tidy("".join(_parse(html).parts) if ("<" in html or "&" in html) else html)
+    """Readable plain text: one line per block, runs of spaces collapsed, no empty lines.
+
+    Text without a single tag is plain text that may carry entities ("Salt &amp; Pepper"): its
+    entities are decoded and its own line breaks kept (HTML would fold them into spaces)."""
+    if not _TAG.search(html):
+        return tidy(unescape(html))
+    return tidy("".join(_parse(html).parts))
 
 
 def tidy(raw: str) -> str:

@@ -41,6 +41,10 @@ MIN_SIDE = 100
 _ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
 
+class PhotoTooSmall(ImageError):
+    """Smaller than any pin photo can be: a tracking pixel, an emoji, an icon."""
+
+
 @dataclass(frozen=True)
 class PhotoSource:
     """A photo's bytes, read once: hashed for the cache key and decoded for the render."""
@@ -224,7 +228,7 @@ def _open(src: PhotoSource) -> Image.Image:
         raise ImageError(name, f"has no pixels ({w}x{h})")
     if min(w, h) < MIN_SIDE:
         im.close()
-        raise ImageError(name, f"too small ({w}x{h} px; use at least {MIN_SIDE} px on the short side)")
+        raise PhotoTooSmall(name, f"too small ({w}x{h} px; use at least {MIN_SIDE} px on the short side)")
     if max(w, h) / min(w, h) > MAX_ASPECT:
         im.close()
         raise ImageError(name, f"absurd shape ({w}x{h} px; a pin photo needs an aspect ratio under {MAX_ASPECT:g}:1)")
