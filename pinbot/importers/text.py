@@ -1,7 +1,7 @@
 """Plain text out of shop HTML: product bodies, feed summaries, and the photos they mention.
 
 Owns `html_to_text` (stdlib `html.parser`; scripts and styles dropped, blocks become line
-breaks, entities decoded), `image_sources` (the `<img src>` of a fragment, in order) and
+breaks, entities decoded), `image_tags` (the `<img>` of a fragment with their size hints) and
 `shorten` (cut on a word boundary with an ellipsis, so a description fits Pinterest's limit).
 """
 
@@ -24,7 +24,7 @@ class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.images: list[str] = []
+        self.images: list[tuple[str, dict[str, str]]] = []  # src, the tag's other attributes
         self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -33,18 +33,20 @@ class _Extractor(HTMLParser):
         elif tag in _BLOCK:
             self.parts.append("\n")
         if tag == "img":
-            src = dict(attrs).get("src")
-            if src and src.strip():
-                self.images.append(src.strip())
+            self._image(attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <br/> and <img/>: no matching end tag will come, so never count them as open.
         if tag in _BLOCK:
             self.parts.append("\n")
         if tag == "img":
-            src = dict(attrs).get("src")
-            if src and src.strip():
-                self.images.append(src.strip())
+            self._image(attrs)
+
+    def _image(self, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k.lower(): (v or "") for k, v in attrs}
+        src = found.pop("src", "").strip()
+        if src:
+            self.images.append((src, found))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and tag not in _VOID:
@@ -87,6 +89,11 @@ def tidy(raw: str) -> str:
 
 def image_sources(html: str) -> list[str]:
     """The `src` of every `<img>` in an HTML fragment, in document order."""
+    return [src for src, _ in image_tags(html)]
+
+
+def image_tags(html: str) -> list[tuple[str, dict[str, str]]]:
+    """Every `<img>` of an HTML fragment as (src, its other attributes: width, height, class...)."""
     return _parse(html).images if "<img" in html.lower() else []
 
 
