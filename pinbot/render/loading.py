@@ -212,6 +212,8 @@ def _open(src: PhotoSource) -> Image.Image:
     except UnidentifiedImageError:
         raise ImageError(name, _unidentified(src.data)) from None
     except Exception as exc:
+        if "Decompressed data too large" in str(exc):  # a PNG text chunk that inflates to gigabytes
+            raise ImageError(name, "too much compressed text in the file (possible decompression bomb)") from None
         raise ImageError(name, f"cannot read image header ({_describe(exc)})") from None
     w, h = im.size
     limit = MAX_JPEG_PIXELS if im.format in _SCALED_FORMATS else MAX_PIXELS
