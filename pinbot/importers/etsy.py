@@ -44,7 +44,7 @@ from pinbot.importers.common import (
 )
 from pinbot.importers.etsy_headers import english_export_hint, to_english, unsupported_language
 from pinbot.importers.images import ImageFailed, ImageStore
-from pinbot.importers.text import html_to_text, tidy
+from pinbot.importers.text import html_to_text
 from pinbot.shop.products import ProductRecord
 
 REQUIRED = ("TITLE", "PRICE")
@@ -128,9 +128,9 @@ def _record(
         raise InvalidInput(
             table.label("SKU"), "is blank, and --shop-url links listings by {sku}", row=row_no, source=src
         )
-    description = row.get("description", "")
-    # Etsy descriptions are plain text; an HTML one (from another tool) is converted.
-    description = html_to_text(description) if "</" in description or "<br" in description else tidy(description)
+    # Etsy descriptions are plain text (entities such as &amp; decoded, line breaks kept); an HTML
+    # one (from another tool) is converted.
+    description = html_to_text(row.get("description", ""))
     images: list[str] = []
     skipped = False
     for n in range(1, 11):
