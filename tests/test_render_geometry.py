@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from pinbot.render import CROPS, RenderRequest, list_templates, load_template, render_pin
+from pinbot.errors import ImageError
+from pinbot.render import CROPS, RenderRequest, check_photo, list_templates, load_template, render_pin
 from pinbot.render.crop import ZOOM, Saliency, crop_box, saliency
 from pinbot.render.loading import MAX_ASPECT, MAX_JPEG_PIXELS, MAX_PIXELS, draft_size
 from pinbot.render.templates import PhotoLayer, Template
@@ -213,9 +214,18 @@ def test_every_template_renders_a_sample_of_sizes(template: str, sample_photos: 
     for i, (path, ((w, h), _)) in enumerate(zip(sample_photos, RENDER_SIZES, strict=True)):
         crop = CROPS[i % len(CROPS)]
         if max(w, h) / min(w, h) > MAX_ASPECT:
-            continue  # refused when queued (test_photo_checks); never reaches a render
+            continue  # refused when queued (test below); never reaches a render
         photos = (path,) * (1 + i % max(1, tpl.photo_slots()))
         req = RenderRequest(template=template, title="Speckled mug", price="$24", photos=photos,
                             variant=f"{template}.{tpl.default_palette}.{crop}")  # fmt: skip
         out = render_pin(req, ASSETS)
         assert (out.width, out.height) == (1000, 1500), path.name
+
+
+@pytest.mark.parametrize("size", [(6000, 200), (200, 12000), (1100, 200)])
+def test_a_shape_no_template_can_use_is_refused_when_queued(size: tuple[int, int], tmp_path: Path) -> None:
+    """Beyond 5:1 the slot would show a sliver of the photo blown up: refused in one line instead."""
+    path = tmp_path / "strip.png"
+    Image.new("RGB", size, (90, 90, 90)).save(path, compress_level=1)
+    with pytest.raises(ImageError, match=rf"strip\.png: absurd shape \({size[0]}x{size[1]} px; .* under 5:1\)"):
+        check_photo(path)
