@@ -91,8 +91,8 @@ def parse_feed(
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise InvalidInput("feed", f"refused: the XML uses {type(exc).__name__} (entities are not allowed)",
-                           source=name) from None  # fmt: skip
+        reason = f"refused: the XML uses {type(exc).__name__} (entities are not allowed)"
+        raise InvalidInput("feed", reason, source=name) from None
     except SafeET.ParseError as exc:
         raise InvalidInput("feed", f"not valid XML ({exc}); is this an RSS or Atom feed?", source=name) from None
     ns, kind = _split(root.tag)

@@ -157,8 +157,8 @@ def _available(table: CsvTable, variants: list[tuple[int, dict[str, str]]]) -> b
         return True  # nothing says otherwise
     tracked_column = table.has("Variant Inventory Tracker")
     for row_no, row in variants:
-        qty = parse_quantity(row.get("variant inventory qty", ""), table.label("Variant Inventory Qty"), row_no,
-                             table.name)  # fmt: skip
+        column = table.label("Variant Inventory Qty")
+        qty = parse_quantity(row.get("variant inventory qty", ""), column, row_no, table.name)
         untracked = qty is None or (tracked_column and not row.get("variant inventory tracker", "").strip())
         if untracked or (qty is not None and qty > 0):
             return True

@@ -11,11 +11,9 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-_BLOCK = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
-    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section",
-    "table", "td", "th", "tr", "ul",
-}  # fmt: skip
+_BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure"}
+_BLOCK |= {"footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section"}
+_BLOCK |= {"table", "td", "th", "tr", "ul"}
 _SKIP = {"script", "style", "template", "noscript", "head", "title"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "area", "base", "col", "embed"}
 
