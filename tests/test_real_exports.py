@@ -102,7 +102,7 @@ def test_an_etsy_export_in_another_language_says_how_to_get_it_in_english(
     rows = table(ETSY_EN)
     rows[0] = [names.get(h, h) for h in rows[0]]
     export = write_rows(tmp_path / "EtsyListingsDownload.csv", rows)
-    result = initialised_cli("products", "import", str(export), "--shop-url", "https://shop.example")
+    result = initialised_cli("products", "import", str(export), "--shop-url", "https://shop.example", "--no-download")
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert f"this looks like an Etsy export in {language}" in line
@@ -120,7 +120,8 @@ def test_variation_skus_give_one_stable_product_and_a_working_link(initialised_c
     rows[2][sku] = ",".join(f"LONG-SKU-VARIATION-{n:03}" for n in range(30))  # 719 characters
     export = write_rows(tmp_path / "listings.csv", rows)
     url = "https://candles.example/products/{sku}"
-    first = json.loads(initialised_cli("products", "import", str(export), "--shop-url", url, "--json").stdout)
+    imp = ("products", "import", "--no-download", "--shop-url", url, "--json")  # its photo URLs are not fetched
+    first = json.loads(initialised_cli(*imp, str(export)).stdout)
     assert first["errors"] == [] and first["created"] == 93
     products = {p.title: p for p in stored(initialised_cli, Product)}
     vanilla = products[rows[1][0].strip()]
@@ -131,9 +132,7 @@ def test_variation_skus_give_one_stable_product_and_a_working_link(initialised_c
     # A variation is added (and Etsy lists the SKUs in another order): the same product, updated.
     rows[1][sku] = "Vanilla-V3,Vanilla-V0,Vanilla-V1,Vanilla-V2"
     rows[1][2] = "99.00"
-    again = json.loads(
-        initialised_cli("products", "import", str(write_rows(export, rows)), "--shop-url", url, "--json").stdout
-    )
+    again = json.loads(initialised_cli(*imp, str(write_rows(export, rows))).stdout)
     assert (again["created"], again["updated"], again["errors"]) == (0, 1, [])
     assert len(stored(initialised_cli, Product)) == 93
 
@@ -246,8 +245,8 @@ def test_messages_count_right_and_say_nothing_was_imported(initialised_cli: Cli,
     """Derived: the real Italian export with every price spoiled: nothing can be imported."""
     rows = table(ETSY_IT)
     rows[1:] = [[*r[:2], "?", *r[3:]] for r in rows[1:2]]
-    result = initialised_cli("products", "import", str(write_rows(tmp_path / "one.csv", rows)), "--shop-url",
-                             "https://s.example")  # fmt: skip
+    export = write_rows(tmp_path / "one.csv", rows)
+    result = initialised_cli("products", "import", "--no-download", str(export), "--shop-url", "https://s.example")
     assert result.exit_code == 2
     assert "0 products added, 0 updated, 0 unchanged, 1 invalid row of 1" in result.stdout
     assert result.stderr.splitlines()[-1] == "pinbot: one.csv: 1 invalid row; nothing was imported"
