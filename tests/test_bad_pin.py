@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,13 @@ from sqlmodel import select
 
 from pinbot.clock import FakeClock
 from pinbot.daemon import Daemon
+from pinbot.errors import ImageError
 from pinbot.importers.images import SOURCES
+from pinbot.posting.images import CachedRenderer
 from pinbot.queue.service import PinRequest
 from pinbot.render import compose as render_compose
 from pinbot.store import db
-from pinbot.store.models import Board, PinStatus
+from pinbot.store.models import Board, Pin, PinStatus, Product
 from tests.conftest import Cli
 from tests.pinterest_helpers import ACCESS, API, APP_ID, APP_SECRET, REFRESH
 from tests.scheduler_support import Shop, make_shop
@@ -133,15 +135,34 @@ def test_run_once_exits_non_zero_and_doctor_and_queue_list_show_the_fix(
     listed = {p["title"]: p for p in json.loads(initialised_cli.ok("queue", "list", "--json").output)}
     assert listed["Green mug"]["status"] == "posted"
     failed = listed["Blue mug"]
-    assert failed["status"] == "failed" and f"({bad}): cannot decode" in failed["last_error"]
+    assert failed["status"] == "failed" and failed["last_error"].startswith(f"{bad}: cannot decode")
     pin_id = failed["id"]
 
     doctor = initialised_cli("doctor", **SEEDED).output
-    assert f"1 pin failed; pin {pin_id} 'Blue mug': the photo of pin {pin_id}" in doctor
+    assert f"1 pin failed; pin {pin_id} 'Blue mug': {bad}: cannot decode" in doctor
     assert f"pinbot queue retry {pin_id}" in doctor
     table = initialised_cli.ok("queue", "list", "--problems").output
-    assert f"pin {pin_id} failed: the photo of pin {pin_id} 'Blue mug' ({bad}): cannot decode" in table
+    assert f"pin {pin_id} failed: {bad}: cannot decode" in table
     assert f"fix: fix what the error says, then `pinbot queue retry {pin_id}`" in table
     assert "Green mug" not in table
     as_json = json.loads(initialised_cli.ok("queue", "list", "--problems", "--json").output)
     assert [p["id"] for p in as_json] == [pin_id] and "queue retry" in as_json[0]["fix"]
+
+
+def test_a_product_photo_is_named_by_product_number_and_url(tmp_path: Path) -> None:
+    """Which photo of which product, and where it came from; never only the photo cache's file name."""
+    photos = tmp_path / "photos"
+    (photos / SOURCES).mkdir(parents=True)
+    good, bad = photos / "a1b2.jpg", photos / "7357.gif"
+    Image.new("RGB", (600, 800), (90, 120, 150)).save(good, "JPEG")
+    shutil.copy(REAL_IMAGES / "truncated_image.png", bad)
+    (photos / SOURCES / bad.name).write_text("https://cdn.shop.example/vase-2.png")
+    product = Product(account_id=1, external_id="VASE", title="Bud vase", image_paths=[str(good), str(bad)])
+    pin = Pin(id=9, account_id=1, board_id=1, title="Bud vase", template="collage", due_at=datetime.now(UTC))
+    renderer = CachedRenderer(REPO / "assets", tmp_path / "renders")
+    with pytest.raises(ImageError) as caught:
+        renderer.image_for(pin, None, product)
+    assert str(caught.value).startswith(
+        "product 'Bud vase', photo 2 (https://cdn.shop.example/vase-2.png): cannot decode: "
+    )
+    assert "7357" not in str(caught.value)

@@ -108,18 +108,27 @@ class CachedRenderer:
                 return read_image(photos[0]), photos[0]
             path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
         except ImageError as exc:
-            raise _named(exc, pin, product, photos) from None
+            raise _named(exc, product, photos) from None
         return read_image(path), path
 
 
-def _named(exc: ImageError, pin: Pin, product: Product | None, photos: tuple[Path, ...]) -> ImageError:
-    """The error with the photo named the way the owner knows it: which photo of which product,
-    and the URL it was downloaded from, rather than a file name in the photo cache."""
+def photo_error(exc: ImageError, photos: tuple[Path, ...]) -> ImageError:
+    """The error with the photo named the way the owner knows it: its number when there are
+    several, and the URL it was downloaded from rather than its file in the photo cache."""
     index = next((i for i, p in enumerate(photos) if str(p) == exc.path), None)
     if index is None:
         return exc
-    whose = f"product {product.title!r}" if product is not None else f"pin {pin.id} {pin.title!r}"
-    which = f"photo {index + 1} of {whose}" if len(photos) > 1 or product is not None else f"the photo of {whose}"
     url = source_url(photos[index])
-    origin = url if url else str(photos[index])
-    return ImageError(f"{which} ({origin})", exc.reason)
+    where = url or str(photos[index])
+    if len(photos) > 1:
+        return ImageError(f"photo {index + 1} ({where})", exc.reason)
+    return ImageError(f"the photo ({where})", exc.reason) if url else exc
+
+
+def _named(exc: ImageError, product: Product | None, photos: tuple[Path, ...]) -> ImageError:
+    """`photo_error`, said of the product it belongs to (a pin's own photo needs no more: the
+    messages around it name the pin)."""
+    named = photo_error(exc, photos)
+    if product is None or not any(str(p) == exc.path for p in photos):
+        return named
+    return ImageError(f"product {product.title!r}, {named.path}", named.reason)
