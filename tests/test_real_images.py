@@ -145,3 +145,12 @@ def test_pillow_warnings_never_reach_stderr(initialised_cli: Cli, shop_dir: Path
     pin_id = pinbot("queue", "add", "--board", "ceramics", "--title", "Stereo", "--image", "stereo.jpg").stdout.strip()
     pinbot("render", pin_id, "--out", "previews")
     assert list((shop_dir / "previews").iterdir())
+
+
+def test_products_add_refuses_a_damaged_photo(initialised_cli: Cli, shop_dir: Path) -> None:
+    shutil.copy(IMAGES / "broken_data_stream.png", shop_dir / "vase.png")
+    result = initialised_cli("products", "add", "--title", "Vase", "--link", "https://s.example/vase",
+                             "--image", "vase.png")  # fmt: skip
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("pinbot: image: ") and "vase.png: cannot decode: the image data is damaged" in line

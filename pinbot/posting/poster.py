@@ -222,12 +222,15 @@ class Poster:
                 _defer(self.engine, pin.id, now + UNSYNCED_DELAY, message, now)
                 log.warning("pin %s deferred: %s", pin.id, message)
                 return PostResult(pin.id, "deferred", message)
+            product = self._product(pin)  # a database error is no fault of this pin: the job retries
             try:
                 if pin.link and is_shortener(pin.link):
                     raise ImageError("link", f"{domain_of(pin.link)} is a link shortener (spam trigger)")
-                image, rendered = self.images.image_for(pin, board_def, self._product(pin))
+                image, rendered = self.images.image_for(pin, board_def, product)
             except PinbotError as exc:  # a bad photo, a missing template: this pin only
                 return self._refuse(pin, now, str(exc))
+            except OSError:
+                raise  # the render cache's disk (full, read-only) fails every pin alike: the job backs off
             except Exception as exc:
                 # A renderer bug must not hold up every pin due after this one: fail it with the
                 # reason, post the next one in the same pass.
