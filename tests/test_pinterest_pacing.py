@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,12 +15,6 @@ from pinbot.pinterest.pacing import BUDGETS, Pacer
 from pinbot.pinterest.types import NewPin, PinImage
 from pinbot.store.state import posting_gate, record_spam_block, spam_block
 from tests.pinterest_helpers import API, account_id, error, make_client
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def pin() -> NewPin:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import col, select
 
@@ -16,6 +15,7 @@ from pinbot.queue.csv_import import ParsedFile, parse_csv
 from pinbot.queue.problems import pin_fix
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
+from pinbot.queue.upcoming import upcoming
 from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
@@ -122,8 +122,8 @@ def add(
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
     service = app.queue_service()
-    with _progress(app, "checking rows") as advance:
-        parsed = parse_csv(file, service.boards, app.settings.tz, progress=advance)
+    with app.progress("checking rows") as bars:
+        parsed = parse_csv(file, service.boards, app.settings.tz, progress=bars.advance if bars else None)
     queued = existing = 0
     if parsed.requests and not (strict and parsed.errors):
         try:
@@ -171,32 +171,6 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
         existing += len(result.existing)
     parsed.errors.sort(key=lambda e: e.row or 0)
     return queued, existing
-
-
-class _progress:
-    """A progress bar on a terminal, nothing otherwise (logs and pipes stay clean)."""
-
-    def __init__(self, app: AppContext, label: str) -> None:
-        self.enabled = app.interactive
-        self.progress = Progress(
-            TextColumn(label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=app.err_console,
-            transient=True,
-        )
-
-    def __enter__(self) -> Callable[[int], None] | None:
-        if not self.enabled:
-            return None
-        self.progress.start()
-        task = self.progress.add_task("rows", total=None)
-        return lambda n: self.progress.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
 
 
 @queue.command("list")
@@ -291,5 +265,31 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
 
 
-def register(main: click.Group) -> None:
-    main.add_command(queue)
+@queue.command("plan")
+@click.option("--days", type=click.IntRange(min=1, max=365), default=14, show_default=True)
+@json_option
+@pass_app
+def plan(app: AppContext, days: int, as_json: bool) -> None:
+    """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
+    account = app.account()
+    assert account.id is not None
+    rules = app.rules()
+    now = app.clock().now()
+    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
+    if as_json:
+        app.print_json(view)
+        return
+    table = Table(title=f"Next {days} days ({app.settings.timezone})")
+    for column in ("id", "when", "board", "title", "link"):
+        table.add_column(column)
+    for item in view["pins"]:
+        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
+        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
+    app.console.print(table)
+    app.console.print(
+        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+    )
+    if view["paused"]:
+        app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
+    for problem in view["problems"]:
+        app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
