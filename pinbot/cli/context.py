@@ -108,8 +108,10 @@ class AppContext:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
     def info(self, message: str) -> None:
-        """Progress chatter goes to stderr so that stdout stays clean for --json consumers."""
-        self.err_console.print(message)
+        """Progress chatter goes to stderr so that stdout stays clean for --json consumers. One
+        message is one line, never wrapped at 80 columns when piped (a log or grep reads it whole),
+        and its text is printed as it is (a "[52] pages" in a description is not markup)."""
+        self.err_console.print(message, markup=False, soft_wrap=True)
 
     @property
     def interactive(self) -> bool:

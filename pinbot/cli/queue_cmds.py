@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.problems import pin_fix
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
 from pinbot.queue.upcoming import upcoming
@@ -27,6 +28,7 @@ from pinbot.shop.validation import (
 )
 from pinbot.store.db import session_scope
 from pinbot.store.models import PinStatus, PostAttempt
+from pinbot.words import plural
 
 
 class ImportFailed(PinbotError):
@@ -148,11 +150,12 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         for err in parsed.errors:
             click.echo(f"{file.name}: row {err.row}: {err.field}: {err.reason}", err=True)
         click.echo(
-            f"{queued} pins queued, {existing} already queued, {len(parsed.errors)} invalid rows of {parsed.rows}"
+            f"{plural(queued, 'pin')} queued, {existing} already queued, "
+            f"{plural(len(parsed.errors), 'invalid row')} of {parsed.rows}"
         )
     if parsed.errors:
-        what = "nothing queued (--strict)" if strict else f"{len(parsed.errors)} rows not queued"
-        raise ImportFailed(f"{file.name}: {len(parsed.errors)} invalid rows; {what}")
+        what = "nothing queued (--strict)" if strict else f"{plural(len(parsed.errors), 'row')} not queued"
+        raise ImportFailed(f"{file.name}: {plural(len(parsed.errors), 'invalid row')}; {what}")
 
 
 def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int, int]:
@@ -174,13 +177,19 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
 @click.option("--status", type=click.Choice([s.value for s in PinStatus]), default=None)
 @click.option("--board", default=None, help="Only this board key.")
 @click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--problems", is_flag=True, help="Only pins that need you: failed, needs attention, overdue.")
 @json_option
 @pass_app
-def list_(app: AppContext, status: str | None, board: str | None, limit: int | None, as_json: bool) -> None:
-    """List queued (and past) pins, soonest first."""
+def list_(
+    app: AppContext, status: str | None, board: str | None, limit: int | None, problems: bool, as_json: bool
+) -> None:
+    """List queued (and past) pins, soonest first; failed and stuck pins say why and what to do."""
+    now = app.clock().now()
     rows = app.queue_service().list(PinStatus(status) if status else None, board, limit)
+    if problems:
+        rows = [(pin, key) for pin, key in rows if pin_fix(pin, now)]
     if as_json:
-        app.print_json([pin_to_dict(pin, key) for pin, key in rows])
+        app.print_json([{**pin_to_dict(pin, key), "fix": pin_fix(pin, now) or None} for pin, key in rows])
         return
     table = Table("id", "status", "due (UTC)", "board", "title", "pinterest id", box=None)
     for pin, key in rows:
@@ -193,6 +202,11 @@ def list_(app: AppContext, status: str | None, board: str | None, limit: int | N
             pin.pinterest_pin_id or "",
         )
     app.console.print(table)
+    stuck = [(pin, pin_fix(pin, now)) for pin, _ in rows if pin_fix(pin, now)]
+    for pin, fix in stuck:
+        # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
+        why = pin.last_error or pin.status.value
+        click.echo(f"pin {pin.id} {pin.status.value}: {why}; fix: {fix}")
     if not rows:
         app.info("no pins match")
 

@@ -22,9 +22,9 @@ import click
 from sqlmodel import Session
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.errors import InvalidInput, NotFound, PinbotError
+from pinbot.errors import ImageError, InvalidInput, NotFound, PinbotError
 from pinbot.links import domain_of
-from pinbot.posting.images import price_label, render_request_for, source_photos, subtitle_from
+from pinbot.posting.images import photo_error, price_label, render_request_for, source_photos, subtitle_from
 from pinbot.render import (
     RenderRequest,
     list_templates,
@@ -83,6 +83,8 @@ def run_task(task: Task) -> Outcome:
         ctype = "image/png" if cached.suffix == ".png" else "image/jpeg"
         return Outcome(task.label, str(target), ctype, task.request.variant or task.request.template)
     except PinbotError as exc:
+        if isinstance(exc, ImageError) and task.request is not None:
+            exc = photo_error(exc, task.request.photos)  # "photo 2 (https://...)", not a cache file
         return Outcome(task.label, error=str(exc))
     except Exception as exc:  # a renderer bug must not take the batch down with it
         return Outcome(task.label, error=f"unexpected error: {type(exc).__name__}: {exc}")

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from pinbot.clock import Clock, as_utc
-from pinbot.errors import ImageError
+from pinbot.errors import ImageError, PinbotError
 from pinbot.links import domain_of, is_shortener, tagged_link
 from pinbot.pinterest.errors import (
     InsufficientScope,
@@ -222,12 +222,20 @@ class Poster:
                 _defer(self.engine, pin.id, now + UNSYNCED_DELAY, message, now)
                 log.warning("pin %s deferred: %s", pin.id, message)
                 return PostResult(pin.id, "deferred", message)
+            product = self._product(pin)  # a database error is no fault of this pin: the job retries
             try:
                 if pin.link and is_shortener(pin.link):
                     raise ImageError("link", f"{domain_of(pin.link)} is a link shortener (spam trigger)")
-                image, rendered = self.images.image_for(pin, board_def, self._product(pin))
-            except ImageError as exc:
+                image, rendered = self.images.image_for(pin, board_def, product)
+            except PinbotError as exc:  # a bad photo, a missing template: this pin only
                 return self._refuse(pin, now, str(exc))
+            except OSError:
+                raise  # the render cache's disk (full, read-only) fails every pin alike: the job backs off
+            except Exception as exc:
+                # A renderer bug must not hold up every pin due after this one: fail it with the
+                # reason, post the next one in the same pass.
+                log.exception("pin %s: rendering crashed", pin.id)
+                return self._refuse(pin, now, f"rendering crashed ({type(exc).__name__}: {exc}); report this bug")
             if self.dry_run:
                 self._shown.add(pin.id)
                 link = self._link(pin, board_def)
@@ -262,7 +270,7 @@ class Poster:
             log.warning("dry-run pin %s: would fail: %s", pin.id, message)
             return PostResult(pin.id, "dry_run", message)
         _fail_unclaimed(self.engine, pin.id, now, message, status=PinStatus.failed)
-        log.error("pin %s failed: %s", pin.id, message)
+        log.error("pin %s failed: %s (fix it, then `pinbot queue retry %s`)", pin.id, message, pin.id)
         return PostResult(pin.id, "failed", message)
 
     @staticmethod
