@@ -27,7 +27,7 @@ from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
 from pinbot.logs import configure_logging
-from pinbot.review.recommend import plural
+from pinbot.words import plural
 
 DEFAULT_PORT = 8765
 

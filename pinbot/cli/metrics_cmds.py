@@ -27,10 +27,10 @@ from pinbot.report.experiment_text import label
 from pinbot.report.model import heavy_tail_note
 from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
-from pinbot.review.recommend import plural
 from pinbot.review.types import Group
 from pinbot.shop.boards import scan_boards
 from pinbot.stats import MIN_LIFT, Rate
+from pinbot.words import plural
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

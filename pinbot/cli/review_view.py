@@ -15,8 +15,8 @@ from rich.table import Table
 
 from pinbot.experiments.status import ExperimentStatus
 from pinbot.report.experiment_text import label, next_step, verdict_sentence
-from pinbot.review.recommend import plural
 from pinbot.review.types import Review
+from pinbot.words import plural
 
 KINDS = ("stop", "start", "continue", "change")
 

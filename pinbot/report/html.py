@@ -20,9 +20,9 @@ from pinbot.report.model import Report, heavy_tail_note
 from pinbot.report.pictures import CalendarDay, PinCard
 from pinbot.report.style import CSS
 from pinbot.report.svg import Series, line_chart, progress_bar
-from pinbot.review.recommend import plural
 from pinbot.review.types import Group, Totals
 from pinbot.stats import Rate
+from pinbot.words import plural
 
 KINDS = (
     ("stop", "Stop", "clearly below the shop"),

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pinbot.render.names import design_name
 from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, Recommendation, Totals
 from pinbot.stats import Rate
+from pinbot.words import plural
 
 MAX_PER_KIND = 6
 MIN_EFFECT = 0.20
@@ -50,11 +51,6 @@ def _numbers(group: Group, shop: Totals) -> dict[str, object]:
 
 def _volume(t: Totals) -> str:
     return f"{t.impressions:,} impressions over {plural(t.pins, 'pin')}"
-
-
-def plural(n: int, noun: str, many: str = "") -> str:
-    """ "1 pin", "3 pins", "1,204 impressions", "2 token refreshes" (with `many`)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {many or noun + 's'}"
 
 
 def _subject(group: Group) -> tuple[str, str]:
