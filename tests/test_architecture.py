@@ -1,4 +1,4 @@
-"""Imports flow one way (shared/ARCHITECTURE.md): leaves <- infrastructure <- services <- edges,
+"""Imports flow one way (docs/layout.md): leaves <- infrastructure <- services <- edges,
 and each third-party library stays in the module that owns it."""
 
 from __future__ import annotations
