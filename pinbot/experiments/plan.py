@@ -5,9 +5,9 @@ renderer variant id `template.palette.crop`), the plan (impressions per variant 
 baseline rate, the minimum lift worth finding and the power, see `pinbot.stats`), the balanced
 schedule (every variant on the same boards, for the same products, in rounds whose variant order
 rotates, so neither time of day, weekday nor board can favour one design; what changes between
-rounds so that no board sees the same image twice is `experiments_rounds`), and
+rounds so that no board sees the same image twice is `experiments/rounds.py`), and
 `preferred_design`, which the queue and the planner ask before picking a design for a product.
-Status, verdict and summary live in `experiments_status`; they count an arm's pins by
+Status, verdict and summary live in `experiments/status.py`; they count an arm's pins by
 `Pin.experiment_variant_id`, whatever look each round gave them.
 """
 
