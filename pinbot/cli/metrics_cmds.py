@@ -6,13 +6,10 @@ Wiring and printing only: the sweep is `pinbot.metrics.sweep`, the numbers `pinb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
@@ -29,25 +26,6 @@ from pinbot.stats import MIN_LIFT
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
-
-
-@contextmanager
-def _progress(app: AppContext, what: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal; nothing when output goes to a pipe or a log."""
-    if not app.interactive:
-        yield None
-        return
-    bar = Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=app.err_console,
-        transient=True,
-    )
-    task = bar.add_task(what, total=None)
-    with bar:
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @click.group("metrics")
@@ -68,8 +46,8 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
         except ValueError:
             raise InvalidInput("--since", f"expected a date like 2026-01-31, got {since!r}") from None
     shop = app.shop()
-    with _progress(app, "fetching analytics") as progress:
-        result = shop.metrics_service(shop.client(), progress).sweep(since=start)
+    with app.progress("fetching analytics") as bars:
+        result = shop.metrics_service(shop.client(), bars.update if bars else None).sweep(since=start)
     if as_json:
         app.print_json(result.as_dict())
         return

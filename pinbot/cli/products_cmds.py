@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.queue_cmds import ImportFailed, _progress
+from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.errors import InvalidInput
 from pinbot.importers.common import (
     ParsedProducts,
@@ -202,7 +202,8 @@ def import_(
     if currency and not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
         raise InvalidInput("--currency", f"not a currency code like USD: {currency!r}")
     store = _store(app, download=not no_download)
-    with _progress(app, "importing products") as advance:
+    with app.progress("importing products") as bars:
+        advance = bars.advance if bars else None
         if fmt == "shopify":
             parsed = parse_shopify(file, store, url, currency=currency, progress=advance)
         else:
@@ -220,8 +221,8 @@ def import_feed(app: AppContext, feed: str, strict: bool, no_download: bool, as_
     """Import a blog's RSS or Atom feed (a URL or a file): each post becomes a product."""
     fetch = UrllibFetch(FETCH_TIMEOUT)
     store = ImageStore(app.settings.data_dir / "photos", fetch, download=not no_download)
-    with _progress(app, "importing feed items") as advance:
-        parsed = parse_feed(feed, store, fetch, progress=advance)
+    with app.progress("importing feed items") as bars:
+        parsed = parse_feed(feed, store, fetch, progress=bars.advance if bars else None)
     label = feed if len(feed) <= 60 else Path(feed).name
     _finish(app, parsed, label, strict, as_json, feed=feed, photos_downloaded=store.downloaded)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import col, select
 
@@ -120,8 +118,8 @@ def add(
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
     service = app.queue_service()
-    with _progress(app, "checking rows") as advance:
-        parsed = parse_csv(file, service.boards, app.settings.tz, progress=advance)
+    with app.progress("checking rows") as bars:
+        parsed = parse_csv(file, service.boards, app.settings.tz, progress=bars.advance if bars else None)
     queued = existing = 0
     if parsed.requests and not (strict and parsed.errors):
         try:
@@ -168,32 +166,6 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
         existing += len(result.existing)
     parsed.errors.sort(key=lambda e: e.row or 0)
     return queued, existing
-
-
-class _progress:
-    """A progress bar on a terminal, nothing otherwise (logs and pipes stay clean)."""
-
-    def __init__(self, app: AppContext, label: str) -> None:
-        self.enabled = app.interactive
-        self.progress = Progress(
-            TextColumn(label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=app.err_console,
-            transient=True,
-        )
-
-    def __enter__(self) -> Callable[[int], None] | None:
-        if not self.enabled:
-            return None
-        self.progress.start()
-        task = self.progress.add_task("rows", total=None)
-        return lambda n: self.progress.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
 
 
 @queue.command("list")

@@ -19,7 +19,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
 from pinbot.cli.context import AppContext, json_option, pass_app
@@ -141,12 +140,11 @@ def run_batch(app: AppContext, tasks: list[Task], jobs: int) -> list[Outcome]:
     ctx = get_context("fork") if "fork" in _start_methods() else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
         futures: list[Future[Outcome]] = [pool.submit(run_task, t) for t in tasks]
-        columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=app.err_console, transient=True) as progress:
-            bar = progress.add_task("render", total=len(futures))
-            for fut in as_completed(futures):
+        with app.progress("rendering") as bars:
+            for done, fut in enumerate(as_completed(futures), 1):
                 outcomes.append(fut.result())
-                progress.advance(bar)
+                if bars:
+                    bars.update(done, len(futures))
     order = {t.label: i for i, t in enumerate(tasks)}
     return sorted(outcomes, key=lambda o: order.get(o.label, 0))
 
