@@ -19,7 +19,7 @@ import click
 
 import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import print_review
+from pinbot.cli.review_view import print_experiments, print_review
 from pinbot.demo.result import DemoOptions, DemoResult
 from pinbot.demo.run import run_demo
 from pinbot.demo.shop import SHOP_NAME
@@ -27,6 +27,7 @@ from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
 from pinbot.logs import configure_logging
+from pinbot.review.recommend import plural
 
 DEFAULT_PORT = 8765
 
@@ -199,16 +200,15 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
     )
     console.print(
         f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
-        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), {result.pins_waiting} still queued, "
+        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), "
+        f"{result.pins_waiting} queued for the coming days, "
         f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
-        f"{result.token_refreshes} token refresh(es)"
+        f"{plural(result.token_refreshes, 'token refresh', 'token refreshes')}"
     )
     if rep is not None:
         console.print()
         print_review(console, rep.review, "Review")
-        for e in rep.experiments:
-            verdict = f"{e.winner_design} won" if e.winner_design else e.outcome.replace("_", " ")
-            console.print(f"[bold]Experiment[/bold] {e.name}: {e.state}, {verdict}")
+        print_experiments(console, rep.experiments)
     folder = result.folder
     console.print("\n[bold]Where everything is[/bold]")
     for label, where in (
@@ -266,8 +266,3 @@ def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: 
         app.print_json(result.as_dict())
     else:
         _print_demo(app, result)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(emulator_group)
-    main.add_command(demo_cmd)

@@ -298,7 +298,3 @@ def stock(app: AppContext, ref: str, in_stock: bool) -> None:
     (result.sold_out if not in_stock else result.back_in_stock).append(change)
     click.echo(f"product {product.id}: {'in stock' if in_stock else 'out of stock'}")
     _stock_lines(app, result)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(products)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
+from pinbot.queue.upcoming import upcoming
 from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
@@ -249,5 +251,31 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
 
 
-def register(main: click.Group) -> None:
-    main.add_command(queue)
+@queue.command("plan")
+@click.option("--days", type=click.IntRange(min=1, max=365), default=14, show_default=True)
+@json_option
+@pass_app
+def plan(app: AppContext, days: int, as_json: bool) -> None:
+    """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
+    account = app.account()
+    assert account.id is not None
+    rules = app.rules()
+    now = app.clock().now()
+    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
+    if as_json:
+        app.print_json(view)
+        return
+    table = Table(title=f"Next {days} days ({app.settings.timezone})")
+    for column in ("id", "when", "board", "title", "link"):
+        table.add_column(column)
+    for item in view["pins"]:
+        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
+        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
+    app.console.print(table)
+    app.console.print(
+        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+    )
+    if view["paused"]:
+        app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
+    for problem in view["problems"]:
+        app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")

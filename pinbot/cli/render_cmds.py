@@ -287,7 +287,3 @@ def _product_tasks(
         tasks.append(Task(f"{base} ({name})", product_request(product, name, vid), None, assets, cache_dir,
                           Path(f"{stem}-{name}")))  # fmt: skip
     return tasks
-
-
-def register(main: click.Group) -> None:
-    main.add_command(render)

@@ -59,8 +59,3 @@ def doctor(app: AppContext, as_json: bool) -> None:
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(init)
-    main.add_command(doctor)
