@@ -18,7 +18,11 @@ DOCS = REPO / "docs"
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in sorted(group.commands.items()):
+    # Through list_commands/get_command, as `--help` does: the group loads its commands lazily.
+    ctx = click.Context(group, info_name=" ".join(("pinbot", *prefix)))
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"pinbot {' '.join((*prefix, name))} is listed but cannot be loaded"
         if command.hidden:
             continue
         path = (*prefix, name)
