@@ -2,7 +2,7 @@
 or, for a pin without any template, its source photo as it is.
 
 Owns the mapping from a queue item (+ its board and product) to a `RenderRequest`, and reading
-the result as `PinImage` bytes. Rendering happens before a pin is claimed (shared RELIABILITY.md);
+the result as `PinImage` bytes. Rendering happens before a pin is claimed (docs/posting-exactly-once.md);
 a bad image raises `ImageError` naming the file, which fails that pin only.
 """
 

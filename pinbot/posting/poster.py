@@ -1,6 +1,6 @@
 """Posting one due pin: render -> claim -> post -> record, each failure class to its state.
 
-Owns the posting half of the state machine in shared RELIABILITY.md. The image is rendered
+Owns the posting half of the state machine in docs/posting-exactly-once.md. The image is rendered
 before the claim; the claim (state `posting`, a fresh attempt id, a `PostAttempt` row) commits
 before the request leaves; the outcome is recorded by attempt id. Surely-not-sent and 429 go back
 to `queued` (backoff / Retry-After); 401 gets one token refresh and one retry; 400/403/404 fail
@@ -332,7 +332,7 @@ class Poster:
         finish(self.engine, pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
 
     def _failed(self, pin: Pin, exc: BaseException, now: datetime) -> PostResult:
-        """Route one failure of create_pin to the state shared RELIABILITY.md gives it."""
+        """Route one failure of create_pin to the state docs/posting-exactly-once.md gives it."""
         assert pin.id is not None
         err = _Error.of(exc)
         if isinstance(exc, SpamBlocked):

@@ -3,8 +3,8 @@
 Owns the aggregations: SQL GROUP BY over the daily rows (one pass by pin, one by day); everything
 else is rolled up from the per-pin totals (a few thousand rows at most) by board, design (the
 variant id, else the template), product, weekday and hour posted (shop time), design x board.
-Each rate carries a 95% Wilson interval; groups below the minimums (`review_types`) are listed but
-not ranked. The stop/start/continue/change rules are in `review_rules`.
+Each rate carries a 95% Wilson interval; groups below the minimums (`review/types.py`) are listed but
+not ranked. The stop/start/continue/change rules are in `review/recommend.py`.
 """
 
 from __future__ import annotations

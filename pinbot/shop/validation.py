@@ -1,4 +1,4 @@
-"""Field rules for a pin, as Pinterest enforces them (see shared FACTS.md §3), checked before
+"""Field rules for a pin, as Pinterest enforces them (see docs/pinterest-api.md), checked before
 anything is written. Each failure is an `InvalidInput` naming the field (and row, for files).
 Service helper: imports errors and the renderer's photo check only.
 """
