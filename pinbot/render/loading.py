@@ -88,6 +88,7 @@ class OpenedPhoto:
     path: Path
     image: Image.Image
     icc: bytes | None
+    full_size: tuple[int, int] = (0, 0)  # upright size at full resolution (before draft scaling)
 
 
 def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], background: RGB) -> OpenedPhoto:
@@ -96,6 +97,7 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
     name = str(src.path)
     im = _open(src)
     orientation = _orientation(im)
+    full = (im.size[1], im.size[0]) if orientation in _ROTATES else im.size
     if slots and im.format in ("JPEG", "MPO"):
         w, h = im.size
         upright = (h, w) if orientation in _ROTATES else (w, h)
@@ -117,7 +119,7 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
     out = _working_mode(im, background, name)
     if orientation != 1:
         out = _transpose(out, orientation)
-    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None)
+    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None, full_size=full)
 
 
 def _open(src: PhotoSource) -> Image.Image:

@@ -1,0 +1,163 @@
+"""Photos in a layout: opening each source once at the resolution its slots need, cutting it so
+the product is whole and in the slot's focus (`pinbot.render.crop`), choosing the template's
+arrangement that keeps the product clear of the text, and producing the slot's pixels (with a
+soft fill of the photo's own edges where the cut reaches past the photo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageFilter
+
+from pinbot.render.crop import ZOOM, Cut, cut
+from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
+from pinbot.render.subject import PhotoInfo, photo_info
+from pinbot.render.templates import AnyLayer, PhotoLayer, Template
+from pinbot.render.types import RGB, Box, PhotoPlacement
+
+_FILL_STEP = 12  # the fill is drawn at 1/12 size and blurred: it is backdrop, not detail
+
+
+@dataclass
+class Photo:
+    opened: OpenedPhoto | None
+    info: PhotoInfo
+
+
+@dataclass(frozen=True)
+class Arranged:
+    """One arrangement of a template for a request's photos: its layers and each photo's cut."""
+
+    name: str
+    layers: list[AnyLayer]
+    cuts: dict[int, Cut]  # by layer index in `layers`
+
+    def photo_share(self) -> float:
+        return min((c.photo_share() for c in self.cuts.values()), default=1.0)
+
+
+def slot_focus(layer: PhotoLayer) -> tuple[tuple[int, int], tuple[float, float, float, float]]:
+    x0, y0, x1, y1 = layer.box
+    w, h = x1 - x0, y1 - y0
+    fx0, fy0, fx1, fy1 = layer.focus
+    return (w, h), ((fx0 - x0) / w, (fy0 - y0) / h, (fx1 - x0) / w, (fy1 - y0) / h)
+
+
+def open_sources(tpl: Template, sources: tuple[PhotoSource, ...], crop: str, background: RGB) -> list[Photo]:
+    """Every source decoded once, at the size the largest slot using it needs."""
+    n = len(sources)
+    layers = [lay for lay in tpl.layers if isinstance(lay, PhotoLayer) and lay.active(n)]
+    out: list[Photo] = []
+    for i, src in enumerate(sources):
+        uses = [lay for lay in layers if lay.photo % n == i]
+        if not uses:
+            out.append(Photo(None, photo_info(src)))
+            continue
+        zoom = ZOOM.get(crop, 1.0)
+        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), max(zoom, lay.zoom)) for lay in uses]
+        opened = open_photo(src, slots, background)
+        out.append(Photo(opened, photo_info(src, opened.image, opened.full_size)))
+    return out
+
+
+def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str) -> Cut:
+    slot, focus = slot_focus(layer)
+    return cut(size, slot, info.subject_px(size), crop, focus, layer.zoom, layer.max_zoom)
+
+
+def arrange(tpl: Template, infos: list[PhotoInfo], sizes: list[tuple[int, int]], crop: str) -> Arranged:
+    """The first arrangement whose cuts all stay on their photos; else the one that shows the most
+    photo (the rest of its slots filled)."""
+    n = len(infos)
+    best: Arranged | None = None
+    for name in tpl.arrangements:
+        layers = tpl.layers_for(name, n)
+        cuts = {
+            i: photo_cut(lay, infos[lay.photo % n], sizes[lay.photo % n], crop)
+            for i, lay in enumerate(layers)
+            if isinstance(lay, PhotoLayer) and n
+        }
+        arranged = Arranged(name, layers, cuts)
+        if all(c.inside for c in cuts.values()):
+            return arranged
+        if best is None or arranged.photo_share() > best.photo_share() + 1e-6:
+            best = arranged
+    assert best is not None
+    return best
+
+
+def placement(layer: PhotoLayer, c: Cut, info: PhotoInfo, arrangement: str) -> PhotoPlacement:
+    """Where the photo and its product ended up on the canvas (for checks and the contact sheet)."""
+    x0, y0, x1, y1 = layer.box
+    iw, ih = c.photo_size
+    wx0, wy0, wx1, wy1 = c.window
+    sx0, sy0, sx1, sy1 = c.subject_in_slot()
+    subject = (
+        max(x0, round(x0 + sx0)),
+        max(y0, round(y0 + sy0)),
+        min(x1, round(x0 + sx1)),
+        min(y1, round(y0 + sy1)),
+    )
+    full_w = info.width * (wx1 - wx0) / iw  # the window in full-resolution pixels
+    return PhotoPlacement(
+        slot=layer.box,
+        window=(wx0 / iw, wy0 / ih, wx1 / iw, wy1 / ih),
+        subject=subject,
+        photo_share=round(c.photo_share(), 4),
+        upscale=round((x1 - x0) / full_w, 3) if full_w > 0 else 0.0,
+        arrangement=arrangement,
+    )
+
+
+def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
+    """The slot's pixels: the window resized, or, when the window reaches past the photo, the part
+    on the photo over a soft extension of the photo's own edges."""
+    w, h = c.slot
+    iw, ih = image.size
+    x0, y0, x1, y1 = c.window
+    if c.inside:
+        box = (max(0.0, x0), max(0.0, y0), min(float(iw), x1), min(float(ih), y1))
+        return to_srgb(image.resize((w, h), Image.Resampling.LANCZOS, box=box), icc)
+    s = c.scale
+    ix0, iy0, ix1, iy1 = max(0.0, x0), max(0.0, y0), min(float(iw), x1), min(float(ih), y1)
+    tx0, ty0 = round((ix0 - x0) * s), round((iy0 - y0) * s)
+    tw = max(1, min(w - tx0, round((ix1 - x0) * s) - tx0))
+    th = max(1, min(h - ty0, round((iy1 - y0) * s) - ty0))
+    sharp = image.resize((tw, th), Image.Resampling.LANCZOS, box=(ix0, iy0, ix1, iy1))
+    out = _edge_fill(sharp, (w, h), (tx0, ty0))
+    out.paste(sharp, (tx0, ty0))
+    return to_srgb(out, icc)
+
+
+def _edge_fill(sharp: Image.Image, size: tuple[int, int], at: tuple[int, int]) -> Image.Image:
+    """A backdrop of `size`: `sharp` placed at `at`, its edge rows and columns stretched outward,
+    drawn small, blurred and scaled up."""
+    k = _FILL_STEP
+    w, h = size
+    sw, sh = max(1, -(-w // k)), max(1, -(-h // k))
+    small = sharp.resize((max(1, sharp.width // k), max(1, sharp.height // k)), Image.Resampling.BOX)
+    ax, ay = min(sw - 1, at[0] // k), min(sh - 1, at[1] // k)
+    pw, ph = min(small.width, sw - ax), min(small.height, sh - ay)
+    small = small.crop((0, 0, pw, ph))
+    canvas = Image.new(sharp.mode, (sw, sh))
+    canvas.paste(small, (ax, ay))
+    if ay > 0:
+        canvas.paste(small.crop((0, 0, pw, 1)).resize((pw, ay)), (ax, 0))
+    if ay + ph < sh:
+        canvas.paste(small.crop((0, ph - 1, pw, ph)).resize((pw, sh - ay - ph)), (ax, ay + ph))
+    if ax > 0:
+        canvas.paste(canvas.crop((ax, 0, ax + 1, sh)).resize((ax, sh)), (0, 0))
+    if ax + pw < sw:
+        canvas.paste(canvas.crop((ax + pw - 1, 0, ax + pw, sh)).resize((sw - ax - pw, sh)), (ax + pw, 0))
+    return canvas.filter(ImageFilter.GaussianBlur(1.5)).resize((w, h), Image.Resampling.BILINEAR)
+
+
+def subject_boxes(arranged: Arranged, photos: list[Photo], n: int) -> list[Box]:
+    """The product's box on the canvas for every photo slot of an arrangement."""
+    out: list[Box] = []
+    for i, c in arranged.cuts.items():
+        layer = arranged.layers[i]
+        assert isinstance(layer, PhotoLayer)
+        out.append(placement(layer, c, photos[layer.photo % n].info, arranged.name).subject)
+    return out
