@@ -17,6 +17,9 @@ from pinbot.render.templates import AnyLayer, PhotoLayer, Template
 from pinbot.render.types import RGB, Box, PhotoPlacement
 
 _FILL_STEP = 12  # the fill is drawn at 1/12 size and blurred: it is backdrop, not detail
+# Shrink by whole factors first (a box filter) and finish with Lanczos: what Pillow recommends for
+# big reductions, indistinguishable at a gap of 3 and several times faster than Lanczos alone.
+_GAP = 3.0
 
 
 @dataclass
@@ -118,13 +121,13 @@ def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
     x0, y0, x1, y1 = c.window
     if c.inside:
         box = (max(0.0, x0), max(0.0, y0), min(float(iw), x1), min(float(ih), y1))
-        return to_srgb(image.resize((w, h), Image.Resampling.LANCZOS, box=box), icc)
+        return to_srgb(image.resize((w, h), Image.Resampling.LANCZOS, box=box, reducing_gap=_GAP), icc)
     s = c.scale
     ix0, iy0, ix1, iy1 = max(0.0, x0), max(0.0, y0), min(float(iw), x1), min(float(ih), y1)
     tx0, ty0 = round((ix0 - x0) * s), round((iy0 - y0) * s)
     tw = max(1, min(w - tx0, round((ix1 - x0) * s) - tx0))
     th = max(1, min(h - ty0, round((iy1 - y0) * s) - ty0))
-    sharp = image.resize((tw, th), Image.Resampling.LANCZOS, box=(ix0, iy0, ix1, iy1))
+    sharp = image.resize((tw, th), Image.Resampling.LANCZOS, box=(ix0, iy0, ix1, iy1), reducing_gap=_GAP)
     out = _edge_fill(sharp, (w, h), (tx0, ty0))
     out.paste(sharp, (tx0, ty0))
     return to_srgb(out, icc)
