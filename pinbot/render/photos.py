@@ -110,6 +110,7 @@ def placement(layer: PhotoLayer, c: Cut, info: PhotoInfo, arrangement: str) -> P
         photo_share=round(c.photo_share(), 4),
         upscale=round((x1 - x0) / full_w, 3) if full_w > 0 else 0.0,
         arrangement=arrangement,
+        photo=layer.photo,
     )
 
 
@@ -128,14 +129,31 @@ def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
     tw = max(1, min(w - tx0, round((ix1 - x0) * s) - tx0))
     th = max(1, min(h - ty0, round((iy1 - y0) * s) - ty0))
     sharp = image.resize((tw, th), Image.Resampling.LANCZOS, box=(ix0, iy0, ix1, iy1), reducing_gap=_GAP)
-    out = _edge_fill(sharp, (w, h), (tx0, ty0))
+    sx0, sy0, sx1, sy1 = c.subject
+    near = 0.01 * max(iw, ih)
+    # Where the product itself runs off the photo, stretching that edge would smear the product
+    # across the fill: that side is filled with the edge's typical (median) colour instead.
+    flat = (sx0 <= near, sy0 <= near, sx1 >= iw - near, sy1 >= ih - near)
+    out = _edge_fill(sharp, (w, h), (tx0, ty0), flat)
     out.paste(sharp, (tx0, ty0))
     return to_srgb(out, icc)
 
 
-def _edge_fill(sharp: Image.Image, size: tuple[int, int], at: tuple[int, int]) -> Image.Image:
-    """A backdrop of `size`: `sharp` placed at `at`, its edge rows and columns stretched outward,
-    drawn small, blurred and scaled up."""
+def _median(strip: Image.Image) -> Image.Image:
+    """A strip (one row or column) replaced by its median colour."""
+    pixels = sorted(strip.getdata(), key=lambda p: sum(p) if isinstance(p, tuple) else p)
+    return Image.new(strip.mode, strip.size, pixels[len(pixels) // 2])
+
+
+def _edge_fill(
+    sharp: Image.Image,
+    size: tuple[int, int],
+    at: tuple[int, int],
+    flat: tuple[bool, bool, bool, bool] = (False, False, False, False),
+) -> Image.Image:
+    """A backdrop of `size`: `sharp` placed at `at`, its edge rows and columns stretched outward
+    (or, on a `flat` side (left, top, right, bottom), their median colour), drawn small, blurred
+    and scaled up."""
     k = _FILL_STEP
     w, h = size
     sw, sh = max(1, -(-w // k)), max(1, -(-h // k))
@@ -145,14 +163,19 @@ def _edge_fill(sharp: Image.Image, size: tuple[int, int], at: tuple[int, int]) -
     small = small.crop((0, 0, pw, ph))
     canvas = Image.new(sharp.mode, (sw, sh))
     canvas.paste(small, (ax, ay))
+
+    def edge(strip: Image.Image, is_flat: bool) -> Image.Image:
+        return _median(strip) if is_flat else strip
+
     if ay > 0:
-        canvas.paste(small.crop((0, 0, pw, 1)).resize((pw, ay)), (ax, 0))
+        canvas.paste(edge(small.crop((0, 0, pw, 1)), flat[1]).resize((pw, ay)), (ax, 0))
     if ay + ph < sh:
-        canvas.paste(small.crop((0, ph - 1, pw, ph)).resize((pw, sh - ay - ph)), (ax, ay + ph))
+        canvas.paste(edge(small.crop((0, ph - 1, pw, ph)), flat[3]).resize((pw, sh - ay - ph)), (ax, ay + ph))
     if ax > 0:
-        canvas.paste(canvas.crop((ax, 0, ax + 1, sh)).resize((ax, sh)), (0, 0))
+        canvas.paste(edge(canvas.crop((ax, 0, ax + 1, sh)), flat[0]).resize((ax, sh)), (0, 0))
     if ax + pw < sw:
-        canvas.paste(canvas.crop((ax + pw - 1, 0, ax + pw, sh)).resize((sw - ax - pw, sh)), (ax + pw, 0))
+        strip = edge(canvas.crop((ax + pw - 1, 0, ax + pw, sh)), flat[2])
+        canvas.paste(strip.resize((sw - ax - pw, sh)), (ax + pw, 0))
     return canvas.filter(ImageFilter.GaussianBlur(1.5)).resize((w, h), Image.Resampling.BILINEAR)
 
 

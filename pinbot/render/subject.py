@@ -17,17 +17,24 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
-from pinbot.render.loading import PhotoSource, open_photo
+from pinbot.errors import PinbotError
+from pinbot.render.loading import PhotoSource, open_photo, read_photo
 
 FracBox = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the photo
 
 _SIDE = 160  # analysis thumbnail, longest side
 _MIN_LEVEL = 34  # backdrop difference below this (0..255) is lighting, not product
 _CACHE_SIZE = 512
-NEAR_DUPLICATE_BITS = 10  # dHash distance at or below which two photos are the same picture
+# Two photos are the same picture when their dHashes differ in at most this many bits and their
+# 2x2 average colours by at most this many levels: a resized or re-encoded copy differs by 0-3
+# bits; two product shots on the same backdrop can differ by only ~6 bits, but not in colour.
+NEAR_DUPLICATE_BITS = 5
+NEAR_DUPLICATE_COLOUR = 24
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class PhotoInfo:
     height: int
     subject: FracBox
     dhash: int
+    colour: bytes = b""  # 2x2 average colour, 12 bytes
 
     def subject_px(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
         w, h = size
@@ -75,7 +83,7 @@ def analyse(image: Image.Image, size: tuple[int, int] | None = None) -> PhotoInf
     thumb = _thumbnail(image, _SIDE)
     fine = _thumbnail(image, _SIDE * 2)
     w, h = size or image.size
-    return PhotoInfo(w, h, subject_box(thumb, _fine_edges(fine, thumb.size)), dhash(thumb))
+    return PhotoInfo(w, h, subject_box(thumb, _fine_edges(fine, thumb.size)), dhash(thumb), colours(thumb))
 
 
 def _fine_edges(fine: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -225,18 +233,62 @@ def dhash(thumb: Image.Image) -> int:
     return bits
 
 
+def colours(thumb: Image.Image) -> bytes:
+    return thumb.convert("RGB").resize((2, 2), Image.Resampling.BOX).tobytes()
+
+
 def hash_distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def same_picture(a: int, b: int) -> bool:
-    return hash_distance(a, b) <= NEAR_DUPLICATE_BITS
+def same_picture(a: tuple[int, bytes], b: tuple[int, bytes]) -> bool:
+    """(dhash, colour) pairs of two photos: is one a copy of the other (resized, re-encoded)?"""
+    if hash_distance(a[0], b[0]) > NEAR_DUPLICATE_BITS:
+        return False
+    return not a[1] or not b[1] or max(abs(x - y) for x, y in zip(a[1], b[1], strict=True)) <= NEAR_DUPLICATE_COLOUR
 
 
 def distinct_photos(infos: list[PhotoInfo]) -> int:
     """How many different pictures there are among `infos` (near-duplicates count once)."""
-    kept: list[int] = []
+    kept: list[tuple[int, bytes]] = []
     for info in infos:
-        if not any(same_picture(info.dhash, k) for k in kept):
-            kept.append(info.dhash)
+        key = (info.dhash, info.colour)
+        if not any(same_picture(key, k) for k in kept):
+            kept.append(key)
     return len(kept)
+
+
+_FLAT_SPREAD = 3.0  # grey-level spread below which a photo is blank: its hash says nothing
+
+
+FINGERPRINT_CHARS = 40
+
+
+def fingerprint(path: Path) -> str | None:
+    """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while the file is unchanged; None for a
+    file that cannot be read or a blank image (every blank image hashes alike)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _fingerprint(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _fingerprint(path: str, _mtime_ns: int, _size: int) -> str | None:
+    try:
+        src = read_photo(Path(path))
+        image = open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image
+    except PinbotError:
+        return None
+    thumb = _thumbnail(image, 64)
+    if ImageStat.Stat(thumb.convert("L")).stddev[0] < _FLAT_SPREAD:
+        return None
+    return f"{dhash(thumb):016x}{colours(thumb).hex()}"
+
+
+def parse_fingerprint(value: str) -> tuple[int, bytes] | None:
+    try:
+        return int(value[:16], 16), bytes.fromhex(value[16:])
+    except ValueError:
+        return None

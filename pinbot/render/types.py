@@ -57,6 +57,7 @@ class PhotoPlacement:
     photo_share: float  # share of the slot showing real photo pixels
     upscale: float  # how much the photo's full-resolution pixels are enlarged (> 1.5 looks soft)
     arrangement: str = ""
+    photo: int = 0  # which of the request's photos
 
 
 @dataclass(frozen=True)
