@@ -150,7 +150,10 @@ def report(figures: dict[str, Figures]) -> str:
     lines = [f"{'template':14s} {'renders':>7s} {'covered':>8s} {'cut':>6s} {'small':>6s} {'min contrast':>12s}"
              f" {'fill avg':>8s}  skipped"]  # fmt: skip
     for name, f in figures.items():
-        pct = (lambda n: f"{100 * n / f.renders:5.1f}%") if f.renders else (lambda n: "    -")
+
+        def pct(n: int, total: int = f.renders) -> str:
+            return f"{100 * n / total:5.1f}%" if total else "    -"
+
         fill = sum(f.fill) / len(f.fill) if f.fill else 0.0
         skipped = "; ".join(f"{n} x {why}" for why, n in f.skipped.most_common()) or "none"
         lines.append(

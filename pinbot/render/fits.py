@@ -8,6 +8,7 @@ to recognise in a phone feed. The variant picker, experiments and the contact sh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,3 +56,36 @@ def template_fits(
         if max(x1 - x0, y1 - y0) < MIN_SUBJECT_SIDE:
             return False, f"the product would be only {max(x1 - x0, y1 - y0)} px across (too small to see in the feed)"
     return True, ""
+
+
+SOFT_UPSCALE = 1.5  # a photo enlarged more than this looks soft or blocky on a pin
+
+
+def upscale_needed(size: tuple[int, int], tpl: Template) -> float:
+    """How much `tpl` enlarges a photo of `size` (full resolution, upright) at most, before knowing
+    where the product is: zooming out for a big product only needs fewer pixels."""
+    iw, ih = size
+    worst = 0.0
+    for layer in tpl.layers_for(tpl.arrangements[0], 1):
+        if not isinstance(layer, PhotoLayer):
+            continue
+        sw, sh = layer.box[2] - layer.box[0], layer.box[3] - layer.box[1]
+        aspect = sw / sh
+        window = min(iw, ih * aspect) / max(1.0, layer.zoom)
+        if layer.max_zoom > 0:
+            window = max(window, max(iw, ih * aspect) / (layer.max_zoom * max(1.0, layer.zoom)))
+        worst = max(worst, sw / window)
+    return worst
+
+
+def upscale_warning(path: Path, size: tuple[int, int], tpl: Template) -> str:
+    """One line for the owner when the photo is too small for the design, else ""."""
+    factor = upscale_needed(size, tpl)
+    if factor <= SOFT_UPSCALE:
+        return ""
+    w, h = size
+    need = (math.ceil(w * factor), math.ceil(h * factor))
+    return (
+        f"{path.name} ({w}x{h} px) would be enlarged {factor:.1f}x in the {tpl.name} design and look soft; "
+        f"use a photo of at least {need[0]}x{need[1]} px"
+    )

@@ -153,6 +153,18 @@ def _open(src: PhotoSource) -> Image.Image:
     return im
 
 
+def photo_size(path: Path) -> tuple[int, int] | None:
+    """A photo's upright size from its header alone (no decoding); None when it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                w, h = im.size
+                return (h, w) if _orientation(im) in _ROTATES else (w, h)
+    except Exception:
+        return None
+
+
 def _orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(0x0112, 1)

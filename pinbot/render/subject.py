@@ -265,8 +265,9 @@ FINGERPRINT_CHARS = 40
 
 
 def fingerprint(path: Path) -> str | None:
-    """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while the file is unchanged; None for a
-    file that cannot be read or a blank image (every blank image hashes alike)."""
+    """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while
+    the file is unchanged; None for a file that cannot be read or a blank image (every blank image
+    hashes alike)."""
     try:
         st = path.stat()
     except OSError:
