@@ -94,14 +94,17 @@ def cut(
     fw, fh = max(0.05, fx1 - fx0), max(0.05, fy1 - fy0)
     px0, py0, px1, py1 = padded(subject, size)
 
-    fill_w = min(iw, ih * aspect)  # the largest window inside the photo
+    fill_w = min(iw, ih * aspect) / max(1.0, zoom)  # the largest window inside the photo
     fit_w = max(iw, ih * aspect)  # the smallest window showing the whole photo
-    z = max(ZOOM.get(mode, 1.0), zoom)
-    win_w = fill_w / z
-    if max_zoom > 0:
-        win_w = max(win_w, fit_w / (max_zoom * z))
     # The padded product must fit inside the focus part of the window.
-    win_w = max(win_w, (px1 - px0) / fw, (py1 - py0) * aspect / fh)
+    need_w = max((px1 - px0) / fw, (py1 - py0) * aspect / fh)
+    # The three crops always differ in scale (a variant must never render the same image as
+    # another): close is the tightest the product allows, subject at least 10% wider, centre
+    # (the photo's own framing, centred on the photo) wider again.
+    floor = fit_w / (max_zoom * max(1.0, zoom)) if max_zoom > 0 else 0.0  # no more zoom than max_zoom
+    close_w = max(fill_w / ZOOM["close"], floor / ZOOM["close"], need_w)
+    subject_w = max(fill_w, floor, close_w * 1.1)
+    win_w = {"close": close_w, "centre": subject_w * 1.12}.get(mode, subject_w)
     win_h = win_w / aspect
 
     def place(lo_s: float, hi_s: float, span: float, win: float, ideal: float) -> float:

@@ -31,13 +31,13 @@ def template_fits(
     """(True, "") when `tpl` can show these photos' product whole and uncovered, else (False, why).
     Raises ImageError for a photo that cannot be read."""
     infos = [p if isinstance(p, PhotoInfo) else infos_for([p])[0] for p in photos]
+    if not infos:
+        return True, ""  # no photo: the template's text-only design
     if tpl.min_photos > 1:
         distinct = distinct_photos(infos)
         if distinct < tpl.min_photos:
             have = "one photo" if distinct == 1 else f"{distinct} different photos"
             return False, f"needs {tpl.min_photos} or more different photos; this product has {have}"
-    if not infos:
-        return True, ""
     arranged = arrange(tpl, infos, [(i.width, i.height) for i in infos], crop)
     n = len(infos)
     for index, c in arranged.cuts.items():
