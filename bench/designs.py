@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.append(str(REPO / "bench"))  # appended: bench/queue.py must not shadow the stdlib queue
 
 from design_corpus import CorpusPhoto, build  # noqa: E402
 

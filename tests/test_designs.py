@@ -23,10 +23,13 @@ from pinbot.render.variants import variants_for
 
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "assets"
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.append(str(REPO / "bench"))  # appended: bench/queue.py must not shadow the stdlib queue
 
 import designs  # noqa: E402
 from design_corpus import build  # noqa: E402
+
+from tests.conftest import Cli  # noqa: E402
+from tests.helpers import write_csv  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +236,58 @@ def test_lint_refuses_a_resized_copy_on_the_same_board_with_the_same_design(tmp_
     assert findings([P(original), P(copy, "split-block")], rules, {1: "mugs"}) == []  # another design
     assert findings([P(original), P(copy, board=2)], rules, {1: "mugs", 2: "cups"}) == []  # another board
     assert findings([P(original), P(other)], rules, {1: "mugs"}) == []  # another photo
+
+
+def test_cli_headline_badge_csv_and_upscale_warning(initialised_cli: Cli, tmp_path: Path) -> None:
+    from pinbot.posting.images import render_request_for
+    from tests.test_queue_cli import add_args, pins
+
+    cli = initialised_cli
+    small = tmp_path / "small.jpg"
+    sample_photo("mug", (600, 400)).save(small)
+    result = cli.ok("queue", "add", *add_args(small), "--headline", "Fern green mugs", "--badge", "New")
+    assert "small.jpg (600x400 px) would be enlarged" in result.stderr and "at least" in result.stderr
+    (pin,) = pins(cli)
+    assert (pin.headline, pin.badge) == ("Fern green mugs", "New")
+    assert pin.image_hash and len(pin.image_hash) == 40
+    req = render_request_for(pin, None, None) or RenderRequest(template="", title="")
+    assert req.template == "" or (req.headline, req.badge) == ("Fern green mugs", "New")
+
+    big = tmp_path / "planter.jpg"
+    sample_photo("planter", (2000, 3000)).save(big)
+    csv_path = write_csv(
+        tmp_path / "pins.csv",
+        ["board", "title", "image", "headline", "badge"],
+        [["ceramics", "Terracotta planter, hand-thrown", str(big), "Planters for sunny sills", "Sale"]],
+    )
+    result = cli.ok("queue", "import", str(csv_path))
+    assert "would be enlarged" not in result.stderr
+    newest = pins(cli)[-1]
+    assert (newest.headline, newest.badge) == ("Planters for sunny sills", "Sale")
+
+    # The same photo, resized, in the same design on the same board is refused; another board is fine.
+    copy = tmp_path / "planter-copy.png"
+    Image.open(big).resize((1000, 1500)).save(copy)
+    refused = cli("queue", "add", *add_args(copy, **{"--title": "Planter again"}))
+    assert refused.exit_code != 0 and "a copy of" in refused.output
+
+
+def test_cli_products_headline_badge_feed_the_render_request(initialised_cli: Cli, tmp_path: Path) -> None:
+    from pinbot.cli.render_cmds import product_request
+    from pinbot.store.models import Product
+
+    photo = tmp_path / "mug.jpg"
+    sample_photo("mug", (2000, 2600)).save(photo)
+    cli = initialised_cli
+    args = ["products", "add", "--title", "Speckled mug", "--link", "https://shop.example.com/m", "--image", str(photo)]
+    cli.ok(*args, "--headline", "Mugs for slow mornings", "--badge", "Handmade")
+    from pinbot.store import db
+
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    with db.session_scope(engine) as session:
+        from sqlmodel import select
+
+        product = session.exec(select(Product)).one()
+        req = product_request(product, "photo-band")
+    engine.dispose()
+    assert (req.headline, req.badge) == ("Mugs for slow mornings", "Handmade")
