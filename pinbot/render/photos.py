@@ -139,6 +139,14 @@ def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
     return to_srgb(out, icc)
 
 
+def _bands(size: tuple[int, int], inner: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """The parts of a (w, h) rectangle outside `inner`: top, bottom, left, right."""
+    w, h = size
+    x0, y0, x1, y1 = inner
+    boxes = [(0, 0, w, y0), (0, y1, w, h), (0, y0, x0, y1), (x1, y0, w, y1)]
+    return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+
+
 def _median(strip: Image.Image) -> Image.Image:
     """A strip (one row or column) replaced by its median colour."""
     w, h = strip.size
@@ -178,7 +186,14 @@ def _edge_fill(
     if ax + pw < sw:
         strip = edge(canvas.crop((ax + pw - 1, 0, ax + pw, sh)), flat[2])
         canvas.paste(strip.resize((sw - ax - pw, sh)), (ax + pw, 0))
-    return canvas.filter(ImageFilter.GaussianBlur(1.5)).resize((w, h), Image.Resampling.BILINEAR)
+    blurred = canvas.filter(ImageFilter.GaussianBlur(1.5))
+    # Only the margins are scaled up (the photo covers the rest): far less work than the whole slot.
+    out = Image.new(sharp.mode, (w, h))
+    inner = (at[0], at[1], at[0] + sharp.width, at[1] + sharp.height)
+    for x0, y0, x1, y1 in _bands((w, h), inner):
+        box = (x0 / k, y0 / k, min(sw, x1 / k), min(sh, y1 / k))
+        out.paste(blurred.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR, box=box), (x0, y0))
+    return out
 
 
 def subject_boxes(arranged: Arranged, photos: list[Photo], n: int) -> list[Box]:
