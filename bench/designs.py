@@ -29,8 +29,8 @@ from design_corpus import CorpusPhoto, build  # noqa: E402
 
 from pinbot.render import CROPS, PALETTES, RenderRequest, list_templates, load_template  # noqa: E402
 from pinbot.render.api import render_pin  # noqa: E402
-from pinbot.render.compose import min_letter_height  # noqa: E402
 from pinbot.render.fits import template_fits  # noqa: E402
+from pinbot.render.legibility import min_letter_height  # noqa: E402
 from pinbot.render.types import Box, RenderedImage  # noqa: E402
 
 ASSETS = REPO / "assets"

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from pinbot.render.brand import BLACK, BrandKit, Palette
 from pinbot.render.color import (
@@ -24,6 +24,7 @@ from pinbot.render.color import (
 from pinbot.render.crop import Cut
 from pinbot.render.fonts import missing_glyphs
 from pinbot.render.headline import headline_from
+from pinbot.render.legibility import legibility_note, letter_height
 from pinbot.render.loading import PhotoSource, load_logo
 from pinbot.render.photos import Photo, arrange, open_sources, pixels, placement
 from pinbot.render.shapes import rounded_mask, vertical_fade
@@ -48,24 +49,6 @@ log = logging.getLogger(__name__)
 # Aim above WCAG's 4.5:1 so that sampling and JPEG noise never take a text below it.
 TARGET_CONTRAST = 4.8
 _SAMPLE_PAD = 6
-# Legible in a phone feed, where a pin is shown 236 px wide: a headline's small letters at least
-# 7 px tall there, any other text's 5 px (a price nobody can read is noise, so it is left out).
-FEED_WIDTH = 236
-HEADLINE_MIN_PX = 7
-TEXT_MIN_PX = 5
-
-
-def min_letter_height(field: str) -> float:
-    """The smallest x-height (cap height for text in capitals) a field may have on the canvas."""
-    feed = HEADLINE_MIN_PX if field == "title" else TEXT_MIN_PX
-    return feed * CANVAS_W / FEED_WIDTH
-
-
-def letter_height(font: ImageFont.FreeTypeFont, lines: tuple[str, ...]) -> float:
-    """How tall the text's smallest letters are: the x-height when it has lower-case letters."""
-    text = "".join(lines)
-    probe = "x" if any(ch.islower() for ch in text) else "H"
-    return float(-font.getbbox(probe, anchor="ls")[1])
 
 
 @dataclass
@@ -302,20 +285,10 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
 
 
 def _readable(ctx: _Ctx, name: str, text: str, fitted: FittedText) -> bool:
-    """Whether a fitted text may be drawn; a note says why one is left out or shortened."""
-    label = "headline" if name == "title" else name.replace("_", " ")
-    short = text if len(text) <= 48 else text[:47] + "…"
-    height = letter_height(fitted.font, fitted.lines)
-    if height < min_letter_height(name):
-        feed = height * FEED_WIDTH / CANVAS_W
-        ctx.notes.append(f"{label} left out: {short!r} would be {feed:.1f} px tall in the phone feed")
-        return False
-    if fitted.truncated:
-        if name != "title":
-            ctx.notes.append(f"{label} left out: {short!r} is too long to fit at a size that reads in the feed")
-            return False
-        ctx.notes.append(f"headline shortened to {' '.join(fitted.lines)!r}; give a shorter one with --headline")
-    return True
+    ok, note = legibility_note(name, text, fitted)
+    if note:
+        ctx.notes.append(note)
+    return ok
 
 
 def _aligned_x(x0: int, width: int, w: int, align: str) -> int:
