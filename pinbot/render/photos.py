@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageFilter
 
 from pinbot.render.crop import ZOOM, Cut, cut
 from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
@@ -20,6 +20,7 @@ _FILL_STEP = 12  # the fill is drawn at 1/12 size and blurred: it is backdrop, n
 # Shrink by whole factors first (a box filter) and finish with Lanczos: what Pillow recommends for
 # big reductions, indistinguishable at a gap of 3 and several times faster than Lanczos alone.
 _GAP = 3.0
+_FEATHER = 28  # px over which the photo fades into its fill
 
 
 @dataclass
@@ -135,14 +136,37 @@ def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
     # across the fill: that side is filled with the edge's typical (median) colour instead.
     flat = (sx0 <= near, sy0 <= near, sx1 >= iw - near, sy1 >= ih - near)
     out = _edge_fill(sharp, (w, h), (tx0, ty0), flat)
-    out.paste(sharp, (tx0, ty0))
+    # Where the photo meets the fill, it fades in over a few pixels: no visible seam.
+    open_sides = (tx0 > 0, ty0 > 0, tx0 + tw < w, ty0 + th < h)
+    out.paste(sharp, (tx0, ty0), _feather(sharp.size, open_sides))
     return to_srgb(out, icc)
+
+
+def _feather(size: tuple[int, int], sides: tuple[bool, bool, bool, bool]) -> Image.Image:
+    """An L mask, opaque but for soft ramps along the given sides (left, top, right, bottom)."""
+    w, h = size
+    ramp = max(2, min(_FEATHER, w // 4, h // 4))
+    mask = Image.new("L", size, 255)
+    grad = Image.linear_gradient("L").rotate(90, expand=True)  # 0 on the left, 255 on the right
+    left = grad.resize((ramp, h))
+    if sides[0]:
+        mask.paste(left, (0, 0))
+    if sides[2]:
+        mask.paste(left.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (w - ramp, 0))
+    top = Image.linear_gradient("L").resize((w, ramp))
+    if sides[1]:
+        mask.paste(ImageChops.darker(mask.crop((0, 0, w, ramp)), top), (0, 0))
+    if sides[3]:
+        bottom = top.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+        mask.paste(ImageChops.darker(mask.crop((0, h - ramp, w, h)), bottom), (0, h - ramp))
+    return mask
 
 
 def _bands(size: tuple[int, int], inner: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
     """The parts of a (w, h) rectangle outside `inner`: top, bottom, left, right."""
     w, h = size
-    x0, y0, x1, y1 = inner
+    x0, y0 = max(0, inner[0]), max(0, inner[1])
+    x1, y1 = max(x0, min(w, inner[2])), max(y0, min(h, inner[3]))
     boxes = [(0, 0, w, y0), (0, y1, w, h), (0, y0, x0, y1), (x1, y0, w, y1)]
     return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
 
@@ -189,7 +213,8 @@ def _edge_fill(
     blurred = canvas.filter(ImageFilter.GaussianBlur(1.5))
     # Only the margins are scaled up (the photo covers the rest): far less work than the whole slot.
     out = Image.new(sharp.mode, (w, h))
-    inner = (at[0], at[1], at[0] + sharp.width, at[1] + sharp.height)
+    f = _FEATHER  # the fill reaches under the photo's faded edge, too
+    inner = (at[0] + f, at[1] + f, at[0] + sharp.width - f, at[1] + sharp.height - f)
     for x0, y0, x1, y1 in _bands((w, h), inner):
         box = (x0 / k, y0 / k, min(sw, x1 / k), min(sh, y1 / k))
         out.paste(blurred.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR, box=box), (x0, y0))
