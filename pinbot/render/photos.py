@@ -7,8 +7,9 @@ soft fill of the photo's own edges where the cut reaches past the photo).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageFilter
 
 from pinbot.render.crop import ZOOM, Cut, cut
 from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
@@ -136,30 +137,36 @@ def pixels(image: Image.Image, icc: bytes | None, c: Cut) -> Image.Image:
     # across the fill: that side is filled with the edge's typical (median) colour instead.
     flat = (sx0 <= near, sy0 <= near, sx1 >= iw - near, sy1 >= ih - near)
     out = _edge_fill(sharp, (w, h), (tx0, ty0), flat)
-    # Where the photo meets the fill, it fades in over a few pixels: no visible seam.
-    open_sides = (tx0 > 0, ty0 > 0, tx0 + tw < w, ty0 + th < h)
-    out.paste(sharp, (tx0, ty0), _feather(sharp.size, open_sides))
+    # Where the photo meets the fill, it fades in over a few pixels: no visible seam. Only those
+    # strips are blended; the rest of the photo is a plain copy.
+    ramp = max(2, min(_FEATHER, tw // 4, th // 4))
+    x1, y1 = tx0 + tw, ty0 + th
+    strips = [
+        (tx0 > 0, (tx0, ty0, tx0 + ramp, y1), "left"),
+        (x1 < w, (x1 - ramp, ty0, x1, y1), "right"),
+        (ty0 > 0, (tx0, ty0, x1, ty0 + ramp), "top"),
+        (y1 < h, (tx0, y1 - ramp, x1, y1), "bottom"),
+    ]
+    under = [(box, side, out.crop(box)) for is_open, box, side in strips if is_open]
+    out.paste(sharp, (tx0, ty0))
+    for box, side, fill in under:
+        blended = Image.composite(out.crop(box), fill, _ramp(side, (box[2] - box[0], box[3] - box[1])))
+        out.paste(blended, box[:2])
     return to_srgb(out, icc)
 
 
-def _feather(size: tuple[int, int], sides: tuple[bool, bool, bool, bool]) -> Image.Image:
-    """An L mask, opaque but for soft ramps along the given sides (left, top, right, bottom)."""
-    w, h = size
-    ramp = max(2, min(_FEATHER, w // 4, h // 4))
-    mask = Image.new("L", size, 255)
-    grad = Image.linear_gradient("L").rotate(90, expand=True)  # 0 on the left, 255 on the right
-    left = grad.resize((ramp, h))
-    if sides[0]:
-        mask.paste(left, (0, 0))
-    if sides[2]:
-        mask.paste(left.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (w - ramp, 0))
-    top = Image.linear_gradient("L").resize((w, ramp))
-    if sides[1]:
-        mask.paste(ImageChops.darker(mask.crop((0, 0, w, ramp)), top), (0, 0))
-    if sides[3]:
-        bottom = top.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
-        mask.paste(ImageChops.darker(mask.crop((0, h - ramp, w, h)), bottom), (0, h - ramp))
-    return mask
+@lru_cache(maxsize=64)
+def _ramp(side: str, size: tuple[int, int]) -> Image.Image:
+    """An L mask rising from 0 at the `side` edge to 255 across `size`."""
+    vertical = Image.linear_gradient("L")  # 0 at the top
+    if side == "top":
+        return vertical.resize(size)
+    if side == "bottom":
+        return vertical.transpose(Image.Transpose.FLIP_TOP_BOTTOM).resize(size)
+    horizontal = vertical.rotate(90, expand=True)  # 0 on the left
+    if side == "left":
+        return horizontal.resize(size)
+    return horizontal.transpose(Image.Transpose.FLIP_LEFT_RIGHT).resize(size)
 
 
 def _bands(size: tuple[int, int], inner: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
