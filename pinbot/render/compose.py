@@ -310,8 +310,13 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     if all(c >= TARGET_CONTRAST for c in checks):
         return list(zip(preferred, checks, strict=True))
     if layer.scrim == "auto" and any(sm is not None and sm.is_busy() for sm in samples):
-        _lay_scrim(ctx, preferred, samples, boxes)
-        samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
+        laid = _lay_scrim(ctx, preferred, samples, boxes)
+        if laid is not None and all(laid[2] <= _padded(b)[1] and _padded(b)[3] <= laid[3] for b in boxes):
+            # Every text sits on the scrim's even part: what is under it now is known without
+            # reading the canvas again.
+            samples = [sm.blend(laid[0], laid[1]) if sm is not None else None for sm in samples]
+        elif laid is not None:
+            samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
     lead = max(range(len(items)), key=lambda i: items[i].size[1])
     out: list[tuple[RGB, float]] = []
     for color, px in zip(preferred, samples, strict=True):
@@ -323,7 +328,10 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     return out
 
 
-def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]) -> None:
+def _lay_scrim(
+    ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]
+) -> tuple[RGB, float, int, int] | None:
+    """Darken (or lighten) the photo under the text; (colour, opacity, top, bottom of its even part)."""
     light_text = luminance(colors[0]) > 0.4
     if light_text:
         # A deep palette colour tints the scrim with the brand; otherwise a near-black ink.
@@ -333,14 +341,14 @@ def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes
         shade = ctx.brand.paper
     present = [px for px in samples if px is not None]
     if not present:
-        return
+        return None
     union = Sample.stack(present)
     needed = 0.0
     for color in dict.fromkeys(colors):
         alpha = scrim_alpha(color, shade, union, TARGET_CONTRAST + 0.2)
         needed = max(needed, 1.0 if alpha is None else alpha)
     if needed <= 0:
-        return
+        return None
     # Contrast alone is not legibility: over a busy photo, darken until the texture is quiet.
     while needed < 0.85 and union.blend(shade, needed).spread() > 14:
         needed = min(0.85, needed + 0.1)
@@ -362,10 +370,11 @@ def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes
         elif sy0 >= text_bottom:
             fade_bottom, bottom = min(fade_bottom, sy0), min(bottom, sy0)
     if fade_bottom - fade_top < 2:
-        return
+        return None
     ctx.scrims.append((0, fade_top, CANVAS_W, fade_bottom))
     mask = vertical_fade((CANVAS_W, fade_bottom - fade_top), (top - fade_top, bottom - fade_top), min(1.0, needed))
     ctx.canvas.paste(shade, (0, fade_top, CANVAS_W, fade_bottom), mask)
+    return shade, round(255 * min(1.0, needed)) / 255, top, bottom
 
 
 def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:

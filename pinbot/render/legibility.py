@@ -5,6 +5,8 @@ would be smaller is left out (a price nobody can read is noise), and the owner g
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PIL import ImageFont
 
 from pinbot.render.text import FittedText
@@ -23,8 +25,11 @@ def min_letter_height(field: str) -> float:
 
 def letter_height(font: ImageFont.FreeTypeFont, lines: tuple[str, ...]) -> float:
     """How tall the text's smallest letters are: the x-height when it has lower-case letters."""
-    text = "".join(lines)
-    probe = "x" if any(ch.islower() for ch in text) else "H"
+    return _probe_height(font, "x" if any(ch.islower() for line in lines for ch in line) else "H")
+
+
+@lru_cache(maxsize=512)
+def _probe_height(font: ImageFont.FreeTypeFont, probe: str) -> float:
     return float(-font.getbbox(probe, anchor="ls")[1])
 
 
