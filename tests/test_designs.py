@@ -5,6 +5,7 @@ variants differ, and the headline, badge, upscale warning and near-duplicate lin
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -291,3 +292,32 @@ def test_cli_products_headline_badge_feed_the_render_request(initialised_cli: Cl
         req = product_request(product, "photo-band")
     engine.dispose()
     assert (req.headline, req.badge) == ("Mugs for slow mornings", "Handmade")
+
+
+def test_render_cli_notes_dropped_text_and_the_sheet_says_why(initialised_cli: Cli, tmp_path: Path) -> None:
+    from pinbot.store import db
+    from pinbot.store.models import Product
+
+    photo = tmp_path / "mug.jpg"
+    sample_photo("mug", (1500, 2000)).save(photo, quality=90)
+    long_first_sentence = (
+        "This is a description whose first sentence runs on far too long to be printed under a headline."
+    )
+    engine = db.make_engine(initialised_cli.env["PINBOT_DATABASE_URL"])
+    with db.session_scope(engine) as session:
+        account = db.get_or_create_account(session, "default")
+        product = Product(account_id=account.id, external_id="m", title="Speckled mug", link="https://x.example/m",
+                          description=long_first_sentence[:89] + ".", image_paths=[str(photo)])  # fmt: skip
+        session.add(product)
+        session.flush()
+        pid = product.id
+    engine.dispose()
+    out = tmp_path / "out"
+    result = initialised_cli.ok("render", "--product", str(pid), "--template", "photo-band", "--out", str(out))
+    assert "note: subtitle left out" in result.output
+    sheet = initialised_cli.ok("render", "--product", str(pid), "--sheet", "--out", str(out))
+    assert "collage: not used for this product: needs 2 or more different photos" in sheet.output
+    assert (out / f"sheet-product-{pid}.jpg").is_file()
+    as_json = json.loads(initialised_cli.ok("render", "--product", str(pid), "--json", "--out", str(out)).stdout)
+    assert "collage" in as_json["skipped"]
+    assert all("(collage)" not in r["label"] for r in as_json["renders"])
