@@ -47,10 +47,17 @@ def template_fits(
         placed = placement(layer, c, info, arranged.name)
         share = placed.photo_share
         if share < MIN_PHOTO_SHARE:
+            margin = f"{100 - share * 100:.0f}%"
+            sx0, sy0, sx1, sy1 = info.subject
+            if (sx1 - sx0) > 0.85 and (sy1 - sy0) > 0.85:
+                return False, (
+                    "the product seems to fill the whole photo (or its backdrop is too busy to tell apart), so "
+                    f"showing it whole in this layout would leave {margin} of the photo area as filled margin"
+                )
             shape = "wide" if info.width > info.height else "tall"
             return False, (
                 f"the photo is too {shape} ({info.width}x{info.height}) for this layout: showing the product "
-                f"whole would leave {100 - share * 100:.0f}% of the photo area as filled margin"
+                f"whole would leave {margin} of the photo area as filled margin"
             )
         x0, y0, x1, y1 = placed.subject
         if max(x1 - x0, y1 - y0) < MIN_SUBJECT_SIDE:
