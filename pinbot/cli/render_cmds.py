@@ -34,7 +34,8 @@ from pinbot.render import (
     render_to_cache,
     variants_for,
 )
-from pinbot.render.cache import write_atomic
+from pinbot.render.cache import cached_notes, write_atomic
+from pinbot.render.variants import suitable_templates
 from pinbot.shop.boards import scan_boards
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account, Board, Pin, Product
@@ -65,6 +66,7 @@ class Outcome:
     content_type: str = ""
     variant: str = ""
     error: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def run_task(task: Task) -> Outcome:
@@ -81,7 +83,8 @@ def run_task(task: Task) -> Outcome:
         target = task.out_stem.parent / (task.out_stem.name + cached.suffix)
         write_atomic(target, cached.read_bytes())
         ctype = "image/png" if cached.suffix == ".png" else "image/jpeg"
-        return Outcome(task.label, str(target), ctype, task.request.variant or task.request.template)
+        variant = task.request.variant or task.request.template
+        return Outcome(task.label, str(target), ctype, variant, notes=tuple(cached_notes(cached)))
     except PinbotError as exc:
         if isinstance(exc, ImageError) and task.request is not None:
             exc = photo_error(exc, task.request.photos)  # "photo 2 (https://...)", not a cache file
@@ -118,6 +121,8 @@ def product_request(product: Product, template: str, variant: str | None = None)
     return RenderRequest(
         template=template,
         title=product.title,
+        headline=product.headline or "",
+        badge=product.badge or "",
         subtitle=subtitle_from(product.description),
         price=price_label(product.price_cents, product.currency),
         site_name=domain_of(product.link) if product.link else "",
@@ -157,20 +162,37 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _report(app: AppContext, outcomes: list[Outcome], as_json: bool, extra: list[dict[str, str]] | None = None) -> None:
+def _report(
+    app: AppContext,
+    outcomes: list[Outcome],
+    as_json: bool,
+    extra: list[dict[str, str]] | None = None,
+    skipped: dict[str, str] | None = None,
+) -> None:
     failed = [o for o in outcomes if o.error]
     for o in failed:
         click.echo(f"pinbot: {o.label}: {o.error}", err=True)
     if as_json:
         rows = [
-            {"label": o.label, "path": o.path, "content_type": o.content_type, "variant": o.variant, "error": o.error}
+            {
+                "label": o.label,
+                "path": o.path,
+                "content_type": o.content_type,
+                "variant": o.variant,
+                "error": o.error,
+                "notes": list(o.notes),
+            }
             for o in outcomes
         ]
-        app.print_json({"renders": rows, **({"sheet": extra} if extra else {})})
+        app.print_json({"renders": rows, **({"sheet": extra} if extra else {}), "skipped": skipped or {}})
     else:
         for o in outcomes:
             if not o.error:
                 click.echo(f"{o.label}: {o.path}  [{o.variant}]")
+                for note in o.notes:
+                    click.echo(f"  note: {note}")
+        for name, why in (skipped or {}).items():
+            click.echo(f"{name}: not used for this product: {why}")
         for row in extra or []:
             click.echo(f"contact sheet: {row['path']}")
     if failed:
@@ -225,6 +247,7 @@ def render(
     out_dir.mkdir(parents=True, exist_ok=True)
     workers = jobs if jobs is not None else max(1, os.cpu_count() or 1)
 
+    skipped: dict[str, str] = {}
     account = app.account()  # its own short transaction: never nest one inside another (SQLite)
     with session_scope(app.engine) as session:
         if pin_ids:
@@ -233,7 +256,8 @@ def render(
         else:
             assert product_id is not None
             product = _load_product(session, account, product_id)
-            tasks = _product_tasks(product, template, variant, n_variants, sheet, available, assets, cache_dir, out_dir)
+            fit, skipped = _fitting(product, assets) if template is None else (available, {})
+            tasks = _product_tasks(product, template, variant, n_variants, sheet, fit, assets, cache_dir, out_dir)
 
     outcomes = run_batch(app, tasks, workers)
     extra: list[dict[str, str]] = []
@@ -241,14 +265,14 @@ def render(
         done = [(o, Path(o.path)) for o in outcomes if not o.error]
         if done:
             items = [(o.variant, p.read_bytes()) for o, p in done]
-            data = make_contact_sheet(items, load_brand(assets), product.title)
+            data = make_contact_sheet(items, load_brand(assets), product.title, skipped=list(skipped.items()))
             target = out_dir / f"sheet-product-{product.id}.jpg"
             write_atomic(target, data)
             for _, p in done:  # the sheet is the deliverable; the single renders stay in the cache
                 p.unlink(missing_ok=True)
             outcomes = [o for o in outcomes if o.error]
             extra.append({"path": str(target), "designs": str(len(items))})
-    _report(app, outcomes, as_json, extra)
+    _report(app, outcomes, as_json, extra, skipped)
 
 
 def _product_tasks(
@@ -265,7 +289,12 @@ def _product_tasks(
     base = f"product {product.id}"
     stem = out_dir / f"product-{product.id}"
     if n_variants is not None:
-        chosen = [v for v in variants_for(f"product:{product.id}", n_variants, assets) if v.template in available]
+        key = f"product:{product.id}"
+        try:
+            picked = variants_for(key, n_variants, assets, _product_photos(product) or None)
+        except PinbotError:  # a photo that cannot be read: its render says so
+            picked = variants_for(key, n_variants, assets)
+        chosen = [v for v in picked if v.template in available]
         if template is not None:
             chosen = [v for v in variants_for(f"product:{product.id}", 60, assets) if v.template == template]
             chosen = chosen[:n_variants]
@@ -289,3 +318,15 @@ def _product_tasks(
         tasks.append(Task(f"{base} ({name})", product_request(product, name, vid), None, assets, cache_dir,
                           Path(f"{stem}-{name}")))  # fmt: skip
     return tasks
+
+
+def _fitting(product: Product, assets: Path) -> tuple[list[str], dict[str, str]]:
+    """The templates that suit the product's photos, and why the others do not. A photo that cannot
+    be read is reported by its render, so then every template is tried."""
+    photos = _product_photos(product)
+    if not photos:
+        return list_templates(assets), {}
+    try:
+        return suitable_templates(assets, photos)
+    except PinbotError:
+        return list_templates(assets), {}

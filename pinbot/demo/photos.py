@@ -35,7 +35,7 @@ def _shade(c: RGB, f: float) -> RGB:
     return _mix(c, (0, 0, 0), f) if f > 0 else _mix(c, (255, 255, 255), -f)
 
 
-def _backdrop(index: int) -> Image.Image:
+def backdrop(index: int) -> Image.Image:
     """Wall and table with a soft window light from the upper left; smooth, so drawn small and scaled."""
     top, bottom, table = BACKDROPS[index % len(BACKDROPS)]
     w, h = PHOTO_W // 8, PHOTO_H // 8
@@ -250,6 +250,6 @@ def _draw_scene(name: str, img: Image.Image, index: int) -> None:
 
 def draw_photo(name: str, index: int) -> Image.Image:
     """A 1000x1200 product photo: backdrop and table, soft shadow, the product drawn in simple shapes."""
-    image = _backdrop(index)
+    image = backdrop(index)
     _draw_scene(name, image, index)
     return image.reduce(SS)

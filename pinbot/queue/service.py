@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, insert
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.render.subject import fingerprint
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
@@ -40,6 +42,8 @@ class PinRequest:
     product_id: int | None = None
     source_key: str | None = None
     experiment_variant_id: int | None = None
+    headline: str = ""  # the pin's big text ("" derives it from the title)
+    badge: str = ""  # NEW, SALE, ...
 
     def key_for(self, board: str) -> str:
         """The idempotency key of this request on one board."""
@@ -72,6 +76,9 @@ class PinDraft:
     template: str | None = None
     variant_key: str | None = None
     experiment_variant_id: int | None = None
+    headline: str = ""
+    badge: str = ""
+    image_hash: str | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -90,6 +97,9 @@ class PinDraft:
             "template": self.template,
             "variant_key": self.variant_key,
             "experiment_variant_id": self.experiment_variant_id,
+            "headline": self.headline or None,
+            "badge": self.badge or None,
+            "image_hash": self.image_hash,
             "status": PinStatus.queued,
             "attempts": 0,
             "reconcile_checks": 0,
@@ -138,6 +148,8 @@ def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
         "image": pin.image_path,
         "template": pin.template,
         "variant": pin.variant_key,
+        "headline": pin.headline,
+        "badge": pin.badge,
         "product_id": pin.product_id,
         "source_key": pin.source_key,
         "due_at": iso(pin.due_at),
@@ -195,6 +207,8 @@ class QueueService:
                 require_board(self.boards, key)
         now = self.clock.now()
         result = EnqueueResult()
+        # Outside the transaction: reading photos must not hold the database's write lock.
+        hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
             existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
             board_ids: dict[str, int] = {}
@@ -229,6 +243,9 @@ class QueueService:
                             template=req.template,
                             variant_key=req.variant_key,
                             experiment_variant_id=req.experiment_variant_id,
+                            headline=req.headline,
+                            badge=req.badge,
+                            image_hash=hashes.get(req.image) if req.image else None,
                         )
                     )
             if drafts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pinbot.render.brand import load_brand
@@ -28,4 +29,5 @@ def render_sources(
     variant = resolve_variant(req, tpl)
     palette = brand.palette(variant.palette)
     comp = compose(tpl, brand, palette, req, sources, variant.crop, paint_text=paint_text)
-    return encode(comp.image, sharp=not comp.has_photo, texts=tuple(comp.texts), variant=variant.id)
+    image = encode(comp.image, sharp=not comp.has_photo, texts=tuple(comp.texts), variant=variant.id)
+    return replace(image, photos=tuple(comp.photos), scrims=tuple(comp.scrims), notes=tuple(comp.notes))

@@ -6,7 +6,7 @@ down when a photo is too busy or too bright for the text to read).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -21,9 +21,12 @@ from pinbot.render.color import (
     scrim_alpha,
     worst_contrast,
 )
-from pinbot.render.crop import ZOOM, Saliency, crop_box, saliency
+from pinbot.render.crop import Cut
 from pinbot.render.fonts import missing_glyphs
-from pinbot.render.loading import OpenedPhoto, PhotoSource, load_logo, open_photo, to_srgb
+from pinbot.render.headline import headline_from
+from pinbot.render.legibility import legibility_note, letter_height
+from pinbot.render.loading import PhotoSource, load_logo
+from pinbot.render.photos import Photo, arrange, open_sources, pixels, placement
 from pinbot.render.shapes import rounded_mask, vertical_fade
 from pinbot.render.templates import (
     BlockLayer,
@@ -37,8 +40,9 @@ from pinbot.render.templates import (
     Template,
     TextItem,
 )
-from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box, placement
-from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, RenderRequest, TextPlacement
+from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box
+from pinbot.render.text import placement as text_placement
+from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, PhotoPlacement, RenderRequest, TextPlacement
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,9 @@ class Composition:
     image: Image.Image
     texts: list[TextPlacement]
     has_photo: bool
+    photos: list[PhotoPlacement] = field(default_factory=list)
+    scrims: list[Box] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +71,9 @@ class _Ctx:
     draw: ImageDraw.ImageDraw
     texts: list[TextPlacement]
     paint_text: bool = True
+    subjects: list[Box] = field(default_factory=list)
+    scrims: list[Box] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def color(self, c: Color) -> RGB:
         return c.fixed if c.fixed is not None else self.palette.role(c.role)
@@ -71,7 +81,7 @@ class _Ctx:
     def field(self, name: str) -> str:
         r = self.req
         values = {
-            "title": r.title,
+            "title": r.headline.strip() or headline_from(r.title),
             "subtitle": r.subtitle,
             "price": r.price,
             "badge": r.badge,
@@ -95,23 +105,35 @@ def compose(
     """`paint_text=False` lays out and scrims everything but draws no glyphs: the pixels each
     text was measured against (tests use it to check contrast independently)."""
     n = len(sources)
-    layers = [layer for layer in tpl.layers if layer.active(n)]
-    photo_layers = [layer for layer in layers if isinstance(layer, PhotoLayer)]
     background = palette.role(tpl.background.role) if tpl.background.fixed is None else tpl.background.fixed
-    opened = _open_sources(sources, photo_layers, crop, background)
+    photos = open_sources(tpl, sources, crop, background) if n else []
+    sizes = [p.opened.image.size if p.opened else (p.info.width, p.info.height) for p in photos]
+    arranged = arrange(tpl, [p.info for p in photos], sizes, crop)
+    layers = arranged.layers
+    placed: list[PhotoPlacement] = []
+    for i, c in arranged.cuts.items():
+        layer = layers[i]
+        assert isinstance(layer, PhotoLayer)
+        placed.append(placement(layer, c, photos[layer.photo % n].info, arranged.name))
+    has_photo = bool(n and arranged.cuts)
 
     canvas: Image.Image | None = None
     first = layers[0] if layers else None
     if isinstance(first, PhotoLayer) and first.box == (0, 0, CANVAS_W, CANVAS_H) and not first.radius and n:
         # Full-bleed photo: the resized photo is the canvas (saves a 1000x1500 paste).
-        canvas = _photo_pixels(first, opened[first.photo % n], crop)
+        canvas = _photo_pixels(photos[first.photo % n], arranged.cuts[0])
         layers = layers[1:]
+        offset = 1
+    else:
+        offset = 0
     if canvas is None:
         canvas = Image.new("RGB", (CANVAS_W, CANVAS_H), background)
     ctx = _Ctx(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [], paint_text)
-    for layer in layers:
+    ctx.subjects = [p.subject for p in placed]
+    for j, layer in enumerate(layers):
         if isinstance(layer, PhotoLayer):
-            _paint_photo(ctx, layer, opened[layer.photo % n] if n else None)
+            slot_cut = arranged.cuts.get(j + offset)
+            _paint_photo(ctx, layer, photos[layer.photo % n] if n and slot_cut else None, slot_cut)
         elif isinstance(layer, BlockLayer):
             _paint_block(ctx, layer)
         elif isinstance(layer, StackLayer):
@@ -120,56 +142,23 @@ def compose(
             _paint_pill(ctx, layer)
         elif isinstance(layer, LogoLayer):
             _paint_logo(ctx, layer)
-    return Composition(canvas, ctx.texts, has_photo=bool(n and photo_layers))
+    return Composition(canvas, ctx.texts, has_photo, placed, ctx.scrims, ctx.notes)
 
 
 # --- photos ----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Photo:
-    opened: OpenedPhoto
-    sal: Saliency
+def _photo_pixels(photo: Photo, c: Cut) -> Image.Image:
+    assert photo.opened is not None
+    return pixels(photo.opened.image, photo.opened.icc, c)
 
 
-def _open_sources(
-    sources: tuple[PhotoSource, ...], layers: list[PhotoLayer], crop: str, background: RGB
-) -> list[_Photo]:
-    if not sources or not layers:
-        return []
-    out: list[_Photo] = []
-    for i, src in enumerate(sources):
-        uses = [layer for layer in layers if layer.photo % len(sources) == i]
-        if not uses:
-            continue
-        zoom = ZOOM.get(crop, 1.0)
-        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), max(zoom, lay.zoom)) for lay in uses]
-        opened = open_photo(src, slots, background)
-        out.append(_Photo(opened, saliency(opened.image)))
-    # Index by source position (sources not used by any layer were skipped above).
-    used = [i for i in range(len(sources)) if any(lay.photo % len(sources) == i for lay in layers)]
-    by_index = dict(zip(used, out, strict=True))
-    return [by_index.get(i, out[0]) for i in range(len(sources))]
-
-
-def _photo_pixels(layer: PhotoLayer, photo: _Photo, crop: str) -> Image.Image:
-    x0, y0, x1, y1 = layer.box
-    w, h = x1 - x0, y1 - y0
-    fx0, fy0, fx1, fy1 = layer.focus
-    focus = ((fx0 - x0) / w, (fy0 - y0) / h, (fx1 - x0) / w, (fy1 - y0) / h)
-    image = photo.opened.image
-    zoom = max(ZOOM.get(crop, 1.0), layer.zoom)  # a detail cell is close already
-    box = crop_box(image.size, w / h, crop, photo.sal, focus, zoom)
-    resized = image.resize((w, h), Image.Resampling.LANCZOS, box=box)
-    return to_srgb(resized, photo.opened.icc)
-
-
-def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: _Photo | None) -> None:
+def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: Photo | None, c: Cut | None) -> None:
     x0, y0, x1, y1 = layer.box
     size = (x1 - x0, y1 - y0)
     mask = rounded_mask(size, layer.radius) if layer.radius else None
-    if photo is not None:
-        ctx.canvas.paste(_photo_pixels(layer, photo, ctx.crop), (x0, y0), mask)
+    if photo is not None and c is not None:
+        ctx.canvas.paste(_photo_pixels(photo, c), (x0, y0), mask)
         return
     # No photo for this slot (a blog post, a product without pictures): a brand tint with the
     # logo as a centred seal, so the design still looks intended.
@@ -258,7 +247,7 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
         if isinstance(item, TextItem):
             text = ctx.field(item.field)
             fitted = fit_text(text, _style(ctx, item, text), width, item.max_height) if text else None
-            if fitted is not None:
+            if fitted is not None and _readable(ctx, item.field, text, fitted):
                 entries.append(_Entry(item, fitted.height, fitted=fitted))
         elif isinstance(item, RuleItem):
             entries.append(_Entry(item, item.height))
@@ -292,7 +281,14 @@ def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
             drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
         else:
             drawn = ink_box(entry.fitted, x0, entry.y, width, layer.align)
-        ctx.texts.append(placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
+        ctx.texts.append(_placed(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
+
+
+def _readable(ctx: _Ctx, name: str, text: str, fitted: FittedText) -> bool:
+    ok, note = legibility_note(name, text, fitted)
+    if note:
+        ctx.notes.append(note)
+    return ok
 
 
 def _aligned_x(x0: int, width: int, w: int, align: str) -> int:
@@ -314,8 +310,13 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     if all(c >= TARGET_CONTRAST for c in checks):
         return list(zip(preferred, checks, strict=True))
     if layer.scrim == "auto" and any(sm is not None and sm.is_busy() for sm in samples):
-        _lay_scrim(ctx, preferred, samples, boxes)
-        samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
+        laid = _lay_scrim(ctx, preferred, samples, boxes)
+        if laid is not None and all(laid[2] <= _padded(b)[1] and _padded(b)[3] <= laid[3] for b in boxes):
+            # Every text sits on the scrim's even part: what is under it now is known without
+            # reading the canvas again.
+            samples = [sm.blend(laid[0], laid[1]) if sm is not None else None for sm in samples]
+        elif laid is not None:
+            samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
     lead = max(range(len(items)), key=lambda i: items[i].size[1])
     out: list[tuple[RGB, float]] = []
     for color, px in zip(preferred, samples, strict=True):
@@ -327,7 +328,10 @@ def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: lis
     return out
 
 
-def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]) -> None:
+def _lay_scrim(
+    ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]
+) -> tuple[RGB, float, int, int] | None:
+    """Darken (or lighten) the photo under the text; (colour, opacity, top, bottom of its even part)."""
     light_text = luminance(colors[0]) > 0.4
     if light_text:
         # A deep palette colour tints the scrim with the brand; otherwise a near-black ink.
@@ -337,27 +341,40 @@ def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes
         shade = ctx.brand.paper
     present = [px for px in samples if px is not None]
     if not present:
-        return
+        return None
     union = Sample.stack(present)
     needed = 0.0
     for color in dict.fromkeys(colors):
         alpha = scrim_alpha(color, shade, union, TARGET_CONTRAST + 0.2)
         needed = max(needed, 1.0 if alpha is None else alpha)
     if needed <= 0:
-        return
+        return None
     # Contrast alone is not legibility: over a busy photo, darken until the texture is quiet.
     while needed < 0.85 and union.blend(shade, needed).spread() > 14:
         needed = min(0.85, needed + 0.1)
-    top = max(0, min(b[1] for b in boxes) - 40)
-    bottom = min(CANVAS_H, max(b[3] for b in boxes) + 40)
+    text_top, text_bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    top = max(0, text_top - 40)
+    bottom = min(CANVAS_H, text_bottom + 40)
     fade_top = max(0, top - 220)
     if CANVAS_H - bottom < 260:
         # Text near the foot of the pin: the scrim runs to the edge instead of fading.
         fade_bottom = bottom = CANVAS_H
     else:
         fade_bottom = min(CANVAS_H, bottom + 160)
+    if top < 260:
+        fade_top = top = 0  # text near the head of the pin: the same, upwards
+    # The scrim never reaches over the product: it stops at the product's edge.
+    for _, sy0, _, sy1 in ctx.subjects:
+        if sy1 <= text_top:
+            fade_top, top = max(fade_top, sy1), max(top, sy1)
+        elif sy0 >= text_bottom:
+            fade_bottom, bottom = min(fade_bottom, sy0), min(bottom, sy0)
+    if fade_bottom - fade_top < 2:
+        return None
+    ctx.scrims.append((0, fade_top, CANVAS_W, fade_bottom))
     mask = vertical_fade((CANVAS_W, fade_bottom - fade_top), (top - fade_top, bottom - fade_top), min(1.0, needed))
     ctx.canvas.paste(shade, (0, fade_top, CANVAS_W, fade_bottom), mask)
+    return shade, round(255 * min(1.0, needed)) / 255, top, bottom
 
 
 def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
@@ -375,7 +392,7 @@ def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
         balance=False,
     )
     fitted = fit_text(text, style, layer.max_width - 2 * padx, layer.size[1] * 2)
-    if fitted is None:
+    if fitted is None or not _readable(ctx, layer.field, text, fitted):
         return
     cap = -int(fitted.font.getbbox("H", anchor="ls")[1])
     w = fitted.widths[0] + 2 * padx
@@ -391,4 +408,9 @@ def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
     px = sample_pixels(ctx.canvas, box)
     color, measured = best_text_color([ctx.color(layer.color), *ctx.brand.readable_on(fill)], px, TARGET_CONTRAST)
     drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color) if ctx.paint_text else box
-    ctx.texts.append(placement(layer.field, layer.max_box(), drawn, color, fitted, measured))
+    ctx.texts.append(_placed(layer.field, layer.max_box(), drawn, color, fitted, measured))
+
+
+def _placed(name: str, region: Box, drawn: Box, color: RGB, fitted: FittedText, measured: float) -> TextPlacement:
+    base = text_placement(name, region, drawn, color, fitted, measured)
+    return replace(base, x_height=letter_height(fitted.font, fitted.lines))

@@ -48,9 +48,10 @@ class Layer:
 class PhotoLayer(Layer):
     photo: int  # index into the request's photos; wraps around when there are fewer
     box: Box
-    focus: Box
+    focus: Box  # where the product must land: the part of the box no text, pill or logo covers
     radius: int
     zoom: float
+    max_zoom: float = 0.0  # the most the fill crop may enlarge the photo beyond showing it whole
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,22 @@ class Template:
     background: Color
     default_palette: str
     layers: tuple[AnyLayer, ...]
+    # Alternative arrangements (e.g. headline at the bottom or at the top of the photo): a layer
+    # tagged with one is used only in it; the composer takes the first that keeps the product free.
+    arrangements: tuple[str, ...] = ("",)
+    arranged: tuple[str, ...] = ()  # per layer: its arrangement, "" for every arrangement
+    min_photos: int = 0  # fewer distinct photos than this: the template does not suit the product
 
     def photo_slots(self) -> int:
         return max((layer.photo + 1 for layer in self.layers if isinstance(layer, PhotoLayer)), default=0)
+
+    def layers_for(self, arrangement: str, photos: int) -> list[AnyLayer]:
+        tags = self.arranged or ("",) * len(self.layers)
+        return [
+            layer
+            for layer, tag in zip(self.layers, tags, strict=True)
+            if layer.active(photos) and tag in ("", arrangement)
+        ]
 
 
 def _anchored(anchor: tuple[int, int], size: tuple[int, int], align: str, valign: str) -> Box:
@@ -195,6 +209,15 @@ class _Parser:
             raise self.fail("layer", "a template needs at least one [[layer]]")
         layers = tuple(self.layer(i, raw) for i, raw in enumerate(layers_raw))
         palette = self.choice(data, "default_palette", PALETTES, "brand", "default_palette")
+        arrangements = data.get("arrangements", [""])
+        if not (isinstance(arrangements, list) and arrangements and all(isinstance(a, str) for a in arrangements)):
+            raise self.fail("arrangements", 'expected a list of names, e.g. ["bottom", "top"]')
+        arranged = []
+        for i, raw in enumerate(layers_raw):
+            tag = raw.get("arrangement", "")
+            if tag and tag not in arrangements:
+                raise self.fail(f"layer[{i}].arrangement", f"{tag!r} is not one of {arrangements}")
+            arranged.append(str(tag))
         return Template(
             name=name,
             description=str(data.get("description", "")),
@@ -203,6 +226,9 @@ class _Parser:
             background=self.color(data.get("background", "bg"), "background"),
             default_palette=palette,
             layers=layers,
+            arrangements=tuple(arrangements),
+            arranged=tuple(arranged),
+            min_photos=self.integer(data, "min_photos", 0, "min_photos"),
         )
 
     def layer(self, i: int, raw: Any) -> AnyLayer:
@@ -218,6 +244,7 @@ class _Parser:
             return PhotoLayer(
                 lo, hi, self.integer(raw, "photo", 0, f"{where}.photo"), box, focus,
                 self.integer(raw, "radius", 0, f"{where}.radius"), float(raw.get("zoom", 1.0)),
+                float(raw.get("max_zoom", 0.0)),
             )  # fmt: skip
         if kind == "block":
             opacity = float(raw.get("opacity", 1.0))
@@ -250,6 +277,9 @@ class _Parser:
         if kind == "logo":
             box = self.box(raw.get("box"), f"{where}.box", CANVAS)
             self.inside_safe(box, where)
+            if box[0] >= CANVAS_W // 2 and box[1] >= CANVAS_H // 2:
+                # Pinterest's own buttons sit there, and its creative guidance keeps logos away.
+                raise self.fail(f"{where}.box", "a logo may not sit in the lower-right corner of the pin")
             return LogoLayer(lo, hi, box, self.choice(raw, "align", ALIGNS, "left", f"{where}.align"))
         raise self.fail(f"{where}.type", f"unknown layer type {kind!r} (photo, block, stack, pill, logo)")
 

@@ -45,6 +45,8 @@ class ProductRecord:
     # Other ids the same product may be stored under: an Etsy listing's other variation SKUs, so
     # that a listing keeps its product when a variation is added or the SKUs come in another order.
     aliases: tuple[str, ...] = ()
+    headline: str | None = None  # None: keep the stored one ("" clears it)
+    badge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def product_to_dict(product: Product, pin_counts: dict[str, int] | None = None) 
         "images": list(product.image_paths),
         "tags": list(product.tags),
         "in_stock": product.in_stock,
+        "headline": product.headline,
+        "badge": product.badge,
         "pins": pin_counts or {},
         "created_at": as_utc(product.created_at).isoformat(),
         "updated_at": as_utc(product.updated_at).isoformat(),
@@ -300,4 +304,9 @@ def _apply(row: Product, rec: ProductRecord) -> bool:
     if rec.image_paths is not None and list(row.image_paths or []) != list(rec.image_paths):
         row.image_paths = list(rec.image_paths)
         changed = True
+    for name in ("headline", "badge"):
+        wanted = getattr(rec, name)
+        if wanted is not None and getattr(row, name) != (wanted or None):
+            setattr(row, name, wanted or None)
+            changed = True
     return changed
