@@ -274,7 +274,7 @@ def test_cli_headline_badge_csv_and_upscale_warning(initialised_cli: Cli, tmp_pa
 
 
 def test_cli_products_headline_badge_feed_the_render_request(initialised_cli: Cli, tmp_path: Path) -> None:
-    from pinbot.cli.render_cmds import product_request
+    from pinbot.posting.previews import product_request
     from pinbot.store.models import Product
 
     photo = tmp_path / "mug.jpg"
