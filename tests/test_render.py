@@ -33,7 +33,7 @@ from pinbot.render.color import luminance, ratio
 from pinbot.render.fonts import missing_glyphs
 from pinbot.render.headline import headline_from
 from pinbot.render.samples import sample_photo
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.render.text import TextStyle, fit_text
 
 REPO = Path(__file__).resolve().parent.parent

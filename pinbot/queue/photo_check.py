@@ -12,7 +12,7 @@ from pinbot.errors import PinbotError
 from pinbot.queue.service import PinRequest
 from pinbot.render.fits import upscale_warning
 from pinbot.render.loading import photo_size
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.shop.boards import BoardDef
 
 MAX_LINES = 10

@@ -9,7 +9,7 @@ from pinbot.render.brand import load_brand
 from pinbot.render.compose import compose
 from pinbot.render.encode import encode
 from pinbot.render.loading import PhotoSource, read_photo
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.render.types import RenderedImage, RenderRequest
 from pinbot.render.variants import resolve_variant
 

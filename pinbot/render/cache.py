@@ -18,7 +18,7 @@ from PIL import features
 from pinbot.render.api import render_sources
 from pinbot.render.brand import load_brand
 from pinbot.render.loading import PhotoSource, read_photo
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.render.types import RenderRequest
 from pinbot.render.variants import resolve_variant
 

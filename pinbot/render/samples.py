@@ -132,6 +132,9 @@ def _earrings(draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int) -> None:
         draw.ellipse(
             (x - r // 2, cy - r // 2, x + r // 2, cy + r + r // 2), outline=(120, 110, 100), width=max(3, r // 7)
         )
-        draw.ellipse((x - r // 2 - 3, cy - r // 2 - 3, x + r // 2 - 3, cy + r + r // 2 - 3), outline=(220, 220, 228),
-                     width=max(3, r // 8))  # fmt: skip
+        draw.ellipse(
+            (x - r // 2 - 3, cy - r // 2 - 3, x + r // 2 - 3, cy + r + r // 2 - 3),
+            outline=(220, 220, 228),
+            width=max(3, r // 8),
+        )
         draw.ellipse((x - r // 10, cy - r // 2 - r // 5, x + r // 10, cy - r // 2), fill=(200, 170, 90))

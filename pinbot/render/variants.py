@@ -12,7 +12,8 @@ from pinbot.errors import InvalidInput
 from pinbot.render.brand import PALETTES
 from pinbot.render.crop import CROPS
 from pinbot.render.fits import infos_for, template_fits
-from pinbot.render.templates import Template, list_templates, load_template
+from pinbot.render.template_file import list_templates, load_template
+from pinbot.render.templates import Template
 from pinbot.render.types import RenderRequest, Variant
 
 DEFAULT_CROP = "subject"
