@@ -1,4 +1,4 @@
-"""`pinbot init` (create or upgrade the database) and `pinbot doctor` (check every setting)."""
+"""`pinbot doctor` (check every setting, change nothing); `pinbot init` lives in `init_cmd`."""
 
 from __future__ import annotations
 
@@ -6,34 +6,14 @@ import click
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.init_cmd import init
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
-from pinbot.store import db
 
 
 class DoctorFailed(PinbotError):
     exit_code = 1
-
-
-@click.command()
-@pass_app
-def init(app: AppContext) -> None:
-    """Create the database, or upgrade it to the current schema (safe to run again)."""
-    settings = app.settings
-    engine = app.raw_engine()
-    before, head = db.schema_revisions(engine)
-    db.migrate(engine)
-    with db.session_scope(engine) as session:
-        account = db.get_or_create_account(session, settings.account)
-    where = settings.database_url if settings.is_sqlite else "PostgreSQL"
-    if before == head:
-        click.echo(f"database already at schema {head}: {where}")
-    else:
-        click.echo(f"database {'upgraded' if before else 'created'} at schema {head}: {where}")
-    click.echo(f"account: {account.name}")
-    if not settings.boards_dir.is_dir():
-        app.info(f"no boards folder at {settings.boards_dir}: add boards/KEY.toml files (see README)")
 
 
 @click.command()
