@@ -1,12 +1,16 @@
 """Health checks behind `pinbot doctor`: each one says what it found and how to fix a failure.
 
-A service-layer module: it reads settings, the database, the boards and assets folders, and
-probes the API host with a bare TCP connection (no request, so no token can leak).
+A service-layer module: it reads settings, the database, the boards and assets folders, probes
+the API host with a bare TCP connection and makes one cheap authenticated call (GET
+/user_account, no refresh) so a token Pinterest rejects shows as failed. It changes nothing: no
+folder, database file or token is created or rotated (the caller passes no engine when the
+database file does not exist).
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -18,6 +22,7 @@ from sqlmodel import select
 from pinbot.clock import as_utc
 from pinbot.config import Settings
 from pinbot.errors import PinbotError
+from pinbot.pinterest.probe import Probe, probe_token
 from pinbot.shop.boards import scan_boards
 from pinbot.store import db
 from pinbot.store import state as service_state
@@ -37,7 +42,16 @@ class Check:
         return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
 
 
-def check_database(settings: Settings, engine: Engine) -> Check:
+def check_database(settings: Settings, engine: Engine | None, where: str = "") -> Check:
+    if engine is None:
+        path = settings.database_url.split("///", 1)[-1]
+        return Check(
+            "database",
+            FAIL,
+            f"no database at {path}",
+            "`cd` to your shop folder (the one with .env), set PINBOT_DATA_DIR or PINBOT_DATABASE_URL, "
+            "or run `pinbot init` to start a shop here" + (f" ({where})" if where else ""),
+        )
     try:
         current, head = db.schema_revisions(engine)
     except (SQLAlchemyError, PinbotError) as exc:
@@ -52,6 +66,14 @@ def check_database(settings: Settings, engine: Engine) -> Check:
 
 
 def check_boards(settings: Settings) -> Check:
+    if not settings.boards_dir.is_dir():
+        return Check(
+            "boards",
+            FAIL,
+            f"no boards folder at {settings.boards_dir}",
+            '`pinbot init --board "Board name"` (or --from-account after login) writes it; '
+            "or set PINBOT_BOARDS_DIR to your boards folder",
+        )
     boards, errors = scan_boards(settings.boards_dir)
     if errors:
         return Check("boards", FAIL, "; ".join(str(e) for e in errors[:3]), "fix the named file and key")
@@ -60,7 +82,7 @@ def check_boards(settings: Settings) -> Check:
             "boards",
             WARN,
             f"no board files in {settings.boards_dir}",
-            "add boards/KEY.toml files (see the examples in the repository)",
+            '`pinbot init --board "Board name"` writes one (see boards/example.toml.example)',
         )
     return Check("boards", OK, f"{len(boards)} boards: {', '.join(sorted(boards))}")
 
@@ -69,13 +91,20 @@ def check_assets(settings: Settings) -> Check:
     assets = settings.assets_dir
     if not assets.is_dir():
         return Check("assets", FAIL, f"{assets} is not a folder", "set PINBOT_ASSETS_DIR to your assets folder")
-    missing = [name for name in ("brand.toml", "templates", "fonts") if not (assets / name).exists()]
+    missing = [name for name in ("templates", "fonts") if not (assets / name).exists()]
     if missing:
         return Check(
             "assets",
             FAIL,
             f"{assets} lacks {', '.join(missing)}",
-            "copy the assets folder from the repository and edit brand.toml",
+            "run `pinbot init` (it copies the bundled templates and fonts), or restore them from the repository",
+        )
+    if not (assets / "brand.toml").is_file():
+        return Check(
+            "assets",
+            WARN,
+            f"no brand kit ({assets / 'brand.toml'}): pins get neutral colours, no shop name and no logo",
+            'run `pinbot init --shop-name "Your Shop" --colors "#2E4A3F,#C4673F"`',
         )
     templates = sorted(p.stem for p in (assets / "templates").glob("*.toml"))
     fonts = sorted(p.name for p in (assets / "fonts").rglob("*") if p.suffix.lower() in (".ttf", ".otf"))
@@ -89,16 +118,43 @@ def check_assets(settings: Settings) -> Check:
     return Check("assets", OK, f"{len(templates)} templates, {len(fonts)} fonts in {assets}")
 
 
-def check_token(settings: Settings, engine: Engine, now: datetime) -> Check:
-    try:
-        with db.session_scope(engine) as session:
-            account = session.exec(select(Account).where(Account.name == settings.account)).first()
-            token = session.exec(select(Token).where(Token.account_id == account.id)).first() if account else None
-    except (SQLAlchemyError, PinbotError):
-        token = None
+def check_app(settings: Settings) -> Check:
+    missing = [
+        name
+        for name, value in (("PINTEREST_APP_ID", settings.app_id), ("PINTEREST_APP_SECRET", settings.app_secret))
+        if not value
+    ]
+    if missing:
+        return Check(
+            "app",
+            FAIL,
+            f"{' and '.join(missing)} not set (login and token refresh need them)",
+            "create an app at developers.pinterest.com (My apps) and put its id and secret in .env",
+        )
+    return Check("app", OK, f"app id {settings.app_id}, secret set")
+
+
+def check_token(
+    settings: Settings, engine: Engine | None, now: datetime, probe: Callable[[str, str], Probe] = probe_token
+) -> Check:
+    token = None
+    if engine is not None:
+        try:
+            with db.session_scope(engine) as session:
+                account = session.exec(select(Account).where(Account.name == settings.account)).first()
+                token = session.exec(select(Token).where(Token.account_id == account.id)).first() if account else None
+        except (SQLAlchemyError, PinbotError):
+            token = None
     if token is None or not token.access_token:
         if settings.access_token:
-            return Check("token", WARN, "not stored yet; PINTEREST_ACCESS_TOKEN will seed the store on first use")
+            verdict = probe(settings.api_base, settings.access_token.get())
+            if verdict.verdict == "rejected":
+                return Check("token", FAIL, f"PINTEREST_ACCESS_TOKEN: {verdict.detail}", "run `pinbot auth login`")
+            return Check(
+                "token",
+                WARN,
+                f"not stored yet; PINTEREST_ACCESS_TOKEN will seed the store on first use ({verdict.detail})",
+            )
         return Check("token", FAIL, "no token for this account", "run `pinbot auth login`")
     parts = []
     status = OK
@@ -116,6 +172,14 @@ def check_token(settings: Settings, engine: Engine, now: datetime) -> Check:
             parts.append(f"{label} token expires {as_utc(expires):%Y-%m-%d} ({days:.0f} days)")
             if days < 7 and status == OK:
                 status, fix = WARN, "run `pinbot auth refresh` (the service refreshes ahead of expiry)"
+    verdict = probe(settings.api_base, token.access_token)
+    parts.insert(0, verdict.detail)
+    if verdict.verdict == "rejected":
+        if status != FAIL:
+            fix = "run `pinbot auth refresh`; if that fails, `pinbot auth login`"
+        status = FAIL
+    elif verdict.verdict != "ok" and status == OK:
+        status = WARN
     return Check("token", status, "; ".join(parts), fix)
 
 
@@ -136,8 +200,10 @@ def check_api(settings: Settings, timeout: float = 3.0) -> Check:
     return Check("api", OK, f"{host}:{port} reachable")
 
 
-def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
+def check_service(settings: Settings, engine: Engine | None, now: datetime) -> Check:
     """When `pinbot run` last ticked, and whether posting is paused or blocked."""
+    if engine is None:
+        return Check("service", WARN, "unknown (no database)")
     try:
         with db.session_scope(engine) as session:
             account = session.exec(select(Account).where(Account.name == settings.account)).first()
@@ -171,12 +237,20 @@ def _ago(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
-def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]:
+def run_checks(
+    settings: Settings,
+    engine: Engine | None,
+    now: datetime,
+    probe: Callable[[str, str], Probe] = probe_token,
+    where: str = "",
+) -> list[Check]:
+    """Every check. `engine` is None when the database file does not exist (nothing is created)."""
     return [
-        check_database(settings, engine),
+        check_database(settings, engine, where),
         check_boards(settings),
         check_assets(settings),
-        check_token(settings, engine, now),
+        check_app(settings),
+        check_token(settings, engine, now, probe),
         check_api(settings),
         check_service(settings, engine, now),
     ]

@@ -24,6 +24,8 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon, DaemonSettings
+from pinbot.errors import PinbotError
+from pinbot.pinterest.tokens import TokenStore
 from pinbot.posting.images import CachedRenderer
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler, ReconcileSettings
@@ -83,6 +85,12 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     clock = SystemClock(stop)
     boards = load_boards(settings.boards_dir)
     rules = app.rules()
+    if not dry_run and not _logged_in(app, account.id):
+        if once:
+            raise NotLoggedIn(NOT_LOGGED_IN)
+        _install_wait_signals(stop)
+        if not _wait_for_login(app, account.id, stop, rules.service.idle_poll_seconds, max_ticks):
+            return
     images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")
     client = None if dry_run else app.client(clock)
     poster = Poster(app.engine, account.id, client, clock, boards, images, settings.worker_id, dry_run=dry_run)
@@ -121,6 +129,47 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     mode = " (dry run: nothing is posted)" if dry_run else ""
     log.info("service started for account %s as %s%s", settings.account, settings.worker_id, mode)
     daemon.run(stop, max_ticks=max_ticks, once=once)
+
+
+NOT_LOGGED_IN = "not logged in: run `pinbot auth login`"
+
+
+class NotLoggedIn(PinbotError):
+    exit_code = 6  # the exit code of every Pinterest login problem
+
+
+def _logged_in(app: AppContext, account_id: int) -> bool:
+    """A token is stored (or PINTEREST_ACCESS_TOKEN seeds one)."""
+    store = TokenStore(app.engine, account_id, app.clock(), seed_access=app.settings.access_token)
+    state = store.load()
+    return state is not None and bool(state.access_token)
+
+
+def _install_wait_signals(stop: threading.Event) -> None:
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def _wait_for_login(
+    app: AppContext, account_id: int, stop: threading.Event, every: float, max_ticks: int | None
+) -> bool:
+    """The service without a token: one line, then a quiet look every `every` seconds until
+    `pinbot auth login` has stored one (True) or the service is stopped (False)."""
+    log.warning("%s; the service checks again every %.0f s", NOT_LOGGED_IN, every)
+    ticks = 0
+    while not stop.is_set():
+        ticks += 1
+        if max_ticks is not None and ticks >= max_ticks:
+            return False
+        if stop.wait(every):
+            return False
+        if _logged_in(app, account_id):
+            log.info("logged in: starting the service")
+            return True
+    return False
 
 
 @click.command("pause")

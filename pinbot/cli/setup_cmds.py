@@ -22,7 +22,9 @@ class DoctorFailed(PinbotError):
 def doctor(app: AppContext, as_json: bool) -> None:
     """Print every resolved setting (secrets masked) and check each one."""
     settings = app.settings
-    checks = run_checks(settings, app.raw_engine(), utcnow())
+    # Read-only: no engine (which would create the folder and an empty file) when there is no database.
+    engine = None if app.database_missing() else app.raw_engine()
+    checks = run_checks(settings, engine, utcnow())
     if as_json:
         app.print_json({"settings": settings.describe(), "checks": [c.as_dict() for c in checks]})
     else:
