@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +21,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from pinbot.clock import Clock, SystemClock
+from pinbot.clock import Clock, SystemClock, as_utc
 from pinbot.config import Settings, mask_url
 from pinbot.errors import DatabaseError
 from pinbot.logs import configure_logging
@@ -151,6 +152,13 @@ class AppContext:
         assert account.id is not None
         service = MetricsService(self.engine, account.id, client, clock, tier=self.settings.access_tier)
         return service.sweep
+
+    def shop_time(self, value: datetime | None, *, seconds: bool = False) -> str:
+        """A time as the shop owner reads it: in PINBOT_TIMEZONE, with the zone ("2026-12-05 19:30 GMT")."""
+        if value is None:
+            return ""
+        local = as_utc(value).astimezone(self.settings.tz)
+        return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

@@ -198,7 +198,8 @@ def create(
     click.echo(
         f"experiment {plan.name!r}: {plan.pins_created} pins queued ({len(plan.designs)} designs x "
         f"{len(plan.boards)} boards x {len(plan.product_ids)} products x {plan.rounds} rounds), one every "
-        f"{plan.every_hours} h from {plan.first_at:%Y-%m-%d %H:%M} to {plan.last_at:%Y-%m-%d %H:%M} UTC"
+        f"{plan.every_hours} h inside the posting windows, from {app.shop_time(plan.first_at)} to "
+        f"{app.shop_time(plan.last_at)}"
     )
     click.echo(
         f"plan: {plan.planned_impressions:,} impressions per design to detect a {plan.lift:.0%} lift in "

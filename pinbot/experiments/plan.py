@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
 from pinbot.queue.service import PinRequest, QueueService
@@ -291,7 +292,32 @@ def create_experiment(
         _delete(engine, plan.experiment_id)
         raise
     plan.pins_created = len(result.created)
+    _record_placed_times(engine, account_id, plan, result.created, now, horizon_days)
     return plan
+
+
+def _record_placed_times(
+    engine: Engine, account_id: int, plan: ExperimentPlan, pin_ids: Sequence[int], now: datetime, horizon: int | None
+) -> None:
+    """The planner placed the pins inside the posting windows (never before their slot): keep the
+    plan's first and last times, and the horizon, true to where they landed."""
+    if not pin_ids:
+        return
+    with session_scope(engine) as session:
+        due = [as_utc(d) for d in session.exec(select(Pin.due_at).where(col(Pin.id).in_(list(pin_ids)))).all()]
+        plan.first_at, plan.last_at = min(due), max(due)
+        exp = session.get(Experiment, plan.experiment_id)
+        if horizon is None and exp is not None:
+            plan.horizon_days = exp.horizon_days = max(exp.horizon_days or 0, (plan.last_at - now).days + 60)
+            session.add(exp)
+        row = session.exec(
+            select(ServiceState).where(
+                ServiceState.account_id == account_id, ServiceState.key == PLAN_KEY.format(id=plan.experiment_id)
+            )
+        ).first()
+        if row is not None:
+            row.value = json.dumps(plan.as_dict())
+            session.add(row)
 
 
 def _request(
@@ -304,7 +330,7 @@ def _request(
         link=product.link,
         image=look.photo_of(product.image_paths),
         alt_text=product.title[:500],
-        at=at,
+        not_before=at,  # the planner fits it into the posting windows and the daily cap
         template=design.template,
         variant_key=look.designs[design.id],  # this round's look; the arm is experiment_variant_id
         product_id=product.id,
