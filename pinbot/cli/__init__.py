@@ -32,7 +32,32 @@ COMMAND_MODULES = (
 )
 
 
+# `pinbot --help` lists commands in the order a shop uses them; any other command follows, A-Z.
+WORKFLOW_ORDER = (
+    "init",
+    "auth",
+    "boards",
+    "products",
+    "queue",
+    "render",
+    "run",
+    "pause",
+    "resume",
+    "service",
+    "metrics",
+    "report",
+    "experiment",
+    "emulator",
+    "demo",
+    "doctor",
+)
+
+
 class PinbotGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [name for name in WORKFLOW_ORDER if name in self.commands]
+        return known + sorted(set(self.commands) - set(known))
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -65,6 +90,17 @@ def main(ctx: click.Context) -> None:
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(main)
+    _full_short_help(main)
+
+
+def _full_short_help(command: click.Command) -> None:
+    """Click cuts each description in a command list to fit one line and adds "...". The whole
+    first paragraph is the point of the list, so give it in full (the help formatter wraps it)."""
+    if command.short_help is None and command.help:
+        command.short_help = " ".join(command.help.strip().split("\n\n", 1)[0].split())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _full_short_help(sub)
 
 
 _register_all()

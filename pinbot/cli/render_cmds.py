@@ -1,8 +1,8 @@
 """`pinbot render`: preview pin images before anything is posted.
 
     pinbot render PIN_ID [PIN_ID ...] --out DIR       the image each queued pin will be posted with
-    pinbot render --product ID --template NAME        one design of a product
-    pinbot render --product ID --variants N           N distinct designs (template x palette x crop)
+    pinbot render --product KEY --template NAME        one design of a product
+    pinbot render --product KEY --variants N           N distinct designs (template x palette x crop)
     pinbot render --sheet --product ID                one contact sheet of every template
 
 Renders go through the same content-addressed cache the poster uses (so a preview also warms it)
@@ -37,6 +37,7 @@ from pinbot.render import (
 )
 from pinbot.render.cache import write_atomic
 from pinbot.shop.boards import scan_boards
+from pinbot.shop.products import ProductService
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account, Board, Pin, Product
 
@@ -125,11 +126,10 @@ def product_request(product: Product, template: str, variant: str | None = None)
     )
 
 
-def _load_product(session: Session, account: Account, product_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None or product.account_id != account.id:
-        raise NotFound(f"product {product_id}: no such product in account {account.name!r}")
-    return product
+def _load_product(app: AppContext, account: Account, ref: str) -> Product:
+    """By id or by key (the shop's SKU / handle), like every other command."""
+    assert account.id is not None
+    return ProductService(app.engine, account.id, app.clock()).get(ref)
 
 
 def run_batch(app: AppContext, tasks: list[Task], jobs: int) -> list[Outcome]:
@@ -179,7 +179,7 @@ def _report(app: AppContext, outcomes: list[Outcome], as_json: bool, extra: list
 
 @click.command("render")
 @click.argument("pin_ids", nargs=-1, type=int)
-@click.option("--product", "product_id", type=int, default=None, help="Render designs of this product instead.")
+@click.option("--product", "product_id", default=None, help="Render designs of this product (id or key) instead.")
 @click.option("--template", default=None, help="Template name (file stem in assets/templates).")
 @click.option("--variant", default=None, help="Design variant id, e.g. photo-band.brand.subject.")
 @click.option("--variants", "n_variants", type=int, default=None, help="With --product: N distinct designs.")
@@ -192,7 +192,7 @@ def _report(app: AppContext, outcomes: list[Outcome], as_json: bool, extra: list
 def render(
     app: AppContext,
     pin_ids: tuple[int, ...],
-    product_id: int | None,
+    product_id: str | None,
     template: str | None,
     variant: str | None,
     n_variants: int | None,
@@ -213,7 +213,7 @@ def render(
     if (sheet or n_variants is not None or template or variant) and product_id is None:
         raise InvalidInput("render", "--template, --variant, --variants and --sheet go with --product ID")
     if bool(pin_ids) == (product_id is not None):
-        raise InvalidInput("render", "give PIN_ID(s) or --product ID (not both)")
+        raise InvalidInput("render", "give PIN_ID(s) or --product ID_OR_KEY (not both)")
     if n_variants is not None and not 1 <= n_variants <= 60:
         raise InvalidInput("--variants", "expected a number from 1 to 60")
     settings = app.settings
@@ -226,13 +226,12 @@ def render(
     workers = jobs if jobs is not None else max(1, os.cpu_count() or 1)
 
     account = app.account()  # its own short transaction: never nest one inside another (SQLite)
+    product = _load_product(app, account, product_id) if product_id is not None else None
     with session_scope(app.engine) as session:
         if pin_ids:
             tasks = [pin_task(app, session, account, pid, out_dir, cache_dir) for pid in dict.fromkeys(pin_ids)]
-            product = None
         else:
-            assert product_id is not None
-            product = _load_product(session, account, product_id)
+            assert product is not None
             tasks = _product_tasks(product, template, variant, n_variants, sheet, available, assets, cache_dir, out_dir)
 
     outcomes = run_batch(app, tasks, workers)
