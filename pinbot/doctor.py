@@ -27,6 +27,7 @@ from pinbot.shop.boards import scan_boards
 from pinbot.store import db
 from pinbot.store import state as service_state
 from pinbot.store.models import Account, Token
+from pinbot.words import plural
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -84,7 +85,7 @@ def check_boards(settings: Settings) -> Check:
             f"no board files in {settings.boards_dir}",
             '`pinbot init --board "Board name"` writes one (see boards/example.toml.example)',
         )
-    return Check("boards", OK, f"{len(boards)} boards: {', '.join(sorted(boards))}")
+    return Check("boards", OK, f"{plural(len(boards), 'board')}: {', '.join(sorted(boards))}")
 
 
 def check_assets(settings: Settings) -> Check:

@@ -15,6 +15,7 @@ LAYERS: dict[str, int] = {
     "config": 0,
     "logs": 0,
     "links": 0,
+    "words": 0,
     "validation": 0,
     # infrastructure: one third-party library each
     "models": 1,

@@ -155,8 +155,8 @@ def test_refresh_and_metrics_hooks_run_on_their_cadence(shop: Shop) -> None:
 # -- the commands ---------------------------------------------------------------------------
 def test_pause_resume_commands(initialised_cli: Cli) -> None:
     assert "paused" in initialised_cli.ok("pause").output
-    assert "Posting resumed (paused)" in initialised_cli.ok("resume").output
-    assert "nothing was paused" in initialised_cli.ok("resume").output
+    assert "Posting resumed (cleared the pause)." in initialised_cli.ok("resume").output
+    assert "Posting was not stopped; nothing to resume." in initialised_cli.ok("resume").output
 
 
 def test_service_install_writes_a_systemd_unit(initialised_cli: Cli, tmp_path: Path) -> None:

@@ -91,7 +91,9 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
     status = json.loads(initialised_cli.ok("experiment", "status", "bands", "--json").output)
     assert status[0]["outcome"] == "collecting" and status[0]["p_value"] is None
     assert [v["design"] for v in status[0]["variants"]] == ["photo-band", "split-block"]
-    assert "bands\trunning\tcollecting" in initialised_cli.ok("experiment", "list").output
+    listing = initialised_cli.ok("experiment", "list").output.splitlines()
+    assert listing[0].split() == ["id", "name", "state", "outcome", "winner"]
+    assert listing[1].split() == ["1", "bands", "running", "collecting"]
     bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
     assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
     missing = initialised_cli("experiment", "status", "nope")

@@ -15,6 +15,7 @@ from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
 from pinbot.shop.boards import SyncStep, load_boards, plan_sync, scan_boards
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board
+from pinbot.words import plural
 
 
 @click.group()
@@ -70,7 +71,7 @@ def list_(app: AppContext, as_json: bool) -> None:
         for e in errors:
             click.echo(f"pinbot: {e}", err=True)
     if errors:
-        raise PinbotError(f"{len(errors)} board file(s) have errors; fix them and run again")
+        raise PinbotError(f"{plural(len(errors), 'board file')} with errors; fix and run again")
 
 
 @boards.command("sync")
@@ -94,7 +95,7 @@ def sync(app: AppContext, dry_run: bool, yes: bool, as_json: bool) -> None:
     approved = yes or dry_run or not creates
     if not approved and not as_json and app.can_prompt:
         names = ", ".join(s.name for s in creates)
-        approved = click.confirm(f"Create {_plural(len(creates), 'board')} on Pinterest ({names})?", default=False)
+        approved = click.confirm(f"Create {plural(len(creates), 'board')} on Pinterest ({names})?", default=False)
     todo = plan if approved else [s for s in plan if s.action != "create"]
     steps = apply_sync(client, client.engine, client.account_id, defs, todo, now=app.clock().now(), dry_run=dry_run)
     if as_json:
@@ -115,13 +116,9 @@ def sync(app: AppContext, dry_run: bool, yes: bool, as_json: bool) -> None:
                 click.echo(f"{verb} {step.key} -> {step.pinterest_board_id}")
     if not approved:
         raise PinbotError(
-            f"{_plural(len(creates), 'board')} not created; run `pinbot boards sync --yes` to create "
+            f"{plural(len(creates), 'board')} not created; run `pinbot boards sync --yes` to create "
             + ("it" if len(creates) == 1 else "them")
         )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _print_plan(plan: Sequence[SyncStep], as_json: bool) -> None:

@@ -30,6 +30,7 @@ from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
 from pinbot.logs import configure_logging
+from pinbot.words import plural
 
 DEFAULT_PORT = 8765
 
@@ -227,10 +228,11 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         f"({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}) in {took:.0f} s"
     )
     console.print(
-        f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
-        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), {result.pins_waiting} still queued, "
-        f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
-        f"{result.token_refreshes} token refresh(es)"
+        f"  {result.pins_posted} of {plural(result.pins_queued, 'queued pin')} posted "
+        f"({plural(result.pins_on_emulator, 'pin')} on the emulated Pinterest, "
+        f"{plural(result.duplicates_on_emulator, 'duplicate')}), {result.pins_waiting} still queued, "
+        f"{result.pins_failed} failed; {plural(result.metrics_rows, 'daily metric row')} from "
+        f"{plural(len(result.sweeps), 'sweep')}; {plural(result.token_refreshes, 'token refresh')}"
     )
     if rep is not None:
         console.print()

@@ -30,10 +30,7 @@ from pinbot.shop.starter import (
     write_shop,
 )
 from pinbot.store import db
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+from pinbot.words import plural
 
 
 @click.command()
@@ -140,7 +137,7 @@ def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bo
     remote = _account_boards(app)
     if remote:
         listed = ", ".join(str(b.get("name")) for b in remote[:6]) + (", …" if len(remote) > 6 else "")
-        if click.confirm(f"Use the {_plural(len(remote), 'board')} your account has ({listed})?", default=True):
+        if click.confirm(f"Use the {plural(len(remote), 'board')} your account has ({listed})?", default=True):
             return seeds_from_account(remote)
     answer = click.prompt("Board names to pin to, comma-separated (blank: add later)", default="", show_default=False)
     return seeds_from_names([answer])
@@ -172,7 +169,7 @@ def _describe_shop(app: AppContext) -> None:
     name = _existing_name(settings) or "(no name: set shop_name in assets/brand.toml)"
     found, errors = scan_boards(settings.boards_dir)
     names = ", ".join(b.name for b in found.values()) or "none yet"
-    click.echo(f"shop: {name}; {_plural(len(found), 'board')}: {names}")
+    click.echo(f"shop: {name}; {plural(len(found), 'board')}: {names}")
     for error in errors:
         click.echo(f"pinbot: {error}", err=True)
 

@@ -26,6 +26,7 @@ from pinbot.report import build_report, write_csv, write_html
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.types import Group
 from pinbot.stats import MIN_LIFT
+from pinbot.words import plural
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -90,7 +91,11 @@ def _known_designs(app: AppContext) -> list[str]:
 def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
     table = Table(title=title, title_justify="left")
     for col in ("#", "name", "impr.", "saves", "save rate (95%)", "outbound", "outbound rate (95%)", "pins"):
-        table.add_column(col, justify="left" if col == "name" else "right")
+        if col == "name":
+            # Fold, never cut: at 80 columns "text-forw…" would make three designs look the same.
+            table.add_column(col, justify="left", overflow="fold", min_width=12, ratio=1)
+        else:
+            table.add_column(col, justify="right")
     for g in groups[:limit]:
         t = g.totals
         sr, orate = t.save_rate, t.outbound_rate
@@ -196,8 +201,9 @@ def create(
         app.print_json(plan.as_dict())
         return
     click.echo(
-        f"experiment {plan.name!r}: {plan.pins_created} pins queued ({len(plan.designs)} designs x "
-        f"{len(plan.boards)} boards x {len(plan.product_ids)} products x {plan.rounds} rounds), one every "
+        f"experiment {plan.name!r}: {plural(plan.pins_created, 'pin')} queued ({plural(len(plan.designs), 'design')} "
+        f"x {plural(len(plan.boards), 'board')} x {plural(len(plan.product_ids), 'product')} x "
+        f"{plural(plan.rounds, 'round')}), one every "
         f"{plan.every_hours} h inside the posting windows, from {app.shop_time(plan.first_at)} to "
         f"{app.shop_time(plan.last_at)}"
     )
@@ -273,8 +279,15 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json([{"id": s.id, "name": s.name, "state": s.state, "outcome": s.outcome} for s in statuses])
         return
+    if not statuses:
+        app.info("no experiments yet: `pinbot experiment create --help` shows how to start one")
+        return
+    table = Table("id", "name", "state", "outcome", "winner", box=None)
+    for column in table.columns[1:]:
+        column.overflow = "fold"  # never cut a name or a design short
     for s in statuses:
-        click.echo(f"{s.id}\t{s.name}\t{s.state}\t{s.outcome}\t{s.winner_design or ''}")
+        table.add_row(str(s.id), s.name, s.state, s.outcome.replace("_", " "), s.winner_design or "")
+    app.console.print(table)
 
 
 def register(main: click.Group) -> None:

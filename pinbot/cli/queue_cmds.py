@@ -28,6 +28,7 @@ from pinbot.shop.validation import (
 )
 from pinbot.store.db import session_scope
 from pinbot.store.models import PinStatus, PostAttempt
+from pinbot.words import plural
 
 
 class ImportFailed(PinbotError):
@@ -154,10 +155,11 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         for err in parsed.errors:
             click.echo(f"{file.name}: row {err.row}: {err.field}: {err.reason}", err=True)
         click.echo(
-            f"{queued} pins queued, {existing} already queued, {len(parsed.errors)} invalid rows of {parsed.rows}"
+            f"{plural(queued, 'pin')} queued, {existing} already queued, "
+            f"{len(parsed.errors)} invalid of {plural(parsed.rows, 'row')}"
         )
     if parsed.errors:
-        what = "nothing queued (--strict)" if strict else f"{len(parsed.errors)} rows not queued"
+        what = "nothing queued (--strict)" if strict else f"{plural(len(parsed.errors), 'row')} not queued"
         raise ImportFailed(f"{file.name}: {len(parsed.errors)} invalid rows; {what}")
 
 

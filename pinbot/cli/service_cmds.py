@@ -32,6 +32,7 @@ from pinbot.posting.reconcile import Reconciler, ReconcileSettings
 from pinbot.queue.upcoming import upcoming
 from pinbot.shop.boards import load_boards
 from pinbot.store import state as service_state
+from pinbot.words import plural
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"
@@ -189,8 +190,11 @@ def resume(app: AppContext) -> None:
     account = app.account()
     assert account.id is not None
     cleared = service_state.resume(app.engine, account.id)
-    what = ", ".join(k.replace("_", " ") for k in cleared) or "nothing was paused"
-    click.echo(f"Posting resumed ({what}).")
+    if not cleared:
+        click.echo("Posting was not stopped; nothing to resume.")
+        return
+    what = {"paused": "the pause", "spam_block": "the spam block", "posting_hold": "the hold after a login problem"}
+    click.echo(f"Posting resumed (cleared {' and '.join(what.get(k, k.replace('_', ' ')) for k in cleared)}).")
 
 
 @click.group("service")
@@ -267,7 +271,7 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
     app.console.print(table)
     app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+        f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
     )
     if view["paused"]:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")

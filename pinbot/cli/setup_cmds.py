@@ -10,6 +10,7 @@ from pinbot.cli.init_cmd import init
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
+from pinbot.words import plural
 
 
 class DoctorFailed(PinbotError):
@@ -40,7 +41,7 @@ def doctor(app: AppContext, as_json: bool) -> None:
                 app.console.print(f"     {'':9} fix: {check.fix}")
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
-        raise DoctorFailed(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}")
+        raise DoctorFailed(f"doctor: {plural(len(failed), 'check')} failed: {', '.join(failed)}")
 
 
 def register(main: click.Group) -> None:
