@@ -71,16 +71,19 @@ def init(
     click.echo(f"account: {account.name}")
 
     ask = app.can_prompt and not yes
-    brand_file = settings.assets_dir / "brand.toml"
+    # Without PINBOT_ASSETS_DIR the settings fall back to pinbot's bundled assets when ./assets is
+    # missing; the owner's brand kit belongs in their own folder, never in pinbot's.
+    assets_dir = settings.assets_dir if app.env.get("PINBOT_ASSETS_DIR") else Path.cwd() / "assets"
+    brand_file = assets_dir / "brand.toml"
     given = any((shop_name, website, colors, logo, boards, from_account, timezone))
     if brand_file.is_file() and not given:
-        _describe_shop(app)
+        _describe_shop(app, assets_dir)
         return
     if not shop_name and ask:
-        shop_name = click.prompt("Your shop's name (shown on every pin)", default=_existing_name(settings) or None)
+        shop_name = click.prompt("Your shop's name (shown on every pin)", default=_existing_name(assets_dir) or None)
     if not shop_name:
         if brand_file.is_file():
-            shop_name = _existing_name(settings)
+            shop_name = _existing_name(assets_dir)
         if not shop_name:
             click.echo(
                 'no shop files written yet: run `pinbot init --shop-name "Your Shop" --board "Board name"` '
@@ -107,7 +110,7 @@ def init(
     written = write_shop(
         setup,
         boards_dir=settings.boards_dir,
-        assets_dir=settings.assets_dir,
+        assets_dir=assets_dir,
         rules_file=settings.rules_file,
         bundled_assets=BUNDLED_ASSETS,
     )
@@ -118,7 +121,7 @@ def init(
         click.echo(f"kept   {_rel(path)} (exists; edit it to change it)")
     if env_note:
         click.echo(env_note)
-    _describe_shop(app)
+    _describe_shop(app, assets_dir)
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"`, or after `pinbot auth login`: --from-account')
     click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it shows its plan before creating anything)")
@@ -157,16 +160,16 @@ def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
     return app.client().list_boards()
 
 
-def _existing_name(settings: Settings) -> str:
+def _existing_name(assets_dir: Path) -> str:
     try:
-        return load_brand(settings.assets_dir).shop_name
+        return load_brand(assets_dir).shop_name
     except PinbotError:
         return ""
 
 
-def _describe_shop(app: AppContext) -> None:
+def _describe_shop(app: AppContext, assets_dir: Path) -> None:
     settings = app.settings
-    name = _existing_name(settings) or "(no name: set shop_name in assets/brand.toml)"
+    name = _existing_name(assets_dir) or "(no name: set shop_name in assets/brand.toml)"
     found, errors = scan_boards(settings.boards_dir)
     names = ", ".join(b.name for b in found.values()) or "none yet"
     click.echo(f"shop: {name}; {plural(len(found), 'board')}: {names}")

@@ -17,11 +17,12 @@ from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.review_view import print_review
-from pinbot.errors import InvalidInput
+from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
 from pinbot.metrics.sweep import MetricsService
 from pinbot.render import list_templates
+from pinbot.render.brand import load_brand
 from pinbot.report import build_report, write_csv, write_html
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.types import Group
@@ -84,6 +85,14 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
         click.echo(f"  skipped {error}", err=True)
 
 
+def _shop_label(app: AppContext, account: str) -> str:
+    """The report is about the owner's shop: its name from the brand kit, else the account's."""
+    try:
+        return load_brand(app.settings.assets_dir).shop_name or account
+    except PinbotError:
+        return account
+
+
 def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
@@ -125,7 +134,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     account = app.account()
     assert account.id is not None
     rep = build_report(
-        app.engine, account.id, account.name, first, last, now,
+        app.engine, account.id, _shop_label(app, account.name), first, last, now,
         timezone=app.settings.timezone, known_designs=_known_designs(app),
     )  # fmt: skip
     if csv_dir is not None:

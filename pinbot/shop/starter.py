@@ -152,10 +152,12 @@ def board_toml(seed: BoardSeed) -> str:
 
 def brand_toml(setup: ShopSetup, logo_name: str | None) -> str:
     colors = {**DEFAULT_COLORS, **setup.colors}
+    logo = f"logo = {_q(logo_name)}" if logo_name else '# logo = "logo.png"   # a square PNG in assets/'
     lines = [
         "# Your brand kit: every pin pinbot draws takes its name, colours, fonts and logo from here.",
         "# Colours are #RRGGBB; text colours are checked for contrast and switched automatically.",
         f"shop_name = {_q(setup.shop_name)}",
+        logo,
         "",
         "[colors]",
         f'primary = "{colors["primary"]}"   # bands and blocks',
@@ -168,8 +170,6 @@ def brand_toml(setup: ShopSetup, logo_name: str | None) -> str:
         '# heading = "MyFont-Bold.ttf"',
         '# body = "MyFont-Regular.ttf"',
         '# body_bold = "MyFont-SemiBold.ttf"',
-        "",
-        f"logo = {_q(logo_name)}" if logo_name else '# logo = "logo.png"   # a square PNG in assets/',
         "",
     ]
     return "\n".join(lines)
