@@ -135,7 +135,7 @@ def _near(a: tuple[int, int, int], b: tuple[int, int, int], tol: int = 6) -> boo
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
 
-def test_init_asks_on_a_terminal_and_offers_the_accounts_boards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_asks_on_a_terminal_and_offers_account_boards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AppContext, "can_prompt", property(lambda self: True))
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
         env = {"PINTEREST_API_BASE": emu.base_url, "PINTEREST_APP_ID": APP_ID, "PINTEREST_APP_SECRET": APP_SECRET}
