@@ -99,3 +99,27 @@ def test_one_pin_is_one_pin(initialised_cli: Cli, tmp_path: Path) -> None:
     )  # fmt: skip
     plan = initialised_cli.ok("queue", "plan").output
     assert "1 pin;" in plan and "1 pins" not in plan
+
+
+def test_report_tables_fit_80_columns_without_cutting_names() -> None:
+    from rich.console import Console
+
+    from pinbot.cli.metrics_cmds import _group_table
+    from pinbot.review.types import Group, Totals
+
+    names = ["text-forward.light.subject", "text-forward.light.centre", "text-forward.accent.close"]
+    groups = [
+        Group("design", n, n, Totals(impressions=96_479, saves=1_771, outbound_clicks=866, pins=14), rank=i + 1)
+        for i, n in enumerate(names)
+    ]
+    console = Console(width=80, record=True, force_terminal=False, color_system=None)
+    console.print(_group_table("By design", groups))
+    text = console.export_text()
+    assert all(len(line.rstrip()) <= 80 for line in text.splitlines())
+    assert "…" not in text
+    # A folded name continues on the next line of the same column: read the column top to bottom.
+    start = text.splitlines()[1].index("name")
+    column = "".join(line[start : start + 30].split("  ")[0].strip() for line in text.splitlines()[3:])
+    for name in names:
+        assert name in column
+    assert "96,479" in text and "0.90%" in text and "pins" in text
