@@ -123,3 +123,25 @@ def test_report_tables_fit_80_columns_without_cutting_names() -> None:
     for name in names:
         assert name in column
     assert "96,479" in text and "0.90%" in text and "pins" in text
+
+
+def test_readme_guides_a_new_owner() -> None:
+    import re
+
+    from pinbot.config import SETTING_DOCS
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    assert text.startswith(
+        "# pinbot\n\n```sh\n"
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/pinbot demo\n"
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest\n```\n"
+    )
+    assert SETTING_DOCS["PINTEREST_REDIRECT_URI"][1] in text  # the exact redirect URI pinbot uses
+    assert "visible only to you" in text and "loginctl enable-linger" in text and "source .venv/bin/activate" in text
+    images = re.findall(r"\(docs/images/([^)]+)\)", text)
+    templates = sorted(p.stem for p in (REPO / "assets" / "templates").glob("*.toml"))
+    assert sorted(i.removeprefix("template-").removesuffix(".jpg") for i in images if i.startswith("template-")) == (
+        templates
+    )
+    assert all((REPO / "docs" / "images" / name).is_file() for name in images)

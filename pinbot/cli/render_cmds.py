@@ -3,7 +3,7 @@
     pinbot render PIN_ID [PIN_ID ...] --out DIR       the image each queued pin will be posted with
     pinbot render --product KEY --template NAME        one design of a product
     pinbot render --product KEY --variants N           N distinct designs (template x palette x crop)
-    pinbot render --sheet --product ID                one contact sheet of every template
+    pinbot render --sheet --product KEY               one contact sheet of every template
 
 Renders go through the same content-addressed cache the poster uses (so a preview also warms it)
 and are copied to --out. Batches run on every core with a progress bar; a bad photo fails its own
