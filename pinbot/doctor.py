@@ -105,7 +105,7 @@ def check_assets(settings: Settings) -> Check:
             "assets",
             WARN,
             f"no brand kit ({assets / 'brand.toml'}): pins get neutral colours, no shop name and no logo",
-            'run `pinbot init --shop-name "Your Shop" --colors "#2E4A3F,#C4673F"`',
+            'run `pinbot init --shop-name "Your Shop" --colors "#1D3557,#E63946"` (your colours)',
         )
     templates = sorted(p.stem for p in (assets / "templates").glob("*.toml"))
     fonts = sorted(p.name for p in (assets / "fonts").rglob("*") if p.suffix.lower() in (".ttf", ".otf"))

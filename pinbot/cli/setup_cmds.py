@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
@@ -34,11 +35,16 @@ def doctor(app: AppContext, as_json: bool) -> None:
             table.add_row(name, value)
         app.console.print(table)
         click.echo()
-        marks = {OK: "[green]ok  [/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
+        marks = {OK: "[green]ok[/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
+        # A grid keeps a long detail or fix indented under its check when it wraps at 80 columns.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
         for check in checks:
-            app.console.print(f"{marks[check.status]} {check.name:9} {check.detail}")
-            if check.fix:
-                app.console.print(f"     {'':9} fix: {check.fix}")
+            text = escape(check.detail) + (f"\nfix: {escape(check.fix)}" if check.fix else "")
+            grid.add_row(marks[check.status], check.name, text)
+        app.console.print(grid)
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {plural(len(failed), 'check')} failed: {', '.join(failed)}")
