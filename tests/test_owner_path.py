@@ -75,7 +75,7 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
             "Europe/London", "--yes",
         ).output  # fmt: skip
         outputs.append(init)
-        assert "shop: Clay & Co; 3 boards: " in init and "pinbot boards sync" in init
+        assert "shop: Clay & Co; 3 boards: " in init and "pinbot boards sync` (it asks before creating)" in init
         assert sorted(p.name for p in (folder / "boards").glob("*.toml")) == [
             "planters.toml", "stoneware-mugs.toml", "vases.toml",
         ]  # fmt: skip
@@ -99,6 +99,7 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
         assert sorted(b.name for b in emu.store.boards.values()) == ["Planters"]
         synced = owner.ok("boards", "sync", "--yes").output
         outputs.append(synced)
+        assert all(len(line) <= 80 for line in (refused.output + synced).splitlines())
         assert sorted(b.name for b in emu.store.boards.values()) == ["Planters", "Stoneware Mugs", "Vases"]
 
         # queue, list in shop time, run, metrics, report.

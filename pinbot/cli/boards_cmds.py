@@ -124,11 +124,15 @@ def sync(app: AppContext, dry_run: bool, yes: bool, as_json: bool) -> None:
 def _print_plan(plan: Sequence[SyncStep], as_json: bool) -> None:
     if as_json:
         return
-    what = {"create": "create", "link": "link", "ok": "ok"}
-    click.echo("plan (create: a new board on Pinterest; link: use the account's board of that name; ok: linked)")
+    click.echo("plan:")
     for step in plan:
         target = f" -> {step.pinterest_board_id}" if step.pinterest_board_id else ""
-        click.echo(f"  {what.get(step.action, step.action):<7} {step.key:<24} {step.name}{target}")
+        click.echo(f"  {step.action:<7} {step.key:<24} {step.name}{target}")
+    actions = {s.action for s in plan}
+    meaning = {"create": "create = a new board on Pinterest", "link": "link = your board of that name"}
+    legend = [text for action, text in meaning.items() if action in actions]
+    if legend:
+        click.echo("(" + "; ".join(legend) + ")")
 
 
 def register(main: click.Group) -> None:

@@ -123,8 +123,8 @@ def init(
         click.echo(env_note)
     _describe_shop(app, assets_dir)
     if not seeds and not scan_boards(settings.boards_dir)[0]:
-        click.echo('no boards yet: `pinbot init --board "Board name"`, or after `pinbot auth login`: --from-account')
-    click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it shows its plan before creating anything)")
+        click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
+    click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
 
 
 def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bool) -> tuple[BoardSeed, ...]:
