@@ -220,7 +220,7 @@ def check_service(settings: Settings, engine: Engine | None, now: datetime) -> C
         )
     at, worker = beat
     age = (now - as_utc(at)).total_seconds()
-    detail = f"last tick {as_utc(at):%Y-%m-%d %H:%M:%S} UTC ({_ago(age)} ago) by {worker}"
+    detail = f"last tick {as_utc(at).astimezone(settings.tz):%Y-%m-%d %H:%M:%S %Z} ({_ago(age)} ago) by {worker}"
     if stopped:
         return Check("service", WARN, f"{detail}; posting stopped: {stopped}")
     if age > 15 * 60:
