@@ -219,3 +219,17 @@ def test_doctor_fails_a_token_pinterest_rejects(tmp_path: Path) -> None:
         token = {c["name"]: c for c in json.loads(bad.stdout)["checks"]}["token"]
         assert bad.exit_code == 1 and token["status"] == "fail" and "rejected the token (HTTP 401" in token["detail"]
         assert "pinbot auth" in token["fix"]
+
+
+def test_init_from_account_needs_a_login_then_writes_the_accounts_boards(tmp_path: Path) -> None:
+    with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
+        env = {"PINTEREST_API_BASE": emu.base_url, "PINTEREST_APP_ID": APP_ID, "PINTEREST_APP_SECRET": APP_SECRET}
+        owner = _owner_cli(tmp_path, **env)
+        early = owner("init", "--shop-name", "Kiln Corner", "--from-account")
+        assert early.exit_code == 1
+        assert "not logged in: run `pinbot auth login` first, then `pinbot init --from-account`" in early.output
+        owner.ok("auth", "login", "--redirect-url", _login_url(emu, "http://127.0.0.1:8085/callback"))
+        emu.add_board("Raku Bowls", "Smoke-fired", "PUBLIC")
+        done = owner.ok("init", "--shop-name", "Kiln Corner", "--from-account", "--board", "Gifts").output
+        assert "shop: Kiln Corner; 2 boards: Gifts, Raku Bowls" in done
+        assert tomllib.loads((tmp_path / "boards" / "raku-bowls.toml").read_text())["description"] == "Smoke-fired"
