@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import responses
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, create_engine, text
 
@@ -130,3 +131,10 @@ def cli(cli_env: dict[str, str], shop_dir: Path) -> Cli:
 def initialised_cli(cli: Cli) -> Cli:
     cli.ok("init")
     return cli
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    """Pinterest over HTTP, answered by registered responses: no request leaves the machine."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

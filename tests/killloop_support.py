@@ -24,7 +24,7 @@ from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import load_boards
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus
-from tests.scheduler_support import make_photo
+from tests.helpers import make_photo
 
 REPO = Path(__file__).resolve().parent.parent
 NAIVE_WORKER = Path(__file__).resolve().parent / "naive_worker.py"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -112,12 +112,6 @@ def spec_check() -> SpecCheck:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with OPENAPI_YAML.open(encoding="utf-8") as fh:
         return SpecCheck(yaml.load(fh, Loader=loader))
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 PIN = {"id": "813744226420795884", "board_id": "555"}

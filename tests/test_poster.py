@@ -15,7 +15,8 @@ from pinbot.posting.poster import claim_pin
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
 from pinbot.store.models import PinStatus
-from tests.scheduler_support import Shop, make_photo, make_shop
+from tests.helpers import make_photo
+from tests.scheduler_support import Shop, make_shop
 
 
 @pytest.fixture

@@ -25,16 +25,14 @@ from pinbot.clock import Clock, SystemClock, as_utc
 from pinbot.config import Settings, mask_url
 from pinbot.errors import DatabaseError
 from pinbot.logs import configure_logging
-from pinbot.pinterest.types import PinterestAPI
-from pinbot.queue.planner import RulesPlanner
-from pinbot.queue.service import QueueService
-from pinbot.shop.boards import load_boards
-from pinbot.shop.rules import Rules, load_rules
 from pinbot.store import db
 from pinbot.store.models import Account
 
 if TYPE_CHECKING:
+    from pinbot.app import Shop
     from pinbot.pinterest.client import PinterestClient
+    from pinbot.queue.service import QueueService
+    from pinbot.shop.rules import Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,37 +119,23 @@ class AppContext:
     def clock(self) -> Clock:
         return SystemClock()
 
+    def shop(self, clock: Clock | None = None) -> Shop:
+        """The shop's services (`pinbot.app`, the one composition root), on the system clock."""
+        from pinbot.app import open_shop
+
+        return open_shop(self.settings, self.engine, clock or self.clock())
+
     def rules(self) -> Rules:
         """The posting rules (PINBOT_RULES_FILE; defaults when the file is absent)."""
-        return load_rules(self.settings.rules_file)
+        return self.shop().rules
 
     def queue_service(self) -> QueueService:
         """The queue service with the shop's boards and posting rules (the planner) wired in."""
-        account = self.account()
-        assert account.id is not None
-        boards = load_boards(self.settings.boards_dir)
-        planner = RulesPlanner(self.rules(), self.settings.tz)
-        return QueueService(self.engine, account.id, boards, self.clock(), planner)
+        return self.shop().queue_service()
 
     def client(self, clock: Clock | None = None) -> PinterestClient:
-        """The Pinterest client of the current account (tokens from the store, seeded from env);
-        the one place the CLI builds one."""
-        from pinbot.pinterest.client import PinterestClient
-
-        account = self.account()
-        assert account.id is not None
-        return PinterestClient(self.settings, self.engine, account.id, clock or self.clock())
-
-    def metrics_job(self, client: PinterestAPI, clock: Clock) -> Callable[[], object] | None:
-        """The daily metrics sweep the service runs, when the metrics module is installed."""
-        try:
-            from pinbot.metrics.sweep import MetricsService
-        except ImportError:
-            return None
-        account = self.account()
-        assert account.id is not None
-        service = MetricsService(self.engine, account.id, client, clock, tier=self.settings.access_tier)
-        return service.sweep
+        """The Pinterest client of the current account: the one place the CLI builds one."""
+        return self.shop(clock).client()
 
     def shop_time(self, value: datetime | None, *, seconds: bool = False) -> str:
         """A time as the shop owner reads it: in PINBOT_TIMEZONE, with the zone ("2026-12-05 19:30 GMT")."""

@@ -21,7 +21,6 @@ from pinbot.cli.review_view import print_review
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
-from pinbot.metrics.sweep import MetricsService
 from pinbot.render import list_templates
 from pinbot.render.brand import load_brand
 from pinbot.report import build_report, write_csv, write_html
@@ -71,13 +70,9 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
             start = date.fromisoformat(since)
         except ValueError:
             raise InvalidInput("--since", f"expected a date like 2026-01-31, got {since!r}") from None
-    account = app.account()
-    assert account.id is not None
-    clock = app.clock()
-    client = app.client(clock)
+    shop = app.shop()
     with _progress(app, "fetching analytics") as progress:
-        service = MetricsService(app.engine, account.id, client, clock, app.settings.access_tier, progress)
-        result = service.sweep(since=start)
+        result = shop.metrics_service(shop.client(), progress).sweep(since=start)
     if as_json:
         app.print_json(result.as_dict())
         return

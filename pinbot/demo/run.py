@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from pinbot.app import open_shop
 from pinbot.clock import FakeClock
 from pinbot.config import Settings, mask_url
 from pinbot.daemon import Daemon, DaemonSettings
@@ -36,19 +37,14 @@ from pinbot.demo.result import TIMEZONE, DemoOptions, DemoResult, count_outcome,
 from pinbot.emulator import Emulator
 from pinbot.errors import PinbotError
 from pinbot.experiments.plan import create_experiment
-from pinbot.metrics.sweep import MetricsService, SweepResult
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.oauth import local_login
 from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
 from pinbot.posting.images import CachedRenderer
-from pinbot.posting.poster import Poster
-from pinbot.posting.reconcile import Reconciler, ReconcileSettings
-from pinbot.queue.planner import RulesPlanner
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.render import list_templates, load_template
 from pinbot.report import build_report, write_html
-from pinbot.shop.boards import load_boards, plan_sync
-from pinbot.shop.rules import load_rules
+from pinbot.shop.boards import plan_sync
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
@@ -289,14 +285,11 @@ def _run(
 ) -> None:
     say("connect", 0, 3)
     db.migrate(engine)
-    with db.session_scope(engine) as session:
-        account = db.get_or_create_account(session, settings.account)
-        assert account.id is not None
-        account_id = account.id
-    client = PinterestClient(settings, engine, account_id, clock)
+    app = open_shop(settings, engine, clock, rng=random.Random(opts.seed))
+    account_id, boards = app.account_id, app.boards
+    client = app.client()
     authorize(settings, client)
     say("connect", 1, 3)
-    boards = load_boards(settings.boards_dir)
     plan = plan_sync(boards.values(), remote_boards(client), linked_boards(engine, account_id))
     steps = apply_sync(client, engine, account_id, boards, plan, now=clock.now())
     result.boards_created = sum(1 for s in steps if s.action == "create")
@@ -304,48 +297,32 @@ def _run(
     lap("connect")
 
     say("plan", 0, 1)
-    rules = load_rules(settings.rules_file)
-    planner = RulesPlanner(rules, settings.tz, rng=random.Random(opts.seed))
-    queue = QueueService(engine, account_id, boards, clock, planner)
+    queue = app.queue_service()
     product_ids = add_products(engine, account_id, opts.folder)
     plan_pins(queue, opts.folder, settings.assets_dir, product_ids, opts.days)
     result.pins_queued = sum(queue.counts().values())
     say("plan", 1, 1)
     lap("plan")
 
-    images = CachedRenderer(settings.assets_dir, result.renders_dir)
+    images = app.renderer(result.renders_dir)
     result.renders = prerender(engine, account_id, images, boards, opts.workers, say)
     lap("render")
 
-    service = rules.service
-    poster = Poster(engine, account_id, client, clock, boards, images, settings.worker_id, rng=random.Random(opts.seed))
-    recon = ReconcileSettings(
-        grace=timedelta(seconds=service.reconcile_grace_seconds),
-        recheck=timedelta(seconds=service.reconcile_recheck_seconds),
-    )
-    metrics = MetricsService(engine, account_id, client, clock, tier=settings.access_tier)
-
-    def sweep() -> SweepResult:
-        outcome = metrics.sweep()
-        result.sweeps.append(outcome)
-        return outcome
-
-    # The real service and its jobs. Only the housekeeping cadences are stretched for a month in
-    # seconds (heartbeat, reconcile and idle poll every few hours instead of every 30-60 s): nothing
-    # else enqueues meanwhile, and the post job still wakes exactly when the next pin is due.
+    # The real service and its jobs, built as `pinbot run` builds them. Only the housekeeping
+    # cadences are stretched for a month in seconds (heartbeat, reconcile and idle poll every few
+    # hours instead of every 30-60 s): nothing else enqueues meanwhile, and the post job still wakes
+    # exactly when the next pin is due.
     hours = 3600
-    daemon = Daemon(
-        engine, account_id, clock, settings.worker_id, poster=poster,
-        reconciler=Reconciler(engine, account_id, client, clock, recon, boards=boards),
-        refresh_token=client.refresh_tokens, metrics=sweep,
-        settings=DaemonSettings(idle_poll=6 * hours, heartbeat_every=6 * hours, reconcile_every=3 * hours,
-                                refresh_every=6 * hours, blocked_poll=hours),
+    stretched = DaemonSettings(
+        idle_poll=6 * hours, heartbeat_every=6 * hours, reconcile_every=3 * hours, refresh_every=6 * hours,
+        blocked_poll=hours,
     )  # fmt: skip
+    daemon = app.daemon(client, images=images, daemon_settings=stretched, on_sweep=result.sweeps.append)
     result.ticks = simulate(daemon, clock, result.end, say)
     lap("simulate")
 
     say("report", 0, 2)
-    sweep()  # the last day's numbers
+    result.sweeps.append(app.metrics_service(client).sweep())  # the last day's numbers
     say("report", 1, 2)
     until = (result.end - timedelta(days=1)).date()
     since = max(result.start.date(), until - timedelta(days=89))
