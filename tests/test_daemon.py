@@ -107,6 +107,27 @@ def test_a_failing_job_backs_off_and_the_loop_goes_on(shop: Shop) -> None:
         d.schedule("broken", 1, broken)
 
 
+def test_a_known_problem_is_one_line_without_a_traceback(shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
+    from pinbot.pinterest.errors import Unauthorized
+
+    d = _daemon(shop)
+
+    def rejected(now: object) -> None:
+        raise Unauthorized("GET /user_account: Pinterest rejected the access token; run `pinbot auth login`")
+
+    def crashed(now: object) -> None:
+        raise RuntimeError("boom")
+
+    d.schedule("rejected", 10, rejected)
+    d.schedule("crashed", 10, crashed)
+    caplog.clear()
+    d.tick(shop.clock.now())
+    records = {r.getMessage().split(" failed")[0]: r for r in caplog.records if " failed (" in r.getMessage()}
+    rejected_line = records["job rejected"]
+    assert rejected_line.exc_info is None and "run `pinbot auth login`" in rejected_line.getMessage()
+    assert records["job crashed"].exc_info is not None  # an unexpected crash keeps its traceback for the log
+
+
 def test_stop_request_finishes_the_pin_in_hand_then_starts_no_other(shop: Shop) -> None:
     shop.add(3)
     d = _daemon(shop)

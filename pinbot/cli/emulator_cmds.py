@@ -176,7 +176,8 @@ DEMO_STAGES = {
 
 
 def _demo_assets(app: AppContext) -> Path:
-    """pinbot's own brand kit, fonts and templates (beside the package in a checkout)."""
+    """pinbot's bundled fonts and templates (beside the package in a checkout); the sample shop's brand
+    kit and seal come from `pinbot.demo.shop`."""
     bundled = Path(pinbot.__file__).resolve().parent.parent / "assets"
     return bundled if (bundled / "templates").is_dir() else app.settings.assets_dir
 
