@@ -22,8 +22,9 @@ from pinbot.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PINBOT_TEST_DATABASE_URL", "")
-SHARED = REPO.parent / "shared"
-OPENAPI_YAML = SHARED / "pinterest-api" / "openapi.yaml"
+# Pinterest's official OpenAPI description (5.23.0, MIT), kept in the repository so that a fresh
+# clone runs the spec tests; provenance in tests/data/pinterest/README.md.
+OPENAPI_YAML = REPO / "tests" / "data" / "pinterest" / "openapi.yaml"
 
 # Every setting pinbot reads, blanked so a developer's own environment never leaks into tests.
 _BLANK_ENV = {name: "" for name in SETTING_DOCS}

@@ -1,4 +1,4 @@
-"""The kill loop (shared RELIABILITY.md): a real `pinbot run` subprocess against the emulator with
+"""The kill loop (docs/posting-exactly-once.md): a real `pinbot run` subprocess against the emulator with
 injected faults, killed with SIGKILL at random moments and restarted while more pins are queued;
 at the end every queue item must exist exactly once on the emulator. Used by tests/test_killloop.py
 (CI: >= 50 cycles; 1,000 behind the `slow` marker) and bench/service.py."""

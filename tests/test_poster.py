@@ -1,5 +1,5 @@
-"""The poster against an in-memory Pinterest: every failure class lands in the state shared
-RELIABILITY.md gives it, and nothing is ever posted twice."""
+"""The poster against an in-memory Pinterest: every failure class lands in the state
+docs/posting-exactly-once.md gives it, and nothing is ever posted twice."""
 
 from __future__ import annotations
 

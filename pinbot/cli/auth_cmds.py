@@ -174,7 +174,3 @@ def status(app: AppContext, check: bool, as_json: bool) -> None:
         app.print_json(data)
     else:
         _print_summary(app, data)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(auth)

@@ -134,6 +134,3 @@ def _print_plan(plan: Sequence[SyncStep], as_json: bool) -> None:
     if legend:
         click.echo("(" + "; ".join(legend) + ")")
 
-
-def register(main: click.Group) -> None:
-    main.add_command(boards)

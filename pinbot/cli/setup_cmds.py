@@ -13,6 +13,8 @@ from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
 from pinbot.words import plural
 
+__all__ = ["doctor", "init"]
+
 
 class DoctorFailed(PinbotError):
     exit_code = 1
@@ -22,7 +24,7 @@ class DoctorFailed(PinbotError):
 @json_option
 @pass_app
 def doctor(app: AppContext, as_json: bool) -> None:
-    """Print every resolved setting (secrets masked) and check each one."""
+    """Print every resolved setting (secrets masked) and check each one; changes nothing."""
     settings = app.settings
     # Read-only: no engine (which would create the folder and an empty file) when there is no database.
     engine = None if app.database_missing() else app.raw_engine()
@@ -35,21 +37,12 @@ def doctor(app: AppContext, as_json: bool) -> None:
             table.add_row(name, value)
         app.console.print(table)
         click.echo()
-        marks = {OK: "[green]ok[/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
-        # A grid keeps a long detail or fix indented under its check when it wraps at 80 columns.
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
+        marks = {OK: "[green]ok  [/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
         for check in checks:
-            text = escape(check.detail) + (f"\nfix: {escape(check.fix)}" if check.fix else "")
-            grid.add_row(marks[check.status], check.name, text)
-        app.console.print(grid)
+            # One line each, never wrapped (a pin's error can be long), its text never read as markup.
+            app.console.print(f"{marks[check.status]} {check.name:9} {escape(check.detail)}", soft_wrap=True)
+            if check.fix:
+                app.console.print(f"     {'':9} fix: {escape(check.fix)}", soft_wrap=True)
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {plural(len(failed), 'check')} failed: {', '.join(failed)}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(init)
-    main.add_command(doctor)

@@ -1,6 +1,6 @@
 """The daily metrics sweep: ask Pinterest about the pins that need it, store one row per pin per day.
 
-Owns: reading the posted pins' state, spending the analytics budget (see `metrics_budget`) on the
+Owns: reading the posted pins' state, spending the analytics budget (see `metrics/budget.py`) on the
 most valuable pins, the multi-pin endpoint when the app has it (100 pins a call, remembered for a
 week when it has not), the idempotent upserts (a READY row is never overwritten by a provisional
 one; history older than Pinterest's 90 days is never touched), the daily account snapshot, and a

@@ -31,7 +31,7 @@ ALL = "all"  # the trial tier's universal daily budget, counted beside the categ
 CATEGORIES = ("org_read", "org_write", "org_analytics")
 DAY = timedelta(days=1)
 MINUTE = timedelta(minutes=1)
-# [D:rate] and the AE transcription in shared FACTS.md §5; Pinterest may change them without notice.
+# Sources, and which figures are unconfirmed: docs/pinterest-api.md; Pinterest may change them.
 BUDGETS: dict[str, tuple[timedelta, dict[str, int]]] = {
     "trial": (DAY, {"org_read": 1000, "org_write": 300, "org_analytics": 1000, ALL: 1000}),
     "standard": (MINUTE, {"org_read": 1000, "org_write": 100, "org_analytics": 60}),
