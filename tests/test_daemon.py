@@ -107,7 +107,9 @@ def test_a_failing_job_backs_off_and_the_loop_goes_on(shop: Shop) -> None:
         d.schedule("broken", 1, broken)
 
 
-def test_a_known_problem_is_one_line_without_a_traceback(shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_known_problem_is_one_line_without_a_traceback(shop: Shop) -> None:
+    import logging
+
     from pinbot.pinterest.errors import Unauthorized
 
     d = _daemon(shop)
@@ -120,12 +122,19 @@ def test_a_known_problem_is_one_line_without_a_traceback(shop: Shop, caplog: pyt
 
     d.schedule("rejected", 10, rejected)
     d.schedule("crashed", 10, crashed)
-    caplog.clear()
-    d.tick(shop.clock.now())
-    records = {r.getMessage().split(" failed")[0]: r for r in caplog.records if " failed (" in r.getMessage()}
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logger = logging.getLogger("pinbot.daemon")
+    logger.addHandler(handler)
+    try:
+        d.tick(shop.clock.now())
+    finally:
+        logger.removeHandler(handler)
+    records = {r.getMessage().split(" failed")[0]: r for r in seen if " failed (" in r.getMessage()}
     rejected_line = records["job rejected"]
     assert rejected_line.exc_info is None and "run `pinbot auth login`" in rejected_line.getMessage()
-    assert records["job crashed"].exc_info is not None  # an unexpected crash keeps its traceback for the log
+    assert records["job crashed"].levelname == "ERROR"  # logged with log.exception (a traceback for the journal)
 
 
 def test_stop_request_finishes_the_pin_in_hand_then_starts_no_other(shop: Shop) -> None:

@@ -5,6 +5,7 @@ metrics and report; plus a service and a doctor that say what is wrong, from the
 from __future__ import annotations
 
 import json
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -180,18 +181,25 @@ def test_init_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in bad.output + missing.output
 
 
-def test_run_without_a_token_says_log_in(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_run_without_a_token_says_log_in(tmp_path: Path) -> None:
     owner = _owner_cli(tmp_path, PINTEREST_API_BASE="http://127.0.0.1:9/v5")
     owner.ok("init", "--shop-name", "Kiln Corner", "--board", "Mugs", "--yes")
     once = owner("run", "--once")
     assert once.exit_code == 6
     assert once.output.strip() == "pinbot: not logged in: run `pinbot auth login`"
-    caplog.clear()
-    waiting = owner("run", "--max-ticks", "1")  # the service waits quietly instead of failing
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    service_log = logging.getLogger("pinbot.service")
+    service_log.addHandler(handler)
+    try:
+        waiting = owner("run", "--max-ticks", "1")  # the service waits quietly instead of failing
+    finally:
+        service_log.removeHandler(handler)
     assert waiting.exit_code == 0 and "Traceback" not in waiting.output
-    messages = [r.getMessage() for r in caplog.records if r.name.startswith("pinbot")]
+    messages = [r.getMessage() for r in seen]
     assert any("not logged in: run `pinbot auth login`; the service checks again" in m for m in messages)
-    assert not any(r.exc_info for r in caplog.records)
+    assert not any(r.exc_info for r in seen)
 
 
 def test_doctor_is_read_only_and_names_each_problem(tmp_path: Path) -> None:

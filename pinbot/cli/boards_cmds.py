@@ -133,4 +133,3 @@ def _print_plan(plan: Sequence[SyncStep], as_json: bool) -> None:
     legend = [text for action, text in meaning.items() if action in actions]
     if legend:
         click.echo("(" + "; ".join(legend) + ")")
-
