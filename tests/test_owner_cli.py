@@ -65,7 +65,7 @@ def test_help_lists_every_command_in_full_in_workflow_order(cli: Cli) -> None:
     text = cli.ok("--help", COLUMNS="80").output
     commands = text.split("Commands:", 1)[1]
     assert "..." not in commands and "…" not in commands
-    assert "Make your shop: name, website, colours, logo, boards and the database." in " ".join(text.split())
+    assert "Make your shop: name, website, colours, logo, boards, database." in " ".join(text.split())
     names = [line.split()[0] for line in commands.splitlines() if line.startswith("  ") and line[2] != " "]
     assert names[:7] == ["init", "auth", "boards", "products", "queue", "render", "run"]
     assert names.index("metrics") < names.index("report") < names.index("experiment") < names.index("demo")

@@ -21,7 +21,7 @@ from pinbot.logs import redact
 # shows. A command's module is imported only when that command runs (or shows its own help), so
 # `pinbot --help` loads click and nothing else: no database, no Pillow, no HTTP client.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("init_cmd", "init", "Make your shop: name, website, colours, logo, boards and the database."),
+    "init": ("init_cmd", "init", "Make your shop: name, website, colours, logo, boards, database."),
     "auth": ("auth_cmds", "auth", "Connect the shop's Pinterest account and check its tokens."),
     "boards": ("boards_cmds", "boards", "The shop's boards (boards/*.toml) and their sync with Pinterest."),
     "products": ("products_cmds", "products", "Add products, or import them from Shopify, Etsy or a blog feed."),

@@ -34,6 +34,7 @@ from pinbot.shop.boards import require_board
 from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
+from pinbot.store.state import write_in
 from pinbot.store.tables import PIN, PMD
 
 __all__ = [
@@ -309,14 +310,7 @@ def _record_placed_times(
         if horizon is None and exp is not None:
             plan.horizon_days = exp.horizon_days = max(exp.horizon_days or 0, (plan.last_at - now).days + 60)
             session.add(exp)
-        row = session.exec(
-            select(ServiceState).where(
-                ServiceState.account_id == account_id, ServiceState.key == PLAN_KEY.format(id=plan.experiment_id)
-            )
-        ).first()
-        if row is not None:
-            row.value = json.dumps(plan.as_dict())
-            session.add(row)
+        write_in(session, account_id, PLAN_KEY.format(id=plan.experiment_id), json.dumps(plan.as_dict()), now)
 
 
 def _request(
