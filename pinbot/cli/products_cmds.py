@@ -300,7 +300,7 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         click.echo(f"{name:12} {value}")
     click.echo(f"{'price':12} {_money(product.price_cents, product.currency)}")
     for pin, key in pins:
-        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {pin.due_at:%Y-%m-%d %H:%M} {pin.last_error or ''}")
+        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {app.shop_time(pin.due_at)} {pin.last_error or ''}")
 
 
 @products.command("stock")

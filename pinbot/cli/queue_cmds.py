@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -116,6 +116,11 @@ def add(
                 badge=check_text("badge", badge or "", BADGE_MAX),
             )
         ]
+    if any(not req.link for req in reqs):
+        app.info(
+            "warning: this pin has no link, so it sends no one to your shop; "
+            "give --link https://your-shop/product (or a product with a link)"
+        )
     result = service.enqueue(reqs)
     for warning in photo_warnings(settings.assets_dir, service.boards, reqs):
         app.info(warning)
@@ -208,12 +213,12 @@ def list_(
     if as_json:
         app.print_json([{**pin_to_dict(pin, key), "fix": pin_fix(pin, now) or None} for pin, key in rows])
         return
-    table = Table("id", "status", "due (UTC)", "board", "title", "pinterest id", box=None)
+    table = Table("id", "status", "due (shop time)", "board", "title", "pinterest id", box=None)
     for pin, key in rows:
         table.add_row(
             str(pin.id),
             pin.status.value,
-            pin.due_at.strftime("%Y-%m-%d %H:%M"),
+            app.shop_time(pin.due_at),
             key,
             pin.title[:50],
             pin.pinterest_pin_id or "",
@@ -257,9 +262,12 @@ def show(app: AppContext, pin_id: int, as_json: bool) -> None:
         return
     for name, value in data.items():
         if name != "attempt_history":
+            if name.endswith("_at") and isinstance(value, str) and value:
+                value = app.shop_time(datetime.fromisoformat(value))  # JSON keeps UTC; people read shop time
             click.echo(f"{name:17} {'' if value is None else value}")
-    for a in data["attempt_history"]:
-        click.echo(f"attempt {a['started_at']} {a['outcome'] or 'in flight'} {a['message'] or ''}".rstrip())
+    for a in attempts:
+        outcome = f"{a.outcome or 'in flight'} {a.message or ''}".rstrip()
+        click.echo(f"attempt {app.shop_time(a.started_at, seconds=True)} {outcome}")
 
 
 @queue.command("cancel")
@@ -279,7 +287,7 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     """Queue a failed, cancelled or needs-attention pin again."""
     when = parse_when(at, app.settings.tz) if at else None
     pin = app.queue_service().retry(pin_id, when)
-    click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
+    click.echo(f"pin {pin.id} queued again, due {app.shop_time(pin.due_at)}")
 
 
 @queue.command("plan")
@@ -304,7 +312,7 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
     app.console.print(table)
     app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+        f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
     )
     if view["paused"]:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")

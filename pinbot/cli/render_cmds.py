@@ -1,9 +1,9 @@
 """`pinbot render`: preview pin images before anything is posted.
 
     pinbot render PIN_ID [PIN_ID ...] --out DIR       the image each queued pin will be posted with
-    pinbot render --product ID --template NAME        one design of a product
-    pinbot render --product ID --variants N           N distinct designs (template x palette x crop)
-    pinbot render --sheet --product ID                one contact sheet of every template
+    pinbot render --product KEY --template NAME       one design of a product (its key or id)
+    pinbot render --product KEY --variants N          N distinct designs (template x palette x crop)
+    pinbot render --sheet --product KEY               one contact sheet of every template
 
 Parsing and printing only: `pinbot.posting.previews` renders (through the poster's own cache, on
 every core) and this module shows the progress and what came out.
@@ -60,7 +60,7 @@ def _report(app: AppContext, result: PreviewResult, as_json: bool) -> None:
 
 @click.command("render")
 @click.argument("pin_ids", nargs=-1, type=int)
-@click.option("--product", "product_id", type=int, default=None, help="Render designs of this product instead.")
+@click.option("--product", "product_id", default=None, help="Render designs of this product (key or id) instead.")
 @click.option("--template", default=None, help="Template name (file stem in assets/templates).")
 @click.option("--variant", default=None, help="Design variant id, e.g. photo-band.brand.subject.")
 @click.option("--variants", "n_variants", type=int, default=None, help="With --product: N distinct designs.")
@@ -79,7 +79,7 @@ def _report(app: AppContext, result: PreviewResult, as_json: bool) -> None:
 def render(
     app: AppContext,
     pin_ids: tuple[int, ...],
-    product_id: int | None,
+    product_id: str | None,
     template: str | None,
     variant: str | None,
     n_variants: int | None,

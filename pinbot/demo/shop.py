@@ -60,8 +60,9 @@ board_interval_days = 5
 jitter_minutes = 10
 """
 
+SAMPLE_LOGO = Path(__file__).resolve().parent / "sample-logo.png"
 BRAND = f"""\
-# The demo shop's brand kit (fonts and logo are pinbot's bundled ones).
+# The demo shop's brand kit (fonts are pinbot's bundled ones; the logo is the sample's seal).
 shop_name = "{SHOP_NAME}"
 
 [colors]
@@ -209,7 +210,8 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 
 
 def write_shop_files(folder: Path, assets_source: Path) -> None:
-    """boards/*.toml, pinbot.toml and the brand kit (pinbot's bundled fonts, logo and templates)."""
+    """boards/*.toml, pinbot.toml and the brand kit (the sample's name, colours and seal; pinbot's bundled
+    fonts and templates)."""
     boards = folder / "boards"
     boards.mkdir(parents=True, exist_ok=True)
     for key, text in BOARDS.items():
@@ -218,8 +220,17 @@ def write_shop_files(folder: Path, assets_source: Path) -> None:
     if not (assets_source / "templates").is_dir():
         raise PinbotError(f"demo: no templates in {assets_source}; set PINBOT_ASSETS_DIR to pinbot's assets folder")
     assets = folder / "assets"
-    shutil.copytree(assets_source, assets, dirs_exist_ok=True, ignore=shutil.ignore_patterns("brand.toml"))
+    ignore = shutil.ignore_patterns("brand.toml", "brand.example.toml", "logo.*")
+    shutil.copytree(assets_source, assets, dirs_exist_ok=True, ignore=ignore)
+    write_sample_brand(assets)
+
+
+def write_sample_brand(assets: Path) -> None:
+    """The sample shop's brand kit: its name, colours and "F&K" seal (the demo's alone: an owner's
+    shop gets its own from `pinbot init`)."""
+    assets.mkdir(parents=True, exist_ok=True)
     (assets / "brand.toml").write_text(BRAND, encoding="utf-8")
+    shutil.copyfile(SAMPLE_LOGO, assets / "logo.png")
 
 
 def photo_path(folder: Path, product: DemoProduct) -> Path:

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, NotFound, PinbotError, StateConflict
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
 from pinbot.queue.service import PinRequest, QueueService
@@ -34,6 +35,7 @@ from pinbot.shop.boards import require_board
 from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
+from pinbot.store.state import write_in
 from pinbot.store.tables import PIN, PMD
 
 __all__ = [
@@ -317,7 +319,25 @@ def create_experiment(
         _delete(engine, plan.experiment_id)
         raise
     plan.pins_created = len(result.created)
+    _record_placed_times(engine, account_id, plan, result.created, now, horizon_days)
     return plan
+
+
+def _record_placed_times(
+    engine: Engine, account_id: int, plan: ExperimentPlan, pin_ids: Sequence[int], now: datetime, horizon: int | None
+) -> None:
+    """The planner placed the pins inside the posting windows (never before their slot): keep the
+    plan's first and last times, and the horizon, true to where they landed."""
+    if not pin_ids:
+        return
+    with session_scope(engine) as session:
+        due = [as_utc(d) for d in session.exec(select(Pin.due_at).where(col(Pin.id).in_(list(pin_ids)))).all()]
+        plan.first_at, plan.last_at = min(due), max(due)
+        exp = session.get(Experiment, plan.experiment_id)
+        if horizon is None and exp is not None:
+            plan.horizon_days = exp.horizon_days = max(exp.horizon_days or 0, (plan.last_at - now).days + 60)
+            session.add(exp)
+        write_in(session, account_id, PLAN_KEY.format(id=plan.experiment_id), json.dumps(plan.as_dict()), now)
 
 
 def _request(
@@ -330,7 +350,7 @@ def _request(
         link=product.link,
         image=look.photo_of(product.image_paths),
         alt_text=product.title[:500],
-        at=at,
+        not_before=at,  # the planner fits it into the posting windows and the daily cap
         template=design.template,
         variant_key=look.designs[design.id],  # this round's look; the arm is experiment_variant_id
         product_id=product.id,

@@ -34,6 +34,7 @@ from pinbot.render import (
 from pinbot.render.cache import cached_notes, write_atomic
 from pinbot.render.variants import suitable_templates
 from pinbot.shop.boards import scan_boards
+from pinbot.shop.products import find_product
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account, Board, Pin, Product
 
@@ -124,11 +125,10 @@ def product_request(product: Product, template: str, variant: str | None = None)
     )
 
 
-def load_product(session: Session, account: Account, product_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None or product.account_id != account.id:
-        raise NotFound(f"product {product_id}: no such product in account {account.name!r}")
-    return product
+def load_product(session: Session, account: Account, ref: str) -> Product:
+    """By key (the shop's SKU or handle) or by id, like every other command."""
+    assert account.id is not None
+    return find_product(session, account.id, ref)
 
 
 def run_batch(tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
@@ -224,7 +224,7 @@ class PreviewResult:
 @dataclass(frozen=True)
 class PreviewOptions:
     pin_ids: tuple[int, ...] = ()
-    product_id: int | None = None
+    product_id: str | None = None  # the product's key (SKU, handle) or id
     template: str | None = None
     variant: str | None = None
     n_variants: int | None = None
@@ -247,7 +247,7 @@ def preview(
     if (opts.sheet or opts.n_variants is not None or opts.template or opts.variant) and opts.product_id is None:
         raise InvalidInput("render", "--template, --variant, --variants and --sheet go with --product ID")
     if bool(opts.pin_ids) == (opts.product_id is not None):
-        raise InvalidInput("render", "give PIN_ID(s) or --product ID (not both)")
+        raise InvalidInput("render", "give PIN_ID(s) or --product ID_OR_KEY (not both)")
     if opts.n_variants is not None and not 1 <= opts.n_variants <= 60:
         raise InvalidInput("--variants", "expected a number from 1 to 60")
     available = list_templates(assets_dir)

@@ -37,6 +37,8 @@ class PinRequest:
     image: str | None = None
     alt_text: str = ""
     at: datetime | None = None  # the owner's explicit time, UTC
+    # Not before this time, UTC; the planner still fits the pin into the posting rules (unlike `at`).
+    not_before: datetime | None = None
     template: str | None = None
     variant_key: str | None = None
     product_id: int | None = None
@@ -121,7 +123,7 @@ class ImmediatePlanner:
     def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
         for draft in drafts:
             if not draft.explicit_time:
-                draft.due_at = now
+                draft.due_at = max(now, draft.due_at)  # a `not_before` is kept
 
 
 @dataclass
@@ -237,7 +239,7 @@ class QueueService:
                             link=req.link,
                             alt_text=req.alt_text,
                             image_path=req.image,
-                            due_at=req.at or now,
+                            due_at=req.at or (max(now, as_utc(req.not_before)) if req.not_before else now),
                             explicit_time=req.at is not None,
                             product_id=req.product_id,
                             template=req.template,
