@@ -166,6 +166,7 @@ def experiment_group() -> None:
 @click.option("--every", "every_hours", type=click.IntRange(1, 24 * 14), help="Hours between experiment pins.")
 @click.option("--horizon", "horizon_days", type=click.IntRange(1, 730), help="Days before an unfinished test ends.")
 @click.option("--auto", is_flag=True, help="Use the winner's design for these products' future pins.")
+@click.option("--strict", is_flag=True, help="Refuse a test that cannot find the lift by its horizon.")
 @json_option
 @pass_app
 def create(
@@ -182,6 +183,7 @@ def create(
     every_hours: int | None,
     horizon_days: int | None,
     auto: bool,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Queue balanced pins for each design: same boards and products, alternating times."""
@@ -190,7 +192,7 @@ def create(
         app.engine, queue.account_id, queue, name=name, hypothesis=hypothesis, products=_split(products),
         variants=_split(variants), assets_dir=app.settings.assets_dir, boards=_split(boards), metric=metric,
         lift=lift, planned_impressions=sample, rounds=rounds, every_hours=every_hours, horizon_days=horizon_days,
-        auto=auto,
+        auto=auto, strict=strict,
     )  # fmt: skip
     if as_json:
         app.print_json(plan.as_dict())
@@ -201,9 +203,8 @@ def create(
         f"{plan.every_hours} h from {plan.first_at:%Y-%m-%d %H:%M} to {plan.last_at:%Y-%m-%d %H:%M} UTC"
     )
     click.echo(
-        f"plan: {plan.planned_impressions:,} impressions per design to detect a {plan.lift:.0%} lift in "
-        f"{plan.metric.replace('_', ' ')} from {plan.baseline:.2%} ({plan.baseline_source}); "
-        f"verdict once, when reached, or 'inconclusive' after {plan.horizon_days} days"
+        f"plan: {plan.promise()}; sized from {plan.metric.replace('_', ' ')} {plan.baseline:.2%} "
+        f"({plan.baseline_source}); a verdict by {plan.horizon_days} days from now at the latest"
     )
     made = plan.round_looks
     if any(r.look for r in made):
@@ -229,7 +230,10 @@ def _print_status(app: AppContext, s: ExperimentStatus) -> None:
             f"{x.counts.trials:,}, {x.pins_posted} posted, {x.pins_waiting} waiting"
         )
     if s.outcome == "collecting":
-        app.console.print("  verdict: waits for the planned sample (no peeking)")
+        app.console.print(
+            f"  verdict: {v.progress:.0%} of the planned information; looks every 2 weeks (a clear result stops "
+            f"early), the last by {s.deadline:%Y-%m-%d}"
+        )
     else:
         app.console.print(f"  verdict: {s.winner_design or 'no winner'} (p = {v.p_value:.3g}, alpha {v.alpha:g})")
         for part in ("successes", "failures", "learned"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,12 +26,27 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
+from pinbot.experiments.sizing import (
+    LOOK_EVERY_DAYS,
+    MATURE_DAYS,
+    MAX_DAYS,
+    TARGET_POWER,
+    Proposal,
+    Traffic,
+    propose,
+    schedule,
+    traffic,
+)
+from pinbot.experiments.sizing import (
+    every_hours as spacing,
+)
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.render import CROPS, PALETTES, list_templates
 from pinbot.shop.boards import require_board
-from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
+from pinbot.stats import ALPHA, MIN_LIFT
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
 from pinbot.store.tables import EXPERIMENT, PIN, PMD, VARIANT
@@ -47,9 +63,7 @@ __all__ = [
 METRICS = {"outbound_click_rate": "outbound_clicks", "save_rate": "saves", "pin_click_rate": "pin_clicks"}
 # Used when the shop has too little history (< 10,000 impressions in 90 days) to measure its own.
 DEFAULT_BASELINE = {"outbound_click_rate": 0.01, "save_rate": 0.015, "pin_click_rate": 0.02}
-DEFAULT_IMPRESSIONS_PER_PIN = 3000  # a small shop's pin over ~60 days, when history cannot tell
-MAX_ROUNDS = 12
-LINK_GAP_HOURS = 48  # the same product link at most once per 48 h (spam-block advice)
+MAX_ROUNDS = 24
 PLAN_KEY = "experiment:{id}:plan"
 RESULT_KEY = "experiment:{id}:result"
 
@@ -76,6 +90,12 @@ class ExperimentPlan:
     pins_created: int = 0
     notes: list[str] = field(default_factory=list)
     round_looks: list[Round] = field(default_factory=list)
+    information: float = 0.0  # what the sequential test counts to (`pinbot.stats.paired_test`)
+    pin_spread: float = 0.25
+    feasible: bool = True  # finds the lift with the target power by the horizon
+    detectable: float = 0.0  # the lift it finds with the target power by the horizon
+    options: list[str] = field(default_factory=list)  # what would make an infeasible test feasible
+    traffic: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +119,24 @@ class ExperimentPlan:
             "horizon_days": self.horizon_days,
             "pins_created": self.pins_created,
             "notes": self.notes,
+            "information": round(self.information, 3),
+            "pin_spread": self.pin_spread,
+            "feasible": self.feasible,
+            "detectable_lift": round(self.detectable, 4) if math.isfinite(self.detectable) else None,
+            "look_every_days": LOOK_EVERY_DAYS,
+            "options": self.options,
+            "traffic": self.traffic,
         }
+
+    def promise(self) -> str:
+        """What the owner can expect, in one sentence."""
+        days = math.ceil((self.last_at - self.first_at).total_seconds() / 86400) + MATURE_DAYS
+        found = f"finds a real {self.lift:.0%} difference {self.power:.0%} of the time"
+        return (
+            f"about {days} days at this shop's traffic ({self.rounds} round{'s' if self.rounds != 1 else ''} of pins, "
+            f"then {MATURE_DAYS} days for the last ones to collect views); it {found}, looks every "
+            f"{LOOK_EVERY_DAYS} days and stops early on a clear result"
+        )
 
 
 def resolve_designs(names: Sequence[str], assets_dir: Path) -> list[Design]:
@@ -145,21 +182,59 @@ def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Pr
     return found
 
 
-def _shop_baseline(session: Session, account_id: int, metric: str, now: datetime) -> tuple[float, str, int]:
-    """(baseline rate, where it came from, typical impressions per pin) from the last 90 days."""
+def _history(session: Session, account_id: int, metric: str, now: datetime) -> list[tuple[int, int, float]]:
+    """The shop's pins of the last 90 days: (successes, impressions, age in days)."""
     pmd, pin = PMD.c, PIN.c
     since = (now - timedelta(days=90)).date()
-    column = pmd[METRICS[metric]]
-    imp, hits, pins = session.execute(
-        sa_select(func.sum(pmd.impressions), func.sum(column), func.count(func.distinct(pmd.pin_id)))
+    rows = session.execute(
+        sa_select(pin.posted_at, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions))
         .join_from(PMD, PIN, pin.id == pmd.pin_id)
-        .where(pin.account_id == account_id, pmd.day >= since)
-    ).one()
-    imp, hits, pins = int(imp or 0), int(hits or 0), int(pins or 0)
-    per_pin = max(500, imp // pins) if pins >= 10 else DEFAULT_IMPRESSIONS_PER_PIN
-    if imp >= 10_000 and hits > 0:
-        return hits / imp, f"the shop's last 90 days ({imp:,} impressions)", per_pin
-    return DEFAULT_BASELINE[metric], "a typical small shop (not enough history of your own yet)", per_pin
+        .where(pin.account_id == account_id, pmd.day >= since, pin.posted_at.is_not(None))
+        .group_by(pmd.pin_id, pin.posted_at)
+    ).all()
+    out = []
+    for posted, hits, shown in rows:
+        age = (now - as_utc(posted)).total_seconds() / 86400
+        out.append((int(hits or 0), int(shown or 0), age))
+    return out
+
+
+def _shop_traffic(session: Session, account_id: int, metric: str, now: datetime) -> Traffic:
+    return traffic(_history(session, account_id, metric, now), DEFAULT_BASELINE[metric])
+
+
+def _options(
+    session: Session, account_id: int, now: datetime, metric: str, designs: int, boards: int, products: int,
+    lift: float, best: Proposal,
+) -> list[str]:  # fmt: skip
+    """What would let a test that cannot finish in time finish: the owner chooses."""
+    out = []
+    if math.isfinite(best.sizing.detectable):
+        out.append(
+            f"look for a bigger difference: in {best.sizing.days} days this test finds a "
+            f"{best.sizing.detectable:.0%} difference {TARGET_POWER:.0%} of the time (--lift "
+            f"{math.ceil(best.sizing.detectable * 20) / 20:g})"
+        )
+    for other in METRICS:
+        if other == metric:
+            continue
+        t = _shop_traffic(session, account_id, other, now)
+        alt = propose(t, designs, boards, products, lift, ALPHA, MAX_ROUNDS, None)
+        if alt.feasible:
+            out.append(
+                f"measure a rate with more events: --metric {other} ({t.rate:.2%} here) finds a {lift:.0%} "
+                f"difference in about {alt.sizing.days} days"
+            )
+    if products < 4:
+        t = _shop_traffic(session, account_id, metric, now)
+        alt = propose(t, designs, boards, 4, lift, ALPHA, MAX_ROUNDS, None)
+        out.append(
+            f"test on 4 products instead of {products} (pins of different products can go out closer together): "
+            f"about {alt.sizing.days} days, {alt.sizing.power:.0%} chance to find a {lift:.0%} difference"
+        )
+    if designs > 2:
+        out.append("test two designs at a time: every extra design splits the same pins further")
+    return out
 
 
 def _default_boards(session: Session, account_id: int, product_ids: list[int]) -> list[str]:
@@ -190,6 +265,7 @@ def create_experiment(
     every_hours: int | None = None,
     horizon_days: int | None = None,
     auto: bool = False,
+    strict: bool = False,
 ) -> ExperimentPlan:
     """Validate everything, record the experiment and queue its pins; nothing is written on bad input."""
     name = name.strip()
@@ -209,24 +285,30 @@ def create_experiment(
         board_keys = list(dict.fromkeys(b.strip() for b in boards if b.strip())) or _default_boards(
             session, account_id, product_ids
         )
-        baseline, source, per_pin = _shop_baseline(session, account_id, metric, now)
+        known = _shop_traffic(session, account_id, metric, now)
         if not board_keys:
             raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
         for key in board_keys:
             require_board(queue.boards, key)
         used = live_images(session, account_id, queue.boards, board_keys, prods, assets_dir)
-    planned = planned_impressions or planned_sample(baseline, lift)
-    cells = len(product_ids) * len(board_keys)
+        proposal = propose(known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds)
+        options = (
+            []
+            if proposal.feasible or planned_impressions
+            else _options(
+                session, account_id, now, metric, len(designs), len(board_keys), len(product_ids), lift, proposal
+            )
+        )
+    if options and strict:
+        raise InvalidInput(
+            "--strict",
+            f"this test cannot find a {lift:.0%} difference {TARGET_POWER:.0%} of the time within {MAX_DAYS} days at "
+            f"this shop's traffic (it would {proposal.sizing.power:.0%} of the time in {proposal.sizing.days} days). "
+            "To make it feasible: " + "; or ".join(options),
+        )
     notes = []
     wanted = rounds
-    if rounds is None:
-        rounds = max(1, math.ceil(planned / per_pin / cells))
-        if rounds > MAX_ROUNDS:
-            notes.append(
-                f"the plan needs about {math.ceil(planned / per_pin)} pins per design; {MAX_ROUNDS * cells} are "
-                "queued and the verdict waits until their impressions reach the plan"
-            )
-            rounds = MAX_ROUNDS
+    rounds = proposal.sizing.rounds
     photos = {p.id: list(p.image_paths) for p in prods if p.id is not None}
     looks = plan_rounds(designs, photos, board_keys, rounds, used, assets_dir)
     if len(looks) < rounds:
@@ -240,20 +322,26 @@ def create_experiment(
             )
         notes.append(f"{len(looks)} round{'s' if len(looks) != 1 else ''} instead of the {rounds} planned: {why}")
         rounds = len(looks)
-    every = every_hours or max(12, math.ceil(LINK_GAP_HOURS / len(product_ids)))
+        proposal = propose(known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds)
+    every = every_hours or spacing(len(product_ids))
+    if every != proposal.every or wanted is not None:  # the owner's spacing or rounds: say what they promise
+        proposal = propose(
+            known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds, every
+        )
+    sizing = proposal.sizing
+    information, stated = sizing.information, sizing.power
+    if planned_impressions:  # the owner fixed the sample (--sample): a plain binomial test's information
+        information, stated = planned_impressions * known.rate / 2, 0.0
     first = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     requests: list[tuple[Design, PinRequest]] = []
-    slot = 0
-    for r, look in enumerate(looks):
-        for b, board in enumerate(board_keys):
-            shift = (r + b) % len(designs)
-            for design in designs[shift:] + designs[:shift]:  # the order rotates every round and board
-                for product in prods:
-                    at = first + timedelta(hours=every * slot)
-                    slot += 1
-                    requests.append((design, _request(product, design, look, board, at, name, r)))
-    last = first + timedelta(hours=every * (slot - 1))
-    horizon = horizon_days or (last - now).days + 60
+    order = schedule(len(designs), len(board_keys), len(prods), rounds, every, seed=zlib.crc32(name.encode()))
+    for r, b, d, p, hours in order:
+        at = first + timedelta(hours=hours)
+        requests.append((designs[d], _request(prods[p], designs[d], looks[r], board_keys[b], at, name, r)))
+    last = first + timedelta(hours=order[-1][4])
+    horizon = horizon_days or math.ceil((last - now).total_seconds() / 86400) + MATURE_DAYS
+    feasible = bool(planned_impressions) or proposal.feasible
+    expected = round(sizing.clicks / known.rate) if known.rate > 0 else 0
 
     with session_scope(engine) as session:
         exp = Experiment(
@@ -261,7 +349,7 @@ def create_experiment(
             name=name,
             hypothesis=hypothesis.strip(),
             metric=metric,
-            planned_impressions=planned,
+            planned_impressions=planned_impressions or expected,
             horizon_days=horizon,
             auto_apply=auto,
             created_at=now,
@@ -279,9 +367,18 @@ def create_experiment(
             assert row.id is not None
             variant_ids[design.id] = row.id
         plan = ExperimentPlan(
-            exp.id, name, metric, baseline, source, lift, ALPHA, 0.0 if planned_impressions else POWER, planned,
+            exp.id, name, metric, known.rate, known.source, lift, ALPHA, stated, planned_impressions or expected,
             designs, board_keys, product_ids, rounds, every, first, last, horizon, notes=notes, round_looks=looks,
+            information=information, pin_spread=known.pin_spread, feasible=feasible, detectable=sizing.detectable,
+            options=options, traffic=known.as_dict(),
         )  # fmt: skip
+        if not feasible:
+            plan.notes.insert(
+                0,
+                f"this test cannot find a {lift:.0%} difference {TARGET_POWER:.0%} of the time in time: by its "
+                f"horizon it would {stated:.0%} of the time. It is queued anyway; to make it feasible: "
+                + "; or ".join(options),
+            )
         session.add(
             ServiceState(account_id=account_id, key=PLAN_KEY.format(id=exp.id), value=json.dumps(plan.as_dict()))
         )
