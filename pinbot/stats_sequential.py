@@ -244,7 +244,7 @@ def verdict(
     elif final:
         result.status = "no_difference"
         if planned_information > 0 and information > 0:
-            scale = math.sqrt(planned_information)
+            scale = math.sqrt(max(planned_information, information))  # more than planned: it saw more
             result.detectable_lift = math.exp(detectable(fractions, per_test, DETECT_CHANCE) / scale) - 1
             result.power_at_plan = power(fractions, per_test, math.log1p(lift) * scale)
     return result

@@ -79,6 +79,8 @@ class Shop:
         raw = [rng.gauss(0, cond.interaction) for _ in range(cond.boards)]
         centre = sum(raw) / len(raw)
         self.design = [[1.0] * cond.boards, [(1 + cond.lift) * math.exp(x - centre) for x in raw]]
+        self.product_reach: list[float] = []
+        self.product_rate: list[float] = []
 
     def reach(self) -> float:
         if self.cond.tail == "pareto":  # alpha 1.5, mean 1
@@ -90,18 +92,20 @@ class Shop:
         fast, slow, share = self.decay
         return self.norm * (share * math.exp(-age / fast) / fast + (1 - share) * math.exp(-age / slow) / slow)
 
-    def history(self, products: int) -> list[tuple[int, int, float]]:
-        """60 earlier pins over the last 90 days: (clicks, impressions, age in days)."""
+    def history(self, products: int) -> list[tuple[int, int, float, str]]:
+        """60 earlier pins over the last 90 days: (clicks, impressions, age in days, board|product)."""
         out = []
         for _ in range(60):
             age = self.rng.uniform(0, 90)
             b = self.rng.randrange(self.cond.boards)
+            p = self.rng.randrange(products)
             reach = self.reach() * self.board_reach[b] * self.hour_reach[self.rng.randrange(24)]
             fast, slow, share = self.decay
             grown = self.norm * (share * (1 - math.exp(-age / fast)) + (1 - share) * (1 - math.exp(-age / slow)))
-            n = _poisson(self.rng, self.per_pin * reach * grown)
+            n = _poisson(self.rng, self.per_pin * reach * self.product_reach[p] * grown)
             rate = self.rate * self.board_rate[b] * math.exp(self.rng.gauss(0, self.pin_sigma + 0.15))
-            out.append((_poisson(self.rng, n * rate), n, age))
+            # Earlier pins differ more than twins in an experiment: other photos, other designs.
+            out.append((_poisson(self.rng, n * rate * self.product_rate[p]), n, age, f"{b}|{p}"))
         return out
 
 
@@ -109,8 +113,8 @@ def run_shop(seed: int, cond: Condition, prior_rate: float = 0.01) -> Outcome:
     rng = random.Random(seed)
     shop = Shop(rng, cond)
     products = rng.choice(cond.products)
-    product_reach = [math.exp(rng.gauss(0, 0.3)) for _ in range(products)]
-    product_rate = [math.exp(rng.gauss(0, 0.2)) for _ in range(products)]
+    shop.product_reach = product_reach = [math.exp(rng.gauss(0, 0.3)) for _ in range(products)]
+    shop.product_rate = product_rate = [math.exp(rng.gauss(0, 0.2)) for _ in range(products)]
     known = traffic(shop.history(products) if cond.history else [], prior_rate)
     plan = propose(known, 2, cond.boards, products, 0.3, ALPHA, 24, None)
     info = plan.sizing.information

@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "report": 2,
     "experiments": 2,
     "stats": 2,
+    "stats_sequential": 2,
     "doctor": 2,
     "sweep": 2,
     "evergreen": 2,

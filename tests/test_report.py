@@ -41,7 +41,9 @@ def test_report_json_has_every_dimension_with_intervals(shop_cli: Cli) -> None:
     kinds = {r["kind"] for r in data["recommendations"]}
     assert {"stop", "continue", "start"} <= kinds
     stop = next(r for r in data["recommendations"] if r["kind"] == "stop")
-    assert re.search(r"Stop posting design split-block: \d\.\d\d% outbound click rate \(95% CI", stop["text"])
+    assert re.search(
+        r"Stop posting design split-block: \d\.\d\d% outbound click rate vs .* \(0\.\d\dx, 95% interval", stop["text"]
+    )
 
 
 def test_report_terminal_csv_and_html(shop_cli: Cli, tmp_path: Path) -> None:
@@ -92,6 +94,18 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
     assert status[0]["outcome"] == "collecting" and status[0]["p_value"] is None
     assert [v["design"] for v in status[0]["variants"]] == ["photo-band", "split-block"]
     assert "bands\trunning\tcollecting" in initialised_cli.ok("experiment", "list").output
+    # A test this shop cannot finish in time is queued with what would make it feasible, or refused with --strict.
+    strict = initialised_cli(
+        "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
+        "--boards", "handmade-jewelry", "--strict",
+    )  # fmt: skip
+    assert strict.exit_code == 2 and "--strict: this test cannot find a 30% difference 90% of the time" in strict.output
+    assert "look for a bigger difference" in strict.output and "test on 4 products instead of 1" in strict.output
+    loose = initialised_cli.ok(
+        "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
+        "--boards", "handmade-jewelry",
+    ).output  # fmt: skip
+    assert "note: this test cannot find a 30% difference 90% of the time in time" in loose and "days at this" in loose
     bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
     assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
     missing = initialised_cli("experiment", "status", "nope")

@@ -34,6 +34,7 @@ from pinbot.experiments.sizing import (
     MATURE_DAYS,
     MAX_DAYS,
     TARGET_POWER,
+    History,
     Proposal,
     Traffic,
     propose,
@@ -132,6 +133,8 @@ class ExperimentPlan:
         """What the owner can expect, in one sentence."""
         days = math.ceil((self.last_at - self.first_at).total_seconds() / 86400) + MATURE_DAYS
         found = f"finds a real {self.lift:.0%} difference {self.power:.0%} of the time"
+        if not self.power:  # the owner set the sample (--sample)
+            found = f"counts to {self.planned_impressions:,} impressions per design (set with --sample)"
         return (
             f"about {days} days at this shop's traffic ({self.rounds} round{'s' if self.rounds != 1 else ''} of pins, "
             f"then {MATURE_DAYS} days for the last ones to collect views); it {found}, looks every "
@@ -182,20 +185,22 @@ def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Pr
     return found
 
 
-def _history(session: Session, account_id: int, metric: str, now: datetime) -> list[tuple[int, int, float]]:
-    """The shop's pins of the last 90 days: (successes, impressions, age in days)."""
+def _history(session: Session, account_id: int, metric: str, now: datetime) -> History:
+    """The shop's pins of the last 90 days: (successes, impressions, age in days, board|product)."""
     pmd, pin = PMD.c, PIN.c
     since = (now - timedelta(days=90)).date()
     rows = session.execute(
-        sa_select(pin.posted_at, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions))
+        sa_select(
+            pin.posted_at, pin.board_id, pin.product_id, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions)
+        )
         .join_from(PMD, PIN, pin.id == pmd.pin_id)
         .where(pin.account_id == account_id, pmd.day >= since, pin.posted_at.is_not(None))
-        .group_by(pmd.pin_id, pin.posted_at)
+        .group_by(pmd.pin_id, pin.posted_at, pin.board_id, pin.product_id)
     ).all()
     out = []
-    for posted, hits, shown in rows:
+    for posted, board_id, product_id, hits, shown in rows:
         age = (now - as_utc(posted)).total_seconds() / 86400
-        out.append((int(hits or 0), int(shown or 0), age))
+        out.append((int(hits or 0), int(shown or 0), age, f"{board_id}|{product_id}"))
     return out
 
 

@@ -62,10 +62,18 @@ def accrued(age_days: float) -> float:
     return (1 - math.exp(-age_days / ACCRUAL_DAYS)) / (1 - math.exp(-30 / ACCRUAL_DAYS))
 
 
-def traffic(pins: Sequence[tuple[int, int, float]], prior_rate: float) -> Traffic:
-    """From the shop's pins (successes, impressions, age in days), or the stated prior."""
-    grown = [(x, n, a) for x, n, a in pins if a >= 7 and n > 0]
-    hits, shown = sum(x for x, _, _ in grown), sum(n for _, n, _ in grown)
+History = Sequence[tuple[int, int, float, str]]  # per pin: successes, impressions, age in days, board|product
+
+
+def traffic(pins: History, prior_rate: float) -> Traffic:
+    """From the shop's pins, or the stated prior.
+
+    An experiment compares pins of one board and product, so how uneven reach is and how much
+    click rates differ are measured among pins of the same board and product (pins alone on
+    theirs add nothing); with too few such pins, among all pins, which errs on the careful side.
+    """
+    grown = [(x, n, a, g) for x, n, a, g in pins if a >= 7 and n > 0]
+    hits, shown = sum(u[0] for u in grown), sum(u[1] for u in grown)
     if len(grown) < MIN_HISTORY_PINS or hits < 20:
         return Traffic(
             prior_rate,
@@ -76,13 +84,28 @@ def traffic(pins: Sequence[tuple[int, int, float]], prior_rate: float) -> Traffi
             "not enough history of your own yet)",
         )
     rate = hits / shown
-    logs = [math.log(n / accrued(min(a, 90))) for _, n, a in grown]
-    spread = max(0.3, pstdev(logs))
-    per_pin = math.exp(fmean(logs) + spread**2 / 2)
-    # Pins' click rates beyond chance (method of moments); board and product differences are in
-    # it too, which a test within strata does not see, so it errs on the careful side.
-    excess = sum((x - rate * n) ** 2 - rate * n for x, n, _ in grown) / (rate**2 * sum(n * n for _, n, _ in grown))
-    pin_spread = min(0.6, max(0.1, math.sqrt(max(excess, 0.0))))
+    logs = [math.log(n / accrued(min(a, 90))) for _, n, a, _ in grown]
+    per_pin = math.exp(fmean(logs) + pstdev(logs) ** 2 / 2)
+    groups: dict[str, list[int]] = {}
+    for i, u in enumerate(grown):
+        groups.setdefault(u[3], []).append(i)
+    paired = [ids for ids in groups.values() if len(ids) > 1]
+    if sum(len(ids) for ids in paired) < MIN_HISTORY_PINS:
+        paired = [list(range(len(grown)))]
+    # Reach: log impressions around their group's mean (degrees of freedom: pins - groups).
+    dev = sum((logs[i] - fmean(logs[j] for j in ids)) ** 2 for ids in paired for i in ids)
+    dof = sum(len(ids) - 1 for ids in paired)
+    spread = max(0.3, math.sqrt(dev / dof))
+    # Click rates beyond chance around their group's rate (method of moments).
+    num = den = 0.0
+    for ids in paired:
+        gx, gn = sum(grown[i][0] for i in ids), sum(grown[i][1] for i in ids)
+        if gx <= 0:
+            continue
+        r = gx / gn
+        num += sum((grown[i][0] - r * grown[i][1]) ** 2 - r * grown[i][1] * (1 - grown[i][1] / gn) for i in ids)
+        den += r * r * sum(grown[i][1] ** 2 for i in ids) * (1 - 1 / len(ids))
+    pin_spread = min(0.6, max(0.1, math.sqrt(max(num / den, 0.0)))) if den > 0 else PIN_SPREAD
     return Traffic(
         rate,
         per_pin,

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from pinbot.experiments.status import ExperimentStatus, apply_command, evaluate
 from pinbot.review.aggregate import build_review
-from pinbot.review.recommend import MINIMUMS_TEXT
+from pinbot.review.recommend import MINIMUMS_TEXT, ExperimentFinding
 from pinbot.review.types import Recommendation, Review
 from pinbot.stats import ALPHA, POWER
 
@@ -66,5 +66,12 @@ def build_report(
         for e in experiments
         if e.outcome == "winner" and e.winner_design
     ]
-    review = build_review(engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra)
+    findings = [
+        ExperimentFinding(e.name, tuple(v.design for v in e.variants), e.outcome, e.winner_design)
+        for e in experiments
+        if e.state != "cancelled"
+    ]
+    review = build_review(
+        engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra, experiments=findings
+    )
     return Report(account, now, review, experiments)
