@@ -2,16 +2,16 @@
 
 Owns: Wilson score intervals for a rate, the two-proportion z-test (with a quasi-binomial
 correction when pins vary more than chance allows), the posterior probability that one rate beats
-another, planning a fixed sample size from baseline rate, minimum detectable lift and power (and the
-power a given sample had, for an honest "no difference"), and the
-experiment verdict that is only given once that planned sample is reached (one look, no peeking).
+another, a plain fixed-sample plan and its power, the experiment's comparison within strata
+(`paired_test`) and the review's comparison of a group of pins with the rest (`compare_pins`).
+When to look and what a look decides is `pinbot.stats_sequential`; how much information a shop's
+traffic gives by when is `pinbot.experiments.sizing`.
 
-Defaults are chosen so that the promises in the docs hold with headroom, not just on average:
-a winner is declared with two-sided alpha = 2% (Bonferroni-split over the comparisons when there
-are more than two variants), and the plan targets 97.5% power at the minimum lift, so that
-"finds a 30% lift at least 95% of the time, declares a false winner at most 5% of the time" is true
-when checked over a few hundred simulated experiments (tests/test_stats.py, and under realistic
-conditions tests/test_stats_realistic.py).
+Defaults: a winner is declared with two-sided alpha = 3% over all the looks of an experiment
+(Bonferroni-split over the comparisons when there are more than two designs), and a plan aims for
+92% power at the lift worth finding; on an independent simulation of small shops
+(tests/shop_sim.py, bench/experiments.py) false winners stay below 5% and the power achieved is
+within a few points of the power stated.
 
 How an experiment is compared, in plain words. An experiment puts one pin of every design on each
 board, for each product, in each round; such a (round, board, product) cell is a *stratum*. Pins of
@@ -20,32 +20,17 @@ audience, a product) and a few pins take most impressions. Pooling all impressio
 whichever design's big pin landed in a better-clicking stratum take the credit. So:
 
 1. In each stratum the two designs are compared on their own: the log of the ratio of their click
-   rates, taken as one scoring step from "no difference" (given the stratum's clicks, how many more
-   went to one design than its share of the impressions predicts), so few clicks cannot swing it.
-   Its variance is the one it has under "no difference" (from the stratum's clicks and how its
-   impressions split), so a stratum's weight never depends on which design led in it.
-2. The strata are averaged with inverse-variance weights; a between-pin variance (DerSimonian-Laird)
-   is added to every stratum's variance, so that one pin with a huge reach cannot dominate when pins
-   differ more than chance allows.
-3. The uncertainty of that average is estimated from how much the strata actually disagree
-   (Hartung-Knapp, never narrower than the model's own), read against Student's t with
-   (strata - 1) degrees of freedom: the pins are the clusters, and their real spread sets the error.
-4. The plan is fixed at creation as impressions per design for a plain binomial test. The verdict
-   waits until the *effective* impressions reach it: how many impressions per design two equal
-   arms compared plainly would need to be as precise as the comparison within strata (for even
-   reach that is the impressions shown; for uneven reach it is fewer: the design effect). They are
-   computed from impressions and click counts only, never from which design leads, and the target
-   never moves, so the single look stays a single look (information-based monitoring).
-
-Pins that differ beyond chance (in click rate, not just reach) widen the test (step 3) but are left
-out of the plan's design effect on purpose: that spread is estimated from few pins and swings from
-day to day, and a trigger that fired on a day it happened to look small would pick the days the
-test is overconfident (in simulation that about doubled the false winners). The cost is power: with a lot
-of pin-to-pin spread the planned sample finds a true lift less often than planned, and the
-"no difference" lesson says so (it uses the test's own design effect).
-
-Without stratum labels (all pins in one stratum) the comparison is the pooled quasi-binomial test:
-the plan counts impressions as they are and the dispersion widens the test.
+   rates, taken as one scoring step from "no difference" (`_score_step`), so few clicks cannot
+   swing it.
+2. The strata are averaged with weights fixed by clicks and reach only (never by which design
+   led): 1 / (binomial variance + 2 * pin spread^2). The pin spread (how much twin pins' click
+   rates differ, from the shop's history or PIN_SPREAD) caps the weight of a pin with a huge reach.
+3. The uncertainty of that average comes from how much the strata actually disagree, with strata
+   posted in the same days (one round on one board) as one cluster, each cluster's residual
+   corrected for its leverage, never below the binomial noise, read against Student's t with
+   (effective clusters - 1) degrees of freedom: spread nobody planned for widens the test
+   instead of inventing winners.
+4. The information (sum of the weights) is what the plan sizes and the looks are placed by.
 """
 
 from __future__ import annotations
@@ -56,7 +41,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 ALPHA = 0.03  # two-sided false-winner rate per experiment over all its looks (split across comparisons)
-POWER = 0.9  # the chance a plan aims for to find a true lift of the planned size by its horizon
+POWER = 0.92  # the chance a plan aims for to find a true lift of the planned size by its horizon
 MIN_LIFT = 0.30  # relative lift the default plan is sized to detect
 PIN_SPREAD = 0.25  # how much twin pins' click rates differ (log scale) when a shop has no history
 Z95 = 1.959963984540054

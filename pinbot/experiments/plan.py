@@ -22,24 +22,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.experiments.feasibility import MAX_ROUNDS, METRICS, options_for, shop_traffic
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
 from pinbot.experiments.sizing import (
     LOOK_EVERY_DAYS,
     MATURE_DAYS,
     MAX_DAYS,
     TARGET_POWER,
-    History,
-    Proposal,
-    Traffic,
     propose,
     schedule,
-    traffic,
 )
 from pinbot.experiments.sizing import (
     every_hours as spacing,
@@ -50,7 +46,7 @@ from pinbot.shop.boards import require_board
 from pinbot.stats import ALPHA, MIN_LIFT
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
-from pinbot.store.tables import EXPERIMENT, PIN, PMD, VARIANT
+from pinbot.store.tables import EXPERIMENT, PIN, VARIANT
 
 __all__ = [
     "Design",
@@ -61,10 +57,6 @@ __all__ = [
     "resolve_designs",
 ]
 
-METRICS = {"outbound_click_rate": "outbound_clicks", "save_rate": "saves", "pin_click_rate": "pin_clicks"}
-# Used when the shop has too little history (< 10,000 impressions in 90 days) to measure its own.
-DEFAULT_BASELINE = {"outbound_click_rate": 0.01, "save_rate": 0.015, "pin_click_rate": 0.02}
-MAX_ROUNDS = 24
 PLAN_KEY = "experiment:{id}:plan"
 RESULT_KEY = "experiment:{id}:result"
 
@@ -185,63 +177,6 @@ def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Pr
     return found
 
 
-def _history(session: Session, account_id: int, metric: str, now: datetime) -> History:
-    """The shop's pins of the last 90 days: (successes, impressions, age in days, board|product)."""
-    pmd, pin = PMD.c, PIN.c
-    since = (now - timedelta(days=90)).date()
-    rows = session.execute(
-        sa_select(
-            pin.posted_at, pin.board_id, pin.product_id, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions)
-        )
-        .join_from(PMD, PIN, pin.id == pmd.pin_id)
-        .where(pin.account_id == account_id, pmd.day >= since, pin.posted_at.is_not(None))
-        .group_by(pmd.pin_id, pin.posted_at, pin.board_id, pin.product_id)
-    ).all()
-    out = []
-    for posted, board_id, product_id, hits, shown in rows:
-        age = (now - as_utc(posted)).total_seconds() / 86400
-        out.append((int(hits or 0), int(shown or 0), age, f"{board_id}|{product_id}"))
-    return out
-
-
-def _shop_traffic(session: Session, account_id: int, metric: str, now: datetime) -> Traffic:
-    return traffic(_history(session, account_id, metric, now), DEFAULT_BASELINE[metric])
-
-
-def _options(
-    session: Session, account_id: int, now: datetime, metric: str, designs: int, boards: int, products: int,
-    lift: float, best: Proposal,
-) -> list[str]:  # fmt: skip
-    """What would let a test that cannot finish in time finish: the owner chooses."""
-    out = []
-    if math.isfinite(best.sizing.detectable):
-        out.append(
-            f"look for a bigger difference: in {best.sizing.days} days this test finds a "
-            f"{best.sizing.detectable:.0%} difference {TARGET_POWER:.0%} of the time (--lift "
-            f"{math.ceil(best.sizing.detectable * 20) / 20:g})"
-        )
-    for other in METRICS:
-        if other == metric:
-            continue
-        t = _shop_traffic(session, account_id, other, now)
-        alt = propose(t, designs, boards, products, lift, ALPHA, MAX_ROUNDS, None)
-        if alt.feasible:
-            out.append(
-                f"measure a rate with more events: --metric {other} ({t.rate:.2%} here) finds a {lift:.0%} "
-                f"difference in about {alt.sizing.days} days"
-            )
-    if products < 4:
-        t = _shop_traffic(session, account_id, metric, now)
-        alt = propose(t, designs, boards, 4, lift, ALPHA, MAX_ROUNDS, None)
-        out.append(
-            f"test on 4 products instead of {products} (pins of different products can go out closer together): "
-            f"about {alt.sizing.days} days, {alt.sizing.power:.0%} chance to find a {lift:.0%} difference"
-        )
-    if designs > 2:
-        out.append("test two designs at a time: every extra design splits the same pins further")
-    return out
-
-
 def _default_boards(session: Session, account_id: int, product_ids: list[int]) -> list[str]:
     rows = session.exec(
         select(Board.key)
@@ -290,7 +225,7 @@ def create_experiment(
         board_keys = list(dict.fromkeys(b.strip() for b in boards if b.strip())) or _default_boards(
             session, account_id, product_ids
         )
-        known = _shop_traffic(session, account_id, metric, now)
+        known = shop_traffic(session, account_id, metric, now)
         if not board_keys:
             raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
         for key in board_keys:
@@ -300,7 +235,7 @@ def create_experiment(
         options = (
             []
             if proposal.feasible or planned_impressions
-            else _options(
+            else options_for(
                 session, account_id, now, metric, len(designs), len(board_keys), len(product_ids), lift, proposal
             )
         )

@@ -26,7 +26,8 @@ from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
 from pinbot.errors import NotFound
-from pinbot.experiments.plan import DEFAULT_BASELINE, METRICS, RESULT_KEY, load_plan
+from pinbot.experiments.feasibility import DEFAULT_BASELINE, METRICS
+from pinbot.experiments.plan import RESULT_KEY, load_plan
 from pinbot.experiments.sizing import LOOK_EVERY_DAYS
 from pinbot.review.recommend import pct
 from pinbot.stats import ALPHA, MIN_LIFT, PIN_SPREAD, VariantCounts, Verdict

@@ -16,8 +16,9 @@ difference is "significant" but not worth acting on.
 - start: products in stock with no pin in the period, a posting hour or weekday that clearly beats
   the shop, and designs that have never been tried.
 A design or board that gets a rule as a whole is not repeated for each of its design x board pairs.
-A design an experiment compared is judged by that experiment alone (a running one: wait for it),
-so the advice can never contradict its verdict.
+Advice on a design an experiment compared never goes against it: while it runs, wait for it; after
+"no difference", neither design is told to stop or continue; after a win, only the winner can be
+continued and only the others stopped.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def _tested_by(design: str, experiments: Sequence[ExperimentFinding]) -> Experim
         if design in e.designs or design.split(".")[0] in e.designs:
             return e
     return None
+
+
+def _contradicts(kind: str, design: str, e: ExperimentFinding | None) -> bool:
+    """Would this advice on a design go against what an experiment on it says (or is still finding out)?"""
+    if e is None:
+        return False
+    if e.outcome == "winner":
+        won = design == e.winner or design.split(".")[0] == e.winner
+        return (kind == "stop" and won) or (kind == "continue" and not won) or kind == "wait"
+    return kind in ("stop", "continue", "wait")  # running, or no difference between its designs
 
 
 def _versus_rest(group: Group, shop: list[tuple[int, int, int, int]], column: int) -> GroupComparison:
@@ -127,7 +138,7 @@ def recommend(
             o, s = t.outbound_rate, t.save_rate
             clicks, saves = judged[f"{g.dimension}:{g.key}"]
             design = g.key.split("|", 1)[0] if g.dimension in ("design", "design_board") else None
-            if design and _tested_by(design, experiments):
+            if design and _contradicts(kind, design, _tested_by(design, experiments)):
                 continue  # its experiment speaks for it (see the module docstring)
             big = abs(clicks.ratio - 1) >= MIN_EFFECT
             if kind == "stop":
