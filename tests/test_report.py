@@ -99,13 +99,18 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
         "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
         "--boards", "handmade-jewelry", "--strict",
     )  # fmt: skip
-    assert strict.exit_code == 2 and "--strict: this test cannot find a 30% difference 92% of the time" in strict.output
+    assert (
+        strict.exit_code == 2
+        and "--strict: at this shop's traffic this test finds a real 30% difference only" in strict.output
+    )
     assert "look for a bigger difference" in strict.output and "test on 4 products instead of 1" in strict.output
     loose = initialised_cli.ok(
         "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
         "--boards", "handmade-jewelry",
     ).output  # fmt: skip
-    assert "note: this test cannot find a 30% difference 92% of the time in time" in loose and "days at this" in loose
+    assert (
+        "note: at this shop's traffic this test finds a real 30% difference only" in loose and "days at this" in loose
+    )
     bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
     assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
     missing = initialised_cli("experiment", "status", "nope")

@@ -203,8 +203,8 @@ def create(
         f"{plan.every_hours} h from {plan.first_at:%Y-%m-%d %H:%M} to {plan.last_at:%Y-%m-%d %H:%M} UTC"
     )
     click.echo(
-        f"plan: {plan.promise()}; sized from {plan.metric.replace('_', ' ')} {plan.baseline:.2%} "
-        f"({plan.baseline_source}); a verdict by {plan.horizon_days} days from now at the latest"
+        f"plan: {plan.promise()}; a verdict {plan.horizon_days} days from now at the latest. Sized for "
+        f"{plan.metric.replace('_', ' ')} {plan.baseline:.2%}, from {plan.baseline_source}"
     )
     made = plan.round_looks
     if any(r.look for r in made):

@@ -50,9 +50,8 @@ def shop_traffic(session: Session, account_id: int, metric: str, now: datetime) 
 
 
 def options_for(
-    session: Session, account_id: int, now: datetime, metric: str, designs: int, boards: int, products: int,
-    lift: float, best: Proposal,
-) -> list[str]:  # fmt: skip
+    traffics: dict[str, Traffic], metric: str, designs: int, boards: int, products: int, lift: float, best: Proposal
+) -> list[str]:
     """What would let a test that cannot finish in time finish: the owner chooses."""
     out = []
     if math.isfinite(best.sizing.detectable):
@@ -61,10 +60,9 @@ def options_for(
             f"{best.sizing.detectable:.0%} difference {TARGET_POWER:.0%} of the time (--lift "
             f"{math.ceil(best.sizing.detectable * 20) / 20:g})"
         )
-    for other in METRICS:
+    for other, t in traffics.items():
         if other == metric:
             continue
-        t = shop_traffic(session, account_id, other, now)
         alt = propose(t, designs, boards, products, lift, ALPHA, MAX_ROUNDS, None)
         if alt.feasible:
             out.append(
@@ -72,8 +70,7 @@ def options_for(
                 f"difference in about {alt.sizing.days} days"
             )
     if products < 4:
-        t = shop_traffic(session, account_id, metric, now)
-        alt = propose(t, designs, boards, 4, lift, ALPHA, MAX_ROUNDS, None)
+        alt = propose(traffics[metric], designs, boards, 4, lift, ALPHA, MAX_ROUNDS, None)
         out.append(
             f"test on 4 products instead of {products} (pins of different products can go out closer together): "
             f"about {alt.sizing.days} days, {alt.sizing.power:.0%} chance to find a {lift:.0%} difference"

@@ -225,27 +225,14 @@ def create_experiment(
         board_keys = list(dict.fromkeys(b.strip() for b in boards if b.strip())) or _default_boards(
             session, account_id, product_ids
         )
-        known = shop_traffic(session, account_id, metric, now)
+        traffics = {m: shop_traffic(session, account_id, m, now) for m in METRICS}
+        known = traffics[metric]
         if not board_keys:
             raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
         for key in board_keys:
             require_board(queue.boards, key)
         used = live_images(session, account_id, queue.boards, board_keys, prods, assets_dir)
         proposal = propose(known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds)
-        options = (
-            []
-            if proposal.feasible or planned_impressions
-            else options_for(
-                session, account_id, now, metric, len(designs), len(board_keys), len(product_ids), lift, proposal
-            )
-        )
-    if options and strict:
-        raise InvalidInput(
-            "--strict",
-            f"this test cannot find a {lift:.0%} difference {TARGET_POWER:.0%} of the time within {MAX_DAYS} days at "
-            f"this shop's traffic (it would {proposal.sizing.power:.0%} of the time in {proposal.sizing.days} days). "
-            "To make it feasible: " + "; or ".join(options),
-        )
     notes = []
     wanted = rounds
     rounds = proposal.sizing.rounds
@@ -269,6 +256,18 @@ def create_experiment(
             known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds, every
         )
     sizing = proposal.sizing
+    options = (
+        []
+        if proposal.feasible or planned_impressions
+        else options_for(traffics, metric, len(designs), len(board_keys), len(product_ids), lift, proposal)
+    )
+    if options and strict:
+        raise InvalidInput(
+            "--strict",
+            f"at this shop's traffic this test finds a real {lift:.0%} difference only {sizing.power:.0%} of the time "
+            f"within {sizing.days} days (a plan aims for {TARGET_POWER:.0%} within {MAX_DAYS} days). "
+            "To make it feasible: " + "; or ".join(options),
+        )
     information, stated = sizing.information, sizing.power
     if planned_impressions:  # the owner fixed the sample (--sample): a plain binomial test's information
         information, stated = planned_impressions * known.rate / 2, 0.0
@@ -315,8 +314,8 @@ def create_experiment(
         if not feasible:
             plan.notes.insert(
                 0,
-                f"this test cannot find a {lift:.0%} difference {TARGET_POWER:.0%} of the time in time: by its "
-                f"horizon it would {stated:.0%} of the time. It is queued anyway; to make it feasible: "
+                f"at this shop's traffic this test finds a real {lift:.0%} difference only {stated:.0%} of the time "
+                f"by its horizon (a plan aims for {TARGET_POWER:.0%}). It is queued anyway; to make it feasible: "
                 + "; or ".join(options),
             )
         session.add(

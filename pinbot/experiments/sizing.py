@@ -80,8 +80,8 @@ def traffic(pins: History, prior_rate: float) -> Traffic:
             PRIOR_PER_PIN,
             PRIOR_REACH_SPREAD,
             PIN_SPREAD,
-            f"a typical small shop ({prior_rate:.1%}, {PRIOR_PER_PIN:,} impressions a pin in its first 30 days; "
-            "not enough history of your own yet)",
+            f"a typical small shop's {prior_rate:.1%} and {PRIOR_PER_PIN:,} impressions a pin in its first 30 days "
+            "(not enough history of your own yet)",
         )
     rate = hits / shown
     logs = [math.log(n / accrued(min(a, 90))) for _, n, a, _ in grown]
