@@ -7,29 +7,19 @@ another, a plain fixed-sample plan and its power, the experiment's comparison wi
 When to look and what a look decides is `pinbot.stats_sequential`; how much information a shop's
 traffic gives by when is `pinbot.experiments.sizing`.
 
-Defaults: a winner is declared with two-sided alpha = 3% over all the looks of an experiment
-(Bonferroni-split over the comparisons when there are more than two designs), and a plan aims for
-92% power at the lift worth finding; on an independent simulation of small shops
-(tests/shop_sim.py, bench/experiments.py) false winners stay below 5% and the power achieved is
-within a few points of the power stated.
+Defaults: two-sided alpha 3% over all the looks (split over the comparisons), 92% power aimed
+for; checked on an independent simulation of small shops (tests/shop_sim.py, bench/experiments.py).
 
-How an experiment is compared, in plain words. An experiment puts one pin of every design on each
-board, for each product, in each round; such a (round, board, product) cell is a *stratum*. Pins of
-one stratum share everything but the design, while strata differ a lot (a round's palette, a board's
-audience, a product) and a few pins take most impressions. Pooling all impressions would let
-whichever design's big pin landed in a better-clicking stratum take the credit. So:
+How an experiment is compared (docs/experiments-statistics.md). A (round, board, product) cell
+holds one pin of every design: a *stratum*. Pooling impressions across strata would let whichever
+design's big pin landed in a better-clicking stratum take the credit. So:
 
-1. In each stratum the two designs are compared on their own: the log of the ratio of their click
-   rates, taken as one scoring step from "no difference" (`_score_step`), so few clicks cannot
-   swing it.
-2. The strata are averaged with weights fixed by clicks and reach only (never by which design
-   led): 1 / (binomial variance + 2 * pin spread^2). The pin spread (how much twin pins' click
-   rates differ, from the shop's history or PIN_SPREAD) caps the weight of a pin with a huge reach.
-3. The uncertainty of that average comes from how much the strata actually disagree, with strata
-   posted in the same days (one round on one board) as one cluster, each cluster's residual
-   corrected for its leverage, never below the binomial noise, read against Student's t with
-   (effective clusters - 1) degrees of freedom: spread nobody planned for widens the test
-   instead of inventing winners.
+1. each stratum gives a log rate ratio, one scoring step from "no difference" (`_score_step`);
+2. strata are averaged with weights fixed by clicks and reach only, 1 / (binomial variance +
+   2 * pin spread^2), so a pin with a huge reach cannot outweigh the rest;
+3. the error comes from how much the strata really disagree (strata posted in the same days, one
+   round on one board, as one cluster; leverage-corrected; never below the binomial noise), read
+   against t(effective clusters - 1): spread nobody planned for widens the test;
 4. The information (sum of the weights) is what the plan sizes and the looks are placed by.
 """
 

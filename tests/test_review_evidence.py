@@ -43,7 +43,7 @@ STEADY = {
 
 def test_a_steady_difference_gets_stop_and_continue() -> None:
     kinds = {(r.kind, r.subject) for r in _advice(_pins(STEADY))}
-    assert ("stop", "split-block") in kinds and ("continue", "photo-band") in kinds
+    assert ("stop", "Split block") in kinds and ("continue", "Photo band") in kinds
 
 
 def test_a_difference_one_pin_carries_is_not_enough_evidence_yet() -> None:
@@ -51,16 +51,19 @@ def test_a_difference_one_pin_carries_is_not_enough_evidence_yet() -> None:
     # pooled Wilson intervals would say "stop"; pin by pin it is one pin's story.
     spec = dict(STEADY) | {"split-block": [(30_000, 150), (800, 16), (700, 14), (900, 17)]}
     advice = _advice(_pins(spec))
-    assert not any(r.kind == "stop" and r.subject == "split-block" for r in advice)
-    (wait,) = [r for r in advice if r.kind == "wait" and r.subject == "split-block"]
-    assert wait.text.startswith("Not enough evidence yet on split-block") and "one pin carries most of it" in wait.text
+    assert not any(r.kind == "stop" and r.subject == "Split block" for r in advice)
+    (wait,) = [r for r in advice if r.kind == "wait" and r.subject == "Split block"]
+    assert (
+        wait.text.startswith("Not enough evidence yet on design “Split block”")
+        and "one pin carries most of it" in wait.text
+    )
     assert wait.numbers["carried_by_one_pin"] is True
 
 
 def test_pins_that_disagree_widen_the_interval_into_not_enough_evidence() -> None:
     spec = dict(STEADY) | {"split-block": [(2000, 0), (2000, 35), (2000, 1), (2000, 2), (2000, 1)]}
     advice = _advice(_pins(spec))
-    (wait,) = [r for r in advice if r.subject == "split-block"]
+    (wait,) = [r for r in advice if r.subject == "Split block"]
     assert wait.kind == "wait" and "its pins differ too much to tell" in wait.text
 
 
@@ -68,14 +71,14 @@ def test_advice_never_goes_against_an_experiment() -> None:
     pins = _pins(STEADY)
     tied = ExperimentFinding("bands", ("photo-band", "split-block"), "no_difference")
     advice = _advice(pins, (tied,))
-    assert not any(r.subject in ("photo-band", "split-block") and r.kind in ("stop", "continue") for r in advice)
+    assert not any(r.subject in ("Photo band", "Split block") and r.kind in ("stop", "continue") for r in advice)
     running = ExperimentFinding("bands", ("photo-band", "split-block"), "collecting")
     (wait,) = [r for r in _advice(pins, (running,)) if r.subject == "experiment bands"]
     assert wait.kind == "wait" and "experiment “bands” is comparing them" in wait.text
     # After a win only verdict-consistent advice: the loser may be stopped, the winner continued.
     won = ExperimentFinding("bands", ("photo-band", "split-block"), "winner", "photo-band")
     kinds = {(r.kind, r.subject) for r in _advice(pins, (won,))}
-    assert ("stop", "split-block") in kinds and ("continue", "photo-band") in kinds
+    assert ("stop", "Split block") in kinds and ("continue", "Photo band") in kinds
     lost = ExperimentFinding("bands", ("photo-band", "split-block"), "winner", "split-block")
     kinds = {(r.kind, r.subject) for r in _advice(pins, (lost,))}
-    assert not kinds & {("stop", "split-block"), ("continue", "photo-band")}
+    assert not kinds & {("stop", "Split block"), ("continue", "Photo band")}

@@ -33,7 +33,8 @@ from pinbot.review.recommend import pct
 from pinbot.stats import ALPHA, MIN_LIFT, PIN_SPREAD, VariantCounts, Verdict
 from pinbot.stats_sequential import verdict
 from pinbot.store.db import session_scope
-from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus, ServiceState
+from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus
+from pinbot.store.state import read_in, write_in
 from pinbot.store.tables import PIN, PMD
 
 
@@ -213,15 +214,11 @@ def _status(session: Session, exp: Experiment, now: datetime) -> ExperimentStatu
 
 
 def _frozen(session: Session, exp: Experiment) -> dict[str, list[list[Any]]] | None:
-    row = session.exec(
-        select(ServiceState).where(
-            ServiceState.account_id == exp.account_id, ServiceState.key == RESULT_KEY.format(id=exp.id)
-        )
-    ).first()
+    row = read_in(session, exp.account_id, RESULT_KEY.format(id=exp.id))
     if row is None:
         return None
     try:
-        return dict(json.loads(row.value)["units"])
+        return dict(json.loads(row[0])["units"])
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -230,35 +227,22 @@ LOOKS_KEY = "experiment:{id}:looks"
 
 
 def _looks(session: Session, exp: Experiment) -> list[float]:
-    row = session.exec(
-        select(ServiceState).where(
-            ServiceState.account_id == exp.account_id, ServiceState.key == LOOKS_KEY.format(id=exp.id)
-        )
-    ).first()
+    row = read_in(session, exp.account_id, LOOKS_KEY.format(id=exp.id))
     try:
-        return [float(t) for t in json.loads(row.value)["fractions"]] if row else []
+        return [float(t) for t in json.loads(row[0])["fractions"]] if row else []
     except (ValueError, KeyError, TypeError):
         return []
 
 
 def _save_looks(session: Session, exp: Experiment, fractions: list[float], now: datetime) -> None:
-    key = LOOKS_KEY.format(id=exp.id)
-    row = session.exec(
-        select(ServiceState).where(ServiceState.account_id == exp.account_id, ServiceState.key == key)
-    ).first() or ServiceState(account_id=exp.account_id, key=key, value="")
-    row.value = json.dumps({"fractions": fractions, "last_at": now.isoformat()})
-    row.updated_at = now
-    session.add(row)
+    value = json.dumps({"fractions": fractions, "last_at": now.isoformat()})
+    write_in(session, exp.account_id, LOOKS_KEY.format(id=exp.id), value, now)
 
 
 def _frozen_final(session: Session, exp: Experiment) -> bool:
-    row = session.exec(
-        select(ServiceState).where(
-            ServiceState.account_id == exp.account_id, ServiceState.key == RESULT_KEY.format(id=exp.id)
-        )
-    ).first()
+    row = read_in(session, exp.account_id, RESULT_KEY.format(id=exp.id))
     try:
-        return bool(json.loads(row.value).get("final", True)) if row else True
+        return bool(json.loads(row[0]).get("final", True)) if row else True
     except (ValueError, AttributeError):
         return True
 
@@ -280,7 +264,7 @@ def _finish(session: Session, exp: Experiment, status: ExperimentStatus, now: da
     }
     final = status.verdict.final_look
     value = json.dumps({"outcome": status.outcome, "units": units, "final": final, "finished_at": now.isoformat()})
-    session.add(ServiceState(account_id=exp.account_id, key=RESULT_KEY.format(id=exp.id), value=value, updated_at=now))
+    write_in(session, exp.account_id, RESULT_KEY.format(id=exp.id), value, now)
     status.state = "finished"
     status.just_finished = True
     ids = [v.id for v in session.exec(select(ExperimentVariant).where(ExperimentVariant.experiment_id == exp.id))]
