@@ -22,6 +22,10 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from tests.shop_sim import CONDITIONS, Outcome, run_shop, summarise  # noqa: E402
 
 
+def _pct(x: float, width: int) -> str:
+    return f"{'—' if x != x else f'{x:.1%}':>{width}}"  # nan: no lift, so no power to achieve
+
+
 def _run(args: tuple[int, int]) -> Outcome:
     seed, index = args
     return run_shop(seed, CONDITIONS[index])
@@ -44,7 +48,8 @@ def main() -> None:
             r = summarise(cond, outs)
             print(
                 f"{cond.name:<50} {r['shops']:>5} {r['feasible']:>5} {r['stated_power']:>7.1%} "
-                f"{r['achieved_power']:>8.1%} {r['stated_power_feasible']:>7.1%} {r['achieved_power_feasible']:>8.1%} "
+                f"{_pct(r['achieved_power'], 8)} {r['stated_power_feasible']:>7.1%} "
+                f"{_pct(r['achieved_power_feasible'], 8)} "
                 f"{r['false_winners']:>6.1%} {r['inconclusive']:>8} {r['median_days']:>5}"
                 f"   ({time.monotonic() - start:.0f} s)",
                 flush=True,
