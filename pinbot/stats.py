@@ -10,7 +10,7 @@ traffic gives by when is `pinbot.experiments.sizing`.
 Defaults: two-sided alpha 3% over all the looks (split over the comparisons), 92% power aimed
 for; checked on an independent simulation of small shops (tests/shop_sim.py, bench/experiments.py).
 
-How an experiment is compared (docs/experiments-statistics.md). A (round, board, product) cell
+How an experiment is compared (docs/statistics.md). A (round, board, product) cell
 holds one pin of every design: a *stratum*. Pooling impressions across strata would let whichever
 design's big pin landed in a better-clicking stratum take the credit. So:
 
