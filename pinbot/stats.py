@@ -2,50 +2,25 @@
 
 Owns: Wilson score intervals for a rate, the two-proportion z-test (with a quasi-binomial
 correction when pins vary more than chance allows), the posterior probability that one rate beats
-another, planning a fixed sample size from baseline rate, minimum detectable lift and power (and the
-power a given sample had, for an honest "no difference"), and the
-experiment verdict that is only given once that planned sample is reached (one look, no peeking).
+another, a plain fixed-sample plan and its power, the experiment's comparison within strata
+(`paired_test`) and the review's comparison of a group of pins with the rest (`compare_pins`).
+When to look and what a look decides is `pinbot.stats_sequential`; how much information a shop's
+traffic gives by when is `pinbot.experiments.sizing`.
 
-Defaults are chosen so that the promises in the docs hold with headroom, not just on average:
-a winner is declared with two-sided alpha = 2% (Bonferroni-split over the comparisons when there
-are more than two variants), and the plan targets 97.5% power at the minimum lift, so that
-"finds a 30% lift at least 95% of the time, declares a false winner at most 5% of the time" is true
-when checked over a few hundred simulated experiments (tests/test_stats.py, and under realistic
-conditions tests/test_stats_realistic.py).
+Defaults: two-sided alpha 3% over all the looks (split over the comparisons), 92% power aimed
+for; checked on an independent simulation of small shops (tests/shop_sim.py, bench/experiments.py).
 
-How an experiment is compared, in plain words. An experiment puts one pin of every design on each
-board, for each product, in each round; such a (round, board, product) cell is a *stratum*. Pins of
-one stratum share everything but the design, while strata differ a lot (a round's palette, a board's
-audience, a product) and a few pins take most impressions. Pooling all impressions would let
-whichever design's big pin landed in a better-clicking stratum take the credit. So:
+How an experiment is compared (docs/statistics.md). A (round, board, product) cell
+holds one pin of every design: a *stratum*. Pooling impressions across strata would let whichever
+design's big pin landed in a better-clicking stratum take the credit. So:
 
-1. In each stratum the two designs are compared on their own: the log of the ratio of their click
-   rates, taken as one scoring step from "no difference" (given the stratum's clicks, how many more
-   went to one design than its share of the impressions predicts), so few clicks cannot swing it.
-   Its variance is the one it has under "no difference" (from the stratum's clicks and how its
-   impressions split), so a stratum's weight never depends on which design led in it.
-2. The strata are averaged with inverse-variance weights; a between-pin variance (DerSimonian-Laird)
-   is added to every stratum's variance, so that one pin with a huge reach cannot dominate when pins
-   differ more than chance allows.
-3. The uncertainty of that average is estimated from how much the strata actually disagree
-   (Hartung-Knapp, never narrower than the model's own), read against Student's t with
-   (strata - 1) degrees of freedom: the pins are the clusters, and their real spread sets the error.
-4. The plan is fixed at creation as impressions per design for a plain binomial test. The verdict
-   waits until the *effective* impressions reach it: how many impressions per design two equal
-   arms compared plainly would need to be as precise as the comparison within strata (for even
-   reach that is the impressions shown; for uneven reach it is fewer: the design effect). They are
-   computed from impressions and click counts only, never from which design leads, and the target
-   never moves, so the single look stays a single look (information-based monitoring).
-
-Pins that differ beyond chance (in click rate, not just reach) widen the test (step 3) but are left
-out of the plan's design effect on purpose: that spread is estimated from few pins and swings from
-day to day, and a trigger that fired on a day it happened to look small would pick the days the
-test is overconfident (in simulation that about doubled the false winners). The cost is power: with a lot
-of pin-to-pin spread the planned sample finds a true lift less often than planned, and the
-"no difference" lesson says so (it uses the test's own design effect).
-
-Without stratum labels (all pins in one stratum) the comparison is the pooled quasi-binomial test:
-the plan counts impressions as they are and the dispersion widens the test.
+1. each stratum gives a log rate ratio, one scoring step from "no difference" (`_score_step`);
+2. strata are averaged with weights fixed by clicks and reach only, 1 / (binomial variance +
+   2 * pin spread^2), so a pin with a huge reach cannot outweigh the rest;
+3. the error comes from how much the strata really disagree (strata posted in the same days, one
+   round on one board, as one cluster; leverage-corrected; never below the binomial noise), read
+   against t(effective clusters - 1): spread nobody planned for widens the test;
+4. The information (sum of the weights) is what the plan sizes and the looks are placed by.
 """
 
 from __future__ import annotations
@@ -55,9 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-ALPHA = 0.02  # two-sided false-winner rate per experiment (split across comparisons)
-POWER = 0.975  # chance of finding a true lift of the planned size
+ALPHA = 0.03  # two-sided false-winner rate per experiment over all its looks (split across comparisons)
+POWER = 0.92  # the chance a plan aims for to find a true lift of the planned size by its horizon
 MIN_LIFT = 0.30  # relative lift the default plan is sized to detect
+PIN_SPREAD = 0.25  # how much twin pins' click rates differ (log scale) when a shop has no history
 Z95 = 1.959963984540054
 _N = NormalDist()
 
@@ -214,22 +190,29 @@ class VariantCounts:
 
 @dataclass
 class Verdict:
-    """`collecting` until every variant has the planned effective trials; then `winner` or `no_difference`."""
+    """`collecting` until a look stops the test (`pinbot.stats_sequential`); then `winner` or `no_difference`."""
 
     status: str
     winner: str | None = None
-    p_value: float | None = None
+    p_value: float | None = None  # nominal two-sided p of the leader's weakest comparison at the last look
     alpha: float = ALPHA
-    dispersion: float = 1.0  # the plan's design effect: impressions that count as one binomial impression
+    dispersion: float = 1.0  # impressions shown per impression of information (the design effect)
     rates: dict[str, Rate] = field(default_factory=dict)
     comparisons: dict[str, Comparison] = field(default_factory=dict)  # key -> leader vs key
     leader: str | None = None
-    progress: float = 0.0  # smallest share of the planned sample reached by any variant (effective)
+    progress: float = 0.0  # information so far / information planned
     strata: int = 1  # strata the comparison was made over
-    # The design effect the test's variance had (also counting pins that differ beyond chance):
-    # what an honest "could a real lift have been missed" must divide the impressions by.
-    test_design_effect: float = 1.0
-    effective_trials: int = 0  # per variant, what the plan is measured against
+    test_design_effect: float = 1.0  # the same, from the spread the pins really showed
+    effective_trials: int = 0  # per variant: impressions a plain comparison would need for this precision
+    z: float = 0.0  # the leader's weakest comparison, on the normal scale
+    bound: float | None = None  # the |z| it had to pass at the last look
+    looks: list[float] = field(default_factory=list)  # information fractions of the looks taken
+    lift_low: float | None = None  # 95% interval of the leader's lift over the weakest other design
+    lift_high: float | None = None
+    detectable_lift: float | None = None  # a no-difference verdict: the lift it would have seen 90% of the time
+    power_at_plan: float | None = None  # ... and the chance it had to see the planned lift
+    carried_by_one: bool = False  # one stratum (one pair of pins) holds most of the weight
+    final_look: bool = False  # the last look was the final one (it spent all the alpha left)
 
     @property
     def final(self) -> bool:
@@ -278,110 +261,138 @@ def _score_step(a: tuple[int, int], b: tuple[int, int]) -> float:
     return (b[0] - m * share) / (m * share * (1 - share))
 
 
-def stratified_test(a: VariantCounts, b: VariantCounts) -> tuple[Comparison, float, float, int]:
-    """b against a within strata: (comparison, effective impressions per arm, test's design effect, strata).
+@dataclass(frozen=True)
+class Paired:
+    """b against a within strata: log rate ratio, its robust standard error and what it rests on."""
 
-    Effective impressions count what stratifying and uneven reach cost (from click counts and
-    impressions only, so they grow smoothly); the test's design effect also counts how much pins
-    differ beyond chance.
+    estimate: float  # log rate ratio b over a (0 when there is nothing to compare)
+    se: float  # from how much the strata really disagree (sandwich), inf when it cannot be told
+    z: float  # estimate / se read against t(strata - 1), as the normal deviate with the same tail
+    p_value: float
+    information: float  # sum of the strata's weights: 1 / variance the model expects (clicks and reach only)
+    strata: int
+    top_share: float  # the largest stratum's share of the weight
+    rate_a: float
+    rate_b: float
+    impressions: int  # fewer of the two arms' impressions in the compared strata
 
-    Inverse-variance weighted log rate ratio over the strata both arms have impressions in, with a
-    DerSimonian-Laird between-pin variance and a Hartung-Knapp variance read against t(k - 1).
+    @property
+    def lift(self) -> float:
+        return math.exp(self.estimate) - 1
+
+    def interval(self, z: float = Z95) -> tuple[float, float]:
+        if not math.isfinite(self.se):
+            return (-1.0, math.inf)
+        return (math.exp(self.estimate - z * self.se) - 1, math.exp(self.estimate + z * self.se) - 1)
+
+
+def paired_test(a: VariantCounts, b: VariantCounts, pin_spread: float = PIN_SPREAD) -> Paired:
+    """b against a within strata (a stratum: one round, board and product, one pin per design).
+
+    Each stratum gives a log rate ratio (`_score_step`); they are averaged with weights fixed by
+    clicks and reach only, 1 / (binomial variance + 2 * pin_spread**2): a pin's own click rate
+    differs from its twin's by about `pin_spread` on the log scale, so a pin with a huge reach
+    cannot take more weight than that spread allows (the heavy tail stays honest). The standard
+    error comes from how much the strata actually disagree, so spread the plan did not foresee
+    widens the test instead of inventing winners; it is read against t(strata - 1).
     """
     sa, sb = _by_stratum(a), _by_stratum(b)
-    cells = [(sa[k], sb[k]) for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0]
-    cells = [(ca, cb) for ca, cb in cells if ca[0] + cb[0] > 0]  # no clicks on either: no information
+    cells = [(sa[k], sb[k]) for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0 and sa[k][0] + sb[k][0] > 0]
     k = len(cells)
     n_a, n_b = sum(ca[1] for ca, _ in cells), sum(cb[1] for _, cb in cells)
     x_a, x_b = sum(ca[0] for ca, _ in cells), sum(cb[0] for _, cb in cells)
-    if k < 2:
-        return Comparison(0.0, None, 0.0, 1.0, 0.5), 0.0, 1.0, k
+    rate_a, rate_b = (x_a / n_a if n_a else 0.0), (x_b / n_b if n_b else 0.0)
     d = [_score_step(ca, cb) for ca, cb in cells]
-    # The variance each stratum would have with no difference: from its clicks and how its
-    # impressions split, not from how its clicks split, so a weight never tells which arm led.
-    v = [(ca[1] + cb[1]) ** 2 / ((ca[0] + cb[0]) * ca[1] * cb[1]) for ca, cb in cells]
-    w = [1 / vi for vi in v]
+    w = [1 / ((ca[1] + cb[1]) ** 2 / ((ca[0] + cb[0]) * ca[1] * cb[1]) + 2 * pin_spread**2) for ca, cb in cells]
     sw = sum(w)
-    fixed = sum(wi * di for wi, di in zip(w, d, strict=True)) / sw
-    within = 1 / sw
-    q = sum(wi * (di - fixed) ** 2 for wi, di in zip(w, d, strict=True))
-    tau2 = max(0.0, (q - (k - 1)) / (sw - sum(wi * wi for wi in w) / sw))
-    w = [1 / (vi + tau2) for vi in v]
-    sw = sum(w)
+    if k < 3 or sw <= 0:
+        return Paired(0.0, math.inf, 0.0, 1.0, sw, k, 1.0, rate_a, rate_b, min(n_a, n_b))
     est = sum(wi * di for wi, di in zip(w, d, strict=True)) / sw
-    hk = sum(wi * (di - est) ** 2 for wi, di in zip(w, d, strict=True)) / (k - 1)
-    var = max(1.0, hk) / sw
-    t = est / math.sqrt(var)
-    p_value = t_two_sided_p(t, k - 1)
-    rate_a, rate_b = x_a / n_a, x_b / n_b
-    pooled = (x_a + x_b) / (n_a + n_b)
-    # What a plain binomial test of the log rate ratio would have had with these impressions.
-    # (Poisson, like the strata's own variances, so that even reach and no extra spread give 1.)
-    plain = (1 / n_a + 1 / n_b) / pooled if pooled > 0 else var
-    comparison = Comparison(rate_b - rate_a, math.exp(est) - 1, t, p_value, _N.cdf(t))
-    # Impressions per arm a plain comparison of two equal arms would need for the within-strata variance.
-    effective = 2 / (pooled * within) * (1 + 1e-12) if pooled > 0 else 0.0  # (1 + rounding slack)
-    return comparison, effective, max(1.0, var / plain), k
+    # Strata posted in the same days (one round on one board: the stratum key without its last
+    # part, the product) share those days' weather, weekday and feed, so they are one cluster for
+    # the error. Each cluster's residual is inflated by its leverage (CR2-like): a heavy cluster
+    # pulls the average towards itself and would otherwise look closer to it than it is.
+    keys = [k for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0 and sa[k][0] + sb[k][0] > 0]
+    clusters: dict[str, list[float]] = {}
+    for key, wi, di in zip(keys, w, d, strict=True):
+        c = clusters.setdefault(key.rsplit(":", 1)[0], [0.0, 0.0])
+        c[0] += wi
+        c[1] += wi * (di - est)
+    resid = sum(r * r / max(1 - cw / sw, 0.05) for cw, r in clusters.values())
+    # Never below the binomial noise alone: a few strata can agree more than chance allows.
+    binomial = sum(wi * wi * (1 / wi - 2 * pin_spread**2) for wi in w)
+    var = max(resid, binomial) / sw**2
+    se = math.sqrt(var) if var > 0 else math.inf
+    t = est / se if math.isfinite(se) else 0.0
+    # Uneven clusters carry fewer clusters' worth of evidence about the spread: (sum W)^2 / sum W^2.
+    df = max(1, round(sw * sw / sum(cw * cw for cw, _ in clusters.values())) - 1)
+    p = t_two_sided_p(t, df)
+    z = math.copysign(_N.inv_cdf(1 - max(p, 1e-300) / 2), t) if p < 1 else 0.0
+    return Paired(est, se, z, p, sw, k, max(w) / sw, rate_a, rate_b, min(n_a, n_b))
 
 
-def _stratified(variants: Sequence[VariantCounts]) -> bool:
-    return all(len(v.strata) == len(v.units) and v.units for v in variants) and any(
-        len(set(v.strata)) > 1 for v in variants
-    )
+@dataclass(frozen=True)
+class GroupComparison:
+    """A group of pins against the rest of the shop, pin by pin: the review's Stop/Continue basis."""
+
+    ratio: float  # the group's rate over the rest's
+    low: float  # 95% interval of the ratio, from how much the pins really differ
+    high: float
+    pins: int
+    carried_by_one: bool  # one pin holds most of the group's impressions, or the result hangs on it
+
+    @property
+    def settled(self) -> bool:
+        return self.low > 1 or self.high < 1
 
 
-def verdict(variants: Sequence[VariantCounts], planned: int, alpha: float = ALPHA) -> Verdict:
-    """The experiment's verdict: compare the leading variant with each other one, only when all reached `planned`.
+def _log_ratio(group: Sequence[tuple[int, int]], rest: Sequence[tuple[int, int]]) -> tuple[float, float, int]:
+    """Log of the group's rate over the rest's and its variance with pins as the units (a ratio
+    estimator's sandwich variance per side), and the degrees of freedom."""
+    out = []
+    for side in (group, rest):
+        x, n = sum(u[0] for u in side), sum(u[1] for u in side)
+        if n <= 0 or x <= 0 or len(side) < 2:
+            return 0.0, math.inf, 0
+        r = x / n
+        # Never below the binomial variance: a handful of pins can look more alike than chance allows.
+        spread = sum((xi - r * ni) ** 2 for xi, ni in side) * len(side) / (len(side) - 1)
+        out.append((math.log(r), max(spread, x * (1 - r)) / x**2, len(side)))
+    (lg, vg, kg), (lr, vr, kr) = out
+    return lg - lr, vg + vr, min(kg, kr) - 1
 
-    With k variants the leader must beat every other one at alpha/(k-1) (Bonferroni), so the
-    chance of any false winner stays <= alpha whatever k is. With stratum labels the comparison is
-    the stratified one (module docstring) and "reached" means effective impressions.
+
+def compare_pins(group: Sequence[tuple[int, int]], rest: Sequence[tuple[int, int]]) -> GroupComparison:
+    """The group's click rate against the rest's with per-pin (clicks, impressions) as the units.
+
+    Impressions of one pin are not independent (the pin's own appeal, its audience), so the
+    interval is as wide as the pins' disagreement says, read against t(pins - 1). A result that
+    one pin carries (over half the group's impressions, or one that flips when that pin is left
+    out) says so.
     """
-    if len(variants) < 2:
-        raise ValueError("an experiment needs at least two variants")
-    rates = {v.key: wilson(v.successes, v.trials) for v in variants}
-    strata = 1
-    if _stratified(variants):
-        first = variants[0]
-        lift = {first.key: 0.0} | {v.key: stratified_test(first, v)[0].lift or 0.0 for v in variants[1:]}
-        leader = max(variants, key=lambda v: (lift[v.key], -variants.index(v)))
-        tests = {v.key: stratified_test(v, leader) for v in variants if v.key != leader.key}
-        comparisons = {key: t[0] for key, t in tests.items()}
-        effective = min(t[1] for t in tests.values())
-        spread = max(t[2] for t in tests.values())
-        strata = min(t[3] for t in tests.values())
-        positive = all(c.z > 0 for c in comparisons.values())
-    else:
-        leader = max(variants, key=lambda v: (rates[v.key].value, -variants.index(v)))
-        spread, df = dispersion([v.units for v in variants])
-        effective = float(min(v.trials for v in variants))  # one stratum: the spread widens the test only
-        comparisons = {
-            v.key: two_proportion_test(v.successes, v.trials, leader.successes, leader.trials, spread, df)
-            for v in variants
-            if v.key != leader.key
-        }
-        positive = all(c.diff > 0 for c in comparisons.values())
-    progress = effective / planned if planned > 0 else 1.0
-    phi = max(1.0, min(v.trials for v in variants) / effective) if effective > 0 else 1.0
-    result = Verdict(
-        status="collecting",
-        alpha=alpha,
-        dispersion=phi,
-        rates=rates,
-        comparisons=comparisons,
-        leader=leader.key,
-        progress=min(progress, 1.0),
-        p_value=max(c.p_value for c in comparisons.values()),
-        strata=strata,
-        test_design_effect=spread,
-        effective_trials=math.floor(effective),
-    )
-    if progress < 1.0:
-        return result
-    per_test = alpha / (len(variants) - 1)
-    if positive and all(c.p_value < per_test for c in comparisons.values()):
-        result.status = "winner"
-        result.winner = leader.key
-    else:
-        result.status = "no_difference"
-    return result
+    est, var, df = _log_ratio(group, rest)
+    pins = len(group)
+    if df < 1 or not math.isfinite(var):
+        return GroupComparison(math.exp(est), 0.0, math.inf, pins, False)
+    q = _t_quantile(df)
+    low, high = math.exp(est - q * math.sqrt(var)), math.exp(est + q * math.sqrt(var))
+    total = sum(n for _, n in group)
+    biggest = max(range(pins), key=lambda i: group[i][1])
+    carried = total > 0 and group[biggest][1] > total / 2
+    if not carried and (low > 1 or high < 1) and pins > 2:
+        e2, v2, df2 = _log_ratio([u for i, u in enumerate(group) if i != biggest], rest)
+        half = _t_quantile(df2) * math.sqrt(v2) if df2 >= 1 and math.isfinite(v2) else math.inf
+        carried = not (e2 - half > 0 or e2 + half < 0)
+    return GroupComparison(math.exp(est), low, high, pins, carried)
+
+
+def _t_quantile(df: int, p: float = 0.05) -> float:
+    """Two-sided `p` quantile of Student's t with `df` degrees of freedom (bisection on the exact p)."""
+    lo, hi = 0.0, 100.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if t_two_sided_p(mid, df) > p:
+            lo = mid
+        else:
+            hi = mid
+    return hi

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pinbot"
 
 # Ordered from the bottom. A name is a leaf module (`errors`) or a folder (`store`).
 TIERS: list[set[str]] = [
-    {"errors", "clock", "config", "logs", "links", "stats", "words"},  # leaves: stdlib only
+    {"errors", "clock", "config", "logs", "links", "stats", "stats_sequential", "words"},  # leaves: stdlib only
     {"store", "render", "emulator"},  # the database; Pillow; the local Pinterest
     {"shop", "pinterest"},  # what the owner writes down; the API client
     {"importers"},  # product sources -> product records

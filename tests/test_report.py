@@ -41,7 +41,8 @@ def test_report_json_has_every_dimension_with_intervals(shop_cli: Cli) -> None:
     kinds = {r["kind"] for r in data["recommendations"]}
     assert {"stop", "continue", "start"} <= kinds
     stop = next(r for r in data["recommendations"] if r["kind"] == "stop")
-    assert re.search(r"Stop posting design “Split block”: \d\.\d\d% outbound click rate \(95% CI", stop["text"])
+    pattern = r"Stop posting design “Split block”: \d\.\d\d% outbound click rate vs .* \(0\.\d\dx, 95% interval"
+    assert re.search(pattern, stop["text"])
     assert design["split-block"]["design_id"] == "split-block" and design["split-block"]["design_name"] == "Split block"
     assert "split-block" not in stop["text"]  # the id stays in the JSON fields, never in the sentence
     assert stop["action"]  # every stop says what to do
@@ -115,7 +116,24 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
     assert listing[0].split() == ["id", "name", "state", "outcome", "winner"]
     assert re.search(r"^\s*\d+\s+bands\s+running\s+collecting\s*$", "\n".join(listing), re.M)
     text = initialised_cli.ok("experiment", "status", "bands").output
-    assert "A Photo band:" in text and "B Split block:" in text and "0 of the planned 5,000 views per design" in text
+    assert "A Photo band:" in text and "B Split block:" in text and "0 views per design so far" in text
+    # A test this shop cannot finish in time is queued with what would make it feasible, or refused with --strict.
+    strict = initialised_cli(
+        "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
+        "--boards", "handmade-jewelry", "--strict",
+    )  # fmt: skip
+    assert (
+        strict.exit_code == 2
+        and "--strict: at this shop's traffic this test finds a real 30% difference only" in strict.output
+    )
+    assert "look for a bigger difference" in strict.output and "test on 4 products instead of 1" in strict.output
+    loose = initialised_cli.ok(
+        "experiment", "create", "--name", "tiny", "--products", "ring", "--variants", "photo-band,split-block",
+        "--boards", "handmade-jewelry",
+    ).output  # fmt: skip
+    assert (
+        "note: at this shop's traffic this test finds a real 30% difference only" in loose and "days at this" in loose
+    )
     bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
     assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
     missing = initialised_cli("experiment", "status", "nope")

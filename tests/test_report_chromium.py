@@ -114,7 +114,7 @@ def report_file(engine: Engine, shop_dir: Path, tmp_path: Path) -> Path:
     create_experiment(
         engine, account_id, queue, name="band-vs-block", hypothesis="A photo band sends more visits",
         products=["p0"], variants=["photo-band", "split-block"], assets_dir=shop_dir / "assets",
-        boards=["handmade-jewelry"], planned_impressions=20_000, rounds=4,
+        boards=["handmade-jewelry"], planned_impressions=5_000, rounds=4,
     )  # fmt: skip
     with session_scope(engine) as session:
         pins = session.exec(select(Pin).where(col(Pin.experiment_variant_id).is_not(None))).all()

@@ -20,7 +20,7 @@ from pinbot.report.svg import fmt_pct, nice_axis
 from pinbot.review.recommend import plural
 from pinbot.review.types import Group, Recommendation, Totals
 from pinbot.shop.boards import BoardDef
-from pinbot.stats import VariantCounts, verdict, wilson
+from pinbot.stats import VariantCounts, Verdict, wilson
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -129,7 +129,11 @@ def _status(outcome: str, counts: list[tuple[str, str, int, int]], planned: int,
     variants = [
         VariantStatus(key, design, 6, 0, VariantCounts(key, hits, n, ((hits, n),))) for key, design, hits, n in counts
     ]
-    v = verdict([x.counts for x in variants], planned)
+    rates = {x.key: wilson(x.counts.successes, x.counts.trials) for x in variants}
+    leader = max(variants, key=lambda x: rates[x.key].value).key
+    shown = min(x.counts.trials for x in variants)
+    won = leader if outcome == "winner" else None
+    v = Verdict(outcome, won, 0.01, rates=rates, leader=leader, progress=min(1.0, shown / planned))
     winner = next((x.design for x in variants if x.key == v.winner), None) if outcome == "winner" else None
     now = datetime(2026, 3, 1, tzinfo=UTC)
     return ExperimentStatus(
@@ -153,7 +157,7 @@ def test_experiments_in_plain_words() -> None:
     assert verdict_sentence(won).startswith("“Photo band” won: after 20,000 views per design, 1.30% of viewers")
     assert "experiment status band-vs-text --apply" in next_step(won)
     collecting = _status("collecting", [("A", "photo-band", 5, 900), ("B", "split-block", 4, 1000)], 9000, 0.3)
-    assert verdict_sentence(collecting).startswith("900 of the planned 9,000 views per design so far (10%)")
+    assert verdict_sentence(collecting).startswith("900 views per design so far (10% of the evidence planned)")
     data = experiment_dict(won)
     assert data["winner_design_name"] == "Photo band" and data["outcome_label"] == "winner"
     assert [v["design_name"] for v in data["variants"]] == ["Photo band", "Split block"]

@@ -88,8 +88,9 @@ def test_recommendations_are_concrete_and_only_where_the_data_is_clear(engine: E
     for rec in review.recommendations:
         by_kind.setdefault(rec.kind, []).append(rec.text)
     (stop,) = by_kind["stop"]
-    assert stop.startswith("Stop posting design “Split block”: 0.40% outbound click rate (95% CI 0.")
-    assert "vs 1.38% for the shop, 10,000 impressions over 5 pins." in stop
+    assert stop.startswith("Stop posting design “Split block”: 0.40% outbound click rate vs 1.38% for the shop (0.21x")
+    # The interval is of the ratio to the rest of the shop's pins, with the pins as the units.
+    assert "95% interval 0.12–0.37x the rest of the shop's pins), 10,000 impressions over 5 pins." in stop
     assert by_kind["continue"][0].startswith("Continue posting design “Photo band”: 2.50% outbound click rate")
     assert len(by_kind["continue"]) == 1  # design x board pairs of photo-band are not repeated
     assert by_kind["change"][0].startswith("Change design “Text forward”: people save it (6.00% save rate vs 2.65%")

@@ -198,6 +198,7 @@ def experiment_group() -> None:
 @click.option("--every", "every_hours", type=click.IntRange(1, 24 * 14), help="Hours between experiment pins.")
 @click.option("--horizon", "horizon_days", type=click.IntRange(1, 730), help="Days before an unfinished test ends.")
 @click.option("--auto", is_flag=True, help="Use the winner's design for these products' future pins.")
+@click.option("--strict", is_flag=True, help="Refuse a test that cannot find the lift by its horizon.")
 @json_option
 @pass_app
 def create(
@@ -214,16 +215,30 @@ def create(
     every_hours: int | None,
     horizon_days: int | None,
     auto: bool,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Queue balanced pins for each design: same boards and products, alternating times."""
     queue = app.queue_service()
     plan = create_experiment(
-        app.engine, queue.account_id, queue, name=name, hypothesis=hypothesis, products=_split(products),
-        variants=_split(variants), assets_dir=app.settings.assets_dir, boards=_split(boards), metric=metric,
-        lift=lift, planned_impressions=sample, rounds=rounds, every_hours=every_hours, horizon_days=horizon_days,
+        app.engine,
+        queue.account_id,
+        queue,
+        name=name,
+        hypothesis=hypothesis,
+        products=_split(products),
+        variants=_split(variants),
+        assets_dir=app.settings.assets_dir,
+        boards=_split(boards),
+        metric=metric,
+        lift=lift,
+        planned_impressions=sample,
+        rounds=rounds,
+        every_hours=every_hours,
+        horizon_days=horizon_days,
         auto=auto,
-    )  # fmt: skip
+        strict=strict,
+    )
     if as_json:
         app.print_json(plan.as_dict())
         return
@@ -235,9 +250,8 @@ def create(
         f"{app.shop_time(plan.last_at)}"
     )
     click.echo(
-        f"plan: {plan.planned_impressions:,} impressions per design to detect a {plan.lift:.0%} lift in "
-        f"{plan.metric.replace('_', ' ')} from {plan.baseline:.2%} ({plan.baseline_source}); "
-        f"verdict once, when reached, or 'inconclusive' after {plan.horizon_days} days"
+        f"plan: {plan.promise()}; a verdict {plan.horizon_days} days from now at the latest. Sized for "
+        f"{plan.metric.replace('_', ' ')} {plan.baseline:.2%}, from {plan.baseline_source}"
     )
     made = plan.round_looks
     if any(r.look for r in made):

@@ -18,7 +18,8 @@ from pinbot.report.experiment_text import label, next_step, verdict_sentence
 from pinbot.review.types import Review
 from pinbot.words import plural
 
-KINDS = ("stop", "start", "continue", "change")
+KINDS = ("stop", "start", "continue", "change", "wait")
+TITLES = {"wait": "Not enough evidence yet"}
 
 
 def item(console: Console, bullet: str, text: str, *, indent: int = 2) -> None:
@@ -39,7 +40,7 @@ def print_review(console: Console, review: Review, heading: str) -> None:
     )
     for kind in KINDS:
         recs = [rec for rec in review.recommendations if rec.kind == kind]
-        console.print(f"\n[bold]{kind.title()}[/bold]")
+        console.print(f"\n[bold]{TITLES.get(kind, kind.title())}[/bold]")
         for rec in recs:
             item(console, "•", escape(rec.text))
             if rec.action:

@@ -15,93 +15,44 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
-from pinbot.errors import InvalidInput, NotFound, PinbotError, StateConflict
+from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.experiments.feasibility import MAX_ROUNDS, METRICS, options_for, shop_traffic, suited_products
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
+from pinbot.experiments.sizing import (
+    MATURE_DAYS,
+    MAX_DAYS,
+    TARGET_POWER,
+    propose,
+    schedule,
+)
+from pinbot.experiments.sizing import (
+    every_hours as spacing,
+)
+from pinbot.experiments.stored import ExperimentPlan
 from pinbot.queue.service import PinRequest, QueueService
-from pinbot.render import CROPS, PALETTES, list_templates, load_template
-from pinbot.render.fits import infos_for, template_fits
+from pinbot.render import CROPS, PALETTES, list_templates
 from pinbot.shop.boards import require_board
-from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
+from pinbot.stats import ALPHA, MIN_LIFT
 from pinbot.store.db import session_scope
-from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
-from pinbot.store.state import write_in
-from pinbot.store.tables import PIN, PMD
+from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product
+from pinbot.store.state import delete_in, experiment_plan_key, write_in
 
 __all__ = [
     "Design",
     "ExperimentPlan",
     "create_experiment",
-    "load_plan",
     "resolve_designs",
 ]
-
-METRICS = {"outbound_click_rate": "outbound_clicks", "save_rate": "saves", "pin_click_rate": "pin_clicks"}
-# Used when the shop has too little history (< 10,000 impressions in 90 days) to measure its own.
-DEFAULT_BASELINE = {"outbound_click_rate": 0.01, "save_rate": 0.015, "pin_click_rate": 0.02}
-DEFAULT_IMPRESSIONS_PER_PIN = 3000  # a small shop's pin over ~60 days, when history cannot tell
-MAX_ROUNDS = 12
-LINK_GAP_HOURS = 48  # the same product link at most once per 48 h (spam-block advice)
-PLAN_KEY = "experiment:{id}:plan"
-RESULT_KEY = "experiment:{id}:result"
-
-
-@dataclass
-class ExperimentPlan:
-    experiment_id: int
-    name: str
-    metric: str
-    baseline: float
-    baseline_source: str
-    lift: float
-    alpha: float
-    power: float
-    planned_impressions: int
-    designs: list[Design]
-    boards: list[str]
-    product_ids: list[int]
-    rounds: int
-    every_hours: int
-    first_at: datetime
-    last_at: datetime
-    horizon_days: int
-    pins_created: int = 0
-    notes: list[str] = field(default_factory=list)
-    round_looks: list[Round] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "experiment_id": self.experiment_id,
-            "name": self.name,
-            "metric": self.metric,
-            "baseline": self.baseline,
-            "baseline_source": self.baseline_source,
-            "lift": self.lift,
-            "alpha": self.alpha,
-            "power": self.power,
-            "planned_impressions_per_variant": self.planned_impressions,
-            "variants": [{"id": d.id, "template": d.template} for d in self.designs],
-            "boards": self.boards,
-            "product_ids": self.product_ids,
-            "rounds": self.rounds,
-            "round_designs": [r.as_dict() for r in self.round_looks],
-            "every_hours": self.every_hours,
-            "first_at": self.first_at.isoformat(),
-            "last_at": self.last_at.isoformat(),
-            "horizon_days": self.horizon_days,
-            "pins_created": self.pins_created,
-            "notes": self.notes,
-        }
 
 
 def resolve_designs(names: Sequence[str], assets_dir: Path) -> list[Design]:
@@ -147,49 +98,6 @@ def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Pr
     return found
 
 
-def _suited(prods: list[Product], designs: list[Design], assets_dir: Path) -> tuple[list[Product], list[str]]:
-    """The products every design can show whole and uncovered (`template_fits`), and a note for each
-    one left out: every arm of an experiment needs the same products."""
-    kept: list[Product] = []
-    notes: list[str] = []
-    for product in prods:
-        photos = [Path(p) for p in product.image_paths if p]
-        why = ""
-        try:
-            infos = infos_for(photos) if photos else []
-            for design in designs:
-                ok, reason = template_fits(infos, load_template(assets_dir, design.template))
-                if not ok:
-                    why = f"{design.template}: {reason}"
-                    break
-        except PinbotError:
-            why = ""  # an unreadable photo is reported when its pin renders
-        if why:
-            notes.append(f"product {product.id} left out ({why})")
-        else:
-            kept.append(product)
-    if not kept:
-        raise InvalidInput("--products", "no product suits every design: " + "; ".join(notes))
-    return kept, notes
-
-
-def _shop_baseline(session: Session, account_id: int, metric: str, now: datetime) -> tuple[float, str, int]:
-    """(baseline rate, where it came from, typical impressions per pin) from the last 90 days."""
-    pmd, pin = PMD.c, PIN.c
-    since = (now - timedelta(days=90)).date()
-    column = pmd[METRICS[metric]]
-    imp, hits, pins = session.execute(
-        sa_select(func.sum(pmd.impressions), func.sum(column), func.count(func.distinct(pmd.pin_id)))
-        .join_from(PMD, PIN, pin.id == pmd.pin_id)
-        .where(pin.account_id == account_id, pmd.day >= since)
-    ).one()
-    imp, hits, pins = int(imp or 0), int(hits or 0), int(pins or 0)
-    per_pin = max(500, imp // pins) if pins >= 10 else DEFAULT_IMPRESSIONS_PER_PIN
-    if imp >= 10_000 and hits > 0:
-        return hits / imp, f"the shop's last 90 days ({imp:,} impressions)", per_pin
-    return DEFAULT_BASELINE[metric], "a typical small shop (not enough history of your own yet)", per_pin
-
-
 def _default_boards(session: Session, account_id: int, product_ids: list[int]) -> list[str]:
     rows = session.exec(
         select(Board.key)
@@ -218,6 +126,7 @@ def create_experiment(
     every_hours: int | None = None,
     horizon_days: int | None = None,
     auto: bool = False,
+    strict: bool = False,
 ) -> ExperimentPlan:
     """Validate everything, record the experiment and queue its pins; nothing is written on bad input."""
     name = name.strip()
@@ -232,29 +141,22 @@ def create_experiment(
     with session_scope(engine) as session:
         if session.exec(select(Experiment).where(Experiment.account_id == account_id, Experiment.name == name)).first():
             raise StateConflict(f"an experiment named {name!r} exists already; choose another name")
-        prods, unsuited = _suited(_products(session, account_id, products), designs, assets_dir)
+        prods, unsuited = suited_products(_products(session, account_id, products), designs, assets_dir)
         product_ids = [p.id for p in prods if p.id is not None]
         board_keys = list(dict.fromkeys(b.strip() for b in boards if b.strip())) or _default_boards(
             session, account_id, product_ids
         )
-        baseline, source, per_pin = _shop_baseline(session, account_id, metric, now)
+        traffics = {m: shop_traffic(session, account_id, m, now) for m in METRICS}
+        known = traffics[metric]
         if not board_keys:
             raise InvalidInput("--boards", "these products have never been pinned; name the boards to test on")
         for key in board_keys:
             require_board(queue.boards, key)
         used = live_images(session, account_id, queue.boards, board_keys, prods, assets_dir)
-    planned = planned_impressions or planned_sample(baseline, lift)
-    cells = len(product_ids) * len(board_keys)
+        proposal = propose(known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds)
     notes = list(unsuited)
     wanted = rounds
-    if rounds is None:
-        rounds = max(1, math.ceil(planned / per_pin / cells))
-        if rounds > MAX_ROUNDS:
-            notes.append(
-                f"the plan needs about {math.ceil(planned / per_pin)} pins per design; {MAX_ROUNDS * cells} are "
-                "queued and the verdict waits until their impressions reach the plan"
-            )
-            rounds = MAX_ROUNDS
+    rounds = proposal.sizing.rounds
     photos = {p.id: list(p.image_paths) for p in prods if p.id is not None}
     looks = plan_rounds(designs, photos, board_keys, rounds, used, assets_dir)
     if len(looks) < rounds:
@@ -268,20 +170,38 @@ def create_experiment(
             )
         notes.append(f"{len(looks)} round{'s' if len(looks) != 1 else ''} instead of the {rounds} planned: {why}")
         rounds = len(looks)
-    every = every_hours or max(12, math.ceil(LINK_GAP_HOURS / len(product_ids)))
+        proposal = propose(known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds)
+    every = every_hours or spacing(len(product_ids))
+    if every != proposal.every or wanted is not None:  # the owner's spacing or rounds: say what they promise
+        proposal = propose(
+            known, len(designs), len(board_keys), len(product_ids), lift, ALPHA, MAX_ROUNDS, rounds, every
+        )
+    sizing = proposal.sizing
+    options = (
+        []
+        if proposal.feasible or planned_impressions
+        else options_for(traffics, metric, len(designs), len(board_keys), len(product_ids), lift, proposal)
+    )
+    if options and strict:
+        raise InvalidInput(
+            "--strict",
+            f"at this shop's traffic this test finds a real {lift:.0%} difference only {sizing.power:.0%} of the time "
+            f"within {sizing.days} days (a plan aims for {TARGET_POWER:.0%} within {MAX_DAYS} days). "
+            "To make it feasible: " + "; or ".join(options),
+        )
+    information, stated = sizing.information, sizing.power
+    if planned_impressions:  # the owner fixed the sample (--sample): a plain binomial test's information
+        information, stated = planned_impressions * known.rate / 2, 0.0
     first = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     requests: list[tuple[Design, PinRequest]] = []
-    slot = 0
-    for r, look in enumerate(looks):
-        for b, board in enumerate(board_keys):
-            shift = (r + b) % len(designs)
-            for design in designs[shift:] + designs[:shift]:  # the order rotates every round and board
-                for product in prods:
-                    at = first + timedelta(hours=every * slot)
-                    slot += 1
-                    requests.append((design, _request(product, design, look, board, at, name, r)))
-    last = first + timedelta(hours=every * (slot - 1))
-    horizon = horizon_days or (last - now).days + 60
+    order = schedule(len(designs), len(board_keys), len(prods), rounds, every, seed=zlib.crc32(name.encode()))
+    for r, b, d, p, hours in order:
+        at = first + timedelta(hours=hours)
+        requests.append((designs[d], _request(prods[p], designs[d], looks[r], board_keys[b], at, name, r)))
+    last = first + timedelta(hours=order[-1][4])
+    horizon = horizon_days or math.ceil((last - now).total_seconds() / 86400) + MATURE_DAYS
+    feasible = bool(planned_impressions) or proposal.feasible
+    expected = round(sizing.clicks / known.rate) if known.rate > 0 else 0
 
     with session_scope(engine) as session:
         exp = Experiment(
@@ -289,7 +209,7 @@ def create_experiment(
             name=name,
             hypothesis=hypothesis.strip(),
             metric=metric,
-            planned_impressions=planned,
+            planned_impressions=planned_impressions or expected,
             horizon_days=horizon,
             auto_apply=auto,
             created_at=now,
@@ -307,12 +227,40 @@ def create_experiment(
             assert row.id is not None
             variant_ids[design.id] = row.id
         plan = ExperimentPlan(
-            exp.id, name, metric, baseline, source, lift, ALPHA, 0.0 if planned_impressions else POWER, planned,
-            designs, board_keys, product_ids, rounds, every, first, last, horizon, notes=notes, round_looks=looks,
-        )  # fmt: skip
-        session.add(
-            ServiceState(account_id=account_id, key=PLAN_KEY.format(id=exp.id), value=json.dumps(plan.as_dict()))
+            exp.id,
+            name,
+            metric,
+            known.rate,
+            known.source,
+            lift,
+            ALPHA,
+            stated,
+            planned_impressions or expected,
+            designs,
+            board_keys,
+            product_ids,
+            rounds,
+            every,
+            first,
+            last,
+            horizon,
+            notes=notes,
+            round_looks=looks,
+            information=information,
+            pin_spread=known.pin_spread,
+            feasible=feasible,
+            detectable=sizing.detectable,
+            options=options,
+            traffic=known.as_dict(),
         )
+        if not feasible:
+            plan.notes.insert(
+                0,
+                f"at this shop's traffic this test finds a real {lift:.0%} difference only {stated:.0%} of the time "
+                f"by its horizon (a plan aims for {TARGET_POWER:.0%}). It is queued anyway; to make it feasible: "
+                + "; or ".join(options),
+            )
+        write_in(session, account_id, experiment_plan_key(exp.id), json.dumps(plan.as_dict()), now)
     try:
         result = queue.enqueue([_with_variant(req, variant_ids[design.id]) for design, req in requests])
     except Exception:
@@ -337,7 +285,7 @@ def _record_placed_times(
         if horizon is None and exp is not None:
             plan.horizon_days = exp.horizon_days = max(exp.horizon_days or 0, (plan.last_at - now).days + 60)
             session.add(exp)
-        write_in(session, account_id, PLAN_KEY.format(id=plan.experiment_id), json.dumps(plan.as_dict()), now)
+        write_in(session, account_id, experiment_plan_key(plan.experiment_id), json.dumps(plan.as_dict()), now)
 
 
 def _request(
@@ -368,20 +316,5 @@ def _delete(engine: Engine, experiment_id: int) -> None:
             session.delete(row)
         exp = session.get(Experiment, experiment_id)
         if exp is not None:
-            for state in session.exec(
-                select(ServiceState).where(ServiceState.key == PLAN_KEY.format(id=experiment_id))
-            ):
-                session.delete(state)
+            delete_in(session, exp.account_id, experiment_plan_key(experiment_id))
             session.delete(exp)
-
-
-def load_plan(session: Session, account_id: int, experiment_id: int) -> dict[str, Any]:
-    row = session.exec(
-        select(ServiceState).where(
-            ServiceState.account_id == account_id, ServiceState.key == PLAN_KEY.format(id=experiment_id)
-        )
-    ).first()
-    try:
-        return dict(json.loads(row.value)) if row else {}
-    except ValueError:
-        return {}

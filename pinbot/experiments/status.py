@@ -1,13 +1,15 @@
-"""Where an experiment stands, its verdict (once, when the plan is reached) and what it taught.
+"""Where an experiment stands, its verdict and what it taught.
 
 Owns reading each variant's numbers (per pin, with the pin's stratum: its round, board and product,
 the cell in which every arm has one pin; an arm's pins are found by `Pin.experiment_variant_id`, so
-every round counts whatever look it drew them in), the single look: the first evaluation at which
-every variant has the planned *effective* impressions (impressions over the design effect of the
-stratified comparison, see `pinbot.stats`) finishes the experiment and freezes the counts it was
-judged on, so later data can never flip a verdict (no peeking). An experiment whose horizon passes
-first ends `inconclusive`. A winner is recorded in `Experiment.winner_variant_id`; with auto-apply
-it becomes the product's preferred design."""
+every round counts whatever look it drew them in) and the looks: one every LOOK_EVERY_DAYS after
+the first pin, paid for by group-sequential boundaries (`pinbot.stats_sequential`), so a clear
+result stops early; the last look, when the planned information is in or at the horizon, always
+gives a verdict: a winner, or no difference larger than the lift the test would have seen 90% of
+the time. The looks taken are kept (their information fractions fix the boundaries); the counts a
+verdict was given on are frozen, so later data can never flip it. A finished test cancels its pins
+still waiting (the boards are free again). A winner is recorded in `Experiment.winner_variant_id`;
+with auto-apply it becomes the product's preferred design."""
 
 from __future__ import annotations
 
@@ -24,11 +26,15 @@ from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
 from pinbot.errors import NotFound
-from pinbot.experiments.plan import METRICS, RESULT_KEY, load_plan
+from pinbot.experiments.feasibility import DEFAULT_BASELINE, METRICS
+from pinbot.experiments.sizing import LOOK_EVERY_DAYS
+from pinbot.experiments.stored import load_plan
 from pinbot.review.recommend import pct
-from pinbot.stats import ALPHA, VariantCounts, Verdict, achieved_power, planned_sample, verdict
+from pinbot.stats import ALPHA, MIN_LIFT, PIN_SPREAD, VariantCounts, Verdict
+from pinbot.stats_sequential import verdict
 from pinbot.store.db import session_scope
-from pinbot.store.models import Experiment, ExperimentVariant, PinStatus, ServiceState
+from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus
+from pinbot.store.state import experiment_looks_key, experiment_result_key, read_in, write_in
 from pinbot.store.tables import PIN, PMD
 
 
@@ -48,7 +54,7 @@ class ExperimentStatus:
     hypothesis: str
     metric: str
     state: str  # running, finished, cancelled
-    outcome: str  # collecting, winner, no_difference, inconclusive
+    outcome: str  # collecting, winner, no_difference
     planned: int
     deadline: datetime
     auto_apply: bool
@@ -75,6 +81,14 @@ class ExperimentStatus:
             "winner_design": self.winner_design,
             "alpha": v.alpha,
             "p_value": v.p_value if self.outcome != "collecting" else None,
+            "z": round(v.z, 3) if self.outcome != "collecting" else None,
+            "boundary": round(v.bound, 3) if v.bound is not None and self.outcome != "collecting" else None,
+            "looks": [round(t, 4) for t in v.looks],
+            "stated_power": self.plan.get("power"),
+            "lift_interval": [v.lift_low, v.lift_high] if self.outcome != "collecting" else None,
+            "no_difference_larger_than": v.detectable_lift,
+            "power_at_planned_lift": v.power_at_plan,
+            "carried_by_one_pin": v.carried_by_one,
             "dispersion": round(v.test_design_effect, 4),
             "design_effect": round(v.dispersion, 4),
             "strata": v.strata,
@@ -169,39 +183,80 @@ def _status(session: Session, exp: Experiment, now: datetime) -> ExperimentStatu
             )
         )
     planned = exp.planned_impressions or 1
-    result = verdict([s.counts for s in out], planned, ALPHA)
+    plan = load_plan(session, exp.account_id, exp.id)
     deadline = as_utc(exp.created_at) + timedelta(days=exp.horizon_days or 120)
+    taken = _looks(session, exp)
+    information = float(plan.get("information") or planned * DEFAULT_BASELINE.get(exp.metric, 0.01) / 2)
+    args = {
+        "alpha": float(plan.get("alpha") or ALPHA),
+        "pin_spread": float(plan.get("pin_spread") or PIN_SPREAD),
+        "lift": float(plan.get("lift") or MIN_LIFT),
+    }
+    arms = [s.counts for s in out]
+    if frozen is not None:  # replay the look that ended it, on the counts it was judged on
+        result = verdict(arms, information, taken[:-1], look=True, final=_frozen_final(session, exp), **args)
+    else:
+        first = as_utc(datetime.fromisoformat(plan["first_at"])) if plan.get("first_at") else as_utc(exp.created_at)
+        due = now >= first + timedelta(days=LOOK_EVERY_DAYS * (len(taken) + 1))
+        final = exp.status == "running" and now >= deadline
+        result = verdict(arms, information, taken, look=due and exp.status == "running", final=final, **args)
+        if exp.status == "running" and len(result.looks) > len(taken):
+            _save_looks(session, exp, result.looks, now)
     outcome = result.status
-    if (exp.status == "finished" and result.status == "collecting") or (
-        exp.status == "running" and result.status == "collecting" and now >= deadline
-    ):
-        outcome = "inconclusive"
     winner = next((s.design for s in out if s.key == result.winner), None) if outcome == "winner" else None
     status = ExperimentStatus(
-        exp.id, exp.name, exp.hypothesis, exp.metric, exp.status, outcome, planned, deadline, exp.auto_apply,
-        out, result, winner, load_plan(session, exp.account_id, exp.id),
-    )  # fmt: skip
+        exp.id,
+        exp.name,
+        exp.hypothesis,
+        exp.metric,
+        exp.status,
+        outcome,
+        planned,
+        deadline,
+        exp.auto_apply,
+        out,
+        result,
+        winner,
+        plan,
+    )
     if outcome != "collecting":
         status.summary = summarise(status)
     return status
 
 
 def _frozen(session: Session, exp: Experiment) -> dict[str, list[list[Any]]] | None:
-    row = session.exec(
-        select(ServiceState).where(
-            ServiceState.account_id == exp.account_id, ServiceState.key == RESULT_KEY.format(id=exp.id)
-        )
-    ).first()
+    row = read_in(session, exp.account_id, experiment_result_key(exp.id))
     if row is None:
         return None
     try:
-        return dict(json.loads(row.value)["units"])
+        return dict(json.loads(row[0])["units"])
     except (ValueError, KeyError, TypeError):
         return None
 
 
+def _looks(session: Session, exp: Experiment) -> list[float]:
+    row = read_in(session, exp.account_id, experiment_looks_key(exp.id))
+    try:
+        return [float(t) for t in json.loads(row[0])["fractions"]] if row else []
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def _save_looks(session: Session, exp: Experiment, fractions: list[float], now: datetime) -> None:
+    value = json.dumps({"fractions": fractions, "last_at": now.isoformat()})
+    write_in(session, exp.account_id, experiment_looks_key(exp.id), value, now)
+
+
+def _frozen_final(session: Session, exp: Experiment) -> bool:
+    row = read_in(session, exp.account_id, experiment_result_key(exp.id))
+    try:
+        return bool(json.loads(row[0]).get("final", True)) if row else True
+    except (ValueError, AttributeError):
+        return True
+
+
 def _finish(session: Session, exp: Experiment, status: ExperimentStatus, now: datetime) -> None:
-    """The single look: freeze the counts, record the outcome and the winner."""
+    """The look that ended it: freeze the counts, record the outcome and the winner, free the boards."""
     exp.status = "finished"
     exp.finished_at = now
     if status.outcome == "winner":
@@ -215,10 +270,17 @@ def _finish(session: Session, exp: Experiment, status: ExperimentStatus, now: da
     units = {
         s.key: [[x, n, *s.counts.strata[i : i + 1]] for i, (x, n) in enumerate(s.counts.units)] for s in status.variants
     }
-    value = json.dumps({"outcome": status.outcome, "units": units, "finished_at": now.isoformat()})
-    session.add(ServiceState(account_id=exp.account_id, key=RESULT_KEY.format(id=exp.id), value=value, updated_at=now))
+    final = status.verdict.final_look
+    value = json.dumps({"outcome": status.outcome, "units": units, "final": final, "finished_at": now.isoformat()})
+    write_in(session, exp.account_id, experiment_result_key(exp.id), value, now)
     status.state = "finished"
     status.just_finished = True
+    ids = [v.id for v in session.exec(select(ExperimentVariant).where(ExperimentVariant.experiment_id == exp.id))]
+    for pin in session.exec(
+        select(Pin).where(col(Pin.experiment_variant_id).in_(ids), Pin.status == PinStatus.queued)
+    ).all():
+        pin.status = PinStatus.cancelled  # the test has its answer: its remaining pins would only hold boards
+        session.add(pin)
 
 
 def evaluate(engine: Engine, account_id: int, now: datetime, ref: str | None = None) -> list[ExperimentStatus]:
@@ -267,23 +329,12 @@ def summarise(s: ExperimentStatus) -> dict[str, list[str]]:
             else f"Run `{apply_command(s.name)}` to use {design[v.winner]} for these products."
         )
     elif s.outcome == "no_difference":
-        best = rates[v.leader].value if v.leader else 0.0
-        failures.append(
-            f"No design won: the best, {design.get(v.leader or '', '?')}, had {pct(best)} {metric}; "
-            f"the differences (p = {v.p_value:.3g}) are within chance at the planned sample."
+        # Not a failure: the test ruled out any difference larger than it could see.
+        learned.append(
+            f"No winner: {', '.join(f'{design[k]} {pct(r.value)}' for k, r in rates.items())} {metric}; "
+            f"too close to call (p = {v.p_value:.3g})."
         )
         learned.append(_no_difference_lesson(s, metric, lift))
-    else:
-        reached = min((x.counts.trials for x in s.variants), default=0)
-        effective = min(v.effective_trials, reached)
-        shown = (
-            f" ({reached:,} shown; uneven reach across rounds and boards counts less)" if effective < reached else ""
-        )
-        failures.append(
-            f"Inconclusive: the horizon passed with {effective:,} of {s.planned:,} planned effective impressions "
-            f"per design{shown}."
-        )
-        learned.append("Nothing can be concluded from an unfinished sample; post more pins or plan a longer horizon.")
     return {"successes": successes, "failures": failures, "learned": learned}
 
 
@@ -293,39 +344,31 @@ def apply_command(name: str) -> str:
 
 
 def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
-    """What "no difference" means depends on the power the sample had: with the plan's sample a
-    real lift of the planned size would very likely have shown; with a smaller one (set by hand
-    with --sample, or a rate below the plan's guess) it could easily have been missed."""
+    """What "no difference" means: the largest difference the test would very likely have seen,
+    so a test without a winner still says what it ruled out."""
     v = s.verdict
     n = min((x.counts.trials for x in s.variants), default=0)
     hits = sum(x.counts.successes for x in s.variants)
-    shown = sum(x.counts.trials for x in s.variants)
-    rate = hits / shown if shown else 0.0
-    # The test's variance was the binomial one times its design effect (strata, uneven reach, pins
-    # that differ beyond chance), and alpha was split over the comparisons.
-    alpha = v.alpha / max(1, len(s.variants) - 1)
-    effect = max(v.test_design_effect, v.dispersion, 1.0)
-    power = achieved_power(rate, lift, n / effect, alpha)
-    by_hand = s.plan.get("power") == 0  # the owner chose the sample (--sample); it had no planned power
-    size = f"{n:,} impressions per design" + (" (set with --sample)" if by_hand else "")
     hypothesis = f"Hypothesis “{s.hypothesis or s.name}”"
-    if rate <= 0:
+    size = f"{n:,} views per design"
+    if hits <= 0 or v.detectable_lift is None or not math.isfinite(v.detectable_lift):
         return (
             f"{hypothesis}: not tested. With no {metric.removesuffix(' rate')}s at all in {size} there is nothing "
-            "to compare; the designs may or may not differ."
+            "to compare; the designs may or may not differ. Test on boards or products with more traffic."
         )
-    if power >= 0.9:
+    seen = v.power_at_plan or 0.0
+    bound = (
+        f"no difference larger than {v.detectable_lift:.0%} (a real one that large would have shown 90% of the time)"
+    )
+    if v.detectable_lift <= lift:
         return (
-            f"{hypothesis}: not supported. A difference as large as {lift * 100:.0f}% would very likely have "
-            f"shown (about {power:.0%} of the time with {size}); the design is not what moves {metric} here. "
-            "Test something bigger next: the photo, the title, or the board."
+            f"{hypothesis}: not supported. After {size} there is {bound}; a {lift:.0%} difference would have shown "
+            f"{seen:.0%} of the time. The design is not what moves {metric} here: test something bigger next, "
+            "the photo, the title or the board."
         )
-    needed = math.ceil(planned_sample(min(rate, 0.5), lift, alpha) * effect)
     return (
-        f"{hypothesis}: not settled. With {size} at {pct(rate)} {metric}, a real {lift * 100:.0f}% difference "
-        f"would have shown only about {power:.0%} of the time, so the designs may well differ. About "
-        f"{needed:,} impressions per design would settle it"
-        + (" (leave out --sample and the plan sizes it)." if by_hand else ".")
+        f"{hypothesis}: not settled. After {size} the designs are too close to call: {bound}, but a "
+        f"{lift:.0%} difference would have shown only {seen:.0%} of the time, so a smaller one may be there."
     )
 
 

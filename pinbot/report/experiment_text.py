@@ -62,6 +62,8 @@ def power(e: ExperimentStatus) -> float | None:
     if lift <= 0 or shown == 0 or hits == 0:
         return None
     v = e.verdict
+    if v.power_at_plan is not None:  # what the sequential test itself had, over its looks
+        return v.power_at_plan
     effect = max(v.test_design_effect, v.dispersion, 1.0)
     alpha = v.alpha / max(1, len(e.variants) - 1)
     return achieved_power(hits / shown, lift, trials / effect, alpha)
@@ -86,10 +88,10 @@ def verdict_sentence(e: ExperimentStatus) -> str:
     did, _events = METRIC_WORDS.get(e.metric, (e.metric.replace("_", " "), "events"))
     rates = e.verdict.rates
     if e.outcome == "collecting":
-        share = n / max(e.planned, 1)
         return (
-            f"{n:,} of the planned {e.planned:,} views per design so far ({share:.0%}); the verdict comes once, "
-            "when every design has them, so an early lead cannot mislead you."
+            f"{n:,} views per design so far ({e.verdict.progress:.0%} of the evidence planned); pinbot looks every "
+            f"four weeks and stops early only on a clear result, so an early lead cannot mislead you; the verdict "
+            f"comes by {e.deadline:%Y-%m-%d} at the latest."
         )
     if e.outcome == "winner" and e.verdict.winner:
         win = next((x for x in e.variants if x.key == e.verdict.winner), None)
@@ -113,6 +115,9 @@ def verdict_sentence(e: ExperimentStatus) -> str:
         head = f"{after}, {who} are too close to call"
         shares = [_pct(rates[x.key].value) for x in e.variants if x.key in rates]
         head += f" ({_and(shares)} of viewers {did})" if shares else ""
+        ruled = e.verdict.detectable_lift
+        if ruled is not None and ruled < 10:
+            head += f": no difference larger than {lift_words(ruled)} (one that large would have shown 90% of the time)"
         if chance is None or lift <= 0:
             return head + "."
         return f"{head}; a real {lift_words(lift)} difference would have shown {chance:.0%} of the time."
@@ -125,7 +130,7 @@ def verdict_sentence(e: ExperimentStatus) -> str:
 def next_step(e: ExperimentStatus) -> str:
     """What the owner can do now."""
     if e.outcome == "collecting":
-        return "Nothing to do: pinbot posts the test pins and judges once the views are in."
+        return "Nothing to do: pinbot posts the test pins, looks every four weeks and judges by the horizon."
     if e.outcome == "winner" and e.winner_design:
         if e.auto_apply:
             return f"Future pins of these products use “{design_name(e.winner_design)}”."

@@ -29,6 +29,7 @@ KINDS = (
     ("start", "Start", "missing or untried"),
     ("continue", "Continue", "clearly above the shop"),
     ("change", "Change", "almost works"),
+    ("wait", "Not enough evidence yet", "a gap the pins do not support yet"),
 )
 
 

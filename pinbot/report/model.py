@@ -17,7 +17,7 @@ from pinbot.report.actions import attach_actions
 from pinbot.report.experiment_text import experiment_dict, next_step, verdict_sentence
 from pinbot.report.pictures import CalendarDay, PinCard, PinRenderer, calendar, top_pins
 from pinbot.review.aggregate import build_review
-from pinbot.review.recommend import MINIMUMS_TEXT
+from pinbot.review.recommend import MINIMUMS_TEXT, ExperimentFinding
 from pinbot.review.types import Recommendation, Review
 from pinbot.shop.boards import BoardDef
 from pinbot.stats import ALPHA, POWER
@@ -81,7 +81,14 @@ def build_report(
         for e in experiments
         if e.outcome == "winner" and e.winner_design
     ]
-    review = build_review(engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra)
+    findings = [
+        ExperimentFinding(e.name, tuple(v.design for v in e.variants), e.outcome, e.winner_design)
+        for e in experiments
+        if e.state != "cancelled"
+    ]
+    review = build_review(
+        engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra, experiments=findings
+    )
     boards = boards or {}
     attach_actions(review.recommendations, boards, review.groups)
     tz = ZoneInfo(timezone)

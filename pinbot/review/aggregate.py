@@ -21,7 +21,7 @@ from sqlalchemy import select as sa_select
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
 from pinbot.render.names import design_name
-from pinbot.review.recommend import recommend
+from pinbot.review.recommend import ExperimentFinding, recommend
 from pinbot.review.types import DIMENSIONS, WEEKDAYS, DayRow, Group, PinRow, Recommendation, Review, Totals
 from pinbot.store.db import session_scope
 from pinbot.store.tables import BOARD, PIN, PMD, PRODUCT
@@ -101,11 +101,14 @@ def group_pins(pins: Iterable[PinRow], dimension: str, tz: ZoneInfo) -> list[Gro
     """Roll per-pin totals up to one dimension; rank by outbound click rate among groups with enough data."""
     acc: dict[str, Totals] = defaultdict(Totals)
     labels: dict[str, str] = {}
+    units: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
     for p in pins:
         key, label = _key(p, dimension, tz)
         acc[key].add(p.totals)
         labels[key] = label
-    groups = [Group(dimension, k, labels[k], t) for k, t in acc.items()]
+        t = p.totals
+        units[key].append((p.pin_id, t.outbound_clicks, t.saves, t.impressions))
+    groups = [Group(dimension, k, labels[k], t, units=units[k]) for k, t in acc.items()]
     ranked = sorted((g for g in groups if g.totals.enough), key=lambda g: -g.totals.outbound_rate.value)
     for i, g in enumerate(ranked, 1):
         g.rank = i
@@ -143,6 +146,7 @@ def build_review(
     *,
     known_designs: Sequence[str] = (),
     extra: Sequence[Recommendation] = (),
+    experiments: Sequence[ExperimentFinding] = (),
 ) -> Review:
     tz = ZoneInfo(timezone)
     pins = load_pins(engine, account_id, since, until)
@@ -152,7 +156,7 @@ def build_review(
     groups = {dim: group_pins(pins, dim, tz) for dim in DIMENSIONS}
     daily = load_daily(engine, account_id, since, until)
     products = _idle_products(engine, account_id, {p.product_id for p in pins if p.product_id})
-    recs = recommend(shop, groups, products, known_designs) + list(extra)
+    recs = recommend(shop, groups, products, known_designs, experiments) + list(extra)
     return Review(since, until, timezone, shop, pins, groups, daily, recs)
 
 

@@ -84,6 +84,8 @@ class Group:
     label: str
     totals: Totals
     rank: int | None = None  # by outbound click rate, only among groups with enough data
+    # Per pin (pin id, outbound clicks, saves, impressions): the units the recommendations compare.
+    units: list[tuple[int, int, int, int]] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         head: dict[str, Any] = {"key": self.key, "label": self.label, "rank": self.rank}

@@ -38,12 +38,20 @@ def rate_limit_key(category: str) -> str:
     return f"ratelimit_until:{category}"
 
 
-def experiment_plan_key(experiment_id: int) -> str:
+def experiment_plan_key(experiment_id: int | None) -> str:
+    assert experiment_id is not None, "a stored experiment has an id"
     return f"experiment:{experiment_id}:plan"
 
 
-def experiment_result_key(experiment_id: int) -> str:
+def experiment_result_key(experiment_id: int | None) -> str:
+    assert experiment_id is not None, "a stored experiment has an id"
     return f"experiment:{experiment_id}:result"
+
+
+def experiment_looks_key(experiment_id: int | None) -> str:
+    """The sequential test's looks so far (information fractions), so later looks spend alpha right."""
+    assert experiment_id is not None, "a stored experiment has an id"
+    return f"experiment:{experiment_id}:looks"
 
 
 def _row(session: Session, account_id: int, key: str) -> ServiceState | None:

@@ -1,0 +1,49 @@
+"""Experiments keep their promise on an independent simulation of small shops (tests/shop_sim.py).
+
+A small sample runs by default; `pytest -m slow tests/test_experiments_sim.py` runs 200 shops
+per condition and checks the promise itself (bench/experiments.py prints the same figures).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.shop_sim import CONDITIONS, Condition, run_shop, summarise
+
+FAST = Condition("+30%, lognormal reach, 4 products", 0.3, products=(4,))
+FAST_NULL = Condition("no difference, lognormal reach, 4 products", 0.0, products=(4,))
+
+
+def test_a_sample_of_shops_ends_with_verdicts_that_find_real_lifts() -> None:
+    found = [run_shop(seed, FAST) for seed in range(100, 106)]
+    assert all(o.status in ("winner", "no_difference") for o in found)  # never inconclusive
+    assert all(o.days <= 180 for o in found)
+    assert sum(o.winner == "B" for o in found) >= 5 and not any(o.winner == "A" for o in found)
+    stated = sum(o.stated_power for o in found) / len(found)
+    assert 0.8 <= stated <= 1.0
+    null = [run_shop(seed, FAST_NULL) for seed in range(200, 206)]
+    assert all(o.status in ("winner", "no_difference") for o in null)
+    assert sum(o.status == "winner" for o in null) <= 1
+    lessons = [o.detectable for o in null if o.status == "no_difference"]
+    assert lessons and all(d is not None and 0 < d < 0.5 for d in lessons)  # "no difference larger than X%"
+
+
+# A strong board x design interaction (sd 0.2 on three boards) makes the lift differ by board: the
+# test weighs boards by their traffic while the simulation's truth is the plain board average, and
+# the plan does not size for it (bench: 84.5% achieved of 90.7% stated). Known, not yet solved.
+KNOWN_SHORT = pytest.mark.xfail(reason="board x design interaction 0.2: power below the plan", strict=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "cond",
+    [pytest.param(c, marks=KNOWN_SHORT) if c.interaction > 0.15 and c.lift else c for c in CONDITIONS],
+    ids=[c.name for c in CONDITIONS],
+)
+def test_the_promise_holds_over_200_shops(cond: Condition) -> None:
+    r = summarise(cond, [run_shop(1000 + s, cond) for s in range(200)])
+    assert r["inconclusive"] == 0
+    assert r["false_winners"] <= 0.05
+    if cond.lift:
+        assert abs(r["achieved_power"] - r["stated_power"]) <= 0.05
+        assert r["achieved_power_feasible"] >= 0.9
