@@ -176,3 +176,8 @@ class EngagementModel:
     def estimate_factor(self, pin_id: str, day: date) -> float:
         """How far a not-yet-final figure is off the final one (0.8 to 1.1, fixed per pin and day)."""
         return 0.8 + 0.3 * _rng(self.seed, "estimate", pin_id, day.isoformat()).random()
+
+
+# Public names for the other simulations built on the same hashing (others' pins, surges).
+rng_for = _rng
+poisson = _poisson
