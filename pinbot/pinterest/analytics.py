@@ -28,6 +28,8 @@ _FIELDS = {
     "OUTBOUND_CLICK": "outbound_clicks",
     "ENGAGEMENT": "engagement",
 }
+SOURCES = ("ALL", "YOUR_PINS", "OTHER_PINS")
+CLAIMED = ("OTHER", "CLAIMED", "BOTH")
 _PIN_ID = re.compile(r"^\d+$")
 
 
@@ -60,6 +62,20 @@ def check_pin_ids(pin_ids: Sequence[str]) -> list[str]:
 
 def date_params(start: date, end: date) -> dict[str, str]:
     return {"start_date": start.isoformat(), "end_date": end.isoformat()}
+
+
+def reach_filters(source: str, claimed: str) -> dict[str, str]:
+    """Query filters of account analytics and top pins; the defaults (ALL, BOTH) are not sent."""
+    if source not in SOURCES:
+        raise InvalidInput("source", f"must be one of {', '.join(SOURCES)}, got {source!r}")
+    if claimed not in CLAIMED:
+        raise InvalidInput("from_claimed_content", f"must be one of {', '.join(CLAIMED)}, got {claimed!r}")
+    out = {}
+    if source != "ALL":
+        out["source"] = source
+    if claimed != "BOTH":
+        out["from_claimed_content"] = claimed
+    return out
 
 
 def pin_metric_types() -> str:
