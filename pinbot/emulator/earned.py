@@ -57,12 +57,20 @@ class Earned:
     def __init__(self, model: EngagementModel, settings: EarnedSettings) -> None:
         self.model = model
         self.settings = settings
+        # Both are pure functions of (seed, settings, key): safe to keep, bounded below.
+        self._made: dict[date, list[OtherPin]] = {}
+        self._viral: dict[str, Viral | None] = {}
 
     # -- who pins the shop ----------------------------------------------------------------------
     def made_on(self, day: date) -> list[OtherPin]:
         """Others' pins created on one UTC day."""
         if self.settings.others_per_day <= 0:
             return []
+        cached = self._made.get(day)
+        if cached is not None:
+            return cached
+        if len(self._made) > 5000:
+            self._made.clear()
         rng = _rng(self.model.seed, "others", day.isoformat())
         count = _poisson(rng, self.settings.others_per_day)
         pins = []
@@ -71,6 +79,7 @@ class Earned:
             hour = _rng(self.model.seed, "others-hour", pin_id).random() * 24
             created = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(hours=hour)
             pins.append(OtherPin(PinFacts(pin_id, OTHERS_BOARD, f"other:{pin_id}", created)))
+        self._made[day] = pins
         return pins
 
     def alive_on(self, first: date, last: date) -> Iterator[OtherPin]:
@@ -84,6 +93,14 @@ class Earned:
     def viral(self, facts: PinFacts) -> Viral | None:
         if self.settings.viral_rate <= 0:
             return None
+        if facts.pin_id in self._viral:
+            return self._viral[facts.pin_id]
+        if len(self._viral) > 200_000:
+            self._viral.clear()
+        self._viral[facts.pin_id] = found = self._draw_viral(facts)
+        return found
+
+    def _draw_viral(self, facts: PinFacts) -> Viral | None:
         rng = _rng(self.model.seed, "viral", facts.pin_id)
         if rng.random() >= self.settings.viral_rate:
             return None

@@ -64,7 +64,7 @@ def date_params(start: date, end: date) -> dict[str, str]:
     return {"start_date": start.isoformat(), "end_date": end.isoformat()}
 
 
-def reach_filters(source: str, claimed: str) -> dict[str, str]:
+def reach_filters(source: str = "ALL", claimed: str = "BOTH") -> dict[str, str]:
     """Query filters of account analytics and top pins; the defaults (ALL, BOTH) are not sent."""
     if source not in SOURCES:
         raise InvalidInput("source", f"must be one of {', '.join(SOURCES)}, got {source!r}")
@@ -76,6 +76,19 @@ def reach_filters(source: str, claimed: str) -> dict[str, str]:
     if claimed != "BOTH":
         out["from_claimed_content"] = claimed
     return out
+
+
+def top_pins_params(
+    sort_by: str, start: date, end: date, num_of_pins: int, today: date, source: str = "ALL", claimed: str = "BOTH"
+) -> dict[str, Any]:
+    """The query of GET /user_account/analytics/top_pins, checked before sending."""
+    if sort_by not in TOP_PIN_SORTS:
+        raise InvalidInput("sort_by", f"must be one of {', '.join(TOP_PIN_SORTS)}, got {sort_by!r}")
+    if not 1 <= num_of_pins <= 50:
+        raise InvalidInput("num_of_pins", f"must be 1 to 50, got {num_of_pins}")
+    check_window(start, end, today)
+    params: dict[str, Any] = {**date_params(start, end), "sort_by": sort_by, "num_of_pins": num_of_pins}
+    return params | reach_filters(source, claimed)
 
 
 def pin_metric_types() -> str:
