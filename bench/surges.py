@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import sys
 import tempfile
@@ -201,28 +202,32 @@ def _post_one(engine, client, account_id: int, board_id: int, remote_board: str,
         session.add(pin)
 
 
+def _one(job: tuple[int, bool, int]) -> ShopRun:
+    seed, surging, days = job
+    others = random.Random(seed).choice((1.0, 2.0, 4.0))
+    run = simulate(seed, surging=surging, days=days, others_per_day=others, viral_rate=0.04)
+    print(
+        f"shop {seed} ({'surging' if surging else 'quiet'}, {others:g} others' pins a day): "
+        f"{run.caught()}/{len(run.true_onsets)} caught, {len(run.false_alerts())} false alerts",
+        file=sys.stderr,
+        flush=True,
+    )
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shops", type=int, default=12, help="surging shops")
     parser.add_argument("--quiet", type=int, default=8, help="quiet shops (nothing takes off)")
     parser.add_argument("--days", type=int, default=90, help="observed days per shop, after 20 warm-up days")
+    parser.add_argument("--workers", type=int, default=2, help="shops simulated at once")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list every false alert and missed surge")
     args = parser.parse_args(argv)
     began = time.monotonic()
-    runs = []
-    for i in range(args.shops + args.quiet):
-        surging = i < args.shops
-        rng = random.Random(1000 + i)
-        runs.append(
-            simulate(
-                1000 + i,
-                surging=surging,
-                days=args.days,
-                others_per_day=rng.choice((1.0, 2.0, 4.0)),
-                viral_rate=0.04,
-            )
-        )
+    jobs = [(1000 + i, i < args.shops, args.days) for i in range(args.shops + args.quiet)]
+    with multiprocessing.Pool(args.workers) as pool:
+        runs = pool.map(_one, jobs)
     surges = sum(len(r.true_onsets) for r in runs)
     caught = sum(r.caught() for r in runs)
     quiet = [r for r in runs if not r.surging]

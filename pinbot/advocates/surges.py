@@ -94,19 +94,23 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
     own = _own_pins(engine, account_id)
     by_remote_id = {o.pin_id: remote for remote, o in own.items()}
     typical = typical_by_age(engine, account_id, as_of)
-    tops: dict[tuple[str, str], dict[date, TopPinDaily]] = defaultdict(dict)
+    tops: dict[tuple[str, str], dict[date, dict[str, int]]] = defaultdict(dict)
+    tl, tp = TopPinList.__table__.c, TopPinDaily.__table__.c  # type: ignore[attr-defined]
     with session_scope(engine) as session:
         lists = {
-            (r.day, r.source, r.sort_by): r
-            for r in session.exec(
-                select(TopPinList).where(TopPinList.account_id == account_id, col(TopPinList.day) >= first)
+            (r.day, r.source, r.sort_by): (r.asked, r.listed, r.cutoff)
+            for r in session.execute(
+                sa_select(tl.day, tl.source, tl.sort_by, tl.asked, tl.listed, tl.cutoff).where(
+                    tl.account_id == account_id, tl.day >= first, tl.day <= as_of
+                )
             ).all()
         }
-        for row in session.exec(
-            select(TopPinDaily).where(TopPinDaily.account_id == account_id, col(TopPinDaily.day) >= first)
+        for source, remote, day, saves, clicks in session.execute(
+            sa_select(tp.source, tp.pinterest_pin_id, tp.day, tp.saves, tp.outbound_clicks).where(
+                tp.account_id == account_id, tp.day >= first, tp.day <= as_of
+            )
         ).all():
-            if row.day <= as_of:
-                tops[(row.source, row.pinterest_pin_id)][row.day] = row
+            tops[(source, remote)][day] = {"saves": saves, "outbound_clicks": clicks}
         sweep: dict[str, dict[date, tuple[int, int]]] = defaultdict(dict)
         for pin_id, day, saves, clicks in session.execute(
             sa_select(PMD.c.pin_id, PMD.c.day, PMD.c.saves, PMD.c.outbound_clicks)
@@ -115,14 +119,14 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
         ).all():
             if pin_id in by_remote_id:
                 sweep[by_remote_id[pin_id]][day] = (saves, clicks)
-        seen_first: dict[str, date] = dict(
-            session.execute(
-                sa_select(TopPinDaily.pinterest_pin_id, func.min(TopPinDaily.day))  # type: ignore[call-overload]
-                .where(TopPinDaily.account_id == account_id, TopPinDaily.source == "earned")  # any list
-                .group_by(TopPinDaily.pinterest_pin_id)
+        seen_first: dict[str, date] = {
+            remote: day
+            for remote, day in session.execute(
+                sa_select(tp.pinterest_pin_id, func.min(tp.day))  # first seen in any list: its age
+                .where(tp.account_id == account_id, tp.source == "earned")
+                .group_by(tp.pinterest_pin_id)
             ).all()
-        )
-        session.expunge_all()
+        }
     candidates = {key for key, rows in tops.items() if any(d >= recent_from for d in rows)}
     candidates |= {("owned", remote) for remote, rows in sweep.items() if any(d >= recent_from for d in rows)}
     found: list[Found] = []
@@ -138,7 +142,7 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
                     continue
                 top = tops.get((source, remote), {}).get(day)
                 if top is not None:
-                    series.append(detect.Day(value=getattr(top, metric)))
+                    series.append(detect.Day(value=top[metric]))
                     continue
                 swept = sweep.get(remote, {}).get(day) if source == "owned" else None
                 if swept is not None:
@@ -147,8 +151,8 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
                 listing = lists.get((day, source, sort_by))
                 if listing is None:
                     series.append(detect.Day())
-                elif listing.listed >= listing.asked:
-                    series.append(detect.Day(bound=listing.cutoff))
+                elif listing[1] >= listing[0]:  # a full list: the pin did at most its smallest value
+                    series.append(detect.Day(bound=listing[2]))
                 else:
                     series.append(detect.Day(value=0))
             verdict = detect.judge(metric, series, _typical(typical[metric], bucket))

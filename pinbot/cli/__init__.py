@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "pinbot.cli.service_cmds",  # run, pause, resume, service install, queue plan
     "pinbot.cli.metrics_cmds",  # metrics pull, report, experiment
     "pinbot.cli.emulator_cmds",  # emulator serve, demo
+    "pinbot.cli.demand_cmds",  # earned pull|show, surges list|act, links check, notify test|digest
 )
 
 

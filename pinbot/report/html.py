@@ -13,6 +13,7 @@ from pathlib import Path
 from pinbot.experiments.status import ExperimentStatus
 from pinbot.report.model import Report
 from pinbot.report.svg import Bar, Series, line_chart, progress_bar, rate_bars
+from pinbot.report.who_pins import who_pins_section
 from pinbot.review.types import Group, Totals
 from pinbot.stats import Rate
 
@@ -234,6 +235,7 @@ def render_html(report: Report) -> str:
         "</section>",
         f'<section id="experiments"><h2>Experiments</h2>{experiments}</section>',
         f'<section id="pins"><h2>Top pins</h2>{_pins_table(report)}</section>',
+        who_pins_section(report.who_pins),
         f"<footer><p>{escape(report.minimums)}</p><p>Intervals are 95% Wilson score intervals. Experiments use a "
         "two-proportion z-test (widened when pins of one design differ more than chance), judged once, when "
         "the planned sample is reached. Grey bars have too little data to be ranked.</p></footer>",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
+from pinbot.advocates.summary import WhoPins, who_pins
 from pinbot.experiments.status import ExperimentStatus, apply_command, evaluate
 from pinbot.review.aggregate import build_review
 from pinbot.review.recommend import MINIMUMS_TEXT
@@ -22,6 +23,7 @@ class Report:
     generated_at: datetime
     review: Review
     experiments: list[ExperimentStatus] = field(default_factory=list)
+    who_pins: WhoPins | None = None  # earned reach, top pins by others, surges
 
     @property
     def minimums(self) -> str:
@@ -35,6 +37,7 @@ class Report:
             "statistics": {"alpha": ALPHA, "power": POWER, "interval": "95% Wilson score"},
             **self.review.as_dict(),
             "experiments": [e.as_dict() for e in self.experiments],
+            "who_pins": self.who_pins.as_dict() if self.who_pins else None,
         }
 
 
@@ -67,4 +70,5 @@ def build_report(
         if e.outcome == "winner" and e.winner_design
     ]
     review = build_review(engine, account_id, since, until, timezone, known_designs=known_designs, extra=extra)
-    return Report(account, now, review, experiments)
+    earned = who_pins(engine, account_id, until + timedelta(days=1), (until - since).days + 1)
+    return Report(account, now, review, experiments, earned)
