@@ -150,7 +150,9 @@ def test_weekly_check_reports_dead_links_with_the_pins_and_clicks_they_waste(  #
     with session_scope(engine) as session:
         account = get_or_create_account(session, "default")
         board = Board(account_id=account.id, key="mugs", name="Mugs")
-        product = Product(account_id=account.id, external_id="m1", title="Mug", link=web.url + "/products/mug", in_stock=False)
+        product = Product(
+            account_id=account.id, external_id="m1", title="Mug", link=web.url + "/products/mug", in_stock=False
+        )
         session.add_all([board, product])
         session.flush()
         ids = (account.id, board.id, product.id)

@@ -137,8 +137,12 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
         for metric, sort_by in METRIC_SORT.items():
             series = []
             for day in days:
-                if day < born:  # before the pin was first seen it may not have existed: no history
-                    series.append(detect.Day())
+                listing = lists.get((day, source, sort_by))
+                if day < born:
+                    # Before the pin was first seen it may not have existed: a zero would make a new pin
+                    # look like a surge. Only a full list says something: it did at most the list's last.
+                    full = listing is not None and listing[1] >= listing[0]
+                    series.append(detect.Day(bound=listing[2]) if full and listing else detect.Day())
                     continue
                 top = tops.get((source, remote), {}).get(day)
                 if top is not None:
@@ -148,7 +152,6 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
                 if swept is not None:
                     series.append(detect.Day(value=swept[0 if metric == "saves" else 1]))
                     continue
-                listing = lists.get((day, source, sort_by))
                 if listing is None:
                     series.append(detect.Day())
                 elif listing[1] >= listing[0]:  # a full list: the pin did at most its smallest value
