@@ -183,9 +183,9 @@ class InProcessAPI:
         *,
         source: str = "ALL",
         claimed: str = "BOTH",
+        created_recently: str = "",
     ) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {**self._window(start, end), "sort_by": sort_by, "num_of_pins": num_of_pins}
-        params.update(an.reach_filters(source, claimed))
+        params = an.top_pins_params(sort_by, start, end, num_of_pins, start, source, claimed, created_recently)
         return list(self._get("/user_account/analytics/top_pins", params).get("pins") or [])
 
 

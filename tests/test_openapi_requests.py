@@ -167,6 +167,7 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
         "top_pins": lambda: (
             client.top_pins("SAVE", *WINDOW, num_of_pins=10),
             client.top_pins("OUTBOUND_CLICK", *WINDOW, source="OTHER_PINS", claimed="CLAIMED"),
+            client.top_pins("IMPRESSION", *WINDOW, source="OTHER_PINS", created_recently="30"),
         ),
         "account_analytics_earned": lambda: client.account_analytics(*WINDOW, source="OTHER_PINS", claimed="CLAIMED"),
         "list_websites": client.list_websites,

@@ -6,12 +6,13 @@ calls are counted in the same daily counter), pinbot asks Pinterest for:
 - the account's daily numbers twice: `source=OTHER_PINS, from_claimed_content=CLAIMED` (earned:
   pins other people made of the claimed website) and `source=YOUR_PINS` (owned), from the first
   day not yet final (or 89 days back on the first pull) to yesterday: 2 calls;
-- one day's top pins, by saves, outbound clicks and impressions, earned and owned (6 calls): for
+- one day's top pins, by saves, outbound clicks and impressions, earned and owned, and others' pins
+  made in the last 30 days by impressions (7 calls): for
   yesterday, for any of the last `REFETCH_DAYS` days still provisional, and on the first pull for
   the last `BACKFILL_DAYS` days so a pin has a past to be judged against at once.
 
 Everything is kept forever (Pinterest keeps 90 days); a final (READY) row is never overwritten
-by a provisional one. Typical cost: 14 calls a day, 80 (the cap) on the first day.
+by a provisional one. Typical cost: 16 calls a day, 80 (the cap) on the first day.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 SOURCES = {"earned": ("OTHER_PINS", "CLAIMED"), "owned": ("YOUR_PINS", "BOTH")}
 # Impressions too: a pin listed by impressions is known to exist that day (its age, for new pins).
 SORTS = {"SAVE": "saves", "OUTBOUND_CLICK": "outbound_clicks", "IMPRESSION": "impressions"}
+# Others' pins made in the last 30 days, by impressions: a new pin shows up here from its first
+# days, so a pin first seen here is young, and its past before that is unknown, not zero.
+NEW_LIST = "IMPRESSION_NEW"
+NEW_SOURCE = "earned_new"
 TOP_N = 50
 BACKFILL_DAYS = 16
 REFETCH_DAYS = 3
@@ -63,6 +68,7 @@ class ReachAPI(Protocol):
         *,
         source: str = "ALL",
         claimed: str = "BOTH",
+        created_recently: str = "",
     ) -> list[dict[str, Any]]: ...
 
 
@@ -143,13 +149,13 @@ class EarnedPull:
                 if left <= 0:
                     break
                 left -= self._reach(source, today, now, result)
+            lists = [(source, sort_by) for source in SOURCES for sort_by in SORTS] + [(NEW_SOURCE, NEW_LIST)]
             for day in self._top_days(today):
-                for source in SOURCES:
-                    for sort_by in SORTS:
-                        if left <= 0:
-                            result.stopped = "the day's analytics budget is spent; the rest waits for tomorrow"
-                            return result
-                        left -= self._top(source, sort_by, day, now, result)
+                for source, sort_by in lists:
+                    if left <= 0:
+                        result.stopped = "the day's analytics budget is spent; the rest waits for tomorrow"
+                        return result
+                    left -= self._top(source, sort_by, day, now, result)
         except RateLimited as exc:
             result.stopped = f"Pinterest's analytics budget is spent for now ({exc.api_message})"
         except (NotSent, MaybeSent) as exc:
@@ -209,7 +215,7 @@ class EarnedPull:
                     sa_select(tl.day)
                     .where(tl.account_id == self.account_id, tl.data_status == "READY")
                     .group_by(tl.day)
-                    .having(func.count() >= len(SOURCES) * len(SORTS))
+                    .having(func.count() >= len(SOURCES) * len(SORTS) + 1)
                 ).scalars()
             )
             any_list = session.execute(sa_select(func.count()).where(tl.account_id == self.account_id)).scalar()
@@ -227,16 +233,25 @@ class EarnedPull:
             ).scalar()
         if done == "READY":
             return 0
-        api_source, claimed = SOURCES[source]
+        api_source, claimed = SOURCES["earned" if source == NEW_SOURCE else source]
+        recent = "30" if sort_by == NEW_LIST else ""
         try:
-            pins = self.client.top_pins(sort_by, day, day, TOP_N, source=api_source, claimed=claimed)
+            pins = self.client.top_pins(
+                sort_by.removesuffix("_NEW"),
+                day,
+                day,
+                TOP_N,
+                source=api_source,
+                claimed=claimed,
+                created_recently=recent,
+            )
         except RequestRejected as exc:
             result.errors.append(f"{source} top pins {day}: {exc}")
             with session_scope(self.engine) as session:
                 self._spend(session, now, result)
             return 1
         rows, status = top_rows(pins, day)
-        metric = SORTS[sort_by]
+        metric = SORTS[sort_by.removesuffix("_NEW")]
         pin_rows = [
             {
                 "account_id": self.account_id,

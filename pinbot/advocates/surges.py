@@ -17,6 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from pinbot.advocates import detect
+from pinbot.advocates.pull import NEW_SOURCE
 from pinbot.clock import as_utc
 from pinbot.store.db import session_scope
 from pinbot.store.models import PinStatus, Surge, TopPinDaily, TopPinList
@@ -119,15 +120,17 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
         ).all():
             if pin_id in by_remote_id:
                 sweep[by_remote_id[pin_id]][day] = (saves, clicks)
-        seen_first: dict[str, date] = {
-            remote: day
-            for remote, day in session.execute(
-                sa_select(tp.pinterest_pin_id, func.min(tp.day))  # first seen in any list: its age
-                .where(tp.account_id == account_id, tp.source == "earned")
-                .group_by(tp.pinterest_pin_id)
-            ).all()
-        }
-    candidates = {key for key, rows in tops.items() if any(d >= recent_from for d in rows)}
+        seen_first: dict[str, date] = {}
+        young: set[str] = set()
+        for remote, source, day in session.execute(
+            sa_select(tp.pinterest_pin_id, tp.source, func.min(tp.day))  # first seen in any list: its age
+            .where(tp.account_id == account_id, tp.source.in_(("earned", NEW_SOURCE)))
+            .group_by(tp.pinterest_pin_id, tp.source)
+        ).all():
+            seen_first[remote] = min(day, seen_first.get(remote, day))
+            if source == NEW_SOURCE:
+                young.add(remote)
+    candidates = {key for key, rows in tops.items() if key[0] != NEW_SOURCE and any(d >= recent_from for d in rows)}
     candidates |= {("owned", remote) for remote, rows in sweep.items() if any(d >= recent_from for d in rows)}
     found: list[Found] = []
     for source, remote in sorted(candidates):
@@ -139,10 +142,12 @@ def find_surges(engine: Engine, account_id: int, as_of: date, today: date, now: 
             for day in days:
                 listing = lists.get((day, source, sort_by))
                 if day < born:
-                    # Before the pin was first seen it may not have existed: a zero would make a new pin
-                    # look like a surge. Only a full list says something: it did at most the list's last.
+                    # Before an own pin was posted, or a young pin of somebody else was first seen, it
+                    # did not exist yet: no history (a zero would make every new pin a surge). An older
+                    # pin first seen now did exist: a full list bounds what it did (its last value).
                     full = listing is not None and listing[1] >= listing[0]
-                    series.append(detect.Day(bound=listing[2]) if full and listing else detect.Day())
+                    unborn = source == "owned" or remote in young
+                    series.append(detect.Day(bound=listing[2]) if full and listing and not unborn else detect.Day())
                     continue
                 top = tops.get((source, remote), {}).get(day)
                 if top is not None:
