@@ -1,7 +1,7 @@
 """Outbound links: UTM tagging per pin and design, and the reconcile marker inside them.
 
 Every attempt of one queue item carries `utm_content=pb-<uid>`, so after a crash the poster can
-list the board's pins and find out whether the pin was created (see shared RELIABILITY.md).
+list the board's pins and find out whether the pin was created (see docs/posting-exactly-once.md).
 Leaf module.
 """
 

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pinbot"
 
 # Ordered from the bottom. A name is a leaf module (`errors`) or a folder (`store`).
 TIERS: list[set[str]] = [
-    {"errors", "clock", "config", "logs", "links", "stats"},  # leaves: stdlib only
+    {"errors", "clock", "config", "logs", "links", "stats", "words"},  # leaves: stdlib only
     # the database; Pillow; the local Pinterest; telling the owner (email, webhook); reading the shop's web pages
     {"store", "render", "emulator", "notify", "web"},
     {"shop", "pinterest"},  # what the owner writes down; the API client
@@ -216,3 +216,14 @@ def test_the_service_is_wired_in_one_place() -> None:
         if b in p.read_text() and f"class {b[:-1]}" not in p.read_text()
     )
     assert wired == []
+
+
+def test_stored_values_have_one_owner() -> None:
+    """The key/value table is read and written through `pinbot.store.state` only."""
+    owners = {"pinbot/store/state.py", "pinbot/store/models.py"}
+    reached = sorted(
+        str(p.relative_to(PACKAGE.parent))
+        for p in modules()
+        if "ServiceState" in p.read_text() and str(p.relative_to(PACKAGE.parent)) not in owners
+    )
+    assert reached == []

@@ -198,7 +198,7 @@ def test_service_install_writes_a_systemd_unit(initialised_cli: Cli, tmp_path: P
 def test_queue_plan_json_shows_the_schedule(initialised_cli: Cli, shop_dir: Path) -> None:
     (shop_dir / "pinbot.toml").write_text('[schedule]\nwindows = ["10:00-12:00"]\njitter_minutes = 0\n')
     photo = shop_dir / "p.jpg"
-    from tests.scheduler_support import make_photo
+    from tests.helpers import make_photo
 
     make_photo(photo)
     initialised_cli.ok(
@@ -235,7 +235,7 @@ def test_bad_rules_file_is_one_clear_line(initialised_cli: Cli, shop_dir: Path) 
 
 def test_run_dry_run_once_posts_nothing(initialised_cli: Cli, shop_dir: Path) -> None:
     photo = shop_dir / "p.jpg"
-    from tests.scheduler_support import make_photo
+    from tests.helpers import make_photo
 
     make_photo(photo)
     initialised_cli.ok(

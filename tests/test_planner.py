@@ -22,7 +22,8 @@ from pinbot.queue.service import PinRequest
 from pinbot.shop.rules import Rules, ScheduleRules, Window
 from pinbot.store.db import session_scope
 from pinbot.store.models import Pin
-from tests.scheduler_support import make_photo, make_shop
+from tests.helpers import make_photo
+from tests.scheduler_support import make_shop
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Sunday 22:00 in New York

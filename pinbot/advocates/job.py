@@ -1,7 +1,7 @@
 """The service's demand jobs: the daily earned pull and surge alerts, the weekly link check, the digest.
 
 Each is a `Daemon.schedule` job (`func(now) -> seconds until it wants to run again`) that does its
-work at most once per period, remembered in `ServiceState` so a restart does not repeat it:
+work at most once per period, remembered with `pinbot.store.state` so a restart does not repeat it:
 - `daily`: once a UTC day, the earned pull, surge detection on yesterday's numbers, and an alert
   per new surge (a surge is alerted once; if every channel failed it is tried again next run);
   also any dead link the poster met before posting;

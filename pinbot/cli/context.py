@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,7 @@ from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy import Engine
 
+from pinbot.cli.progress import Bars, Detail, progress
 from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
@@ -106,12 +108,21 @@ class AppContext:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
     def info(self, message: str) -> None:
-        """Progress chatter goes to stderr so that stdout stays clean for --json consumers."""
-        self.err_console.print(message)
+        """Progress chatter goes to stderr so that stdout stays clean for --json consumers. One
+        message is one line, never wrapped at 80 columns when piped (a log or grep reads it whole),
+        and its text is printed as it is (a "[52] pages" in a description is not markup)."""
+        self.err_console.print(message, markup=False, soft_wrap=True)
 
     @property
     def interactive(self) -> bool:
         return sys.stderr.isatty()
+
+    def progress(
+        self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False
+    ) -> AbstractContextManager[Bars | None]:
+        """Progress bars on stderr when it is a terminal; None otherwise (logs and pipes stay clean)."""
+        extra: dict[str, Any] = {"detail": detail} if detail is not None else {}
+        return progress(self.err_console, label, enabled=self.interactive, titles=titles, keep=keep, **extra)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -221,8 +221,3 @@ def notify_digest(app: AppContext, send: bool) -> None:
         click.echo(f"{'ok  ' if d.ok else 'FAIL'} {d.channel}: {d.detail}")
     if any(not d.ok for d in deliveries) or not deliveries:
         raise DeliveryFailed("digest: not delivered" if deliveries else "no channel configured")
-
-
-def register(main: click.Group) -> None:
-    for group in (earned, surges, links, notify):
-        main.add_command(group)

@@ -12,20 +12,16 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
 from pathlib import Path
 from string import Template
 from types import FrameType
-from typing import Any
 
 import click
-from rich.table import Table
 
-from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.context import AppContext, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon
 from pinbot.errors import PinbotError
-from pinbot.queue.upcoming import upcoming
 from pinbot.store import state as service_state
 
 log = logging.getLogger("pinbot.service")
@@ -166,43 +162,3 @@ def install(app: AppContext, user: bool, output: Path | None) -> None:
     click.echo(f"Follow its logs:      journalctl {'--user ' if user else ''}-u {unit} -f")
     if user:
         click.echo("Keep it running after you log out:  sudo loginctl enable-linger $USER")
-
-
-@click.command("plan")
-@click.option("--days", type=click.IntRange(min=1, max=365), default=14, show_default=True)
-@json_option
-@pass_app
-def plan(app: AppContext, days: int, as_json: bool) -> None:
-    """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
-    account = app.account()
-    assert account.id is not None
-    rules = app.rules()
-    now = app.clock().now()
-    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
-    if as_json:
-        app.print_json(view)
-        return
-    table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    for column in ("id", "when", "board", "title", "link"):
-        table.add_column(column)
-    for item in view["pins"]:
-        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
-    app.console.print(table)
-    app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
-    )
-    if view["paused"]:
-        app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
-    for problem in view["problems"]:
-        app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(run)
-    main.add_command(pause)
-    main.add_command(resume)
-    main.add_command(service)
-    queue_group: Any = main.commands.get("queue")
-    if isinstance(queue_group, click.Group):
-        queue_group.add_command(plan)

@@ -166,28 +166,38 @@ def plan_pins(queue: QueueService, folder: Path, assets: Path, product_ids: dict
         boards=("handmade-jewelry",), rounds=EXPERIMENT_ROUNDS, every_hours=every, lift=EXPERIMENT_LIFT,
     )  # fmt: skip
     regular = max(1, min(2, days // 12))
+    queue.enqueue([req for r in range(regular) for req in _round(folder, assets, product_ids, r)])
+
+
+def plan_next_round(queue: QueueService, folder: Path, assets: Path, product_ids: dict[str, int], round_no: int) -> int:
+    """One more pin of every product, placed by the rules from now on: what is coming next."""
+    before = sum(queue.counts().values())
+    queue.enqueue(_round(folder, assets, product_ids, round_no))
+    return sum(queue.counts().values()) - before
+
+
+def _round(folder: Path, assets: Path, product_ids: dict[str, int], r: int) -> list[PinRequest]:
     templates = list_templates(assets)
     requests = []
-    for r in range(regular):
-        for i, p in enumerate(shop.PRODUCTS):
-            # Each product its own rotation of designs; an experiment's products keep out of its designs.
-            own = [t for t in templates if p.key not in EXPERIMENT_PRODUCTS or t not in EXPERIMENT_TEMPLATES]
-            template = own[(i + r) % len(own)]
-            requests.append(
-                PinRequest(
-                    boards=p.boards,
-                    title=p.title,
-                    description=p.description,
-                    link=p.link,
-                    image=str(shop.photo_path(folder, p)),
-                    alt_text=f"{p.title}, photographed on a linen table",
-                    template=template,
-                    variant_key=design_id(assets, template),
-                    product_id=product_ids[p.key],
-                    source_key=f"demo:{p.key}:{r}",
-                )
+    for i, p in enumerate(shop.PRODUCTS):
+        # Each product its own rotation of designs; an experiment's products keep out of its designs.
+        own = [t for t in templates if p.key not in EXPERIMENT_PRODUCTS or t not in EXPERIMENT_TEMPLATES]
+        template = own[(i + r) % len(own)]
+        requests.append(
+            PinRequest(
+                boards=p.boards,
+                title=p.title,
+                description=p.description,
+                link=p.link,
+                image=str(shop.photo_path(folder, p)),
+                alt_text=f"{p.title}, photographed on a linen table",
+                template=template,
+                variant_key=design_id(assets, template),
+                product_id=product_ids[p.key],
+                source_key=f"demo:{p.key}:{r}",
             )
-    queue.enqueue(requests)
+        )
+    return requests
 
 
 def prerender(engine: Engine, account_id: int, images: CachedRenderer, boards: dict[str, Any], workers: int,
@@ -325,15 +335,29 @@ def _run(
 
     say("report", 0, 2)
     result.sweeps.append(app.metrics_service(client).sweep())  # the last day's numbers
+    count_outcome(engine, account_id, emulator, result)
+    # The owner queues the next round, so the report's calendar shows the coming two weeks.
+    coming = plan_next_round(queue, opts.folder, settings.assets_dir, product_ids, round_no=2)
+    result.pins_queued += coming
+    result.pins_waiting += coming
     say("report", 1, 2)
     until = (result.end - timedelta(days=1)).date()
     since = max(result.start.date(), until - timedelta(days=89))
     rep = build_report(
-        engine, account_id, settings.account, since, until, clock.now(), timezone=settings.timezone,
+        engine,
+        account_id,
+        settings.account,
+        since,
+        until,
+        clock.now(),
+        timezone=settings.timezone,
         known_designs=list_templates(settings.assets_dir),
-    )  # fmt: skip
+        boards=boards,
+        simulated=True,
+        render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
+        thumbs_dir=result.renders_dir / "thumbs",
+    )
     write_html(rep, result.report_path)
     result.report = rep
     say("report", 2, 2)
-    count_outcome(engine, account_id, emulator, result)
     lap("report")

@@ -7,7 +7,7 @@ schedule (every variant on the same boards, for the same products, in rounds who
 rotates, so neither time of day, weekday nor board can favour one design; what changes between
 rounds so that no board sees the same image twice is `experiments.rounds`). The winner's design
 is read back by `pinbot.queue.designs.preferred_design`.
-Status, verdict and summary live in `experiments_status`; they count an arm's pins by
+Status, verdict and summary live in `experiments/status.py`; they count an arm's pins by
 `Pin.experiment_variant_id`, whatever look each round gave them.
 """
 

@@ -40,7 +40,7 @@ from pinbot.pinterest.errors import (
     Unauthorized,
 )
 from pinbot.pinterest.oauth import OAuthApp
-from pinbot.pinterest.pacing import Pacer, record_spam_block, spam_block
+from pinbot.pinterest.pacing import Pacer
 from pinbot.pinterest.payloads import object_id as _id
 from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.tokens import TokenState, TokenStore
@@ -57,6 +57,7 @@ from pinbot.pinterest.transport import (
 from pinbot.pinterest.types import DailyMetrics, NewPin
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account
+from pinbot.store.state import record_spam_block, spam_block
 
 log = logging.getLogger(__name__)
 
@@ -393,8 +394,7 @@ class PinterestClient:
         """Top pins by one metric: ids, metrics, data_status (titles via get_pin); filters as account_analytics."""
         params = an.top_pins_params(sort_by, start, end, num_of_pins, self._today(), **filters)
         data = self._call("GET", "/user_account/analytics/top_pins", req.ANALYTICS, req.S_TOP_PINS, params=params) or {}
-        pins = data.get("pins") if isinstance(data, dict) else None
-        return [p for p in pins or [] if isinstance(p, dict)]
+        return [p for p in (data.get("pins") if isinstance(data, dict) else None) or [] if isinstance(p, dict)]
 
     def list_websites(self) -> list[dict[str, Any]]:  # the websites the account claimed (or tried to)
         return list(self._paginate("/user_account/websites", req.S_USER, req.MAX_PAGE_SIZE))
