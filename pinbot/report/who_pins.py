@@ -37,14 +37,15 @@ def who_pins_section(data: WhoPins | None) -> str:
     )
     if data.top_earned:
         rows = "".join(
-            f'<tr><td><a href="{escape(p.url)}">{escape(p.pinterest_pin_id)}</a></td><td class="n">{p.saves:,}</td>'
+            f'<tr><td><a href="{escape(p.url)}">pin …{escape(p.pinterest_pin_id[-6:])}</a></td>'
+            f'<td class="n">{p.saves:,}</td>'
             f'<td class="n">{p.outbound_clicks:,}</td><td class="n">{p.impressions:,}</td>'
-            f"<td>{p.first_seen:%Y-%m-%d}</td></tr>"
+            f"<td>{p.first_seen:%d %b}</td></tr>"
             for p in data.top_earned[:15]
         )
         parts.append(
-            "<h3>Top pins others made of your shop</h3><table><thead><tr><th>pin (opens on Pinterest)</th>"
-            "<th>saves</th><th>visits to your shop</th><th>views</th><th>first seen</th></tr></thead>"
+            "<h3>Top pins others made of your shop</h3><table><thead><tr><th>pin</th>"
+            "<th>saves</th><th>visits</th><th>views</th><th>first seen</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     if data.surges:
