@@ -18,6 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from pinbot.advocates.deadlinks import PreflightGate
+from pinbot.advocates.job import DemandJobs
+from pinbot.advocates.pull import ReachAPI
 from pinbot.clock import Clock
 from pinbot.config import Settings
 from pinbot.daemon import Daemon, DaemonSettings
@@ -100,10 +103,14 @@ class Shop:
         images: CachedRenderer | None = None,
         daemon_settings: DaemonSettings | None = None,
         on_sweep: Callable[[SweepResult], object] | None = None,
+        check_links: bool = True,
     ) -> Daemon:
-        """The service: poster, reconcile, token refresh, metrics sweep and heartbeat around one loop.
+        """The service: poster, reconcile, token refresh, metrics sweep and heartbeat around one loop,
+        plus the demand jobs (earned pull, surge alerts, weekly link check, weekly digest).
 
-        Without a client (a dry run) only the poster runs, describing what it would post."""
+        Without a client (a dry run) only the poster runs, describing what it would post.
+        `check_links=False` (the demo: its shop's links lead nowhere real) skips the link checks."""
+        gate = PreflightGate(self.engine, self.account_id, self.clock) if check_links else None
         poster = Poster(
             self.engine,
             self.account_id,
@@ -114,6 +121,7 @@ class Shop:
             self.settings.worker_id,
             dry_run=dry_run,
             rng=self.rng,
+            link_gate=gate,
         )
         live = client if not dry_run else None
         reconciler = metrics = refresh = None
@@ -131,7 +139,7 @@ class Shop:
 
             refresh = getattr(live, "refresh_tokens", None)
         service = self.rules.service
-        return Daemon(
+        daemon = Daemon(
             self.engine,
             self.account_id,
             self.clock,
@@ -144,6 +152,17 @@ class Shop:
             settings=daemon_settings
             or DaemonSettings(idle_poll=service.idle_poll_seconds, reconcile_every=service.reconcile_every_seconds),
         )
+        if live is not None and isinstance(live, ReachAPI):
+            jobs = self.demand_jobs(live, gate)
+            daemon.schedule("earned", 3600.0, jobs.daily)
+            if check_links:
+                daemon.schedule("links", 6 * 3600.0, jobs.weekly_links)
+            daemon.schedule("digest", 600.0, jobs.digest)
+        return daemon
+
+    def demand_jobs(self, client: ReachAPI, gate: PreflightGate | None = None) -> DemandJobs:
+        """The earned pull, surge alerts, weekly link check and digest of this shop."""
+        return DemandJobs(self.settings, self.engine, self.account_id, client, self.clock, gate)
 
 
 def open_shop(settings: Settings, engine: Engine, clock: Clock, *, rng: random.Random | None = None) -> Shop:

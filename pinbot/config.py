@@ -76,7 +76,25 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
         "Etsy export, which carry none. May be a pattern with {handle}, {sku} or {slug}.",
         "",
     ),
+    "PINBOT_SMTP_HOST": (
+        "Alerts by email: your mail server (e.g. smtp.fastmail.com). Leave empty for no email.",
+        "",
+    ),
+    "PINBOT_SMTP_PORT": ("Mail server port. Default: 587 for starttls, 465 for ssl, 25 for none.", ""),
+    "PINBOT_SMTP_TLS": ("none, starttls or ssl.", "starttls"),
+    "PINBOT_SMTP_USER": ("Login name at the mail server (often your address); empty: no login.", ""),
+    "PINBOT_SMTP_PASSWORD": ("Password (or app password) for the mail server. Never shown by pinbot.", ""),
+    "PINBOT_ALERT_FROM": ("Sender address of alert emails. Default: the first PINBOT_ALERT_TO address.", ""),
+    "PINBOT_ALERT_TO": ("Who gets alert emails, comma-separated.", ""),
+    "PINBOT_WEBHOOK_URL": (
+        "Alerts by webhook: a Slack or Discord incoming-webhook URL, or an ntfy topic URL "
+        "(https://ntfy.sh/your-topic). It contains a token: never shown by pinbot.",
+        "",
+    ),
+    "PINBOT_DIGEST_DAY": ("Day of the weekly digest (monday ... sunday), in PINBOT_TIMEZONE.", "monday"),
+    "PINBOT_DIGEST_HOUR": ("Hour (0-23) of the weekly digest, in PINBOT_TIMEZONE.", "8"),
 }
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class Secret:
@@ -149,6 +167,16 @@ class Settings:
     worker_id: str
     log_level: str
     shop_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the TLS mode's usual port
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: Secret = field(default_factory=lambda: Secret(""), repr=False)
+    alert_from: str = ""
+    alert_to: tuple[str, ...] = ()
+    webhook_url: Secret = field(default_factory=lambda: Secret(""), repr=False)
+    digest_day: int = 0  # Monday
+    digest_hour: int = 8
 
     @property
     def tz(self) -> ZoneInfo:
@@ -162,7 +190,11 @@ class Settings:
     @property
     def secrets(self) -> list[str]:
         """Raw secret values (the database password included), for the log redaction filter."""
-        values = [s.get() for s in (self.app_secret, self.access_token, self.refresh_token) if s]
+        values = [
+            s.get()
+            for s in (self.app_secret, self.access_token, self.refresh_token, self.smtp_password, self.webhook_url)
+            if s
+        ]
         if "@" in self.database_url and "://" in self.database_url:
             creds = self.database_url.split("://", 1)[1].rsplit("@", 1)[0]
             password = creds.split(":", 1)[1] if ":" in creds else ""
@@ -216,6 +248,7 @@ class Settings:
             raise ConfigError(
                 f"PINBOT_SHOP_URL: expected an http(s) URL like https://shop.example.com, got {shop_url!r}"
             )
+        alerts = _alert_settings(get)
         assets_dir = path("PINBOT_ASSETS_DIR")
         if not env.get("PINBOT_ASSETS_DIR") and not assets_dir.exists():
             # Running outside a checkout: fall back to the assets shipped beside the package.
@@ -241,6 +274,7 @@ class Settings:
             worker_id=get("PINBOT_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
             log_level=level,
             shop_url=shop_url,
+            **alerts,
         )
 
     def describe(self) -> dict[str, str]:
@@ -265,6 +299,16 @@ class Settings:
             "worker_id": "PINBOT_WORKER_ID",
             "log_level": "PINBOT_LOG_LEVEL",
             "shop_url": "PINBOT_SHOP_URL",
+            "smtp_host": "PINBOT_SMTP_HOST",
+            "smtp_port": "PINBOT_SMTP_PORT",
+            "smtp_tls": "PINBOT_SMTP_TLS",
+            "smtp_user": "PINBOT_SMTP_USER",
+            "smtp_password": "PINBOT_SMTP_PASSWORD",
+            "alert_from": "PINBOT_ALERT_FROM",
+            "alert_to": "PINBOT_ALERT_TO",
+            "webhook_url": "PINBOT_WEBHOOK_URL",
+            "digest_day": "PINBOT_DIGEST_DAY",
+            "digest_hour": "PINBOT_DIGEST_HOUR",
         }
         for f in fields(self):
             value: Any = getattr(self, f.name)
@@ -272,7 +316,48 @@ class Settings:
                 shown = value.masked()
             elif f.name == "database_url":
                 shown = mask_url(value)
+            elif f.name == "alert_to":
+                shown = ", ".join(value) or "(not set)"
+            elif f.name == "digest_day":
+                shown = WEEKDAYS[value]
             else:
                 shown = str(value) if value != "" else "(not set)"
             out[names[f.name]] = shown
         return out
+
+
+def _alert_settings(get: Any) -> dict[str, Any]:
+    """The PINBOT_SMTP_*, PINBOT_ALERT_*, PINBOT_WEBHOOK_URL and PINBOT_DIGEST_* settings."""
+    tls = get("PINBOT_SMTP_TLS").lower()
+    if tls not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"PINBOT_SMTP_TLS: expected none, starttls or ssl, got {tls!r}")
+    raw_port = get("PINBOT_SMTP_PORT")
+    if raw_port and not (raw_port.isdigit() and 0 < int(raw_port) < 65536):
+        raise ConfigError(f"PINBOT_SMTP_PORT: expected a port number like 587, got {raw_port!r}")
+    recipients = tuple(a.strip() for a in get("PINBOT_ALERT_TO").split(",") if a.strip())
+    for address in (*recipients, get("PINBOT_ALERT_FROM")):
+        if address and ("@" not in address or " " in address):
+            raise ConfigError(f"PINBOT_ALERT_TO / PINBOT_ALERT_FROM: {address!r} is not an email address")
+    webhook = get("PINBOT_WEBHOOK_URL")
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise ConfigError("PINBOT_WEBHOOK_URL: expected an http(s) URL (the value is not shown: it holds a token)")
+    day = get("PINBOT_DIGEST_DAY").lower()
+    if day[:3] not in [d[:3] for d in WEEKDAYS]:
+        raise ConfigError(f"PINBOT_DIGEST_DAY: expected a weekday like monday, got {day!r}")
+    hour = get("PINBOT_DIGEST_HOUR")
+    if not (hour.isdigit() and 0 <= int(hour) <= 23):
+        raise ConfigError(f"PINBOT_DIGEST_HOUR: expected an hour 0 to 23, got {hour!r}")
+    if get("PINBOT_SMTP_HOST") and not recipients:
+        raise ConfigError("PINBOT_ALERT_TO: PINBOT_SMTP_HOST is set, so give at least one address to send alerts to")
+    return {
+        "smtp_host": get("PINBOT_SMTP_HOST"),
+        "smtp_port": int(raw_port) if raw_port else 0,
+        "smtp_tls": tls,
+        "smtp_user": get("PINBOT_SMTP_USER"),
+        "smtp_password": Secret(get("PINBOT_SMTP_PASSWORD")),
+        "alert_from": get("PINBOT_ALERT_FROM"),
+        "alert_to": recipients,
+        "webhook_url": Secret(webhook),
+        "digest_day": [d[:3] for d in WEEKDAYS].index(day[:3]),
+        "digest_hour": int(hour),
+    }

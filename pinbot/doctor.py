@@ -13,12 +13,14 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
+from pinbot.advocates.alerts import last_status
 from pinbot.clock import as_utc
 from pinbot.config import Settings
 from pinbot.errors import PinbotError
@@ -31,6 +33,7 @@ from pinbot.store.models import Account, Token
 from pinbot.words import plural
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+CLAIMED = ("verified", "success")
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,56 @@ def _ago(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
+def check_website(settings: Settings, list_websites: Callable[[], list[dict[str, Any]]]) -> Check:
+    """Is the shop's website claimed on Pinterest? (GET /user_account/websites)"""
+    why = (
+        "Pinterest reports the pins other people make of your shop (earned reach) only for a claimed "
+        "website, so without it pinbot cannot see who pins your shop or catch their pins taking off"
+    )
+    fix = "claim it: Pinterest > Settings > Claimed accounts > Websites (add the meta tag or HTML file)"
+    try:
+        sites = list_websites()
+    except PinbotError as exc:
+        return Check("website", WARN, f"could not ask Pinterest ({exc})", "run `pinbot auth login`, then try again")
+    claimed = [str(s.get("website") or "") for s in sites if str(s.get("status", "")).lower() in CLAIMED]
+    if not claimed:
+        pending = [str(s.get("website") or "") for s in sites]
+        found = f" ({', '.join(pending)} not verified)" if pending else ""
+        return Check("website", WARN, f"no claimed website{found}: {why}", fix)
+    shop = (urlsplit(settings.shop_url).hostname or "").removeprefix("www.") if settings.shop_url else ""
+    if shop and not any(shop.endswith(c.removeprefix("www.").split("/")[0]) for c in claimed):
+        return Check("website", WARN, f"claimed {', '.join(claimed)}, but PINBOT_SHOP_URL is on {shop}: {why}", fix)
+    return Check("website", OK, f"claimed: {', '.join(claimed)} (earned reach is counted)")
+
+
+def check_alerts(settings: Settings, engine: Engine | None) -> Check:
+    """Are alerts configured, and did the last delivery work?"""
+    channels = [name for name, on in (("email", settings.smtp_host), ("webhook", bool(settings.webhook_url))) if on]
+    if not channels:
+        return Check(
+            "alerts",
+            WARN,
+            "no email or webhook configured: surges and dead links show only in `pinbot surges list` and the report",
+            "set PINBOT_SMTP_HOST and PINBOT_ALERT_TO, or PINBOT_WEBHOOK_URL; then `pinbot notify test`",
+        )
+    status = None
+    try:
+        if engine is not None:
+            with db.session_scope(engine) as session:
+                account = session.exec(select(Account).where(Account.name == settings.account)).first()
+            status = last_status(engine, account.id) if account and account.id else None
+    except (SQLAlchemyError, PinbotError):
+        status = None
+    failed = status.get("failed") if status else None
+    if status and isinstance(failed, list) and failed:
+        detail = "; ".join(f"{f['channel']}: {f['detail']}" for f in failed if isinstance(f, dict))
+        return Check(
+            "alerts", WARN, f"the last alert ({status.get('at')}) failed: {detail}", "fix it, then `pinbot notify test`"
+        )
+    sent = f"; last alert sent {status.get('at')}" if status else ""
+    return Check("alerts", OK, f"{' and '.join(channels)} configured{sent}")
+
+
 def run_checks(
     settings: Settings,
     engine: Engine | None,
@@ -276,4 +329,5 @@ def run_checks(
         check_api(settings),
         check_service(settings, engine, now),
         check_queue(settings, engine, now),
+        check_alerts(settings, engine),
     ]

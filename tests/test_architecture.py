@@ -16,13 +16,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pinbot"
 # Ordered from the bottom. A name is a leaf module (`errors`) or a folder (`store`).
 TIERS: list[set[str]] = [
     {"errors", "clock", "config", "logs", "links", "stats", "stats_sequential", "words"},  # leaves: stdlib only
-    {"store", "render", "emulator"},  # the database; Pillow; the local Pinterest
+    # the database; Pillow; the local Pinterest; telling the owner (email, webhook); reading the shop's web pages
+    {"store", "render", "emulator", "notify", "web"},
     {"shop", "pinterest"},  # what the owner writes down; the API client
     {"importers"},  # product sources -> product records
     {"queue", "posting"},  # pins in and when they go out; render -> claim -> post -> record
     {"review"},  # the shop's numbers and advice
     {"experiments"},  # A/B design tests
-    {"metrics"},  # the daily analytics sweep
+    {"metrics", "advocates"},  # the daily analytics sweep; earned reach, surges, dead links
     {"report"},  # formatting only
     {"daemon"},  # the loop
     {"app", "doctor", "demo"},  # composition root

@@ -17,6 +17,7 @@ from PIL import Image
 
 from pinbot.clock import FakeClock
 from pinbot.emulator import Emulator
+from pinbot.emulator.earned import EarnedSettings
 from pinbot.links import marker_for, tagged_link
 from tests.conftest import OPENAPI_YAML
 
@@ -71,7 +72,10 @@ def _jpeg() -> str:
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator(APP_ID, APP_SECRET, tier="standard", clock=FakeClock(), seed=2, limits={"org_write": 16}) as e:
+    earned = EarnedSettings(others_per_day=2.0, viral_rate=0.3)
+    with Emulator(
+        APP_ID, APP_SECRET, tier="standard", clock=FakeClock(), seed=2, limits={"org_write": 16}, earned=earned
+    ) as e:
         yield e
 
 
@@ -143,6 +147,20 @@ def test_emulator_responses_match_the_official_spec(openapi: Any, emu: Emulator)
     rec.call("GET", "/user_account/analytics", params=window)
     rec.call("GET", "/user_account/analytics", params={**window, "metric_types": "IMPRESSION,OUTBOUND_CLICK_RATE"})
     rec.call("GET", "/user_account/analytics", params={"start_date": str(today), "end_date": "2020-01-01"})  # 400
+    earned = {"source": "OTHER_PINS", "from_claimed_content": "CLAIMED", "content_type": "ORGANIC"}
+    rec.call("GET", "/user_account/analytics", params={**window, **earned, "pin_format": "ORGANIC_IMAGE"})
+    rec.call("GET", "/user_account/analytics", params={**window, "source": "YOUR_PINS", "app_types": "ALL"})
+    rec.call("GET", "/user_account/analytics", params={**window, "source": "THEIR_PINS"})  # 400
+    for sort in ("SAVE", "OUTBOUND_CLICK"):
+        top = rec.call("GET", "/user_account/analytics/top_pins", params={**window, **earned, "sort_by": sort})
+        assert top.json()["pins"], "others' pins of the claimed website are listed"
+    rec.call(
+        "GET",
+        "/user_account/analytics/top_pins",
+        params={**window, "sort_by": "IMPRESSION", "num_of_pins": 50, "created_in_last_n_days": 30},
+    )
+    rec.call("GET", "/user_account/analytics/top_pins", params={**window, "sort_by": "SAVE", "num_of_pins": 51})  # 400
+    assert rec.call("GET", "/user_account/websites").json()["items"][0]["website"] == "shop.example"
     emu.analytics.multi_pin = False
     rec.call("GET", "/pins/analytics", params={"pin_ids": pins[0], **window, **metrics})  # 403 beta
 

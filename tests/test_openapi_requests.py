@@ -136,6 +136,7 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
     rsps.get(f"{base}/pins/analytics", json={})
     rsps.get(f"{base}/user_account/analytics", json={"all": {"daily_metrics": []}})
     rsps.get(f"{base}/user_account/analytics/top_pins", json={"pins": []})
+    rsps.get(f"{base}/user_account/websites", json={"items": [{"website": "shop.example"}], "bookmark": None})
     rsps.post(f"{base}/oauth/token", json=token_response(1))
     image = PinImage(data=b"\x89PNG\r\n\x1a\n rendered", content_type="image/png")
     full = NewPin("555", "Title", "Description", "https://shop.example/?utm_content=pb-1", "Alt", image, "9")
@@ -156,7 +157,13 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
         "pin_analytics": lambda: client.pin_analytics(PIN["id"], *WINDOW),
         "multi_pin_analytics": lambda: client.multi_pin_analytics([PIN["id"], "813744226420795885"], *WINDOW),
         "account_analytics": lambda: client.account_analytics(*WINDOW),
-        "top_pins": lambda: client.top_pins("SAVE", *WINDOW, num_of_pins=10),
+        "top_pins": lambda: (
+            client.top_pins("SAVE", *WINDOW, num_of_pins=10),
+            client.top_pins("OUTBOUND_CLICK", *WINDOW, source="OTHER_PINS", claimed="CLAIMED"),
+            client.top_pins("IMPRESSION", *WINDOW, source="OTHER_PINS", created_recently="30"),
+        ),
+        "account_analytics_earned": lambda: client.account_analytics(*WINDOW, source="OTHER_PINS", claimed="CLAIMED"),
+        "list_websites": client.list_websites,
         "refresh_tokens": lambda: client.refresh_tokens(force=True),
         "oauth.exchange_code": lambda: client.oauth.exchange_code("auth-code-1"),
     }
@@ -189,6 +196,7 @@ def test_every_request_matches_the_spec(
         "multi_pins/analytics",
         "user_account/analytics",
         "user_account/analytics/top_pins",
+        "user_websites/get",
         "oauth/token",
     } <= set(operations)
 

@@ -24,6 +24,7 @@ from pinbot.demo.result import DemoOptions, DemoResult
 from pinbot.demo.run import run_demo
 from pinbot.demo.shop import SHOP_NAME
 from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
+from pinbot.emulator.earned import EarnedSettings
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
 from pinbot.logs import configure_logging
@@ -79,6 +80,21 @@ def emulator_group() -> None:
 @click.option(
     "--no-multi-pin", is_flag=True, help="Answer the multi-pin analytics beta with 403, like an app without it."
 )
+@click.option(
+    "--others-per-day",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="New pins other people make of the shop's website each day (earned reach).",
+)
+@click.option(
+    "--viral-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of pins that take off once, 7 to 60 days after they were made.",
+)
+@click.option("--website", default="shop.example", show_default=True, help="The claimed website ('' for none).")
 @json_option
 @pass_app
 def serve(
@@ -95,6 +111,9 @@ def serve(
     chaos_seed: int,
     chaos_latency: float,
     no_multi_pin: bool,
+    others_per_day: float,
+    viral_rate: float,
+    website: str,
     as_json: bool,
 ) -> None:
     """Serve the emulated Pinterest API v5 on 127.0.0.1 until interrupted."""
@@ -110,6 +129,7 @@ def serve(
             limits={k: int(v) for k, v in _pairs("--limit", limits, CATEGORIES, int).items()},
             window_seconds=window_seconds,
             multi_pin=not no_multi_pin,
+            earned=EarnedSettings(others_per_day, viral_rate, website or None),
             port=port,
         )
         if chaos_p:

@@ -9,7 +9,7 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.init_cmd import init
 from pinbot.clock import utcnow
-from pinbot.doctor import FAIL, OK, WARN, run_checks
+from pinbot.doctor import FAIL, OK, WARN, check_website, run_checks
 from pinbot.errors import PinbotError
 from pinbot.words import plural
 
@@ -29,6 +29,11 @@ def doctor(app: AppContext, as_json: bool) -> None:
     # Read-only: no engine (which would create the folder and an empty file) when there is no database.
     engine = None if app.database_missing() else app.raw_engine()
     checks = run_checks(settings, engine, utcnow())
+    # Asking Pinterest needs a database, a token and a reachable API host.
+    if all(c.status != FAIL for c in checks if c.name in ("database", "token")) and any(
+        c.name == "api" and c.status == OK for c in checks
+    ):
+        checks.append(check_website(settings, lambda: app.client().list_websites()))
     if as_json:
         app.print_json({"settings": settings.describe(), "checks": [c.as_dict() for c in checks]})
     else:

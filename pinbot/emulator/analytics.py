@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pinbot.emulator.earned import Earned, EarnedSettings
 from pinbot.emulator.engagement import METRICS, EngagementModel, PinFacts
 from pinbot.emulator.protocol import ApiError, Request, Response, parse_day
 from pinbot.emulator.state import Pin, Store
@@ -72,10 +73,17 @@ def with_rates(counts: dict[str, int]) -> dict[str, float]:
 
 class Analytics:
     def __init__(
-        self, store: Store, model: EngagementModel, now: Callable[[], datetime], *, multi_pin: bool = True
+        self,
+        store: Store,
+        model: EngagementModel,
+        now: Callable[[], datetime],
+        *,
+        multi_pin: bool = True,
+        earned: EarnedSettings | None = None,
     ) -> None:
         self.store = store
         self.model = model
+        self.earned = Earned(model, earned or EarnedSettings())
         self.now = now
         self.multi_pin = multi_pin
 
@@ -86,16 +94,21 @@ class Analytics:
     # -- one pin, one day ------------------------------------------------------------------------
     def day(self, pin: Pin, day: date, now: datetime) -> tuple[str, dict[str, int] | None]:
         """(data_status, counts) of one pin on one day as the API shows it right now."""
-        facts = self.facts(pin)
+        return self.day_of(self.facts(pin), day, now, pin.deleted_at)
+
+    def day_of(
+        self, facts: PinFacts, day: date, now: datetime, deleted_at: datetime | None = None
+    ) -> tuple[str, dict[str, int] | None]:
+        """`day` for any pin the model knows, the shop's own or one somebody else made."""
         today = now.astimezone(UTC).date()
         if day < facts.created_at.astimezone(UTC).date():
             return "BEFORE_PIN_CREATED", None
-        if pin.deleted_at is not None and day > pin.deleted_at.astimezone(UTC).date():
+        if deleted_at is not None and day > deleted_at.astimezone(UTC).date():
             return "READY", dict.fromkeys(METRICS, 0)
-        final = self.model.ready(facts, day)
+        final = self.earned.final(facts, day)
         if day < today - timedelta(days=1):
             return "READY", final
-        factor = self.model.estimate_factor(pin.id, day)
+        factor = self.model.estimate_factor(facts.pin_id, day)
         if day == today - timedelta(days=1):
             return "ESTIMATE", {k: round(v * factor) for k, v in final.items()}
         day_start = datetime.combine(day, time(0), tzinfo=UTC)
@@ -106,7 +119,7 @@ class Analytics:
 
     def totals(self, pin: Pin, start: date, end: date, now: datetime) -> dict[str, int]:
         sums = dict.fromkeys(METRICS, 0)
-        for day in _days(start, min(end, now.astimezone(UTC).date())):
+        for day in days_between(start, min(end, now.astimezone(UTC).date())):
             _, counts = self.day(pin, day, now)
             for key, value in (counts or {}).items():
                 sums[key] += value
@@ -143,7 +156,7 @@ class Analytics:
             raise ApiError(400, 400, "Invalid parameters: lifetime metrics cannot be mixed with period metrics.")
         return types
 
-    def _app_key(self, req: Request) -> str:
+    def app_key(self, req: Request) -> str:
         app = req.arg("app_types", "ALL") or "ALL"
         if app not in ("ALL", "MOBILE", "TABLET", "WEB"):
             raise ApiError(400, 400, f"Invalid parameters: app_types {app!r}.")
@@ -154,18 +167,18 @@ class Analytics:
         period = [t for t in types if t not in LIFETIME_TYPES]
         daily: list[dict[str, Any]] = []
         sums = dict.fromkeys(METRICS, 0)
-        for day in _days(start, min(end, now.astimezone(UTC).date())):
+        for day in days_between(start, min(end, now.astimezone(UTC).date())):
             status, counts = self.day(pin, day, now)
             entry: dict[str, Any] = {"date": day.isoformat(), "data_status": status, "metrics": {}}
             if counts is not None:
-                entry["metrics"] = _pick(with_rates(counts), period)
+                entry["metrics"] = pick(with_rates(counts), period)
                 for key, value in counts.items():
                     sums[key] += value
             daily.append(entry)
         lifetime = dict.fromkeys((t for t in types if t in LIFETIME_TYPES), 0)
         return {
             "daily_metrics": daily,
-            "summary_metrics": _pick(with_rates(sums), period),
+            "summary_metrics": pick(with_rates(sums), period),
             "lifetime_metrics": lifetime,
         }
 
@@ -175,7 +188,7 @@ class Analytics:
             raise ApiError(404, 50, "Pin not found.")
         start, end, now = self.window(req)
         types = self._pin_types(req)
-        return Response(200, {self._app_key(req): self.pin_block(pin, start, end, types, now)})
+        return Response(200, {self.app_key(req): self.pin_block(pin, start, end, types, now)})
 
     def multi_pin_analytics(self, req: Request) -> Response:
         if not self.multi_pin:
@@ -185,7 +198,7 @@ class Analytics:
             raise ApiError(400, 1, f"Invalid multi_pins analytics parameters: pass 1 to {MULTI_PIN_MAX} pin_ids.")
         start, end, now = self.window(req)
         types = self._pin_types(req)
-        key = self._app_key(req)
+        key = self.app_key(req)
         out: dict[str, Any] = {}
         for pin_id in dict.fromkeys(ids):
             pin = self.store.pins.get(pin_id)
@@ -193,30 +206,6 @@ class Analytics:
                 raise ApiError(404, 50, "Pin not found.")
             out[pin_id] = {key: self.pin_block(pin, start, end, types, now)}
         return Response(200, out)
-
-    def account_analytics(self, req: Request) -> Response:
-        start, end, now = self.window(req)
-        types = req.list_arg("metric_types") or list(ACCOUNT_METRIC_TYPES)
-        unknown = [t for t in types if t not in ACCOUNT_METRIC_TYPES]
-        if unknown:
-            raise ApiError(400, 400, f"Invalid parameters: unknown metric_types {', '.join(unknown)}.")
-        today = now.astimezone(UTC).date()
-        daily: list[dict[str, Any]] = []
-        sums = dict.fromkeys(METRICS, 0)
-        pins = list(self.store.pins.values())
-        for day in _days(start, min(end, today)):
-            counts = dict.fromkeys(METRICS, 0)
-            for pin in pins:
-                _, pin_counts = self.day(pin, day, now)
-                for k, v in (pin_counts or {}).items():
-                    counts[k] += v
-            for k, v in counts.items():
-                sums[k] += v
-            status = "READY" if day < today - timedelta(days=1) else "ESTIMATE" if day < today else "PROCESSING"
-            daily.append({"date": day.isoformat(), "data_status": status, "metrics": _pick(with_rates(counts), types)})
-        return Response(
-            200, {self._app_key(req): {"daily_metrics": daily, "summary_metrics": _pick(with_rates(sums), types)}}
-        )
 
     def pin_metrics(self, pin: Pin) -> dict[str, Any]:
         """`pin_metrics` of GET /pins/{id}?pin_metrics=true: last 90 days and lifetime."""
@@ -244,12 +233,12 @@ class Analytics:
         )
 
 
-def _days(start: date, end: date) -> Iterable[date]:
+def days_between(start: date, end: date) -> Iterable[date]:
     day = start
     while day <= end:
         yield day
         day += timedelta(days=1)
 
 
-def _pick(values: dict[str, float], types: list[str]) -> dict[str, float]:
+def pick(values: dict[str, float], types: list[str]) -> dict[str, float]:
     return {t: values.get(t, 0) for t in types}

@@ -16,7 +16,7 @@ itself (SystemClock); a FakeClock is advanced directly, so the test and the emul
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,11 +26,13 @@ from pinbot.emulator.analytics import Analytics
 from pinbot.emulator.auth import ACCESS_TTL, DEFAULT_SCOPE, REFRESH_TTL, Auth
 from pinbot.emulator.control import handle_control
 from pinbot.emulator.core import Core, request_id
+from pinbot.emulator.earned import EarnedSettings, Viral
 from pinbot.emulator.engagement import EngagementModel
 from pinbot.emulator.faults import FaultBook, make_fault
 from pinbot.emulator.limits import RateLimiter
 from pinbot.emulator.pins import pin_json
 from pinbot.emulator.protocol import ApiError, Request, Response, iso
+from pinbot.emulator.reach import Reach
 from pinbot.emulator.resources import Resources
 from pinbot.emulator.server import EmulatorHTTPServer, serve_in_thread
 from pinbot.emulator.state import Store
@@ -49,6 +51,7 @@ class Emulator:
         limits: Mapping[str, int] | None = None,
         window_seconds: int | None = None,
         multi_pin: bool = True,
+        earned: EarnedSettings | None = None,
         chaos: Mapping[str, float] | None = None,
         chaos_seed: int = 0,
         access_ttl: int = ACCESS_TTL,
@@ -62,13 +65,14 @@ class Emulator:
         self.store = Store.open(seed, Path(state_file) if state_file else None)
         self.model = EngagementModel(self.store.seed)
         self.auth = Auth(self.store, app_id, app_secret, self.now, access_ttl=access_ttl, refresh_ttl=refresh_ttl)
-        self.analytics = Analytics(self.store, self.model, self.now, multi_pin=multi_pin)
+        self.analytics = Analytics(self.store, self.model, self.now, multi_pin=multi_pin, earned=earned)
+        self.reach = Reach(self.store, self.analytics, self.now)
         self.resources = Resources(self.store, self.analytics, self.now)
         self.limiter = RateLimiter(tier, limits, window_seconds)
         self.faults = FaultBook()
         if chaos:
             self.faults.set_chaos(chaos, seed=chaos_seed)
-        self.core = Core(self.auth, self.resources, self.analytics, self.limiter, self.faults, self.now)
+        self.core = Core(self.auth, self.resources, self.analytics, self.reach, self.limiter, self.faults, self.now)
         self._server: EmulatorHTTPServer | None = None
 
     def __repr__(self) -> str:
@@ -213,6 +217,19 @@ class Emulator:
     def true_appeal(self, design: str) -> float:
         """The hidden appeal of a design (its utm_term): the multiplier on outbound click rate."""
         return self.model.appeal(design)
+
+    def true_surges(self, first: date, last: date) -> dict[str, Viral]:
+        """Pins (own and others') whose surge starts within [first, last], by pin id: the ground truth."""
+        with self.core.lock:
+            earned = self.analytics.earned
+            facts = [self.analytics.facts(p) for p in self.store.pins.values()]
+            facts += [o.facts for o in earned.alive_on(first, last)]
+            out = {}
+            for f in facts:
+                viral = earned.viral(f)
+                if viral is not None and first <= viral.onset <= last:
+                    out[f.pin_id] = viral
+            return out
 
     def stats(self) -> dict[str, Any]:
         with self.core.lock:

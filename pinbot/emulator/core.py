@@ -21,6 +21,7 @@ from pinbot.emulator.auth import Auth
 from pinbot.emulator.faults import AFTER_KINDS, Fault, FaultBook
 from pinbot.emulator.limits import RATE_LIMIT_MESSAGE, RateLimiter
 from pinbot.emulator.protocol import ApiError, Request, Response
+from pinbot.emulator.reach import Reach
 from pinbot.emulator.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ WRITE_BOARDS = ("boards:read", "boards:write")
 READ_PINS = ("boards:read", "pins:read")
 WRITE_PINS = ("boards:read", "boards:write", "pins:read", "pins:write")
 USER = ("user_accounts:read",)
+TOP_PINS = ("pins:read", "user_accounts:read")
 TRIAL_29_MESSAGE = (
     "Apps with Trial access may not create Pins in production https://api.pinterest.com - "
     "use API Sandbox https://api-sandbox.pinterest.com instead."
@@ -59,6 +61,8 @@ ROUTES = (
     _route("POST", "/oauth/token", "token", "org_read", None),
     _route("GET", "/user_account", "user_account", "org_read", USER),
     _route("GET", "/user_account/analytics", "account_analytics", "org_analytics", USER),
+    _route("GET", "/user_account/analytics/top_pins", "top_pins", "org_analytics", TOP_PINS),
+    _route("GET", "/user_account/websites", "websites", "org_read", USER),
     _route("GET", "/boards", "list_boards", "org_read", READ_BOARDS),
     _route("POST", "/boards", "create_board", "org_write", WRITE_BOARDS),
     _route("GET", "/boards/{board_id}", "get_board", "org_read", READ_BOARDS),
@@ -93,6 +97,7 @@ class Core:
         auth: Auth,
         resources: Resources,
         analytics: Analytics,
+        reach: Reach,
         limiter: RateLimiter,
         faults: FaultBook,
         now: Callable[[], datetime],
@@ -100,6 +105,7 @@ class Core:
         self.auth = auth
         self.resources = resources
         self.analytics = analytics
+        self.reach = reach
         self.limiter = limiter
         self.faults = faults
         self.now = now
@@ -140,8 +146,10 @@ class Core:
         self.requests[route.category] += 1
         if route.name == "token":
             response = self.auth.token(req)
-        elif route.name in ("pin_analytics", "multi_pin_analytics", "account_analytics"):
+        elif route.name in ("pin_analytics", "multi_pin_analytics"):
             response = getattr(self.analytics, route.name)(req, *params.values())
+        elif route.name in ("account_analytics", "top_pins", "websites"):
+            response = getattr(self.reach, route.name)(req)
         else:
             response = getattr(self.resources, route.name)(req, *params.values())
         response.headers.update(verdict.headers())

@@ -78,6 +78,8 @@ class EngagementModel:
         self.seed = seed
         self._cache: dict[tuple[PinFacts, date], dict[str, int]] = {}
         self._appeal: dict[str, float] = {}  # a pure function of (seed, design): safe to keep
+        self._board: dict[str, float] = {}  # likewise of (seed, board)
+        self._reach: dict[str, float] = {}  # likewise of (seed, pin id)
 
     # -- hidden factors ----------------------------------------------------------------------
     def appeal_parts(self, design: str) -> dict[str, float]:
@@ -104,11 +106,19 @@ class EngagementModel:
         return value
 
     def board_affinity(self, board: str) -> float:
-        return math.exp(0.35 * _rng(self.seed, "board", board).gauss(0.0, 1.0))
+        value = self._board.get(board)
+        if value is None:
+            value = self._board[board] = math.exp(0.35 * _rng(self.seed, "board", board).gauss(0.0, 1.0))
+        return value
 
     def reach(self, pin_id: str) -> float:
-        u = _rng(self.seed, "reach", pin_id).random()
-        return min(400.0, (1.0 - u) ** (-1.0 / PARETO_ALPHA) * 0.6)
+        value = self._reach.get(pin_id)
+        if value is None:
+            if len(self._reach) > 200_000:
+                self._reach.clear()
+            u = _rng(self.seed, "reach", pin_id).random()
+            value = self._reach[pin_id] = min(400.0, (1.0 - u) ** (-1.0 / PARETO_ALPHA) * 0.6)
+        return value
 
     @staticmethod
     def hour_effect(hour: int) -> float:
@@ -176,3 +186,8 @@ class EngagementModel:
     def estimate_factor(self, pin_id: str, day: date) -> float:
         """How far a not-yet-final figure is off the final one (0.8 to 1.1, fixed per pin and day)."""
         return 0.8 + 0.3 * _rng(self.seed, "estimate", pin_id, day.isoformat()).random()
+
+
+# Public names for the other simulations built on the same hashing (others' pins, surges).
+rng_for = _rng
+poisson = _poisson

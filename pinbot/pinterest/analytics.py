@@ -28,6 +28,8 @@ _FIELDS = {
     "OUTBOUND_CLICK": "outbound_clicks",
     "ENGAGEMENT": "engagement",
 }
+SOURCES = ("ALL", "YOUR_PINS", "OTHER_PINS")
+CLAIMED = ("OTHER", "CLAIMED", "BOTH")
 _PIN_ID = re.compile(r"^\d+$")
 
 
@@ -60,6 +62,43 @@ def check_pin_ids(pin_ids: Sequence[str]) -> list[str]:
 
 def date_params(start: date, end: date) -> dict[str, str]:
     return {"start_date": start.isoformat(), "end_date": end.isoformat()}
+
+
+def reach_filters(source: str = "ALL", claimed: str = "BOTH") -> dict[str, str]:
+    """Query filters of account analytics and top pins; the defaults (ALL, BOTH) are not sent."""
+    if source not in SOURCES:
+        raise InvalidInput("source", f"must be one of {', '.join(SOURCES)}, got {source!r}")
+    if claimed not in CLAIMED:
+        raise InvalidInput("from_claimed_content", f"must be one of {', '.join(CLAIMED)}, got {claimed!r}")
+    out = {}
+    if source != "ALL":
+        out["source"] = source
+    if claimed != "BOTH":
+        out["from_claimed_content"] = claimed
+    return out
+
+
+def top_pins_params(
+    sort_by: str,
+    start: date,
+    end: date,
+    num_of_pins: int,
+    today: date,
+    source: str = "ALL",
+    claimed: str = "BOTH",
+    created_recently: str = "",
+) -> dict[str, Any]:
+    """The query of GET /user_account/analytics/top_pins, checked before sending; `created_recently`
+    (any non-empty value) asks for pins created in the last 30 days only."""
+    if sort_by not in TOP_PIN_SORTS:
+        raise InvalidInput("sort_by", f"must be one of {', '.join(TOP_PIN_SORTS)}, got {sort_by!r}")
+    if not 1 <= num_of_pins <= 50:
+        raise InvalidInput("num_of_pins", f"must be 1 to 50, got {num_of_pins}")
+    check_window(start, end, today)
+    params: dict[str, Any] = {**date_params(start, end), "sort_by": sort_by, "num_of_pins": num_of_pins}
+    if created_recently:  # only pins made in the last 30 days (the one value Pinterest accepts)
+        params["created_in_last_n_days"] = 30
+    return params | reach_filters(source, claimed)
 
 
 def pin_metric_types() -> str:

@@ -381,19 +381,20 @@ class PinterestClient:
             ) from None
         return an.parse_multi(data, ids)
 
-    def account_analytics(self, start: date, end: date) -> list[DailyMetrics]:
+    def account_analytics(self, start: date, end: date, **filters: str) -> list[DailyMetrics]:
+        """Daily numbers; source OTHER_PINS: others' pins of the claimed website (earned), YOUR_PINS: own."""
         an.check_window(start, end, self._today())
         params = {**an.date_params(start, end), "metric_types": ",".join(an.ACCOUNT_METRICS), "app_types": "ALL"}
+        params.update(an.reach_filters(**filters))
         return an.parse_daily(self._call("GET", "/user_account/analytics", req.ANALYTICS, req.S_USER, params=params))
 
-    def top_pins(self, sort_by: str, start: date, end: date, num_of_pins: int = 50) -> list[dict[str, Any]]:
-        """Top pins by one metric: ids, metrics and data_status only (fetch titles via get_pin)."""
-        if sort_by not in an.TOP_PIN_SORTS:
-            raise InvalidInput("sort_by", f"must be one of {', '.join(an.TOP_PIN_SORTS)}, got {sort_by!r}")
-        if not 1 <= num_of_pins <= 50:
-            raise InvalidInput("num_of_pins", f"must be 1 to 50, got {num_of_pins}")
-        an.check_window(start, end, self._today())
-        params = {**an.date_params(start, end), "sort_by": sort_by, "num_of_pins": num_of_pins}
+    def top_pins(
+        self, sort_by: str, start: date, end: date, num_of_pins: int = 50, **filters: str
+    ) -> list[dict[str, Any]]:
+        """Top pins by one metric: ids, metrics, data_status (titles via get_pin); filters as account_analytics."""
+        params = an.top_pins_params(sort_by, start, end, num_of_pins, self._today(), **filters)
         data = self._call("GET", "/user_account/analytics/top_pins", req.ANALYTICS, req.S_TOP_PINS, params=params) or {}
-        pins = data.get("pins") if isinstance(data, dict) else None
-        return [p for p in pins or [] if isinstance(p, dict)]
+        return [p for p in (data.get("pins") if isinstance(data, dict) else None) or [] if isinstance(p, dict)]
+
+    def list_websites(self) -> list[dict[str, Any]]:  # the websites the account claimed (or tried to)
+        return list(self._paginate("/user_account/websites", req.S_USER, req.MAX_PAGE_SIZE))

@@ -46,6 +46,7 @@ from pinbot.store.models import Board, Pin, PinStatus, PostAttempt, Product, new
 log = logging.getLogger(__name__)
 
 UNSYNCED_DELAY = timedelta(hours=1)
+DEAD_LINK_DELAY = timedelta(hours=6)  # a broken or sold-out link is looked at again this much later
 ACCOUNT_HOLD = timedelta(minutes=15)
 MAX_RETRY_AFTER = 24 * 3600.0
 
@@ -204,6 +205,8 @@ class Poster:
     refresh: Callable[[], object] | None = None  # one token refresh after a 401, if the client lacks it
     backoff: Backoff = field(default_factory=Backoff)
     rng: random.Random = field(default_factory=random.Random)
+    # (pin, product, the link as it would be posted) -> why not to post it now, or None
+    link_gate: Callable[[Pin, Product | None, str], str | None] | None = None
     _shown: set[int] = field(default_factory=set)  # dry run: pins already reported
 
     def post_next(self, now: datetime) -> PostResult | None:
@@ -236,6 +239,15 @@ class Poster:
                 # reason, post the next one in the same pass.
                 log.exception("pin %s: rendering crashed", pin.id)
                 return self._refuse(pin, now, f"rendering crashed ({type(exc).__name__}: {exc}); report this bug")
+            dead = self.link_gate(pin, product, self._link(pin, board_def)) if self.link_gate and pin.link else None
+            if dead:
+                message = f"not posted: {dead}; fix the page or the link, pinbot looks again in 6 hours"
+                if self.dry_run:
+                    self._shown.add(pin.id)
+                else:
+                    _defer(self.engine, pin.id, now + DEAD_LINK_DELAY, message, now)
+                log.warning("pin %s %s", pin.id, message)
+                return PostResult(pin.id, "dry_run" if self.dry_run else "deferred", message)
             if self.dry_run:
                 self._shown.add(pin.id)
                 link = self._link(pin, board_def)

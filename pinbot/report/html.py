@@ -20,6 +20,7 @@ from pinbot.report.model import Report, heavy_tail_note
 from pinbot.report.pictures import CalendarDay, PinCard
 from pinbot.report.style import CSS
 from pinbot.report.svg import Series, line_chart, progress_bar
+from pinbot.report.who_pins import who_pins_section
 from pinbot.review.types import Group, Totals
 from pinbot.stats import Rate
 from pinbot.words import plural
@@ -274,6 +275,7 @@ def render_html(report: Report) -> str:
             chart_id="chart-product",
         ),
         "</section>",
+        who_pins_section(report.who_pins),
         f"<footer><p>{escape(report.minimums)}</p><p>Ranges are 95% Wilson score intervals. Experiments are "
         "judged once, when the planned views are in, so an early lead cannot fool the verdict. Grey bars have "
         "too few views to judge.</p></footer>",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from pinbot.advocates.summary import WhoPins, who_pins
 from pinbot.experiments.status import ExperimentStatus, evaluate
 from pinbot.render.names import design_name
 from pinbot.report.actions import attach_actions
@@ -32,6 +33,7 @@ class Report:
     top_pins: list[PinCard] = field(default_factory=list)
     calendar: list[CalendarDay] = field(default_factory=list)
     simulated: bool = False  # the demo: numbers from the emulator's simulated audience
+    who_pins: WhoPins | None = None  # earned reach, top pins by others, surges
 
     @property
     def minimums(self) -> str:
@@ -48,6 +50,7 @@ class Report:
             "experiments": [experiment_dict(e) for e in self.experiments],
             "top_pins": [p.as_dict() for p in self.top_pins],
             "calendar": [d.as_dict() for d in self.calendar],
+            "who_pins": self.who_pins.as_dict() if self.who_pins else None,
         }
 
 
@@ -95,7 +98,8 @@ def build_report(
     best = top_pins(engine, review.pins, tz, cache_dir=thumbs_dir)
     defaults = {key: b.default_template for key, b in boards.items()}
     coming = calendar(engine, account_id, now, tz, render=render, board_templates=defaults, cache_dir=thumbs_dir)
-    return Report(account, now, review, experiments, best, coming, simulated)
+    earned = who_pins(engine, account_id, until + timedelta(days=1), (until - since).days + 1)
+    return Report(account, now, review, experiments, best, coming, simulated, earned)
 
 
 HEAVY_TAIL = 0.4  # one pin with this share of the views carries every number it is part of

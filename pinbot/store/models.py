@@ -239,3 +239,96 @@ class ApiUsage(SQLModel, table=True):
     category: str = Field(max_length=30)
     window_start: datetime
     calls: int = 0
+
+
+class ReachDaily(SQLModel, table=True):
+    """The account's numbers for one UTC day, split by who made the pins: `earned` (others' pins of
+    the claimed website, Pinterest's source=OTHER_PINS) or `owned` (the shop's own). Kept forever."""
+
+    __table_args__ = (UniqueConstraint("account_id", "day", "source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    day: date
+    source: str = Field(max_length=10)  # earned, owned
+    impressions: int = 0
+    saves: int = 0
+    pin_clicks: int = 0
+    outbound_clicks: int = 0
+    engagement: int = 0
+    data_status: str = Field(default="READY", max_length=40)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class TopPinDaily(SQLModel, table=True):
+    """One pin's numbers on one UTC day as a top-pins list showed them (earned or owned). Kept forever."""
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "source", "pinterest_pin_id", "day"),
+        Index("ix_toppindaily_account_day", "account_id", "day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    day: date
+    source: str = Field(max_length=10)
+    pinterest_pin_id: str = Field(max_length=50)
+    impressions: int = 0
+    saves: int = 0
+    pin_clicks: int = 0
+    outbound_clicks: int = 0
+    data_status: str = Field(default="READY", max_length=40)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class TopPinList(SQLModel, table=True):
+    """How long a day's top-pins list was and its smallest value: a pin missing from a full list
+    did at most `cutoff` that day; from a shorter list, nothing."""
+
+    __table_args__ = (UniqueConstraint("account_id", "day", "source", "sort_by"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    day: date
+    source: str = Field(max_length=10)
+    sort_by: str = Field(max_length=20)
+    asked: int = 50
+    listed: int = 0
+    cutoff: int = 0
+    data_status: str = Field(default="READY", max_length=40)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class Surge(SQLModel, table=True):
+    """A pin taking off: found once, alerted once, with what the owner did about it."""
+
+    __table_args__ = (UniqueConstraint("account_id", "pinterest_pin_id", "started_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    pinterest_pin_id: str = Field(max_length=50)
+    source: str = Field(max_length=10)  # earned, owned
+    pin_id: int | None = Field(default=None, foreign_key="pin.id")  # the queue item, for an owned pin
+    metric: str = Field(max_length=20)  # saves, outbound_clicks
+    started_on: date
+    detected_on: date
+    last_seen_on: date
+    recent: int = 0
+    baseline: float = 0.0
+    typical: float = 0.0
+    alerted_at: datetime | None = None
+    action: str = ""
+    acted_at: datetime | None = None
+
+
+class LinkCheck(SQLModel, table=True):
+    """The last check of one destination link (UTM tags left out of the key)."""
+
+    __table_args__ = (UniqueConstraint("account_id", "url_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    url_key: str = Field(max_length=64)
+    url: str = Field(max_length=2048)
+    verdict: str = Field(max_length=20)  # ok, broken, sold_out, unknown
+    http_status: int | None = None
+    reason: str = ""
+    final_url: str = Field(default="", max_length=2048)
+    checked_at: datetime = Field(default_factory=_now)
+    alerted_verdict: str | None = Field(default=None, max_length=20)
+    alerted_at: datetime | None = None

@@ -1,0 +1,1 @@
+"""Telling the owner: email (SMTP) and a webhook (Slack, Discord, ntfy). Infrastructure, stdlib only."""

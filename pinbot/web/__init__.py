@@ -1,0 +1,1 @@
+"""Looking at the shop's own web pages (stdlib urllib only): does a pin's link still lead somewhere?"""
