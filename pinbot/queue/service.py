@@ -40,6 +40,8 @@ class PinRequest:
     product_id: int | None = None
     source_key: str | None = None
     experiment_variant_id: int | None = None
+    loop_id: int | None = None
+    not_before: datetime | None = None  # the planner places the pin no earlier (a loop's next turn)
 
     def key_for(self, board: str) -> str:
         """The idempotency key of this request on one board."""
@@ -72,6 +74,8 @@ class PinDraft:
     template: str | None = None
     variant_key: str | None = None
     experiment_variant_id: int | None = None
+    loop_id: int | None = None
+    not_before: datetime | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -90,6 +94,7 @@ class PinDraft:
             "template": self.template,
             "variant_key": self.variant_key,
             "experiment_variant_id": self.experiment_variant_id,
+            "loop_id": self.loop_id,
             "status": PinStatus.queued,
             "attempts": 0,
             "reconcile_checks": 0,
@@ -139,6 +144,7 @@ def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
         "template": pin.template,
         "variant": pin.variant_key,
         "product_id": pin.product_id,
+        "loop_id": pin.loop_id,
         "source_key": pin.source_key,
         "due_at": iso(pin.due_at),
         "explicit_time": pin.explicit_time,
@@ -229,6 +235,8 @@ class QueueService:
                             template=req.template,
                             variant_key=req.variant_key,
                             experiment_variant_id=req.experiment_variant_id,
+                            loop_id=req.loop_id,
+                            not_before=req.not_before,
                         )
                     )
             if drafts:

@@ -1,0 +1,305 @@
+"""Keeping the loops topped up: what each loop adds to the queue now (the daemon's `loops` job).
+
+Owns one pass over the active loops: which in-stock products of each loop's selection are due on
+which of its boards (`every_days` after that product's last live pin there, none while one is still
+queued), seasonal loops only inside their dates (their queued pins outside the season are
+cancelled), a fresh (photo, design) pair per pin, search-minded wording, and how many pins fit:
+the free slots under the daily cap up to the loop's horizon, shared by all loops, earliest due
+first. The pins go through `QueueService.enqueue`, so the planner's windows, cap and spacing and
+the lint apply exactly as to a pin queued by hand; `not_before` keeps a product's turn from
+coming early.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
+
+from pinbot.clock import as_utc
+from pinbot.loops.designs import DesignOrder, Verdicts, fresh_choice, review_verdicts
+from pinbot.loops.season import in_season, season_around
+from pinbot.loops.store import LoopStore
+from pinbot.loops.wording import write
+from pinbot.queue.designs import preferred_design
+from pinbot.queue.lint import LIVE, design_key
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.shop.rules import ScheduleRules
+from pinbot.store.db import read_scope, session_scope
+from pinbot.store.models import Loop, PinStatus
+from pinbot.store.tables import BOARD, PIN, PRODUCT
+
+
+@dataclass
+class TopUpResult:
+    created: int = 0
+    cancelled: int = 0  # queued pins of seasonal loops that fell outside their season
+    wanted: int = 0  # pins that were due within the horizon
+    deferred: int = 0  # due, but no room under the daily cap yet: the next pass takes them
+    stale: list[str] = field(default_factory=list)  # product/board pairs with no fresh design left
+    by_loop: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "cancelled": self.cancelled,
+            "wanted": self.wanted,
+            "deferred": self.deferred,
+            "no_fresh_design": self.stale,
+            "by_loop": self.by_loop,
+        }
+
+
+@dataclass(frozen=True)
+class _Product:
+    id: int
+    title: str
+    description: str
+    link: str
+    images: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass
+class _Candidate:
+    not_before: datetime
+    loop_id: int
+    request: PinRequest
+
+
+class LoopRunner:
+    def __init__(
+        self,
+        queue: QueueService,
+        rules: ScheduleRules,
+        assets_dir: Path,
+        *,
+        use_review: bool = True,
+    ) -> None:
+        self.queue = queue
+        self.rules = rules
+        self.assets_dir = assets_dir
+        self.use_review = use_review
+        self.store = LoopStore(queue.engine, queue.account_id, queue.boards, queue.clock)
+
+    @property
+    def tz(self) -> Any:
+        return getattr(self.queue.planner, "tz", None) or _utc()
+
+    def top_up(self, now: datetime | None = None) -> TopUpResult:
+        now = as_utc(now or self.queue.clock.now())
+        tz = self.tz
+        today = now.astimezone(tz).date()
+        result = TopUpResult()
+        loops = self.store.list(active_only=True)
+        if not loops:
+            return result
+        result.cancelled = self._cancel_out_of_season(loops, tz)
+        engine, account = self.queue.engine, self.queue.account_id
+        verdicts = review_verdicts(engine, account, today) if self.use_review else Verdicts()
+        products, board_ids, history, counts, queued_ahead = self._load(now, max(lp.ahead_days for lp in loops))
+        candidates: list[_Candidate] = []
+        orders: dict[int, DesignOrder] = {}
+        for loop in loops:
+            assert loop.id is not None
+            horizon = now + timedelta(days=loop.ahead_days)
+            window = self._window(loop, today, tz, horizon)
+            if window is None:
+                continue
+            opens, closes = window
+            for product in self._select(loop, products, history, board_ids):
+                for board_key in loop.boards:
+                    board_id = board_ids.get(board_key)
+                    hist = history.get((product.id, board_id), []) if board_id is not None else []
+                    if any(status == PinStatus.queued for status, *_ in hist):
+                        continue  # its next turn is already in the queue
+                    last = max((at for _, at, _ in hist), default=None)
+                    due = max(now, opens, last + timedelta(days=loop.every_days) if last else now)
+                    if due > horizon or (closes is not None and due > closes):
+                        continue
+                    result.wanted += 1
+                    if product.id not in orders:
+                        preferred = preferred_design(engine, account, product.id)
+                        orders[product.id] = DesignOrder.build(
+                            f"product:{product.id}", self.assets_dir, verdicts, preferred
+                        )
+                    choice = fresh_choice(product.images, orders[product.id], (key for _, _, key in hist))
+                    if choice is None:
+                        result.stale.append(f"product {product.id} on {board_key}")
+                        continue
+                    n = counts.get((product.id, board_id), 0) if board_id is not None else 0
+                    candidates.append(_Candidate(due, loop.id, self._request(loop, product, board_key, choice, n, due)))
+        room = self._room(today, tz, max(lp.ahead_days for lp in loops), queued_ahead)
+        candidates.sort(key=lambda c: (c.not_before, c.loop_id, c.request.source_key or ""))
+        taken = candidates[:room]
+        result.deferred = len(candidates) - len(taken)
+        if taken:
+            made = self.queue.enqueue([c.request for c in taken])
+            result.created = len(made.created)
+            names = {lp.id: lp.name for lp in loops}
+            for c in taken:
+                result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
+        return result
+
+    # -- pieces ----------------------------------------------------------------------------
+    def _window(self, loop: Loop, today: date, tz: Any, horizon: datetime) -> tuple[datetime, datetime | None] | None:
+        """(earliest time, latest time or None) the loop may place pins at; None when out of season."""
+        if loop.kind != "seasonal" or not loop.season_start or not loop.season_end:
+            return datetime.min.replace(tzinfo=horizon.tzinfo), None
+        first, last = season_around(today, loop.season_start, loop.season_end)
+        opens = datetime.combine(first, time.min, tz)
+        closes = datetime.combine(last + timedelta(days=1), time.min, tz) - timedelta(seconds=1)
+        if opens > horizon:
+            return None
+        return as_utc(opens), as_utc(closes)
+
+    def _request(
+        self, loop: Loop, product: _Product, board_key: str, choice: tuple[str, str], n: int, due: datetime
+    ) -> PinRequest:
+        image, variant = choice
+        board = self.queue.boards[board_key]
+        words = write(product.title, product.description, product.tags, board.keywords, loop.keywords, n)
+        return PinRequest(
+            boards=(board_key,),
+            title=words.title,
+            description=words.description,
+            link=product.link,
+            image=image,
+            alt_text=product.title[:500],
+            template=variant.split(".")[0],
+            variant_key=variant,
+            product_id=product.id,
+            source_key=f"loop:{loop.id}:p{product.id}:n{n}",
+            loop_id=loop.id,
+            not_before=due,
+        )
+
+    def _select(
+        self,
+        loop: Loop,
+        products: dict[int, _Product],
+        history: dict[tuple[int, int | None], list[Any]],
+        board_ids: dict[str, int],
+    ) -> list[_Product]:
+        sel = loop.selection
+        if sel.get("all"):
+            return list(products.values())
+        if "tags" in sel:
+            wanted = set(sel["tags"])
+            return [p for p in products.values() if wanted & {t.lower() for t in p.tags}]
+        if "products" in sel:
+            return [products[i] for i in sel["products"] if i in products]
+        if "boards" in sel:
+            ids = {board_ids[k] for k in sel["boards"] if k in board_ids}
+            on = {pid for (pid, bid) in history if bid in ids}
+            return [p for pid, p in products.items() if pid in on]
+        return []
+
+    def _room(self, today: date, tz: Any, ahead: int, queued: int) -> int:
+        """Free slots under the daily cap from today to the horizon (allowed weekdays only)."""
+        days = [today + timedelta(days=i) for i in range(ahead + 1)]
+        allowed = sum(1 for d in days if d.weekday() in self.rules.weekdays)
+        return max(0, allowed * self.rules.daily_cap - queued)
+
+    def _load(
+        self, now: datetime, ahead: int
+    ) -> tuple[
+        dict[int, _Product],
+        dict[str, int],
+        dict[tuple[int, int | None], list[Any]],
+        dict[tuple[int, int | None], int],
+        int,
+    ]:
+        pr, pin, bd = PRODUCT.c, PIN.c, BOARD.c
+        account = self.queue.account_id
+        with read_scope(self.queue.engine) as session:
+            products = {
+                int(row.id): _Product(
+                    int(row.id),
+                    row.title,
+                    row.description or "",
+                    row.link or "",
+                    tuple(row.image_paths or ()),
+                    tuple(row.tags or ()),
+                )
+                for row in session.execute(
+                    sa_select(pr.id, pr.title, pr.description, pr.link, pr.image_paths, pr.tags).where(
+                        pr.account_id == account, pr.in_stock.is_(True)
+                    )
+                )
+                if row.image_paths
+            }
+            board_ids = {
+                str(k): int(i) for k, i in session.execute(sa_select(bd["key"], bd.id).where(bd.account_id == account))
+            }
+            history: dict[tuple[int, int | None], list[Any]] = defaultdict(list)
+            counts: dict[tuple[int, int | None], int] = {}
+            rows = session.execute(
+                sa_select(
+                    pin.product_id,
+                    pin.board_id,
+                    pin.status,
+                    pin.due_at,
+                    pin.posted_at,
+                    pin.image_path,
+                    pin.template,
+                    pin.variant_key,
+                ).where(pin.account_id == account, pin.product_id.is_not(None))
+            )
+            for pid, bid, status, due_at, posted_at, image, template, variant in rows:
+                counts[(pid, bid)] = counts.get((pid, bid), 0) + 1
+                status = PinStatus(status)
+                if status not in LIVE:
+                    continue
+                key = (image or "", *design_key(template, variant))
+                history[(pid, bid)].append((status, as_utc(posted_at or due_at), key))
+            queued = session.execute(
+                sa_select(func.count()).where(
+                    pin.account_id == account,
+                    pin.status == PinStatus.queued.value,
+                    pin.due_at <= now + timedelta(days=ahead + 1),
+                )
+            ).scalar_one()
+        return products, board_ids, history, counts, int(queued)
+
+    def _cancel_out_of_season(self, loops: list[Loop], tz: Any) -> int:
+        seasonal = {lp.id: lp for lp in loops if lp.kind == "seasonal" and lp.season_start and lp.season_end}
+        if not seasonal:
+            return 0
+        pin = PIN.c
+        cancelled = 0
+        with session_scope(self.queue.engine) as session:
+            rows = session.execute(
+                sa_select(pin.id, pin.loop_id, pin.due_at).where(
+                    pin.loop_id.in_(list(seasonal)), pin.status == PinStatus.queued.value
+                )
+            ).all()
+            out = [
+                pid
+                for pid, loop_id, due in rows
+                if not in_season(
+                    as_utc(due).astimezone(tz).date(),
+                    seasonal[loop_id].season_start or "",
+                    seasonal[loop_id].season_end or "",
+                )
+            ]
+            if out:
+                now = self.queue.clock.now()
+                result = session.execute(
+                    update(PIN)
+                    .where(pin.id.in_(out), pin.status == PinStatus.queued.value)
+                    .values(status=PinStatus.cancelled.value, last_error="outside the loop's season", updated_at=now)
+                )
+                cancelled = int(getattr(result, "rowcount", 0) or 0)
+        return cancelled
+
+
+def _utc() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("UTC")
