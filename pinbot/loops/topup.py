@@ -112,14 +112,19 @@ class LoopRunner:
             if window is None:
                 continue
             opens, closes = window
-            for product in self._select(loop, products, history, board_ids):
+            chosen = self._select(loop, products, history, board_ids)
+            for rank, product in enumerate(chosen):
+                # A product's first turn is staggered over the loop's period, so a new loop (or a
+                # product back in stock) spreads out instead of filling the next days and leaving a gap.
+                anchor = as_utc(loop.created_at) if closes is None else opens
+                first_turn = anchor + timedelta(days=loop.every_days) * rank / max(1, len(chosen))
                 for board_key in loop.boards:
                     board_id = board_ids.get(board_key)
                     hist = history.get((product.id, board_id), []) if board_id is not None else []
                     if any(status == PinStatus.queued for status, *_ in hist):
                         continue  # its next turn is already in the queue
                     last = max((at for _, at, _ in hist), default=None)
-                    due = max(now, opens, last + timedelta(days=loop.every_days) if last else now)
+                    due = max(now, opens, last + timedelta(days=loop.every_days) if last else first_turn)
                     if due > horizon or (closes is not None and due > closes):
                         continue
                     result.wanted += 1
