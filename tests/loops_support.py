@@ -8,6 +8,7 @@ and between two pins on one board, no photo+design twice on one board, seasons, 
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections import Counter, defaultdict
@@ -157,7 +158,7 @@ def check(shop: Shop) -> list[str]:
             if n > r.daily_cap:
                 problems.append(f"{day}: {n} pins, over the cap of {r.daily_cap}")
         times = [as_utc(p.posted_at or p.due_at) for p in pins]
-        for a, b in zip(times, times[1:], strict=False):
+        for a, b in itertools.pairwise(times):
             if b - a < timedelta(minutes=r.min_gap_minutes):
                 problems.append(f"{a} and {b} are closer than {r.min_gap_minutes} min")
         by_board: dict[int, list[datetime]] = defaultdict(list)
@@ -171,7 +172,7 @@ def check(shop: Shop) -> list[str]:
                 )
             seen[key] = p.id or 0
         for board, ts in by_board.items():
-            for a, b in zip(ts, ts[1:], strict=False):
+            for a, b in itertools.pairwise(ts):
                 if b - a < timedelta(minutes=r.board_gap_minutes):
                     problems.append(f"{keys[board]}: {a} and {b} closer than {r.board_gap_minutes} min")
     return problems

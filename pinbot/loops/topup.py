@@ -26,7 +26,7 @@ from pinbot.loops.designs import DesignOrder, Verdicts, fresh_choice, review_ver
 from pinbot.loops.season import in_season, season_around
 from pinbot.loops.store import LoopStore
 from pinbot.loops.wording import write
-from pinbot.queue.designs import preferred_design
+from pinbot.queue.designs import preferred_designs
 from pinbot.queue.lint import LIVE, design_key
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.rules import ScheduleRules
@@ -86,6 +86,7 @@ class LoopRunner:
         self.assets_dir = assets_dir
         self.use_review = use_review
         self.store = LoopStore(queue.engine, queue.account_id, queue.boards, queue.clock)
+        self._verdicts: tuple[date, Verdicts] | None = None
 
     @property
     def tz(self) -> Any:
@@ -101,10 +102,12 @@ class LoopRunner:
             return result
         result.cancelled = self._cancel_out_of_season(loops, tz)
         engine, account = self.queue.engine, self.queue.account_id
-        verdicts = review_verdicts(engine, account, today) if self.use_review else Verdicts()
+        if self._verdicts is None or self._verdicts[0] != today:  # the review changes once a day at most
+            self._verdicts = (today, review_verdicts(engine, account, today) if self.use_review else Verdicts())
+        verdicts = self._verdicts[1]
         products, board_ids, history, counts, queued_ahead = self._load(now, max(lp.ahead_days for lp in loops))
-        candidates: list[_Candidate] = []
-        orders: dict[int, DesignOrder] = {}
+        due_items: list[tuple[datetime, int, int, Loop, _Product, str, list[Any]]] = []
+        proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
             assert loop.id is not None
             horizon = now + timedelta(days=loop.ahead_days)
@@ -121,28 +124,33 @@ class LoopRunner:
                 for board_key in loop.boards:
                     board_id = board_ids.get(board_key)
                     hist = history.get((product.id, board_id), []) if board_id is not None else []
-                    if any(status == PinStatus.queued for status, *_ in hist):
+                    if (product.id, board_key) in proposed or any(st == PinStatus.queued for st, *_ in hist):
                         continue  # its next turn is already in the queue
                     last = max((at for _, at, _ in hist), default=None)
                     due = max(now, opens, last + timedelta(days=loop.every_days) if last else first_turn)
                     if due > horizon or (closes is not None and due > closes):
                         continue
-                    result.wanted += 1
-                    if product.id not in orders:
-                        preferred = preferred_design(engine, account, product.id)
-                        orders[product.id] = DesignOrder.build(
-                            f"product:{product.id}", self.assets_dir, verdicts, preferred
-                        )
-                    choice = fresh_choice(product.images, orders[product.id], (key for _, _, key in hist))
-                    if choice is None:
-                        result.stale.append(f"product {product.id} on {board_key}")
-                        continue
-                    n = counts.get((product.id, board_id), 0) if board_id is not None else 0
-                    candidates.append(_Candidate(due, loop.id, self._request(loop, product, board_key, choice, n, due)))
+                    proposed.add((product.id, board_key))
+                    due_items.append((due, loop.id, product.id, loop, product, board_key, hist))
+        result.wanted = len(due_items)
         room = self._room(today, tz, max(lp.ahead_days for lp in loops), queued_ahead)
-        candidates.sort(key=lambda c: (c.not_before, c.loop_id, c.request.source_key or ""))
-        taken = candidates[:room]
-        result.deferred = len(candidates) - len(taken)
+        due_items.sort(key=lambda item: (item[0], item[1], item[2], item[5]))
+        preferred = preferred_designs(engine, account, {item[2] for item in due_items[: room * 2]})
+        orders: dict[int, DesignOrder] = {}
+        taken: list[_Candidate] = []
+        for due, loop_id, product_id, loop, product, board_key, hist in due_items:
+            if len(taken) >= room:
+                break
+            if product_id not in orders:
+                key = f"product:{product_id}"
+                orders[product_id] = DesignOrder.build(key, self.assets_dir, verdicts, preferred.get(product_id))
+            choice = fresh_choice(product.images, orders[product_id], (key for _, _, key in hist))
+            if choice is None:
+                result.stale.append(f"product {product_id} on {board_key}")
+                continue
+            n = counts.get((product_id, board_ids.get(board_key)), 0)
+            taken.append(_Candidate(due, loop_id, self._request(loop, product, board_key, choice, n, due)))
+        result.deferred = len(due_items) - len(taken) - len(result.stale)
         if taken:
             made = self.queue.enqueue([c.request for c in taken])
             result.created = len(made.created)
@@ -278,7 +286,7 @@ class LoopRunner:
             return 0
         pin = PIN.c
         cancelled = 0
-        with session_scope(self.queue.engine) as session:
+        with read_scope(self.queue.engine) as session:
             rows = session.execute(
                 sa_select(pin.id, pin.loop_id, pin.due_at).where(
                     pin.loop_id.in_(list(seasonal)), pin.status == PinStatus.queued.value
@@ -293,8 +301,9 @@ class LoopRunner:
                     seasonal[loop_id].season_end or "",
                 )
             ]
-            if out:
-                now = self.queue.clock.now()
+        if out:
+            now = self.queue.clock.now()
+            with session_scope(self.queue.engine) as session:
                 result = session.execute(
                     update(PIN)
                     .where(pin.id.in_(out), pin.status == PinStatus.queued.value)
