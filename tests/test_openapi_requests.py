@@ -138,6 +138,8 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
     rsps.get(f"{base}/user_account/analytics", json={"all": {"daily_metrics": []}})
     rsps.get(f"{base}/user_account/analytics/top_pins", json={"pins": []})
     rsps.post(f"{base}/oauth/token", json=token_response(1))
+    trend = {"keyword": "christmas gifts", "pct_growth_wow": 40, "time_series": {"2026-12-20": 100}}
+    rsps.get(f"{base}/trends/keywords/US/top/seasonal", json={"trends": [trend]})
     image = PinImage(data=b"\x89PNG\r\n\x1a\n rendered", content_type="image/png")
     full = NewPin("555", "Title", "Description", "https://shop.example/?utm_content=pb-1", "Alt", image, "9")
     by_url = NewPin("555", "Title", "", "", "", PinImage(url="https://shop.example/a.jpg"))
@@ -159,6 +161,9 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
         "account_analytics": lambda: client.account_analytics(*WINDOW),
         "top_pins": lambda: client.top_pins("SAVE", *WINDOW, num_of_pins=10),
         "refresh_tokens": lambda: client.refresh_tokens(force=True),
+        "trending_keywords": lambda: client.trending_keywords(
+            "US", "seasonal", ["diy_and_crafts", "home_decor"], 25, ["gift", "mug"]
+        ),
         "oauth.exchange_code": lambda: client.oauth.exchange_code("auth-code-1"),
     }
 
@@ -191,6 +196,7 @@ def test_every_request_matches_the_spec(
         "user_account/analytics",
         "user_account/analytics/top_pins",
         "oauth/token",
+        "trending_keywords/list",
     } <= set(operations)
 
 
