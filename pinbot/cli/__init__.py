@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "boards": ("boards_cmds", "boards", "The shop's boards (boards/*.toml) and their sync with Pinterest."),
     "products": ("products_cmds", "products", "Add products, or import them from Shopify, Etsy or a blog feed."),
     "queue": ("queue_cmds", "queue", "Queue pins, look at them, and see the coming schedule."),
+    "loop": ("loop_cmds", "loop", "Bring products back as fresh pins, all year or in season."),
+    "keywords": ("keywords_cmds", "keywords", "What people search for, and words for your pins."),
     "render": ("render_cmds", "render", "Preview pin images in a folder before anything is posted."),
     "run": ("service_cmds", "run", "Run the posting service (or one pass with --once)."),
     "pause": ("service_cmds", "pause", "Stop posting; the queue keeps its pins."),

@@ -261,16 +261,17 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
     assert account.id is not None
     rules = app.rules()
     now = app.clock().now()
-    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
+    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days), app.shop().boards)
     if as_json:
         app.print_json(view)
         return
     table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    for column in ("id", "when", "board", "title", "link"):
+    for column in ("id", "when", "board", "title", "link", "loop"):
         table.add_column(column)
     for item in view["pins"]:
         when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
+        cells = [str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-"]
+        table.add_row(*cells, item["loop"] or "-")
     app.console.print(table)
     app.console.print(
         f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
@@ -279,3 +280,5 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
     for problem in view["problems"]:
         app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
+    for warning in view["warnings"]:
+        app.console.print(f"[yellow]search[/yellow] {warning['field']}: {warning['message']}")
