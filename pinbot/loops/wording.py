@@ -46,8 +46,11 @@ def _cap(text: str) -> str:
 def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–|-")
-    return cut + "…"
+    cut = text[: limit - 1]
+    word_end = cut.rsplit(" ", 1)[0]
+    if len(word_end) >= limit // 2:  # end on a whole word unless that throws most of the text away
+        cut = word_end
+    return cut.rstrip(" ,;:–|-") + "…"
 
 
 def first_sentence(text: str, limit: int = 220) -> str:
