@@ -89,6 +89,7 @@ def make_shop(engine: Engine, clock: FakeClock, n_products: int, n_boards: int, 
 class Outcome:
     days: int
     plan_seconds: float = 0.0
+    enqueue_seconds: float = 0.0  # the part of plan_seconds spent in QueueService.enqueue (when measured)
     topups: int = 0
     posted: int = 0
     per_loop: Counter[str] = field(default_factory=Counter)

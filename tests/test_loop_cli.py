@@ -14,17 +14,17 @@ def _products(cli: Cli, shop_dir: Path) -> None:
         [("Speckled stoneware mug", "mug,gift"), ("Tall ceramic planter", "planter"), ("Silver hoop earrings", "gift")]
     ):
         photo = make_photo(shop_dir / "photos" / f"p{i}.jpg")
-        cli.ok(
-            "products", "add", "--title", title, "--link", f"https://shop.example/p/{i}", "--image", str(photo),
-            "--description", f"{title}, made by hand in our studio in small batches.", "--tags", tags, "--key", f"p{i}",
-        )  # fmt: skip
+        about = f"{title}, made by hand in our studio in small batches."
+        link = f"https://shop.example/p/{i}"
+        args = ["--title", title, "--link", link, "--image", str(photo), "--description", about, "--tags", tags]
+        cli.ok("products", "add", *args, "--key", f"p{i}")
 
 
 def test_loop_commands(initialised_cli: Cli, shop_dir: Path) -> None:
     cli = initialised_cli
     _products(cli, shop_dir)
-    made = json.loads(cli.ok("loop", "create", "mugs", "--board", "ceramics", "--tag", "mug", "--tag", "planter",
-                             "--every", "14", "--json").output)  # fmt: skip
+    mugs_loop = ["--board", "ceramics", "--tag", "mug", "--tag", "planter", "--every", "14", "--json"]
+    made = json.loads(cli.ok("loop", "create", "mugs", *mugs_loop).output)
     assert made["kind"] == "evergreen" and made["selection"] == {"tags": ["mug", "planter"]}
     xmas = cli.ok("loop", "create", "xmas", "--board", "handmade-jewelry", "--tag", "gift", "--peak", "12-20")
     assert "10-31 to 12-20 each year" in xmas.output
