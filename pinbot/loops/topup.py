@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy import select as sa_select
 
 from pinbot.clock import as_utc
@@ -65,6 +65,23 @@ class _Product:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _History:
+    """One product on one board so far: pins ever made, the last live one's time, one still queued."""
+
+    count: int
+    last: datetime | None
+    queued: bool
+
+
+def _as_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands MAX() of a datetime back as text
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
+
+
 @dataclass
 class _Candidate:
     not_before: datetime
@@ -105,8 +122,8 @@ class LoopRunner:
         if self._verdicts is None or self._verdicts[0] != today:  # the review changes once a day at most
             self._verdicts = (today, review_verdicts(engine, account, today) if self.use_review else Verdicts())
         verdicts = self._verdicts[1]
-        products, board_ids, history, counts, queued_ahead = self._load(now, max(lp.ahead_days for lp in loops))
-        due_items: list[tuple[datetime, int, int, Loop, _Product, str, list[Any]]] = []
+        products, board_ids, history, queued_ahead = self._load(now, max(lp.ahead_days for lp in loops))
+        due_items: list[tuple[datetime, int, int, Loop, _Product, str, _History | None]] = []
         proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
             assert loop.id is not None
@@ -123,10 +140,10 @@ class LoopRunner:
                 first_turn = anchor + timedelta(days=loop.every_days) * rank / max(1, len(chosen))
                 for board_key in loop.boards:
                     board_id = board_ids.get(board_key)
-                    hist = history.get((product.id, board_id), []) if board_id is not None else []
-                    if (product.id, board_key) in proposed or any(st == PinStatus.queued for st, *_ in hist):
+                    hist = history.get((product.id, board_id)) if board_id is not None else None
+                    if (product.id, board_key) in proposed or (hist is not None and hist.queued):
                         continue  # its next turn is already in the queue
-                    last = max((at for _, at, _ in hist), default=None)
+                    last = hist.last if hist is not None else None
                     due = max(now, opens, last + timedelta(days=loop.every_days) if last else first_turn)
                     if due > horizon or (closes is not None and due > closes):
                         continue
@@ -138,17 +155,19 @@ class LoopRunner:
         preferred = preferred_designs(engine, account, {item[2] for item in due_items[: room * 2]})
         orders: dict[int, DesignOrder] = {}
         taken: list[_Candidate] = []
+        used = self._used_designs({item[2] for item in due_items[: room * 2]})
         for due, loop_id, product_id, loop, product, board_key, hist in due_items:
             if len(taken) >= room:
                 break
             if product_id not in orders:
                 key = f"product:{product_id}"
                 orders[product_id] = DesignOrder.build(key, self.assets_dir, verdicts, preferred.get(product_id))
-            choice = fresh_choice(product.images, orders[product_id], (key for _, _, key in hist))
+            board_id = board_ids.get(board_key, -1)  # a board never pinned to yet has no row, nothing used
+            choice = fresh_choice(product.images, orders[product_id], used.get((product_id, board_id), ()))
             if choice is None:
                 result.stale.append(f"product {product_id} on {board_key}")
                 continue
-            n = counts.get((product_id, board_ids.get(board_key)), 0)
+            n = hist.count if hist is not None else 0
             taken.append(_Candidate(due, loop_id, self._request(loop, product, board_key, choice, n, due)))
         result.deferred = len(due_items) - len(taken) - len(result.stale)
         if taken:
@@ -196,7 +215,7 @@ class LoopRunner:
         self,
         loop: Loop,
         products: dict[int, _Product],
-        history: dict[tuple[int, int | None], list[Any]],
+        history: dict[tuple[int, int], _History],
         board_ids: dict[str, int],
     ) -> list[_Product]:
         sel = loop.selection
@@ -221,15 +240,12 @@ class LoopRunner:
 
     def _load(
         self, now: datetime, ahead: int
-    ) -> tuple[
-        dict[int, _Product],
-        dict[str, int],
-        dict[tuple[int, int | None], list[Any]],
-        dict[tuple[int, int | None], int],
-        int,
-    ]:
+    ) -> tuple[dict[int, _Product], dict[str, int], dict[tuple[int, int], _History], int]:
+        """In-stock products, board ids, per product and board the pins so far (one GROUP BY), and
+        how many pins are queued up to the horizon."""
         pr, pin, bd = PRODUCT.c, PIN.c, BOARD.c
         account = self.queue.account_id
+        live = [s.value for s in LIVE]
         with read_scope(self.queue.engine) as session:
             products = {
                 int(row.id): _Product(
@@ -250,27 +266,22 @@ class LoopRunner:
             board_ids = {
                 str(k): int(i) for k, i in session.execute(sa_select(bd["key"], bd.id).where(bd.account_id == account))
             }
-            history: dict[tuple[int, int | None], list[Any]] = defaultdict(list)
-            counts: dict[tuple[int, int | None], int] = {}
+            when = func.coalesce(pin.posted_at, pin.due_at)
             rows = session.execute(
                 sa_select(
                     pin.product_id,
                     pin.board_id,
-                    pin.status,
-                    pin.due_at,
-                    pin.posted_at,
-                    pin.image_path,
-                    pin.template,
-                    pin.variant_key,
-                ).where(pin.account_id == account, pin.product_id.is_not(None))
+                    func.count(),
+                    func.max(case((pin.status.in_(live), when))),
+                    func.sum(case((pin.status == PinStatus.queued.value, 1), else_=0)),
+                )
+                .where(pin.account_id == account, pin.product_id.is_not(None))
+                .group_by(pin.product_id, pin.board_id)
             )
-            for pid, bid, status, due_at, posted_at, image, template, variant in rows:
-                counts[(pid, bid)] = counts.get((pid, bid), 0) + 1
-                status = PinStatus(status)
-                if status not in LIVE:
-                    continue
-                key = (image or "", *design_key(template, variant))
-                history[(pid, bid)].append((status, as_utc(posted_at or due_at), key))
+            history = {
+                (int(pid), int(bid)): _History(int(n), _as_time(last), bool(queued))
+                for pid, bid, n, last, queued in rows
+            }
             queued = session.execute(
                 sa_select(func.count()).where(
                     pin.account_id == account,
@@ -278,7 +289,25 @@ class LoopRunner:
                     pin.due_at <= now + timedelta(days=ahead + 1),
                 )
             ).scalar_one()
-        return products, board_ids, history, counts, int(queued)
+        return products, board_ids, history, int(queued)
+
+    def _used_designs(self, product_ids: set[int]) -> dict[tuple[int, int], set[tuple[str, str, str]]]:
+        """(photo, design) pairs live per product and board: what a fresh pin must avoid."""
+        pin = PIN.c
+        used: dict[tuple[int, int], set[tuple[str, str, str]]] = defaultdict(set)
+        if not product_ids:
+            return used
+        with read_scope(self.queue.engine) as session:
+            rows = session.execute(
+                sa_select(pin.product_id, pin.board_id, pin.image_path, pin.template, pin.variant_key).where(
+                    pin.account_id == self.queue.account_id,
+                    pin.product_id.in_(list(product_ids)),
+                    pin.status.in_([s.value for s in LIVE]),
+                )
+            )
+            for pid, bid, image, template, variant in rows:
+                used[(int(pid), int(bid))].add((image or "", *design_key(template, variant)))
+        return used
 
     def _cancel_out_of_season(self, loops: list[Loop], tz: Any) -> int:
         seasonal = {lp.id: lp for lp in loops if lp.kind == "seasonal" and lp.season_start and lp.season_end}
