@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
+from pinbot.clock import FakeClock
+from pinbot.emulator import Emulator
 from tests.conftest import Cli
 from tests.helpers import make_photo
 
@@ -61,3 +64,47 @@ def test_keywords_suggest_offline(initialised_cli: Cli, shop_dir: Path) -> None:
     sources = {w["word"]: w["source"] for w in out["words"]}
     assert sources["handmade mug"] == "board" and sources["gift"] == "tag" and sources["speckled"] == "product"
     assert "handmade mug" in out["sample_title"].lower()[:40]
+
+
+def test_trends_and_a_seasonal_loop_from_a_trend_against_the_emulator(initialised_cli: Cli, shop_dir: Path) -> None:
+    cli = initialised_cli
+    _products(cli, shop_dir)
+    with Emulator(
+        "emulator-app", "emulator-secret", tier="standard", clock=FakeClock(datetime(2026, 10, 20, 12))
+    ) as emu:
+        tokens = emu.mint_tokens()
+        env = {
+            "PINTEREST_API_BASE": emu.base_url,
+            "PINTEREST_APP_ID": "emulator-app",
+            "PINTEREST_APP_SECRET": "emulator-secret",
+            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+            "PINTEREST_ACCESS_TIER": "standard",
+        }
+        args = ["--type", "seasonal", "--interest", "home_decor", "--limit", "5", "--json"]
+        trends = json.loads(cli.ok("keywords", "trends", *args, **env).output)
+        assert 1 <= len(trends) <= 5 and all(t["peak_week"] for t in trends)
+        table = cli.ok("keywords", "trends", "--type", "growing", **env).output
+        assert "growing searches in US" in table
+        made = json.loads(
+            cli.ok(
+                "loop",
+                "create",
+                "xmas-mugs",
+                "--board",
+                "ceramics",
+                "--tag",
+                "mug",
+                "--from-trend",
+                "christmas mug",
+                "--json",
+                **env,
+            ).output
+        )
+        suggested = json.loads(cli.ok("keywords", "suggest", "p0", "--json", **env).output)
+    assert made["kind"] == "seasonal" and made["keywords"] == ["christmas mug"]
+    # The emulator's "christmas mug" peaks mid-December: the season starts 50 days before that.
+    assert made["season_start"].startswith(("10-", "11-")) and made["season_end"].startswith("12-")
+    assert any(w["word"] == "christmas mug" and w["source"] == "trend" for w in suggested["words"])
+    bad = cli("keywords", "trends", "--type", "weekly")
+    assert bad.exit_code != 0 and "weekly" in bad.output
