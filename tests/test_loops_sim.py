@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -51,3 +52,29 @@ def test_a_full_year(engine: Engine) -> None:
     assert out.problems == [] and out.dry_days == []
     first, last = out.first_last["christmas"]
     assert first == date(2026, 10, 27) and last <= date(2026, 12, 24)
+
+
+def test_the_service_tops_the_loops_up(engine: Engine, shop_dir: Path) -> None:
+    """`Shop.daemon` (pinbot run, pinbot demo) carries a `loops` job that queues the loops' pins."""
+    from pinbot.app import open_shop
+    from pinbot.loops.store import LoopSpec
+    from pinbot.pinterest.memory import MemoryPinterest
+    from pinbot.shop.products import ProductRecord, ProductService
+    from tests.pinterest_helpers import settings
+
+    clock = FakeClock(datetime(2026, 3, 2, 9))
+    env = {"PINBOT_BOARDS_DIR": str(shop_dir / "boards"), "PINBOT_ASSETS_DIR": str(shop_dir / "assets")}
+    shop = open_shop(settings(**env), engine, clock)
+    about = "A mug for slow mornings, thrown by hand."
+    link, photos = "https://shop.example/m1", ("/photos/m1.jpg",)
+    record = ProductRecord("manual", "m1", "Stoneware mug", about, link, image_paths=photos, tags=("mug",))
+    ProductService(engine, shop.account_id, clock).upsert([record])
+    shop.loops().create(LoopSpec("mugs", boards=("ceramics",), selection={"tags": ["mug"]}))
+    daemon = shop.daemon(MemoryPinterest(clock))
+    job = next(j for j in daemon.jobs if j.name == "loops")
+    job.func(clock.now())
+    with session_scope(engine) as session:
+        pins = session.exec(select(Pin).where(Pin.account_id == shop.account_id)).all()
+    assert len(pins) == 1 and pins[0].loop_id is not None and pins[0].variant_key
+    assert "handmade mug" in pins[0].title.lower()[:40] or "stoneware" in pins[0].title.lower()[:40]
+    assert all(j.name != "loops" for j in shop.daemon(None, dry_run=True).jobs)
