@@ -128,3 +128,26 @@ def test_trends_through_the_client_follow_the_season(emu: Emulator, engine: Engi
     client = make_client(emu, engine, clock, name="later")  # fresh tokens: the first ones expired meanwhile
     later = client.trending_keywords("US", "yearly", include_keywords=["christmas ornaments"])
     assert later[0].pct_growth_mom is not None and later[0].pct_growth_mom < 0
+
+
+def test_seasons_wrap_the_new_year_and_start_before_the_peak() -> None:
+    from pinbot.loops.season import in_season, lead_start, parse_md, season_around
+
+    assert lead_start("12-25", 50) == "11-05" and lead_start("02-14", 45) == "12-31"
+    assert in_season(date(2027, 1, 3), "11-20", "01-06") and not in_season(date(2026, 11, 19), "11-20", "01-06")
+    assert season_around(date(2027, 1, 3), "11-20", "01-06") == (date(2026, 11, 20), date(2027, 1, 6))
+    assert season_around(date(2026, 3, 1), "11-20", "01-06") == (date(2026, 11, 20), date(2027, 1, 6))
+    assert parse_md("2026-12-24", "end") == "12-24"
+    with pytest.raises(InvalidInput, match="month-day"):
+        parse_md("13-01", "start")
+
+
+def test_queue_add_warns_about_weak_words_but_queues(initialised_cli, shop_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import make_photo
+
+    photo = make_photo(shop_dir / "photo.jpg")
+    args = ["queue", "add", "--board", "ceramics", "--title", "Blue thing", "--image", str(photo)]
+    result = initialised_cli.ok(*args, "--description", "#blue #mug")
+    said = " ".join(result.output.split())
+    assert "first 40 characters of the title carry none of the keywords of board ceramics (handmade mug" in said
+    assert "only hashtags" in said and said.endswith(" 1")  # queued all the same

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.keywords import keyword_warnings
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
 from pinbot.queue.upcoming import upcoming
@@ -102,6 +103,10 @@ def add(
             )
         ]
     result = service.enqueue(reqs)
+    made = service.pins(result.created)
+    by_board = {p.board_id: service.boards[k] for p, k in made if k in service.boards}
+    for warning in keyword_warnings([p for p, _ in made], by_board):
+        app.info(f"search: {warning.message}")  # a warning, not a refusal: the pin is queued
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return

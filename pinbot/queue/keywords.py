@@ -48,8 +48,9 @@ def keyword_warnings(pins: Sequence[DescribedPin], boards: Mapping[int, BoardDef
             out.append(
                 Finding(
                     "title",
-                    f"{label} ({pin.title[:40]!r}): the first {TITLE_KEYWORD_CHARS} characters carry none of board "
-                    f"{board.key!r}'s keywords ({', '.join(board.keywords[:4])}); put one near the start",
+                    f"{label} ({pin.title[:40]!r}): the first {TITLE_KEYWORD_CHARS} characters of the title carry "
+                    f"none of the keywords of board {board.key} ({', '.join(board.keywords[:4])}); put one near "
+                    "the start",
                     pin_id,
                 )
             )
