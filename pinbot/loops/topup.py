@@ -118,11 +118,15 @@ class LoopRunner:
         if not loops:
             return result
         result.cancelled = self._cancel_out_of_season(loops, tz)
+        ahead = max(lp.ahead_days for lp in loops)
+        room = self._room(today, tz, ahead, self._queued_until(now + timedelta(days=ahead + 1)))
+        if room == 0:
+            return result  # the queue is full to the horizon: most of the service's hourly passes end here
         engine, account = self.queue.engine, self.queue.account_id
         if self._verdicts is None or self._verdicts[0] != today:  # the review changes once a day at most
             self._verdicts = (today, review_verdicts(engine, account, today) if self.use_review else Verdicts())
         verdicts = self._verdicts[1]
-        products, board_ids, history, queued_ahead = self._load(now, max(lp.ahead_days for lp in loops))
+        products, board_ids, history = self._load()
         due_items: list[tuple[datetime, int, int, Loop, _Product, str, _History | None]] = []
         proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
@@ -150,7 +154,6 @@ class LoopRunner:
                     proposed.add((product.id, board_key))
                     due_items.append((due, loop.id, product.id, loop, product, board_key, hist))
         result.wanted = len(due_items)
-        room = self._room(today, tz, max(lp.ahead_days for lp in loops), queued_ahead)
         due_items.sort(key=lambda item: (item[0], item[1], item[2], item[5]))
         preferred = preferred_designs(engine, account, {item[2] for item in due_items[: room * 2]})
         orders: dict[int, DesignOrder] = {}
@@ -238,11 +241,8 @@ class LoopRunner:
         allowed = sum(1 for d in days if d.weekday() in self.rules.weekdays)
         return max(0, allowed * self.rules.daily_cap - queued)
 
-    def _load(
-        self, now: datetime, ahead: int
-    ) -> tuple[dict[int, _Product], dict[str, int], dict[tuple[int, int], _History], int]:
-        """In-stock products, board ids, per product and board the pins so far (one GROUP BY), and
-        how many pins are queued up to the horizon."""
+    def _load(self) -> tuple[dict[int, _Product], dict[str, int], dict[tuple[int, int], _History]]:
+        """In-stock products, board ids, and per product and board the pins so far (one GROUP BY)."""
         pr, pin, bd = PRODUCT.c, PIN.c, BOARD.c
         account = self.queue.account_id
         live = [s.value for s in LIVE]
@@ -282,14 +282,20 @@ class LoopRunner:
                 (int(pid), int(bid)): _History(int(n), _as_time(last), bool(queued))
                 for pid, bid, n, last, queued in rows
             }
-            queued = session.execute(
-                sa_select(func.count()).where(
-                    pin.account_id == account,
-                    pin.status == PinStatus.queued.value,
-                    pin.due_at <= now + timedelta(days=ahead + 1),
-                )
-            ).scalar_one()
-        return products, board_ids, history, int(queued)
+        return products, board_ids, history
+
+    def _queued_until(self, until: datetime) -> int:
+        pin = PIN.c
+        with read_scope(self.queue.engine) as session:
+            return int(
+                session.execute(
+                    sa_select(func.count()).where(
+                        pin.account_id == self.queue.account_id,
+                        pin.status == PinStatus.queued.value,
+                        pin.due_at <= until,
+                    )
+                ).scalar_one()
+            )
 
     def _used_designs(self, product_ids: set[int]) -> dict[tuple[int, int], set[tuple[str, str, str]]]:
         """(photo, design) pairs live per product and board: what a fresh pin must avoid."""
