@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from pinbot.advocates.pull import ReachAPI
 from pinbot.clock import Clock
 from pinbot.config import Settings
 from pinbot.daemon import Daemon, DaemonSettings
+from pinbot.loops.store import LoopStore
+from pinbot.loops.topup import LoopRunner
 from pinbot.metrics.sweep import MetricsService, Progress, SweepResult
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.types import PinterestAPI
@@ -37,6 +39,9 @@ from pinbot.shop.rules import Rules, load_rules
 from pinbot.store import db
 
 __all__ = ["SAFE_GRACE_SECONDS", "Shop", "open_shop"]
+
+# How often the service tops the loops up; a pass is cheap and adds nothing when the queue is full.
+LOOPS_EVERY_SECONDS = 3600
 
 # Longest one create_pin can take: the pacer's wait (60 s) + connect (5 s) + read (60 s), plus slack.
 SAFE_GRACE_SECONDS = 130
@@ -65,6 +70,14 @@ class Shop:
         """The queue with the shop's boards and posting rules (the planner) wired in."""
         planner = RulesPlanner(self.rules, self.settings.tz, rng=self.rng)
         return QueueService(self.engine, self.account_id, self.boards, self.clock, planner)
+
+    def loops(self) -> LoopStore:
+        """The shop's evergreen and seasonal loops."""
+        return LoopStore(self.engine, self.account_id, self.boards, self.clock)
+
+    def loop_runner(self) -> LoopRunner:
+        """Tops the loops up through the queue service (so the planner and the lint apply)."""
+        return LoopRunner(self.queue_service(), self.rules.schedule, self.settings.assets_dir)
 
     def client(self) -> PinterestClient:
         """The Pinterest client of this shop (tokens from the store, seeded from the environment)."""
@@ -105,8 +118,8 @@ class Shop:
         on_sweep: Callable[[SweepResult], object] | None = None,
         check_links: bool = True,
     ) -> Daemon:
-        """The service: poster, reconcile, token refresh, metrics sweep and heartbeat around one loop,
-        plus the demand jobs (earned pull, surge alerts, weekly link check, weekly digest).
+        """The service: poster, reconcile, token refresh, metrics sweep, loops top-up and heartbeat around
+        one loop, plus the demand jobs (earned pull, surge alerts, weekly link check, weekly digest).
 
         Without a client (a dry run) only the poster runs, describing what it would post.
         `check_links=False` (the demo: its shop's links lead nowhere real) skips the link checks."""
@@ -158,6 +171,13 @@ class Shop:
             if check_links:
                 daemon.schedule("links", 6 * 3600.0, jobs.weekly_links)
             daemon.schedule("digest", 600.0, jobs.digest)
+        if not dry_run:
+            runner = self.loop_runner()
+
+            def loops(now: datetime) -> None:
+                runner.top_up(now)
+
+            daemon.schedule("loops", LOOPS_EVERY_SECONDS, loops)
         return daemon
 
     def demand_jobs(self, client: ReachAPI, gate: PreflightGate | None = None) -> DemandJobs:

@@ -22,7 +22,7 @@ TIERS: list[set[str]] = [
     {"importers"},  # product sources -> product records
     {"queue", "posting"},  # pins in and when they go out; render -> claim -> post -> record
     {"review"},  # the shop's numbers and advice
-    {"experiments"},  # A/B design tests
+    {"experiments", "loops"},  # A/B design tests; evergreen and seasonal loops (they read the review)
     {"metrics", "advocates"},  # the daily analytics sweep; earned reach, surges, dead links
     {"report"},  # formatting only
     {"daemon"},  # the loop
@@ -37,6 +37,7 @@ STRANGERS = {
     frozenset({"render", "emulator"}),
     frozenset({"shop", "pinterest"}),
     frozenset({"queue", "posting"}),
+    frozenset({"experiments", "loops"}),
 }
 EMULATOR_MAY_IMPORT = {"errors", "clock", "config", "logs", "links"}
 THIRD_PARTY_HOMES = {

@@ -131,6 +131,13 @@ def test_emulator_responses_match_the_official_spec(openapi: Any, emu: Emulator)
     rec.call("GET", f"/boards/{board}/pins", params={"page_size": 2, "pin_metrics": "true"})
     rec.call("GET", "/boards/42/pins")
 
+    # Trending searches: every type, the filters, and a bad region (400).
+    for trend_type in ("growing", "monthly", "yearly", "seasonal"):
+        rec.call("GET", f"/trends/keywords/US/top/{trend_type}", params={"limit": 5})
+    filters = {"interests": ["diy_and_crafts", "home_decor"], "include_keywords": ["christmas", "mug"], "limit": 10}
+    rec.call("GET", "/trends/keywords/GB+IE/top/seasonal", params=filters)
+    rec.call("GET", "/trends/keywords/XX/top/growing")  # 400
+
     # Analytics, after some simulated days.
     clock.advance(days=6)
     rec.token = emu.mint_tokens()["access_token"]

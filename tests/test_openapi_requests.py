@@ -138,6 +138,8 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
     rsps.get(f"{base}/user_account/analytics/top_pins", json={"pins": []})
     rsps.get(f"{base}/user_account/websites", json={"items": [{"website": "shop.example"}], "bookmark": None})
     rsps.post(f"{base}/oauth/token", json=token_response(1))
+    trend = {"keyword": "christmas gifts", "pct_growth_wow": 40, "time_series": {"2026-12-20": 100}}
+    rsps.get(f"{base}/trends/keywords/US/top/seasonal", json={"trends": [trend]})
     image = PinImage(data=b"\x89PNG\r\n\x1a\n rendered", content_type="image/png")
     full = NewPin("555", "Title", "Description", "https://shop.example/?utm_content=pb-1", "Alt", image, "9")
     by_url = NewPin("555", "Title", "", "", "", PinImage(url="https://shop.example/a.jpg"))
@@ -165,6 +167,9 @@ def scenario(client: PinterestClient, rsps: responses.RequestsMock) -> dict[str,
         "account_analytics_earned": lambda: client.account_analytics(*WINDOW, source="OTHER_PINS", claimed="CLAIMED"),
         "list_websites": client.list_websites,
         "refresh_tokens": lambda: client.refresh_tokens(force=True),
+        "trending_keywords": lambda: client.trending_keywords(
+            "US", "seasonal", ["diy_and_crafts", "home_decor"], 25, ["gift", "mug"]
+        ),
         "oauth.exchange_code": lambda: client.oauth.exchange_code("auth-code-1"),
     }
 
@@ -198,6 +203,7 @@ def test_every_request_matches_the_spec(
         "user_account/analytics/top_pins",
         "user_websites/get",
         "oauth/token",
+        "trending_keywords/list",
     } <= set(operations)
 
 

@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "metrics": ("metrics_cmds", "metrics_group", "Pull saves, impressions and clicks from Pinterest."),
     "report": ("metrics_cmds", "report", "What to stop, start, continue and change, from your own numbers."),
     "experiment": ("metrics_cmds", "experiment_group", "Test one design against another on the shop's own pins."),
+    "loop": ("loop_cmds", "loop", "Bring products back as fresh pins, all year or in season."),
+    "keywords": ("keywords_cmds", "keywords", "What people search for, and words for your pins."),
     "earned": ("demand_cmds", "earned", "Pins other people made of your shop, beside your own."),
     "surges": ("demand_cmds", "surges", "Pins taking off, and putting the product on more boards while they do."),
     "links": ("demand_cmds", "links", "Links of your pins that lead to a missing page or a sold-out product."),

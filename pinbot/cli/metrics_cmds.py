@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_review
+from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_keywords, print_review
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
@@ -28,6 +28,7 @@ from pinbot.report.experiment_text import label
 from pinbot.report.model import heavy_tail_note
 from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
+from pinbot.review.keywords import keyword_groups
 from pinbot.review.types import Group
 from pinbot.shop.boards import scan_boards
 from pinbot.stats import MIN_LIFT, Rate
@@ -155,8 +156,10 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     if html_file is not None:
         write_html(rep, html_file)
         app.info(f"wrote {html_file}")
+    words = [k for board in app.shop().boards.values() for k in board.keywords]
+    by_keyword = keyword_groups(app.engine, account.id, first, last, words)
     if as_json:
-        app.print_json(rep.as_dict())
+        app.print_json(rep.as_dict() | {"keywords": [g.as_dict() for g in by_keyword]})
         return
     if csv_dir is not None or html_file is not None:
         return
@@ -171,6 +174,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))
+    print_keywords(console, by_keyword)
     console.print("\n[dim]visits = outbound clicks to your site; rates are per view with their 95% range[/dim]")
     console.print(f"{rep.minimums}")
 

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.keywords import keyword_warnings
 from pinbot.queue.photo_check import photo_warnings
 from pinbot.queue.problems import pin_fix
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
@@ -124,6 +125,10 @@ def add(
     result = service.enqueue(reqs)
     for warning in photo_warnings(settings.assets_dir, service.boards, reqs):
         app.info(warning)
+    made = service.pins(result.created)
+    by_board = {p.board_id: service.boards[k] for p, k in made if k in service.boards}
+    for finding in keyword_warnings([p for p, _ in made], by_board):
+        app.info(f"search: {finding.message}")  # a warning, not a refusal: the pin is queued
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
@@ -300,16 +305,17 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
     assert account.id is not None
     rules = app.rules()
     now = app.clock().now()
-    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
+    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days), app.shop().boards)
     if as_json:
         app.print_json(view)
         return
     table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    for column in ("id", "when", "board", "title", "link"):
+    for column in ("id", "when", "board", "title", "link", "loop"):
         table.add_column(column)
     for item in view["pins"]:
         when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
+        cells = [str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-"]
+        table.add_row(*cells, item["loop"] or "-")
     app.console.print(table)
     app.console.print(
         f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
@@ -318,3 +324,5 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
     for problem in view["problems"]:
         app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
+    for warning in view["warnings"]:
+        app.console.print(f"[yellow]search[/yellow] {warning['field']}: {warning['message']}")

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from pinbot.experiments.status import ExperimentStatus
 from pinbot.report.experiment_text import label, next_step, verdict_sentence
-from pinbot.review.types import Review
+from pinbot.review.types import Group, Review
 from pinbot.words import plural
 
 KINDS = ("stop", "start", "continue", "change", "wait")
@@ -59,3 +59,19 @@ def print_experiments_body(console: Console, e: ExperimentStatus) -> None:
     """Where the experiment stands in a sentence, and what to do next."""
     item(console, "•", escape(verdict_sentence(e)))
     item(console, "→", escape(next_step(e)), indent=4)
+
+
+def print_keywords(console: Console, groups: list[Group], limit: int = 15) -> None:
+    """Which searches find the shop: impressions per keyword, through the pins that carry it."""
+    console.print("\n[bold]By keyword[/bold] (pins whose title or description carries it)")
+    if not groups:
+        console.print("  (no board keywords: add `keywords` to boards/*.toml)")
+    for g in groups[:limit]:
+        t = g.totals
+        if t.pins == 0:
+            console.print(f"  {g.key}: no pin carries it yet")
+            continue
+        console.print(
+            f"  {g.key}: {t.impressions:,} impressions over {t.pins} pins, "
+            f"{t.outbound_rate.value:.2%} outbound clicks, {t.save_rate.value:.2%} saves"
+        )

@@ -23,6 +23,7 @@ from pinbot.emulator.limits import RATE_LIMIT_MESSAGE, RateLimiter
 from pinbot.emulator.protocol import ApiError, Request, Response
 from pinbot.emulator.reach import Reach
 from pinbot.emulator.resources import Resources
+from pinbot.emulator.trends import trending_keywords
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ ROUTES = (
     _route("GET", "/pins/{pin_id}", "get_pin", "org_read", READ_PINS),
     _route("DELETE", "/pins/{pin_id}", "delete_pin", "org_write", WRITE_PINS),
     _route("GET", "/pins/{pin_id}/analytics", "pin_analytics", "org_analytics", READ_PINS),
+    _route("GET", "/trends/keywords/{region}/top/{trend_type}", "trending_keywords", "trends_read", USER),
 )
 
 
@@ -146,6 +148,8 @@ class Core:
         self.requests[route.category] += 1
         if route.name == "token":
             response = self.auth.token(req)
+        elif route.name == "trending_keywords":
+            response = trending_keywords(req, self.now(), *params.values())
         elif route.name in ("pin_analytics", "multi_pin_analytics"):
             response = getattr(self.analytics, route.name)(req, *params.values())
         elif route.name in ("account_analytics", "top_pins", "websites"):

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from pinbot.emulator.protocol import ApiError
 
-CATEGORIES = ("org_read", "org_write", "org_analytics")
+CATEGORIES = ("org_read", "org_write", "org_analytics", "trends_read")
+# trends_read has no published figure (docs/pinterest-api.md); the emulator allows as many calls as org_read.
 PRESETS: dict[str, dict[str, int]] = {
-    "trial": {"org_read": 1000, "org_write": 300, "org_analytics": 1000},
-    "standard": {"org_read": 1000, "org_write": 100, "org_analytics": 60},
+    "trial": {"org_read": 1000, "org_write": 300, "org_analytics": 1000, "trends_read": 1000},
+    "standard": {"org_read": 1000, "org_write": 100, "org_analytics": 60, "trends_read": 1000},
 }
 WINDOWS = {"trial": 86400, "standard": 60}
 RATE_LIMIT_MESSAGE = (

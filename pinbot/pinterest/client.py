@@ -54,6 +54,7 @@ from pinbot.pinterest.transport import (
     parse_retry_after,
     transport_error,
 )
+from pinbot.pinterest.trends import TrendsCalls
 from pinbot.pinterest.types import DailyMetrics, NewPin
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account
@@ -62,7 +63,7 @@ from pinbot.store.state import record_spam_block, spam_block
 log = logging.getLogger(__name__)
 
 
-class PinterestClient:
+class PinterestClient(TrendsCalls):
     def __init__(
         self,
         settings: Settings,

@@ -31,6 +31,7 @@ from pinbot.pinterest.errors import (
     SpamBlocked,
     Unauthorized,
 )
+from pinbot.pinterest.trends import TrendingKeyword, check_request
 from pinbot.pinterest.types import DailyMetrics, NewPin, PinterestAPI
 
 __all__ = ["FAULTS_AFTER", "FAULTS_BEFORE", "MemoryPinterest", "default_day"]
@@ -76,6 +77,8 @@ class MemoryPinterest:
     list_calls: int = 0
     list_down: bool = False  # board listings fail (reconcile must wait, not decide)
     calls: list[tuple[str, tuple[str, ...], date, date]] = field(default_factory=list)  # analytics calls
+    trends: dict[str, list[TrendingKeyword]] = field(default_factory=dict)  # trend type -> keywords, best first
+    trend_calls: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # region, type, interests
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
     # -- faults ------------------------------------------------------------------------------
@@ -175,6 +178,23 @@ class MemoryPinterest:
     def pin_calls(self) -> list[tuple[str, tuple[str, ...], date, date]]:
         """The analytics calls that asked about pins (not the account)."""
         return [c for c in self.calls if c[0] != "account"]
+
+    # -- trends ------------------------------------------------------------------------------
+    def trending_keywords(
+        self,
+        region: str = "US",
+        trend_type: str = "growing",
+        interests: Sequence[str] = (),
+        limit: int = 50,
+        include_keywords: Sequence[str] = (),
+    ) -> list[TrendingKeyword]:
+        check_request(region, trend_type, interests, limit)
+        self.trend_calls.append((region, trend_type, tuple(interests)))
+        found = self.trends.get(trend_type, [])
+        if include_keywords:
+            wanted = [k.lower() for k in include_keywords]
+            found = [t for t in found if any(w in t.keyword.lower() for w in wanted)]
+        return found[:limit]
 
 
 def _check(fake: MemoryPinterest) -> PinterestAPI:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from pinbot.pinterest.trends import TrendingKeyword
 
 # What pinbot stores per day; the API's metric names map onto these fields.
 PIN_METRICS = ("IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK")
@@ -74,3 +77,14 @@ class PinterestAPI(Protocol):
         ...
 
     def account_analytics(self, start: date, end: date) -> list[DailyMetrics]: ...
+
+    def trending_keywords(
+        self,
+        region: str = "US",
+        trend_type: str = "growing",
+        interests: Sequence[str] = (),
+        limit: int = 50,
+        include_keywords: Sequence[str] = (),
+    ) -> list[TrendingKeyword]:
+        """Top trending searches (GET /trends/keywords/{region}/top/{trend_type})."""
+        ...

@@ -46,6 +46,7 @@ class PinRequest:
     experiment_variant_id: int | None = None
     headline: str = ""  # the pin's big text ("" derives it from the title)
     badge: str = ""  # NEW, SALE, ...
+    loop_id: int | None = None
 
     def key_for(self, board: str) -> str:
         """The idempotency key of this request on one board."""
@@ -81,6 +82,7 @@ class PinDraft:
     headline: str = ""
     badge: str = ""
     image_hash: str | None = None
+    loop_id: int | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -102,6 +104,7 @@ class PinDraft:
             "headline": self.headline or None,
             "badge": self.badge or None,
             "image_hash": self.image_hash,
+            "loop_id": self.loop_id,
             "status": PinStatus.queued,
             "attempts": 0,
             "reconcile_checks": 0,
@@ -153,6 +156,7 @@ def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
         "headline": pin.headline,
         "badge": pin.badge,
         "product_id": pin.product_id,
+        "loop_id": pin.loop_id,
         "source_key": pin.source_key,
         "due_at": iso(pin.due_at),
         "explicit_time": pin.explicit_time,
@@ -248,6 +252,7 @@ class QueueService:
                             headline=req.headline,
                             badge=req.badge,
                             image_hash=hashes.get(req.image) if req.image else None,
+                            loop_id=req.loop_id,
                         )
                     )
             if drafts:

@@ -5,6 +5,7 @@ count per day, and every rule or lint problem in it (e.g. pins placed by `--at` 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,12 +15,14 @@ from sqlmodel import col, select
 
 from pinbot.clock import as_utc
 from pinbot.links import domain_of
+from pinbot.queue.keywords import keyword_warnings
 from pinbot.queue.lint import LIVE, findings
 from pinbot.queue.planner import Schedule, Slot
+from pinbot.shop.boards import BoardDef
 from pinbot.shop.rules import Rules
 from pinbot.store import state as service_state
 from pinbot.store.db import read_scope
-from pinbot.store.models import Board, Pin, PinStatus
+from pinbot.store.models import Board, Loop, Pin, PinStatus
 
 
 def _problem(pin: Pin, field: str, what: str) -> dict[str, Any]:
@@ -58,8 +61,15 @@ def rule_problems(rules: Rules, tz: ZoneInfo, pins: list[Pin], board_keys: dict[
 
 
 def upcoming(
-    engine: Engine, account_id: int, rules: Rules, tz: ZoneInfo, now: datetime, horizon: timedelta
+    engine: Engine,
+    account_id: int,
+    rules: Rules,
+    tz: ZoneInfo,
+    now: datetime,
+    horizon: timedelta,
+    boards: Mapping[str, BoardDef] | None = None,
 ) -> dict[str, Any]:
+    """The view; with the board definitions, also the search warnings (keywords, descriptions)."""
     now = as_utc(now)
     with read_scope(engine) as session:
         rows = session.exec(
@@ -84,7 +94,10 @@ def upcoming(
             if pins
             else []
         )
+        loop_names = dict(session.exec(select(Loop.id, Loop.name).where(Loop.account_id == account_id)).all())
         session.expunge_all()
+    defs = {bid: boards[key] for bid, key in keys.items() if boards and key in boards}
+    warnings = [{"pin": f.pin_id, "field": f.field, "message": f.message} for f in keyword_warnings(pins, defs)]
     problems = [
         {"pin": f.pin_id, "field": f.field, "message": f.message}
         for f in findings([*others, *pins], rules.schedule, keys)
@@ -109,9 +122,12 @@ def upcoming(
                 "due_at": as_utc(p.due_at).isoformat(),
                 "local_time": as_utc(p.due_at).astimezone(tz).isoformat(),
                 "explicit_time": p.explicit_time,
+                "loop_id": p.loop_id,
+                "loop": loop_names.get(p.loop_id) if p.loop_id is not None else None,
             }
             for p in pins
         ],
         "per_day": dict(sorted(per_day.items())),
         "problems": problems,
+        "warnings": warnings,
     }

@@ -99,6 +99,7 @@ class Pin(SQLModel, table=True):
     template: str | None = Field(default=None, max_length=100)
     variant_key: str | None = Field(default=None, max_length=100)
     experiment_variant_id: int | None = Field(default=None, foreign_key="experimentvariant.id")
+    loop_id: int | None = Field(default=None, foreign_key="loop.id", index=True)  # the loop that made it
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=800)
     link: str = Field(default="", max_length=2048)
@@ -130,6 +131,31 @@ class Pin(SQLModel, table=True):
     def marker(self) -> str:
         """Carried in the link's utm_content on every attempt, so reconcile can find the pin."""
         return f"pb-{self.uid}"
+
+
+class Loop(SQLModel, table=True):
+    """A standing order: bring a selection of products back to some boards every N days, as fresh pins.
+
+    `selection` is {"all": true}, {"tags": [...]}, {"boards": [...]} (products already pinned there) or
+    {"products": [ids]}; `boards` the board keys it pins to. A seasonal loop runs between `season_start`
+    and `season_end` ("MM-DD", local dates, may wrap the new year) each year; an evergreen one always.
+    """
+
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(default="evergreen", max_length=20)  # evergreen, seasonal
+    selection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    boards: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    every_days: int = 30
+    ahead_days: int = 7
+    season_start: str | None = Field(default=None, max_length=5)
+    season_end: str | None = Field(default=None, max_length=5)
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="active", max_length=20)  # active, paused
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
 
 
 class PostAttempt(SQLModel, table=True):
