@@ -61,6 +61,9 @@ class FakePinterest:
     create_calls: int = 0
     list_calls: int = 0
     list_down: bool = False
+    listing: Any = None  # when set, iter_board_pins yields exactly this (a malformed answer)
+    answer: Any = None  # when set, create_pin stores the pin but answers this instead of it
+    deleted: list[str] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
     def inject(self, *kinds: str) -> None:
@@ -76,17 +79,23 @@ class FakePinterest:
             "id": pid,
             "board_id": pin.board_id,
             "title": pin.title,
+            "description": pin.description,
+            "alt_text": pin.alt_text,
             "link": pin.link,
             "created_at": self.clock.now().isoformat(),
         }
         if fault in AFTER:
             raise AFTER[fault]()
+        if self.answer is not None:
+            return self.answer  # type: ignore[no-any-return]
         return dict(self.pins[pid])
 
     def iter_board_pins(self, board_id: str, page_size: int = 250) -> Iterator[dict[str, Any]]:
         self.list_calls += 1
         if self.list_down:
             raise MaybeSent("GET /boards/x/pins: HTTP 503", status=503)
+        if self.listing is not None:
+            return iter(self.listing)
         return iter([dict(p) for p in self.pins.values() if p["board_id"] == board_id])
 
     def by_marker(self) -> Counter[str]:
@@ -106,6 +115,7 @@ class FakePinterest:
         return dict(self.pins[pin_id])
 
     def delete_pin(self, pin_id: str) -> None:
+        self.deleted.append(pin_id)
         self.pins.pop(pin_id, None)
 
     def pin_analytics(self, pin_id: str, start: date, end: date) -> list[DailyMetrics]:
@@ -143,7 +153,8 @@ class Shop:
         reqs = [
             PinRequest(
                 boards=(board,),
-                title=f"Pin {i}",
+                title=str(kw.get("title", "Pin {i}")).format(i=i),
+                description=str(kw.get("description", "")).format(i=i),
                 link=link.format(i=i),
                 image=str(kw.get("image", self.photo)),
                 source_key=f"{kw.get('prefix', 'k')}-{i}",

@@ -267,8 +267,12 @@ class PinterestClient:
         query: dict[str, Any] = {**(params or {}), "page_size": page_size}
         seen: set[str] = set()
         while True:
-            data = self._call("GET", path, req.READ, scopes, params=query) or {}
-            yield from (i for i in data.get("items") or [] if isinstance(i, dict))
+            data = self._call("GET", path, req.READ, scopes, params=query)
+            items = data.get("items") if isinstance(data, dict) else None
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                # A page that does not parse as the spec says must never read as "nothing there".
+                raise MaybeSent(f"GET {path}: Pinterest's answer is not a list of items as the API describes")
+            yield from items
             bookmark = data.get("bookmark")
             if not bookmark:
                 return
@@ -331,7 +335,9 @@ class PinterestClient:
         made = self._call(
             "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=POST_PIN_TIMEOUT
         )
-        return dict(made or {})
+        if not isinstance(made, dict):
+            raise MaybeSent(f"POST /pins: the answer was not a pin ({type(made).__name__}); it may have been created")
+        return made
 
     def get_pin(self, pin_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}", req.READ, req.S_PINS_READ) or {})
@@ -369,9 +375,12 @@ class PinterestClient:
         }
         try:
             data = self._call("GET", "/pins/analytics", req.ANALYTICS, req.S_PINS_READ, params=params)
-        except RequestRejected as exc:
-            if exc.status not in (403, 404):
-                raise
+        except (RateLimited, NotSent, MaybeSent, InvalidGrant):
+            raise  # a pause or an outage, not a refusal of this endpoint
+        except PinterestError as exc:
+            # The beta is "not enabled for all apps", and a refusal may come as 403, 404, code 3
+            # (looks like a missing scope) or anything else: fall back to one call per pin, which
+            # blames the token only if it is refused too.
             self._multi_unavailable = (
                 f"multi-pin analytics is not enabled for this app ({exc.api_message}); using per-pin analytics"
             )

@@ -311,7 +311,12 @@ class Poster:
                 raise
             return result
         done = self.clock.now()
-        pinterest_id = str(created.get("id", ""))
+        raw_id = created.get("id") if isinstance(created, dict) else None
+        if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or not str(raw_id).isdigit():
+            # Created, probably, but with no id to record: reconcile finds it by its marker.
+            what = f"POST /pins: Pinterest answered without a usable pin id ({raw_id!r}); it may have created the pin"
+            return self._failed(pin, MaybeSent(what), done)
+        pinterest_id = str(raw_id)
         values = {"pinterest_pin_id": pinterest_id, "posted_at": as_utc(done), "last_error": None}
         if not finish(self.engine, pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
             log.warning("pin %s posted as %s but its claim was lost; reconcile settles it", pin.id, pinterest_id)
