@@ -71,6 +71,11 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
     ),
     "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
     "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR.", "INFO"),
+    "PINBOT_DELETE_DUPLICATES": (
+        "When one queue item turns up twice on a board (a worker frozen mid-post, then resumed), delete "
+        "the extra pin and note it in the pin's history. false: only report it.",
+        "true",
+    ),
     "PINBOT_SHOP_URL": (
         "Your shop's address (https://shop.example.com), for product links when importing a Shopify or "
         "Etsy export, which carry none. May be a pattern with {handle}, {sku} or {slug}.",
@@ -149,6 +154,7 @@ class Settings:
     worker_id: str
     log_level: str
     shop_url: str = ""
+    delete_duplicates: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -241,6 +247,7 @@ class Settings:
             worker_id=get("PINBOT_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
             log_level=level,
             shop_url=shop_url,
+            delete_duplicates=_bool("PINBOT_DELETE_DUPLICATES", get("PINBOT_DELETE_DUPLICATES")),
         )
 
     def describe(self) -> dict[str, str]:
@@ -265,6 +272,7 @@ class Settings:
             "worker_id": "PINBOT_WORKER_ID",
             "log_level": "PINBOT_LOG_LEVEL",
             "shop_url": "PINBOT_SHOP_URL",
+            "delete_duplicates": "PINBOT_DELETE_DUPLICATES",
         }
         for f in fields(self):
             value: Any = getattr(self, f.name)

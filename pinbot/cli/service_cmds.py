@@ -85,16 +85,22 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     rules = app.rules()
     images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")
     client = None if dry_run else app.client(clock)
-    poster = Poster(app.engine, account.id, client, clock, boards, images, settings.worker_id, dry_run=dry_run)
+    recon = ReconcileSettings(
+        grace=timedelta(seconds=rules.service.reconcile_grace_seconds),
+        recheck=timedelta(seconds=rules.service.reconcile_recheck_seconds),
+        max_requeues=rules.service.reconcile_max_requeues,
+        sweep_every=timedelta(seconds=max(rules.service.reconcile_every_seconds, 30 * 60)),
+    )
+    # A claim older than the lease is never sent: reconcile may already be deciding about it.
+    poster = Poster(
+        app.engine, account.id, client, clock, boards, images, settings.worker_id, dry_run=dry_run, lease=recon.lease
+    )
     reconciler = None
     refresh = metrics = None
     if client is not None:
-        recon = ReconcileSettings(
-            grace=timedelta(seconds=rules.service.reconcile_grace_seconds),
-            recheck=timedelta(seconds=rules.service.reconcile_recheck_seconds),
-            max_requeues=rules.service.reconcile_max_requeues,
+        reconciler = Reconciler(
+            app.engine, account.id, client, clock, recon, boards=boards, delete_duplicates=settings.delete_duplicates
         )
-        reconciler = Reconciler(app.engine, account.id, client, clock, recon, boards=boards)
         refresh = getattr(client, "refresh_tokens", None)
         metrics = app.metrics_job(client, clock)
     if client is not None and rules.service.reconcile_grace_seconds < SAFE_GRACE_SECONDS:

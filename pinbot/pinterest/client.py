@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import requests
@@ -28,6 +28,7 @@ from pinbot.pinterest import analytics as an
 from pinbot.pinterest import payloads as req
 from pinbot.pinterest.errors import (
     BudgetExhausted,
+    ClaimExpired,
     FeatureUnavailable,
     InsufficientScope,
     InvalidGrant,
@@ -59,6 +60,7 @@ from pinbot.store.db import session_scope
 from pinbot.store.models import Account
 
 log = logging.getLogger(__name__)
+MIN_SEND_SECONDS = 1.0  # less time than this left in a claim's lease: do not start the request
 
 
 class PinterestClient:
@@ -146,13 +148,16 @@ class PinterestClient:
         ok: tuple[int, ...] = (200,),
         retry: bool | None = None,
         timeout: tuple[float, float] = TIMEOUT,
+        deadline: datetime | None = None,
     ) -> Any:
         retry = method == "GET" if retry is None else retry
         state = self._token()
         refreshed = False
         while True:
             try:
-                send = functools.partial(self._send, method, path, category, scopes, state, params, body, ok, timeout)
+                send = functools.partial(
+                    self._send, method, path, category, scopes, state, params, body, ok, timeout, deadline
+                )
                 return self._with_retries(retry, send)
             except Unauthorized as exc:
                 # One refresh, then a clear error. A scope or grant problem is not cured by refreshing.
@@ -216,9 +221,12 @@ class PinterestClient:
         body: dict[str, Any] | None,
         ok: tuple[int, ...],
         timeout: tuple[float, float],
+        deadline: datetime | None = None,
     ) -> Any:
         what = f"{method} {path}"
         self.pacer.acquire(category)
+        if deadline is not None:
+            timeout = self._within(deadline, timeout, what)
         try:
             resp = self.session.request(
                 method,
@@ -258,6 +266,20 @@ class PinterestClient:
         elif resp.status_code >= 500:
             err.retry_after_hint = parse_retry_after(resp.headers.get("Retry-After"), self.clock.now())
         raise err
+
+    def _within(self, deadline: datetime, timeout: tuple[float, float], what: str) -> tuple[float, float]:
+        """Checked right before sending (after any pacing wait or freeze): refuse once the deadline
+        is too close, else shrink the timeouts so the request is over by then."""
+        left = (deadline - self.clock.now()).total_seconds()
+        if left < MIN_SEND_SECONDS:
+            raise ClaimExpired(
+                f"{what}: not sent; the claim on this pin is too old ({-left:.0f} s past its lease), "
+                "so reconcile decides what happens to it"
+                if left < 0
+                else f"{what}: not sent; too little time left in the claim's lease ({left:.1f} s)"
+            )
+        connect = min(timeout[0], left / 4)
+        return connect, min(timeout[1], left - connect)
 
     def _paginate(
         self, path: str, scopes: str, page_size: int, params: dict[str, Any] | None = None
@@ -333,7 +355,14 @@ class PinterestClient:
                 f"it as spam ({message}); check the account, then run `pinbot resume`"
             )
         made = self._call(
-            "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=POST_PIN_TIMEOUT
+            "POST",
+            "/pins",
+            req.WRITE,
+            req.S_PINS_WRITE,
+            body=pin_body(pin),
+            ok=(200, 201),
+            timeout=POST_PIN_TIMEOUT,
+            deadline=pin.deadline,
         )
         if not isinstance(made, dict):
             raise MaybeSent(f"POST /pins: the answer was not a pin ({type(made).__name__}); it may have been created")

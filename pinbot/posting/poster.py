@@ -202,6 +202,9 @@ class Poster:
     worker_id: str
     dry_run: bool = False
     refresh: Callable[[], object] | None = None  # one token refresh after a 401, if the client lacks it
+    # How long a claim stays good for sending: the request must be over by claimed_at + lease, which
+    # is kept below reconcile's grace. None: no limit (tests and tools that never reconcile).
+    lease: timedelta | None = None
     backoff: Backoff = field(default_factory=Backoff)
     rng: random.Random = field(default_factory=random.Random)
     _shown: set[int] = field(default_factory=set)  # dry run: pins already reported
@@ -302,6 +305,7 @@ class Poster:
             alt_text=pin.alt_text,
             image=image,
             board_section_id=None,
+            deadline=as_utc(pin.claimed_at) + self.lease if self.lease is not None and pin.claimed_at else None,
         )
         try:
             created = self._create(new)
@@ -319,7 +323,11 @@ class Poster:
         pinterest_id = str(raw_id)
         values = {"pinterest_pin_id": pinterest_id, "posted_at": as_utc(done), "last_error": None}
         if not finish(self.engine, pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
-            log.warning("pin %s posted as %s but its claim was lost; reconcile settles it", pin.id, pinterest_id)
+            log.warning(
+                "pin %s posted as %s but its claim was lost; the duplicate sweep removes it if it is a second copy",
+                pin.id,
+                pinterest_id,
+            )
             return PostResult(pin.id, "lost", "claim lost", pinterest_id)
         log.info("pin %s posted: Pinterest id %s (board %s)", pin.id, pinterest_id, board.key)
         return PostResult(pin.id, "posted", pinterest_pin_id=pinterest_id)

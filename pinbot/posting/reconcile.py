@@ -32,6 +32,7 @@ from pinbot.clock import Clock, as_utc
 from pinbot.links import marker_in
 from pinbot.pinterest.errors import MaybeSent, PinterestError
 from pinbot.pinterest.types import PinterestAPI
+from pinbot.posting.duplicates import DuplicateSweep, SweepReport, active_boards
 from pinbot.shop.boards import BoardDef
 from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus
@@ -47,6 +48,15 @@ class ReconcileSettings:
     max_requeues: int = 5  # then needs_attention: something odd is going on with this pin
     max_listed: int = 5000  # pins read per board per pass (newest pins come first on Pinterest)
     title_window: timedelta = timedelta(minutes=30)
+    sweep_every: timedelta = timedelta(minutes=30)  # the duplicate sweep (pinbot.posting.duplicates)
+    sweep_window: timedelta = timedelta(days=2)  # boards with a claim this recent are swept
+    sweep_listed: int = 250  # one page: the newest pins, where a late duplicate lands
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim is good for sending (Poster.lease): the request must be over before
+        reconcile may look, with room for clocks that differ between workers."""
+        return self.grace - min(timedelta(seconds=30), self.grace / 5)
 
 
 @dataclass
@@ -55,6 +65,8 @@ class ReconcileReport:
     requeued: int = 0
     needs_attention: int = 0
     pending: int = 0  # checked, not found yet, or the API was down
+    duplicates_found: int = 0
+    duplicates_deleted: int = 0
 
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -136,8 +148,12 @@ class Reconciler:
         clock: Clock,
         settings: ReconcileSettings | None = None,
         boards: dict[str, BoardDef] | None = None,
+        *,
+        delete_duplicates: bool = True,
     ) -> None:
         self.boards = boards or {}
+        self.duplicates = DuplicateSweep(engine, account_id, client, delete=delete_duplicates)
+        self._last_sweep: datetime | None = None
         self.engine = engine
         self.account_id = account_id
         self.client = client
@@ -188,13 +204,34 @@ class Reconciler:
             session.expunge_all()
         return list(rows)
 
-    def _listing(self, board_pid: str) -> BoardListing:
+    def _listing(self, board_pid: str, limit: int | None = None) -> BoardListing:
         items = []
         for item in self.client.iter_board_pins(board_pid):
             items.append(check_listed(item, board_pid))
-            if len(items) >= self.settings.max_listed:
+            if len(items) >= (limit or self.settings.max_listed):
                 break
         return BoardListing(items)
+
+    def sweep(self, now: datetime, report: ReconcileReport, listings: dict[str, BoardListing | None]) -> None:
+        """The duplicate sweep over boards with recent claims (a listing already read this pass
+        is reused); an outage skips the board until the next sweep."""
+        s = self.settings
+        if self._last_sweep is not None and now - self._last_sweep < s.sweep_every:
+            return
+        self._last_sweep = now
+        found = SweepReport()
+        for board in active_boards(self.engine, self.account_id, now - s.sweep_window):
+            assert board.pinterest_board_id is not None
+            listing = listings.get(board.pinterest_board_id)
+            try:
+                if listing is None:
+                    listing = self._listing(board.pinterest_board_id, s.sweep_listed)
+                self.duplicates.board(board, listing.items, now, found)
+            except PinterestError as exc:
+                log.warning("duplicate sweep: cannot check board %s, will try later: %s", board.key, exc)
+        report.duplicates_found += found.found
+        report.duplicates_deleted += found.deleted
+        report.posted += found.settled
 
     def run(self, now: datetime | None = None) -> ReconcileReport:
         """One pass over the stale `posting` pins. Never raises for an API outage."""
@@ -251,6 +288,7 @@ class Reconciler:
                 report.needs_attention += 1
             else:
                 self._not_found(pin, now, report)
+        self.sweep(now, report, listings)
         return report
 
     def _where(self, pin: Pin) -> Any:
