@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from pinbot.clock import Clock, as_utc
+from pinbot.errors import PinbotError
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
@@ -122,8 +123,16 @@ class Daemon:
             except Exception as exc:  # one failing job (a bad pin, a locked database) never stops the loop
                 job.failures += 1
                 wanted = min(self.settings.max_job_backoff, max(job.every, 5.0) * 2 ** (job.failures - 1))
-                log.exception(
-                    "job %s failed (%d in a row), next try in %.0f s: %s", job.name, job.failures, wanted, exc
+                # An expected problem (database locked, disk full, Pinterest down) is one line; only
+                # a bug gets a traceback.
+                log.log(
+                    logging.ERROR,
+                    "job %s failed (%d in a row), next try in %.0f s: %s",
+                    job.name,
+                    job.failures,
+                    wanted,
+                    exc,
+                    exc_info=not isinstance(exc, PinbotError),
                 )
             job.next_run = now + timedelta(seconds=job.every if wanted is None else max(0.0, wanted))
         return self.idle_seconds(now)

@@ -1,0 +1,98 @@
+"""Database trouble gets one clear line and a meaningful exit code, never exit 70 or a traceback
+with SQL text, and never a credential (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+CANARY = "Canary-pw-7f3a9"
+
+
+def _one_line(result: object) -> str:
+    err = getattr(result, "stderr", "")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "[SQL:" not in err and "unexpected error" not in err
+    return lines[0]
+
+
+def test_a_damaged_sqlite_file_is_one_line(cli: Cli, shop_dir: Path) -> None:
+    bad = shop_dir / "broken.db"
+    bad.write_bytes(b"this is not a database file at all " * 200)
+    for args in (("init",), ("queue", "list")):
+        result = cli(*args, PINBOT_DATABASE_URL=f"sqlite:///{bad}")
+        assert result.exit_code == 5, result.output
+        assert "damaged" in _one_line(result)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://shop:{CANARY}@db:x@localhost/pinbot",  # an unencoded @ and : in the password
+        f"postgresql+psycopg://shop:{CANARY}@localhost:99x/pinbot",
+    ],
+)
+def test_a_malformed_database_url_is_one_line_without_the_password(cli: Cli, url: str) -> None:
+    result = cli("init", PINBOT_DATABASE_URL=url)
+    assert result.exit_code == 5
+    line = _one_line(result)
+    assert "not a valid URL" in line and "percent-encoded" in line
+    assert CANARY not in result.output and "db:x" not in result.output and "Canary" not in result.output
+
+
+def test_an_unreachable_server_is_one_line(cli: Cli) -> None:
+    result = cli("init", PINBOT_DATABASE_URL="postgresql+psycopg://shop@127.0.0.1:9/pinbot?connect_timeout=2")
+    assert result.exit_code == 5
+    assert "server unreachable" in _one_line(result)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://shop@127.0.0.1:9/pinbot?password={CANARY}&connect_timeout=1",
+        f"postgresql+psycopg://shop:{CANARY}%40x@127.0.0.1:9/pinbot?connect_timeout=1",
+        f"postgresql+psycopg://shop@127.0.0.1:9/pinbot?sslpassword={CANARY}&connect_timeout=1",
+    ],
+)
+def test_doctor_json_masks_every_credential_form(cli: Cli, url: str) -> None:
+    result = cli("doctor", "--json", PINBOT_DATABASE_URL=url)
+    assert CANARY not in result.output and CANARY not in result.stderr
+    shown = json.loads(result.stdout)["settings"]["PINBOT_DATABASE_URL"]
+    assert "***" in shown and "127.0.0.1:9/pinbot" in shown
+
+
+def test_mask_url_and_url_secrets() -> None:
+    from pinbot.config import Settings, mask_url
+
+    url = f"postgresql+psycopg://bob:{CANARY}@x:y@db.example:5432/shop?password={CANARY}2&sslmode=require"
+    assert mask_url(url) == "postgresql+psycopg://bob:***@db.example:5432/shop?password=***&sslmode=require"
+    settings = Settings.from_mapping({"PINBOT_DATABASE_URL": url})
+    assert f"{CANARY}@x:y" in settings.secrets and f"{CANARY}2" in settings.secrets
+    assert CANARY not in repr(settings)
+
+
+def test_an_expected_database_error_in_a_job_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+
+    from pinbot.clock import FakeClock
+    from pinbot.daemon import Daemon
+    from pinbot.errors import DatabaseError
+    from pinbot.store.db import make_engine
+
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    daemon = Daemon(make_engine("sqlite://"), 1, clock, "w", heartbeat=False)
+
+    def locked(_now: datetime) -> None:
+        raise DatabaseError("database: locked by another process for too long; try again.")
+
+    daemon.schedule("job", 60, locked)
+    with caplog.at_level(logging.ERROR):
+        daemon.tick(clock.now())
+    (record,) = [r for r in caplog.records if "job job failed" in r.getMessage()]
+    assert not record.exc_info and "locked" in record.getMessage()
