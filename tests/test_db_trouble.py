@@ -96,3 +96,56 @@ def test_an_expected_database_error_in_a_job_logs_no_traceback(caplog: pytest.Lo
         daemon.tick(clock.now())
     (record,) = [r for r in caplog.records if "job job failed" in r.getMessage()]
     assert not record.exc_info and "locked" in record.getMessage()
+
+
+PG_URL = __import__("os").environ.get("PINBOT_TEST_DATABASE_URL", "")
+pg_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (PINBOT_TEST_DATABASE_URL)")
+
+
+def _database_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pg_only
+def test_a_missing_database_is_told_apart_from_an_unreachable_server(cli: Cli) -> None:
+    result = cli("init", PINBOT_DATABASE_URL=_database_url("pinbot_no_such_db"))
+    assert result.exit_code == 5
+    line = _one_line(result)
+    assert "does not exist" in line and "unreachable" not in line
+
+
+@pg_only
+def test_four_init_at_once_on_postgresql_all_succeed(cli: Cli, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"pinbot_init_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        env = {**__import__("os").environ, **cli.env, "PINBOT_DATABASE_URL": _database_url(name)}
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "pinbot.cli", "init"],
+                env=env,
+                cwd=cli.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(4)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], [o[1].decode()[-500:] for o in outs]
+    finally:
+        admin.dispose()
+        cleanup = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with cleanup.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        cleanup.dispose()
