@@ -222,7 +222,7 @@ def build_record(
     names = {"title": "title", "description": "description", "link": "link", "currency": "currency", "key": "key"}
     names.update(columns or {})
     title = " ".join(title.split())
-    title = check_text(names["title"], title, TITLE_LIMIT, required=True, row=row, source=src)
+    title = check_text(names["title"], title, TITLE_LIMIT, required=True, row=row, source=src, single_line=True)
     description, cut = shorten(description, DESCRIPTION_MAX)
     if cut:
         where = f"{parsed.unit} {row}: " if row is not None else ""
