@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from string import Template
@@ -24,12 +25,14 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon, DaemonSettings
+from pinbot.errors import DatabaseError
 from pinbot.posting.images import CachedRenderer
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler, ReconcileSettings
 from pinbot.queue.upcoming import upcoming
 from pinbot.shop.boards import load_boards
 from pinbot.store import state as service_state
+from pinbot.store.models import Account
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"
@@ -51,20 +54,50 @@ def _journal_logging() -> None:
         handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
 
 
-def _install_signals(stop: threading.Event, daemon: Daemon) -> None:
+def _install_signals(stop: threading.Event, daemon: Daemon) -> threading.Thread:
+    """SIGTERM, SIGINT and SIGHUP stop the service gracefully; a second one exits at once. The
+    handler only sets flags (logging from a signal handler can deadlock on the log lock); a
+    small thread writes the log line. Returns that thread, to be joined before exiting."""
+    received: list[str] = []
+
     def handle(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():
             # Second signal: leave now. A pin mid-request stays `posting`; reconcile settles it.
-            sys.stderr.write(f"pinbot: second {name}, exiting at once\n")
-            sys.stderr.flush()
+            os.write(2, f"pinbot: second {name}, exiting at once\n".encode())
             os._exit(130)
-        log.info("%s received: finishing the pin in hand, then stopping (send again to exit at once)", name)
+        received.append(name)
         daemon.stop_requested.set()
         stop.set()
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    def announce() -> None:
+        stop.wait()
+        if received:
+            log.info("%s received: finishing the pin in hand, then stopping (send again to exit at once)", received[0])
+
+    announcer = threading.Thread(target=announce, name="pinbot-signals", daemon=True)
+    announcer.start()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, handle)
+    return announcer
+
+
+# Waits between tries when the database is locked or unreachable as the service starts (a backup,
+# a migration, PostgreSQL still booting): about ten minutes in all, then the error is reported.
+START_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30)
+
+
+def _account_when_ready(app: AppContext, delays: tuple[float, ...] = START_RETRY_DELAYS) -> Account:
+    for delay in (*delays, None):
+        try:
+            return app.account()
+        except DatabaseError as exc:
+            text = str(exc)
+            if delay is None or not ("locked" in text or "unreachable" in text):
+                raise
+            log.warning("database not ready at start (%s); trying again in %.0f s", text, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 @click.command("run")
@@ -77,7 +110,7 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     settings = app.settings
     if os.environ.get("JOURNAL_STREAM"):
         _journal_logging()
-    account = app.account()
+    account = _account_when_ready(app)
     assert account.id is not None
     stop = threading.Event()
     clock = SystemClock(stop)
@@ -123,10 +156,12 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
             idle_poll=rules.service.idle_poll_seconds, reconcile_every=rules.service.reconcile_every_seconds
         ),
     )
-    _install_signals(stop, daemon)
+    announcer = _install_signals(stop, daemon)
     mode = " (dry run: nothing is posted)" if dry_run else ""
     log.info("service started for account %s as %s%s", settings.account, settings.worker_id, mode)
     daemon.run(stop, max_ticks=max_ticks, once=once)
+    stop.set()  # wakes the announcer: it logs the signal, if one came, before we exit
+    announcer.join(timeout=1.0)
 
 
 @click.command("pause")

@@ -243,7 +243,9 @@ class Poster:
                     link or "(none)",
                 )
                 return PostResult(pin.id, "dry_run", str(rendered))
-            claimed = claim_pin(self.engine, pin.id, now, self.worker_id, str(rendered))
+            # The claim's time is when it really happens (rendering took a while since `now`): the
+            # lease and reconcile's grace both count from it.
+            claimed = claim_pin(self.engine, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
             if claimed is None:
                 continue  # another worker took it between our read and our claim
             return self._post(claimed, board, board_def, image, now)
