@@ -149,3 +149,26 @@ def test_four_init_at_once_on_postgresql_all_succeed(cli: Cli, tmp_path: Path) -
         with cleanup.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         cleanup.dispose()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("disk I/O error", "I/O error (full, failing or removed?)"),
+        ("database or disk is full", "the disk is full"),
+        ("file is not a database", "damaged"),
+        ("attempt to write a readonly database", "read-only"),
+        ('connection failed: FATAL:  database "shop" does not exist', "does not exist"),
+        ("connection failed: Connection refused", "server unreachable"),
+    ],
+)
+def test_database_errors_read_as_what_to_do(raw: str, expected: str) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from pinbot.store.db import describe_db_error
+
+    exc = OperationalError("INSERT INTO pin (title) VALUES (?)", ("x",), sqlite3.OperationalError(raw))
+    text = describe_db_error(exc)
+    assert expected in text and "INSERT" not in text and "\n" not in text

@@ -35,6 +35,7 @@ def _check_exactly_once(loop: KillLoop) -> None:
         assert sorted(on_pinterest) == sorted(loop.markers())  # every queue item, once
         assert sum(on_pinterest.values()) == loop.queued
         assert sum(loop.fired.values()) >= loop.kills  # faults really were injected
+        print(loop.figures())
     finally:
         loop.close()
 
