@@ -18,6 +18,8 @@ CYCLES = int(os.environ.get("PINBOT_KILLLOOP_CYCLES", "50"))
 
 def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False, db_url: str | None = None) -> KillLoop:
     loop = KillLoop.create(tmp_path, seed=seed, naive=naive, db_url=db_url)
+    if naive:
+        loop.env["PINBOT_DELETE_DUPLICATES"] = "false"  # the sweep would hide what the naive poster does
     loop.enqueue(10)
     # One more pin per cycle keeps the writes under the 100/min budget: a pacing wait longer than
     # the test's 3 s reconcile grace would void the grace (production: 180 s > 60 s + 65 s).
