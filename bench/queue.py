@@ -22,7 +22,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from pinbot.posting.poster import claim_pin, due_pins, finish
 from pinbot.store import db
+from pinbot.store.models import PinStatus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,9 +66,13 @@ def bench_pinbot(path: Path, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        pin = db.claim_next_pin(engine, 1, when, "bench")
-        assert pin is not None and pin.id is not None and pin.attempt_id is not None
-        assert db.record_posted(engine, pin.id, pin.attempt_id, "1", when)
+        # The poster's one claim path: read the next due pin, claim it, record the outcome.
+        (due, _board), *_ = due_pins(engine, 1, when, limit=1)
+        assert due.id is not None
+        pin = claim_pin(engine, due.id, when, "bench", None)
+        assert pin is not None
+        posted = {"pinterest_pin_id": "1", "posted_at": when}
+        assert finish(engine, pin, when, outcome="posted", status=PinStatus.posted, pin_values=posted)
         times.append(time.perf_counter() - t0)
     engine.dispose()
     return times

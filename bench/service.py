@@ -30,12 +30,13 @@ from sqlmodel import func, select  # noqa: E402
 from pinbot.clock import FakeClock  # noqa: E402
 from pinbot.config import Settings  # noqa: E402
 from pinbot.daemon import Daemon  # noqa: E402
+from pinbot.pinterest.memory import MemoryPinterest  # noqa: E402
 from pinbot.posting.images import CachedRenderer  # noqa: E402
 from pinbot.posting.poster import Poster  # noqa: E402
 from pinbot.shop.boards import BoardDef  # noqa: E402
 from pinbot.store import db  # noqa: E402
 from pinbot.store.models import Board, PinStatus, PostAttempt  # noqa: E402
-from tests.scheduler_support import FakePinterest, make_photo  # noqa: E402
+from tests.helpers import make_photo  # noqa: E402
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -97,7 +98,7 @@ def bench_ticks_and_claims(tmp: Path, rows: int) -> None:
     t0 = time.perf_counter()
     fill(tmp / "big.db", account_id, rows, photo, START + timedelta(days=1))  # all due tomorrow
     print(f"filled {rows:,} queued rows in {time.perf_counter() - t0:.1f} s")
-    api = FakePinterest(clock)
+    api = MemoryPinterest(clock)
     images = CachedRenderer(tmp / "assets", tmp / "renders")
     poster = Poster(engine, account_id, api, clock, boards, images, "bench")  # type: ignore[arg-type]
     daemon = Daemon(engine, account_id, clock, "bench", poster=poster)  # type: ignore[arg-type]
@@ -220,7 +221,7 @@ def bench_rss(tmp: Path, ticks: int) -> None:
     engine, account_id, boards, _photo = setup(tmp, "rss.db")
     clock = FakeClock(START)
     images = CachedRenderer(tmp / "assets", tmp / "renders")
-    poster = Poster(engine, account_id, FakePinterest(clock), clock, boards, images, "bench")  # type: ignore[arg-type]
+    poster = Poster(engine, account_id, MemoryPinterest(clock), clock, boards, images, "bench")  # type: ignore[arg-type]
     daemon = Daemon(engine, account_id, clock, "bench", poster=poster)  # type: ignore[arg-type]
     marks = {}
     for i in range(1, ticks + 1):

@@ -2,11 +2,13 @@
 
 Owns the jobs and their cadence: post due pins (one per tick, so a stop request is honoured
 between pins), reconcile stale `posting` pins, refresh the token ahead of expiry, write the
-heartbeat, and a daily metrics sweep (a hook the CLI fills). Jobs are registered with
+heartbeat, and the metrics sweep, which says itself when it wants to run again (tomorrow after a
+full sweep, within the hour after a network failure). Jobs are registered with
 `Daemon.schedule(name, every, func)` in the manner of the `schedule` library (one pass, then "how
 long may I idle"), but with the clock passed in: the library itself reads `datetime.now()`, which
-a FakeClock test could not drive. Time, the Pinterest client and the jobs' services are injected;
-signal handlers (installed by the CLI) only set flags. No job failure stops the loop.
+a FakeClock test could not drive. Time, the Pinterest client and the jobs' services are injected
+(`pinbot.app` builds them); signal handlers (installed by the CLI) only set flags, and the loop logs
+what they asked for. No job failure stops the loop. `run` returns what it did.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlmodel import select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import PinbotError
+from pinbot.metrics.sweep import SweepResult
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
@@ -29,7 +32,7 @@ from pinbot.store.db import read_scope
 from pinbot.store.models import Pin, PinStatus
 from pinbot.store.state import read_heartbeat, read_heartbeat_detail
 
-__all__ = ["Daemon", "DaemonSettings", "Job", "read_heartbeat", "read_heartbeat_detail"]
+__all__ = ["Daemon", "DaemonSettings", "Job", "RunReport", "read_heartbeat", "read_heartbeat_detail"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,16 @@ class Job:
 
     def due(self, now: datetime) -> bool:
         return self.next_run is None or self.next_run <= now
+
+
+@dataclass
+class RunReport:
+    """What one `Daemon.run` did: ticks, and the pins it posted or gave up on."""
+
+    ticks: int = 0
+    posted: int = 0
+    failed: int = 0  # pins moved to failed or needs_attention in this run
+    stop_signal: str | None = None  # the signal that ended the run, if one did
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ class Daemon:
         poster: Poster | None = None,
         reconciler: Reconciler | None = None,
         refresh_token: Callable[[], object] | None = None,
-        metrics: Callable[[], object] | None = None,
+        metrics: Callable[[], SweepResult] | None = None,
         settings: DaemonSettings | None = None,
         heartbeat: bool = True,
     ) -> None:
@@ -84,6 +97,8 @@ class Daemon:
         self.settings = s = settings or DaemonSettings()
         self.jobs: list[Job] = []
         self.stop_requested = threading.Event()  # graceful: finish the pin in hand, then leave
+        self.stop_signal: str | None = None  # set with stop_requested by a signal handler
+        self.report = RunReport()
         self._blocked_reason: str | None = None
         if heartbeat:
             self.schedule("heartbeat", s.heartbeat_every, self._heartbeat)
@@ -97,7 +112,7 @@ class Daemon:
             self.schedule("refresh_token", s.refresh_every, lambda now: self._call(refresh))
         if metrics is not None:
             sweep = metrics
-            self.schedule("metrics", s.metrics_every, lambda now: self._call(sweep))
+            self.schedule("metrics", s.metrics_every, lambda now: self._sweep(sweep, now))
 
     # -- registration and one pass --------------------------------------------------------------
     def schedule(self, name: str, every: float, func: JobFunc) -> Job:
@@ -143,22 +158,28 @@ class Daemon:
             return 0.0
         return max(0.0, (min(upcoming) - as_utc(now)).total_seconds())
 
-    def run(self, stop: threading.Event | None = None, *, max_ticks: int | None = None, once: bool = False) -> int:
-        """Tick until `stop` is set (or `max_ticks`, or, with `once`, until nothing is due now).
-        The clock's sleep must wake up when `stop` is set (SystemClock(stop_event) does)."""
+    def run(
+        self, stop: threading.Event | None = None, *, max_ticks: int | None = None, once: bool = False
+    ) -> RunReport:
+        """Tick until `stop` is set (or `max_ticks`, or, with `once`, until nothing is due now), and
+        say what was done. The clock's sleep must wake up when `stop` is set (SystemClock(stop_event)
+        does)."""
         stop = stop or self.stop_requested
-        ticks = 0
+        self.report = report = RunReport()
         while not (stop.is_set() or self.stop_requested.is_set()):
             idle = self.tick(self.clock.now())
-            ticks += 1
-            if (max_ticks is not None and ticks >= max_ticks) or (once and idle > 0):
+            report.ticks += 1
+            if (max_ticks is not None and report.ticks >= max_ticks) or (once and idle > 0):
                 break
             if stop.is_set() or self.stop_requested.is_set():
                 break
             if idle > 0:
                 self.clock.sleep(idle)
-        log.info("service stopped after %d ticks", ticks)
-        return 0
+        if self.stop_signal:
+            log.info("%s received: no pin was left half-done; stopping", self.stop_signal)
+        report.stop_signal = self.stop_signal
+        log.info("service stopped after %d ticks (%d posted, %d failed)", report.ticks, report.posted, report.failed)
+        return report
 
     # -- the jobs ---------------------------------------------------------------------------------
     def _heartbeat(self, now: datetime) -> None:
@@ -166,6 +187,15 @@ class Daemon:
 
     def _call(self, func: Callable[[], object]) -> None:
         func()
+
+    def _sweep(self, sweep: Callable[[], SweepResult], now: datetime) -> float | None:
+        """Run the metrics sweep; the next run comes when the sweep asked for it (an hour after a
+        network failure, tomorrow after a full sweep), not a fixed day later."""
+        result = sweep()
+        log.info("%s", result.message())
+        if result.next_sweep_at is None:
+            return None
+        return max(60.0, (as_utc(result.next_sweep_at) - as_utc(now)).total_seconds())
 
     def _reconcile(self, reconciler: Reconciler, now: datetime) -> None:
         report = reconciler.run(now)
@@ -193,6 +223,10 @@ class Daemon:
         result = self.poster.post_next(now)
         if result is None:
             return self._until_next_due(now)
+        if result.outcome == "posted":
+            self.report.posted += 1
+        elif result.outcome in ("failed", "needs_attention"):
+            self.report.failed += 1
         if result.retry_after:
             return result.retry_after  # 429: the next pin would be refused too
         return 0.0  # more may be due: go on at once (the stop flag is checked between pins)

@@ -18,6 +18,7 @@ from sqlmodel import select
 from pinbot.clock import as_utc
 from pinbot.config import Settings
 from pinbot.errors import PinbotError
+from pinbot.queue.problems import find_problems, pin_fix
 from pinbot.shop.boards import scan_boards
 from pinbot.store import db
 from pinbot.store import state as service_state
@@ -161,6 +162,24 @@ def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
     return Check("service", OK, detail)
 
 
+def check_queue(settings: Settings, engine: Engine, now: datetime) -> Check:
+    """Pins the owner must look at: failed, needing attention, or overdue in the queue."""
+    try:
+        with db.session_scope(engine) as session:
+            account = session.exec(select(Account).where(Account.name == settings.account)).first()
+        if account is None or account.id is None:
+            return Check("queue", OK, "no pins yet")
+        problems = find_problems(engine, account.id, now)
+    except (SQLAlchemyError, PinbotError):
+        return Check("queue", WARN, "unknown (database not ready)")
+    first = problems.first()
+    if first is None:
+        return Check("queue", OK, "no failed, stuck or overdue pins")
+    why = f"pin {first.id} {first.title[:40]!r}: {first.last_error or first.status.value}"
+    more = f" (and {problems.count - 1} more: `pinbot queue list --problems`)" if problems.count > 1 else ""
+    return Check("queue", WARN, f"{problems.summary()}; {why}", pin_fix(first, now) + more)
+
+
 def _ago(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -179,4 +198,5 @@ def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]
         check_token(settings, engine, now),
         check_api(settings),
         check_service(settings, engine, now),
+        check_queue(settings, engine, now),
     ]

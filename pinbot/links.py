@@ -1,7 +1,7 @@
 """Outbound links: UTM tagging per pin and design, and the reconcile marker inside them.
 
 Every attempt of one queue item carries `utm_content=pb-<uid>`, so after a crash the poster can
-list the board's pins and find out whether the pin was created (see shared RELIABILITY.md).
+list the board's pins and find out whether the pin was created (see docs/posting-exactly-once.md).
 Leaf module.
 """
 
@@ -77,3 +77,13 @@ def domain_of(link: str) -> str:
 
 def is_shortener(link: str) -> bool:
     return domain_of(link) in SHORTENER_DOMAINS
+
+
+def link_key(link: str) -> str:
+    """A link's identity for spacing: host + path + non-UTM query (the tags pinbot adds differ)."""
+    if not link:
+        return ""
+    parts = urlsplit(link.strip())
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_"))
+    path = parts.path.rstrip("/")
+    return f"{domain_of(link)}{path}" + (f"?{urlencode(query)}" if query else "")

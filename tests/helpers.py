@@ -9,8 +9,9 @@ from PIL import Image
 
 
 def make_photo(
-    path: Path, size: tuple[int, int] = (60, 90), color: tuple[int, int, int] = (180, 120, 90), fmt: str = "JPEG"
+    path: Path, size: tuple[int, int] = (120, 180), color: tuple[int, int, int] = (180, 120, 90), fmt: str = "JPEG"
 ) -> Path:
+    # At least 100 px on the short side: smaller is refused when queued (no template could use it).
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", size, color).save(path, fmt)
     return path

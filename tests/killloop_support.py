@@ -1,4 +1,4 @@
-"""The kill loop (shared RELIABILITY.md): a real `pinbot run` subprocess against the emulator with
+"""The kill loop (docs/posting-exactly-once.md): a real `pinbot run` subprocess against the emulator with
 injected faults, killed with SIGKILL at random moments and restarted while more pins are queued;
 at the end every queue item must exist exactly once on the emulator. Used by tests/test_killloop.py
 (CI: >= 50 cycles; 1,000 behind the `slow` marker) and bench/service.py."""
@@ -24,7 +24,7 @@ from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import load_boards
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus
-from tests.scheduler_support import make_photo
+from tests.helpers import make_photo
 
 REPO = Path(__file__).resolve().parent.parent
 NAIVE_WORKER = Path(__file__).resolve().parent / "naive_worker.py"

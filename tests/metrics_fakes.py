@@ -1,109 +1,18 @@
-"""A fake PinterestAPI for the metrics, review and report tests, and builders of posted pins."""
+"""Builders of posted pins with their numbers, for the metrics, review and report tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine
 
-from pinbot.clock import Clock
-from pinbot.pinterest.analytics import check_pin_ids, check_window
-from pinbot.pinterest.errors import FeatureUnavailable, RateLimited, RequestRejected
+from pinbot.pinterest.memory import MemoryPinterest
 from pinbot.pinterest.types import DailyMetrics
 from pinbot.store.db import get_or_create_account, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
-DayFn = Callable[[str, date], tuple[int, int, int, int]]  # (impressions, saves, pin clicks, outbound)
-
-
-def default_day(pin_id: str, day: date) -> tuple[int, int, int, int]:
-    base = 100 + int(pin_id[-2:]) + day.day
-    return base, base // 50, base // 20, base // 100
-
-
-class FakeAPI:
-    """Answers analytics like Pinterest would (90-day rules enforced); counts every call."""
-
-    def __init__(
-        self,
-        clock: Clock,
-        *,
-        multi: bool = True,
-        day_fn: DayFn = default_day,
-        settle_days: int = 2,
-        rate_limit_after: int | None = None,
-        missing: Sequence[str] = (),
-    ) -> None:
-        self.clock = clock
-        self.multi = multi
-        self.day_fn = day_fn
-        self.settle_days = settle_days
-        self.rate_limit_after = rate_limit_after
-        self.missing = set(missing)
-        self.calls: list[tuple[str, tuple[str, ...], date, date]] = []
-
-    def _today(self) -> date:
-        return self.clock.now().date()
-
-    def _spend(self, kind: str, ids: tuple[str, ...], start: date, end: date) -> None:
-        if self.rate_limit_after is not None and len(self.calls) >= self.rate_limit_after:
-            raise RateLimited("org_analytics budget spent", retry_after=3600, status=429, code=8)
-        check_window(start, end, self._today())
-        self.calls.append((kind, ids, start, end))
-
-    def _days(self, pin_id: str, start: date, end: date) -> list[DailyMetrics]:
-        out = []
-        day = start
-        while day <= end:
-            imp, saves, clicks, outbound = self.day_fn(pin_id, day)
-            status = "READY" if (self._today() - day).days > self.settle_days else "ESTIMATE"
-            out.append(DailyMetrics(day, status, imp, saves, clicks, outbound))
-            day += timedelta(days=1)
-        return out
-
-    def pin_analytics(self, pin_id: str, start: date, end: date) -> list[DailyMetrics]:
-        self._spend("pin", (pin_id,), start, end)
-        if pin_id in self.missing:
-            raise RequestRejected("Pin not found.", status=404, code=50)
-        return self._days(pin_id, start, end)
-
-    def multi_pin_analytics(self, pin_ids: Sequence[str], start: date, end: date) -> dict[str, list[DailyMetrics]]:
-        if not self.multi:
-            raise FeatureUnavailable("multi-pin analytics is not enabled for this app", status=403)
-        ids = tuple(check_pin_ids(pin_ids))
-        self._spend("multi", ids, start, end)
-        return {p: self._days(p, start, end) for p in ids if p not in self.missing}
-
-    def account_analytics(self, start: date, end: date) -> list[DailyMetrics]:
-        self._spend("account", (), start, end)
-        return self._days("9999", start, end)
-
-    # The rest of the protocol is not used by metrics.
-    def get_user_account(self) -> dict[str, Any]:
-        return {"username": "fake"}
-
-    def list_boards(self) -> list[dict[str, Any]]:
-        return []
-
-    def create_board(self, name: str, description: str = "", privacy: str = "PUBLIC") -> dict[str, Any]:
-        raise NotImplementedError
-
-    def create_pin(self, pin: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def get_pin(self, pin_id: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def delete_pin(self, pin_id: str) -> None:
-        raise NotImplementedError
-
-    def iter_board_pins(self, board_id: str, page_size: int = 250) -> Any:
-        return iter(())
-
-    def pin_calls(self) -> list[tuple[str, tuple[str, ...], date, date]]:
-        return [c for c in self.calls if c[0] != "account"]
+# The one in-memory Pinterest answers analytics too (90-day rules, ESTIMATE days, call counts).
+FakeAPI = MemoryPinterest
 
 
 def make_account(engine: Engine, name: str = "default") -> int:

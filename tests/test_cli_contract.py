@@ -3,10 +3,9 @@ command takes --json."""
 
 from __future__ import annotations
 
-import click
 from click.testing import CliRunner
 
-from pinbot.cli import main
+from pinbot.cli import all_commands, main
 
 CONTRACT = [
     "init",
@@ -31,24 +30,14 @@ CONTRACT = [
 LISTINGS = ["boards list", "queue list", "queue show", "auth status", "report", "doctor"]
 
 
-def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
-    out: dict[str, click.Command] = {}
-    for name, cmd in group.commands.items():
-        path = (*prefix, name)
-        out[" ".join(path)] = cmd
-        if isinstance(cmd, click.Group):
-            out.update(walk(cmd, path))
-    return out
-
-
 def test_contract_commands_exist() -> None:
-    commands = walk(main)
+    commands = all_commands()
     assert [c for c in CONTRACT if c not in commands] == []
 
 
 def test_every_command_has_help() -> None:
     runner = CliRunner()
-    for path, cmd in walk(main).items():
+    for path, cmd in all_commands().items():
         result = runner.invoke(main, [*path.split(), "--help"])
         assert result.exit_code == 0, (path, result.output)
         assert "Usage:" in result.output
@@ -56,7 +45,7 @@ def test_every_command_has_help() -> None:
 
 
 def test_listing_commands_take_json() -> None:
-    commands = walk(main)
+    commands = all_commands()
     for path in LISTINGS:
         if path in commands:
             names = {p.name for p in commands[path].params}

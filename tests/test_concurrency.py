@@ -14,8 +14,8 @@ from sqlmodel import col, func, select
 
 from pinbot.store import db
 from pinbot.store.models import Pin, PinStatus
+from tests.helpers import make_photo
 from tests.killloop_support import KillLoop
-from tests.scheduler_support import make_photo
 
 
 def _wait_posted(loop: KillLoop, n: int, timeout: float = 60.0) -> None:
@@ -42,7 +42,7 @@ def test_eight_cli_writers_while_the_service_posts(tmp_path: Path, db_url: str) 
         for w in range(8):
             rows = ["board,title,image,link,at,key"]
             for r in range(8):
-                photo = make_photo(tmp_path / f"w{w}-{r}.jpg", (w * 30, r * 30, 90))
+                photo = make_photo(tmp_path / f"w{w}-{r}.jpg", color=(w * 30, r * 30, 90))
                 rows.append(
                     f"mugs,Writer {w} row {r},{photo},https://shop.example/w{w}/{r},2020-01-01T00:00:00Z,w{w}r{r}"
                 )

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
 from pinbot.daemon import Daemon, DaemonSettings, read_heartbeat
+from pinbot.metrics.sweep import SweepResult
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
 from pinbot.store.models import PinStatus
@@ -60,7 +61,8 @@ def test_run_with_a_fake_clock_never_really_sleeps(shop: Shop) -> None:
     shop.add(2)
     shop.add(1, prefix="later", at=shop.clock.now() + timedelta(minutes=10))
     d = _daemon(shop)
-    assert d.run(max_ticks=40) == 0
+    report = d.run(max_ticks=40)
+    assert (report.ticks, report.posted, report.failed) == (40, 3, 0)
     assert shop.api.create_calls == 3
     assert sum(shop.clock.slept) >= 600  # it waited (on the fake clock) for the later pin
 
@@ -115,7 +117,7 @@ def test_stop_request_finishes_the_pin_in_hand_then_starts_no_other(shop: Shop) 
         return original(pin)
 
     shop.api.create_pin = create_and_stop  # type: ignore[method-assign]
-    assert d.run(max_ticks=10) == 0
+    assert d.run(max_ticks=10).posted == 1
     assert shop.api.create_calls == 1 and len(shop.api.pins) == 1
 
 
@@ -138,18 +140,43 @@ def test_reconcile_job_settles_an_ambiguous_pin(shop: Shop) -> None:
 def test_refresh_and_metrics_hooks_run_on_their_cadence(shop: Shop) -> None:
     refreshed: list[int] = []
     swept: list[int] = []
+
+    def sweep() -> SweepResult:
+        swept.append(1)
+        return SweepResult(next_sweep_at=None)  # no wish: the job's own cadence (a day)
+
     d = Daemon(
         shop.engine,
         shop.account_id,
         shop.clock,
         "w",
         refresh_token=lambda: refreshed.append(1),
-        metrics=lambda: swept.append(1),
+        metrics=sweep,
     )
     d.tick(shop.clock.now())
     d.tick(shop.clock.now() + timedelta(minutes=11))
     d.tick(shop.clock.now() + timedelta(hours=25))
     assert (len(refreshed), len(swept)) == (3, 2)
+
+
+def test_metrics_retry_comes_when_the_sweep_asked_for_it(shop: Shop) -> None:
+    """After a network failure the sweep asks to run again within the hour: the daemon must not
+    wait its daily cadence (it once threw `next_sweep_at` away and came back 24 h later)."""
+    start = shop.clock.now()
+    wants = [start + timedelta(hours=1), start + timedelta(days=1, hours=1)]
+    runs: list[object] = []
+
+    def sweep() -> SweepResult:
+        runs.append(shop.clock.now())
+        return SweepResult(next_sweep_at=wants[len(runs) - 1], stopped="network down" if len(runs) == 1 else None)
+
+    d = Daemon(shop.engine, shop.account_id, shop.clock, "w", metrics=sweep, heartbeat=False)
+    d.tick(start)
+    assert d.tick(start + timedelta(minutes=59)) == pytest.approx(60)  # idles exactly to the retry
+    shop.clock.advance(hours=1)
+    d.tick(shop.clock.now())
+    assert runs == [start, start + timedelta(hours=1)]
+    assert d.tick(shop.clock.now() + timedelta(hours=23)) == pytest.approx(3600)  # then the time it asked for
 
 
 # -- the commands ---------------------------------------------------------------------------
@@ -171,7 +198,7 @@ def test_service_install_writes_a_systemd_unit(initialised_cli: Cli, tmp_path: P
 def test_queue_plan_json_shows_the_schedule(initialised_cli: Cli, shop_dir: Path) -> None:
     (shop_dir / "pinbot.toml").write_text('[schedule]\nwindows = ["10:00-12:00"]\njitter_minutes = 0\n')
     photo = shop_dir / "p.jpg"
-    from tests.scheduler_support import make_photo
+    from tests.helpers import make_photo
 
     make_photo(photo)
     initialised_cli.ok(
@@ -208,7 +235,7 @@ def test_bad_rules_file_is_one_clear_line(initialised_cli: Cli, shop_dir: Path) 
 
 def test_run_dry_run_once_posts_nothing(initialised_cli: Cli, shop_dir: Path) -> None:
     photo = shop_dir / "p.jpg"
-    from tests.scheduler_support import make_photo
+    from tests.helpers import make_photo
 
     make_photo(photo)
     initialised_cli.ok(

@@ -1,15 +1,16 @@
-"""Engine settings and the claim/record queries that make posting exactly-once possible."""
+"""Engine settings, and the claim/record queries (the poster's one claim path) behind exactly-once posting."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from pinbot.clock import FakeClock
+from pinbot.posting.poster import claim_pin, due_pins, finish
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -27,6 +28,15 @@ def seed(engine: Engine, n: int, clock: FakeClock) -> list[int]:
         session.add_all(pins)
         session.flush()
         return [p.id for p in pins]  # type: ignore[misc]
+
+
+def claim_next(engine: Engine, now: datetime, worker: str) -> Pin | None:
+    """What the poster does: read the due pins, claim the first one nobody else has."""
+    for pin, _board in due_pins(engine, 1, now):
+        assert pin.id is not None
+        if (claimed := claim_pin(engine, pin.id, now, worker, None)) is not None:
+            return claimed
+    return None
 
 
 def test_sqlite_connections_are_configured(db_url: str) -> None:
@@ -48,22 +58,25 @@ def test_claim_takes_the_oldest_due_pin_once(engine: Engine, clock: FakeClock) -
         assert future is not None
         future.due_at = clock.now() + timedelta(hours=1)
         session.add(future)
-    first = db.claim_next_pin(engine, 1, clock.now(), "w1")
-    second = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    first = claim_next(engine, clock.now(), "w1")
+    second = claim_next(engine, clock.now(), "w1")
     assert first is not None and second is not None
     assert [first.id, second.id] == ids[:2]
     assert first.status == PinStatus.posting and first.attempts == 1 and first.claimed_by == "w1"
     assert first.attempt_id and first.attempt_id != second.attempt_id
-    assert db.claim_next_pin(engine, 1, clock.now(), "w1") is None  # the third is not due
+    assert claim_next(engine, clock.now(), "w1") is None  # the third is not due
 
 
 def test_record_needs_the_current_attempt(engine: Engine, clock: FakeClock) -> None:
     seed(engine, 1, clock)
-    pin = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    pin = claim_next(engine, clock.now(), "w1")
     assert pin is not None and pin.attempt_id is not None
-    assert not db.record_posted(engine, pin.id, "stale-attempt", "123", clock.now())  # type: ignore[arg-type]
-    assert db.record_posted(engine, pin.id, pin.attempt_id, "123", clock.now())  # type: ignore[arg-type]
-    assert not db.record_posted(engine, pin.id, pin.attempt_id, "456", clock.now())  # type: ignore[arg-type]
+    stale = pin.model_copy(update={"attempt_id": "stale-attempt"})
+    posted = {"pinterest_pin_id": "123", "posted_at": clock.now()}
+    assert not finish(engine, stale, clock.now(), outcome="posted", status=PinStatus.posted, pin_values=posted)
+    assert finish(engine, pin, clock.now(), outcome="posted", status=PinStatus.posted, pin_values=posted)
+    again = {"pinterest_pin_id": "456", "posted_at": clock.now()}
+    assert not finish(engine, pin, clock.now(), outcome="posted", status=PinStatus.posted, pin_values=again)
     with Session(engine) as session:
         row = session.get(Pin, pin.id)
         assert row is not None and (row.status, row.pinterest_pin_id) == (PinStatus.posted, "123")
@@ -71,12 +84,13 @@ def test_record_needs_the_current_attempt(engine: Engine, clock: FakeClock) -> N
 
 def test_release_back_to_queue_with_new_due_time(engine: Engine, clock: FakeClock) -> None:
     seed(engine, 1, clock)
-    pin = db.claim_next_pin(engine, 1, clock.now(), "w1")
+    pin = claim_next(engine, clock.now(), "w1")
     assert pin is not None and pin.attempt_id is not None and pin.id is not None
     later = clock.now() + timedelta(minutes=5)
-    assert db.release_pin(engine, pin.id, pin.attempt_id, PinStatus.queued, now=clock.now(), due_at=later, error="429")
-    assert db.claim_next_pin(engine, 1, clock.now(), "w1") is None
-    again = db.claim_next_pin(engine, 1, later, "w2")
+    back = {"due_at": later, "last_error": "429"}
+    assert finish(engine, pin, clock.now(), outcome="retry", status=PinStatus.queued, pin_values=back)
+    assert claim_next(engine, clock.now(), "w1") is None
+    again = claim_next(engine, later, "w2")
     assert again is not None and again.attempts == 2 and again.last_error == "429"
 
 
@@ -88,7 +102,7 @@ def test_concurrent_claims_never_share_a_pin(engine: Engine, clock: FakeClock) -
 
     def worker(name: str) -> None:
         try:
-            while (pin := db.claim_next_pin(engine, 1, clock.now(), name)) is not None:
+            while (pin := claim_next(engine, clock.now(), name)) is not None:
                 with lock:
                     claimed.append(pin.id)  # type: ignore[arg-type]
         except BaseException as exc:

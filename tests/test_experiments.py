@@ -16,10 +16,11 @@ from sqlmodel import select
 
 from pinbot.clock import FakeClock
 from pinbot.errors import InvalidInput, NotFound, StateConflict
-from pinbot.experiments.plan import create_experiment, preferred_design
+from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import apply_winner, evaluate
 from pinbot.metrics.sweep import upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
+from pinbot.queue.designs import preferred_design
 from pinbot.queue.service import QueueService
 from pinbot.shop.boards import load_boards
 from pinbot.stats import POWER

@@ -26,7 +26,7 @@ def test_listings_become_products(server: Served, tmp_path: Path) -> None:
     export = write(tmp_path / "EtsyListingsDownload.csv", ETSY_HEADER, etsy_rows(server.base))
     parsed = parse_etsy(export, ImageStore(tmp_path / "photos"), "https://clay.example/products/{sku}")
     assert parsed.rows == 5
-    ((row, hoops),) = parsed.records
+    (row, hoops), (cuff_row, cuff) = parsed.records
     assert row == 2
     assert hoops.external_id == "HOOP-01"
     assert hoops.link == "https://clay.example/products/HOOP-01"
@@ -39,20 +39,25 @@ def test_listings_become_products(server: Served, tmp_path: Path) -> None:
         (server.folder / "hoops-2.jpg").read_bytes(),
     ]
     errors = [(e.row, e.field) for e in parsed.errors]
-    assert errors == [(3, "SKU"), (4, "QUANTITY"), (5, "IMAGE1"), (6, "SKU")]
+    assert errors == [(3, "SKU"), (4, "QUANTITY"), (6, "SKU")]
+    # A photo that cannot be had is a warning: the listing's text, price and stock still count, and
+    # it keeps the photos it has (None: nothing new to store).
+    assert (cuff_row, cuff.external_id, cuff.image_paths) == (5, "CUFF-03", None)
+    assert any(n.startswith("row 5: IMAGE1: ") and "imported without this photo" in n for n in parsed.notes)
 
 
 def test_error_reasons(server: Served, tmp_path: Path) -> None:
     export = write(tmp_path / "listings.csv", ETSY_HEADER, etsy_rows(server.base))
     parsed = parse_etsy(export, ImageStore(tmp_path / "photos"), "https://www.etsy.com/shop/ClayAndCo")
     reasons = {e.row: str(e) for e in parsed.errors}
-    assert sorted(reasons) == [4, 5, 6]
+    assert sorted(reasons) == [4, 6]
     assert reasons[4] == "listings.csv: row 4: QUANTITY: not a whole number: 'lots'"
-    assert f"{server.base}/page.html" in reasons[5] and "text/html, not an image" in reasons[5]
+    (note,) = [n for n in parsed.notes if n.startswith("row 5:")]
+    assert f"{server.base}/page.html" in note and "text/html, not an image" in note
     assert "SKU 'HOOP-01' repeats row 2" in reasons[6]
     # a plain shop URL: every listing links to the shop page
     assert {r.link for _, r in parsed.records} == {"https://www.etsy.com/shop/ClayAndCo"}
-    assert len(parsed.records) == 2
+    assert len(parsed.records) == 3
     pendant = parsed.records[1][1]
     # no SKU: a stable hash of the title; QUANTITY 0: sold out
     assert pendant.external_id.startswith("title-") and not pendant.in_stock

@@ -102,11 +102,12 @@ def test_entity_expansion_is_refused(tmp_path: Path) -> None:
         parse_feed(str(bomb), ImageStore(tmp_path / "photos"), UrllibFetch(timeout=5))
 
 
-def test_a_failing_photo_is_an_item_error(server: Served, tmp_path: Path) -> None:
+def test_a_failing_photo_is_a_warning_and_the_post_is_kept(server: Served, tmp_path: Path) -> None:
     text = rss_feed(server.base).replace(f"{server.base}/thumb.jpg", f"{server.base}/gone.jpg")
     feed = tmp_path / "feed.xml"
     feed.write_text(text)
     parsed = parse_feed(str(feed), ImageStore(tmp_path / "photos"), UrllibFetch(timeout=5))
-    assert [(e.row, e.field) for e in parsed.errors] == [(1, "image"), (4, "link")]
-    assert f"{server.base}/gone.jpg: HTTP 404" in parsed.errors[0].reason
-    assert [n for n, _ in parsed.records] == [2, 3, 5]
+    assert [(e.row, e.field) for e in parsed.errors] == [(4, "link")]
+    assert any(n.startswith(f"item 1: {server.base}/gone.jpg: HTTP 404") for n in parsed.notes)
+    assert "item 1: no photo found, give --image when you queue it" in parsed.notes
+    assert [n for n, _ in parsed.records] == [1, 2, 3, 5]

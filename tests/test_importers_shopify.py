@@ -28,7 +28,7 @@ def test_export_becomes_products(server: Served, tmp_path: Path) -> None:
     parsed = parse_shopify(export, store, "https://shop.example.com", currency="GBP")
 
     by_id = {r.external_id: (row, r) for row, r in parsed.records}
-    assert sorted(by_id) == ["bud-vase", "linen-apron", "sage-bowl", "speckled-mug"]
+    assert sorted(by_id) == ["bud-vase", "linen-apron", "sage-bowl", "speckled-mug", "terracotta-planter"]
     assert parsed.rows == 9
 
     row, mug = by_id["speckled-mug"]
@@ -63,12 +63,13 @@ def test_bad_rows_are_named_and_skipped(server: Served, tmp_path: Path) -> None:
     export = write(tmp_path / "export.csv", SHOPIFY_HEADER, shopify_rows(server.base))
     parsed = parse_shopify(export, ImageStore(tmp_path / "photos"), "https://shop.example.com")
     errors = [(e.row, e.field) for e in parsed.errors]
-    assert errors == [(8, "Variant Price"), (10, "Image Src")]
+    assert errors == [(8, "Variant Price")]
     assert "not a price: 'thirty'" in parsed.errors[0].reason
-    assert f"{server.base}/missing.jpg" in parsed.errors[1].reason and "404" in parsed.errors[1].reason
-    # the planter's good first photo does not make it half-imported
-    assert "terracotta-planter" not in {r.external_id for _, r in parsed.records}
-    assert str(parsed.errors[1]).startswith("export.csv: row 10: Image Src: ")
+    # A photo that 404s is a warning: the planter keeps its text, price, stock and the photo that worked.
+    (note,) = [n for n in parsed.notes if n.startswith("row 10: Image Src: ")]
+    assert f"{server.base}/missing.jpg" in note and "404" in note and note.endswith("imported without this photo")
+    planter = {r.external_id: r for _, r in parsed.records}["terracotta-planter"]
+    assert planter.image_paths is not None and len(planter.image_paths) == 1
 
 
 def test_shop_url_pattern_and_missing_shop_url(server: Served, tmp_path: Path) -> None:

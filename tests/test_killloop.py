@@ -101,9 +101,9 @@ def test_second_sigterm_exits_at_once(tmp_path: Path) -> None:
         proc, log = loop.start("term2.log")
         _posting_started(loop, log)
         proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while "SIGTERM received" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.02)  # two signals sent back to back would merge into one
+        # The handler only sets a flag (nothing to read from outside); two signals sent back to
+        # back could merge into one, so give the first a moment to be handled.
+        time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=3) == 130
         assert loop.counts() == {"posting": 1}  # left for reconcile, never re-posted blindly

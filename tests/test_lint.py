@@ -18,7 +18,8 @@ from pinbot.shop.boards import BoardDef
 from pinbot.shop.rules import Rules, ScheduleRules
 from pinbot.store.db import session_scope
 from pinbot.store.models import Pin, PinStatus
-from tests.scheduler_support import Shop, make_photo, make_shop
+from tests.helpers import make_photo
+from tests.scheduler_support import Shop, make_shop
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_product_on_too_many_boards_is_refused(shop: Shop) -> None:
     assert err.value.field == "boards" and "on 11 boards; the limit is 10" in str(err.value)
     q = _q(shop, max_boards_per_product=3)
     q.enqueue([req(shop, "b0", "b1", key="a")])
-    photo = make_photo(shop.tmp / "other.jpg", (1, 2, 3))
+    photo = make_photo(shop.tmp / "other.jpg", color=(1, 2, 3))
     with pytest.raises(InvalidInput, match="on 4 boards; the limit is 3"):  # counted with what is queued
         q.enqueue([req(shop, "b2", "b3", key="b", image=photo)])
     assert _count(shop.engine) == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ ENV = {
     "PINTEREST_ACCESS_TIER": "standard",
 }
 SEEDED = {**ENV, "PINTEREST_ACCESS_TOKEN": ACCESS, "PINTEREST_REFRESH_TOKEN": REFRESH}
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import base64
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,12 +40,6 @@ from pinbot.store.models import Account, Token
 from tests.pinterest_helpers import ACCESS, API, bearer, error, make_client, token_response
 
 RID = {"x-pinterest-rid": "rid-abc-123"}
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import socket
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -29,12 +28,6 @@ from pinbot.pinterest.oauth import (
 from tests.pinterest_helpers import API, APP_ID, APP_SECRET, REFRESH, error, settings, token_response
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def free_port() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,15 +11,10 @@ from sqlalchemy import Engine
 from pinbot.clock import FakeClock
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.errors import BudgetExhausted, RateLimited, SpamBlocked
-from pinbot.pinterest.pacing import BUDGETS, SPAM_BLOCK_KEY, Pacer, spam_block
+from pinbot.pinterest.pacing import BUDGETS, Pacer
 from pinbot.pinterest.types import NewPin, PinImage
+from pinbot.store.state import posting_gate, record_spam_block, spam_block
 from tests.pinterest_helpers import API, account_id, error, make_client
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def pin() -> NewPin:
@@ -161,13 +155,11 @@ def test_spam_429_on_a_get_is_not_retried(engine: Engine, clock: FakeClock, rsps
     assert len(rsps.calls) == 1 and clock.slept == []
 
 
-def test_spam_block_uses_the_shared_service_state_key(engine: Engine, clock: FakeClock) -> None:
-    from pinbot.pinterest.pacing import record_spam_block
-
+def test_spam_block_is_one_stored_value_the_posting_gate_obeys(engine: Engine, clock: FakeClock) -> None:
     aid = account_id(engine)
     record_spam_block(engine, aid, "flagged", clock.now())
-    assert SPAM_BLOCK_KEY == "spam_block"
     assert spam_block(engine, aid) == (clock.now(), "flagged")
+    assert "flagged" in (posting_gate(engine, aid).blocked(clock.now()) or "")
 
 
 @pytest.mark.parametrize("reset", ["120", str(int(datetime(2026, 1, 5, 9, 2, tzinfo=UTC).timestamp()))])

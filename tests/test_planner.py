@@ -16,12 +16,14 @@ from sqlmodel import select
 
 from pinbot.clock import FakeClock
 from pinbot.errors import InvalidInput
-from pinbot.queue.planner import Item, RulesPlanner, Slot, link_key, place
+from pinbot.links import link_key
+from pinbot.queue.planner import Item, RulesPlanner, Slot, place
 from pinbot.queue.service import PinRequest
 from pinbot.shop.rules import Rules, ScheduleRules, Window
 from pinbot.store.db import session_scope
 from pinbot.store.models import Pin
-from tests.scheduler_support import make_photo, make_shop
+from tests.helpers import make_photo
+from tests.scheduler_support import make_shop
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Sunday 22:00 in New York

@@ -1,5 +1,5 @@
-"""The poster against an in-memory Pinterest: every failure class lands in the state shared
-RELIABILITY.md gives it, and nothing is ever posted twice."""
+"""The poster against an in-memory Pinterest: every failure class lands in the state
+docs/posting-exactly-once.md gives it, and nothing is ever posted twice."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pinbot.posting.poster import claim_pin
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
 from pinbot.store.models import PinStatus
-from tests.scheduler_support import Shop, make_photo, make_shop
+from tests.helpers import make_photo
+from tests.scheduler_support import Shop, make_shop
 
 
 @pytest.fixture

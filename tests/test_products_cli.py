@@ -113,11 +113,12 @@ def test_import_shopify_export(initialised_cli: Cli, server: Served, tmp_path: P
     result = cli("products", "import", str(export), "--shop-url", "shop.example.com", "--currency", "GBP", "--json")
     assert result.exit_code == 2
     summary = json.loads(result.stdout)
-    assert (summary["format"], summary["rows"], summary["created"], summary["updated"]) == ("shopify", 9, 4, 0)
-    assert [(e["row"], e["column"]) for e in summary["errors"]] == [(8, "Variant Price"), (10, "Image Src")]
-    assert "2 invalid rows; the other rows were imported" in result.stderr
+    assert (summary["format"], summary["rows"], summary["created"], summary["updated"]) == ("shopify", 9, 5, 0)
+    assert [(e["row"], e["column"]) for e in summary["errors"]] == [(8, "Variant Price")]
+    assert any("missing.jpg" in n and "imported without this photo" in n for n in summary["notes"])
+    assert "1 invalid row; the other rows were imported" in result.stderr
     products = {p.external_id: p for p in rows(cli, Product)}
-    assert sorted(products) == ["bud-vase", "linen-apron", "sage-bowl", "speckled-mug"]
+    assert sorted(products) == ["bud-vase", "linen-apron", "sage-bowl", "speckled-mug", "terracotta-planter"]
     mug = products["speckled-mug"]
     assert (mug.source, mug.link, mug.price_cents, mug.currency) == (
         "shopify",
@@ -131,8 +132,8 @@ def test_import_shopify_export(initialised_cli: Cli, server: Served, tmp_path: P
     # the same file again: nothing new, nothing downloaded again
     requests = len(server.paths)
     again = cli("products", "import", str(export), "--shop-url", "https://shop.example.com", "--currency", "GBP")
-    assert "0 products added, 0 updated, 4 unchanged, 2 invalid rows of 9" in again.stdout
-    assert len(rows(cli, Product)) == 4
+    assert "0 products added, 0 updated, 5 unchanged, 1 invalid row of 9" in again.stdout
+    assert len(rows(cli, Product)) == 5
     assert [p for p in server.paths[requests:] if not p.endswith("missing.jpg")] == []
     assert "export.csv: row 8: Variant Price: not a price: 'thirty'" in again.stderr
     # --no-download: no photo fetched, and the products keep the photos they have
@@ -147,7 +148,7 @@ def test_import_shopify_export(initialised_cli: Cli, server: Served, tmp_path: P
         "--currency",
         "GBP",
     )
-    assert "4 unchanged" in kept.stdout and len(server.paths) == requests
+    assert "5 unchanged" in kept.stdout and len(server.paths) == requests
     assert {p.external_id: p.image_paths for p in rows(cli, Product)}["speckled-mug"] == mug.image_paths
     no_traceback(result.output, again.output)
 

@@ -41,12 +41,24 @@ def test_report_json_has_every_dimension_with_intervals(shop_cli: Cli) -> None:
     kinds = {r["kind"] for r in data["recommendations"]}
     assert {"stop", "continue", "start"} <= kinds
     stop = next(r for r in data["recommendations"] if r["kind"] == "stop")
-    assert re.search(r"Stop posting design split-block: \d\.\d\d% outbound click rate \(95% CI", stop["text"])
+    assert re.search(r"Stop posting design “Split block”: \d\.\d\d% outbound click rate \(95% CI", stop["text"])
+    assert design["split-block"]["design_id"] == "split-block" and design["split-block"]["design_name"] == "Split block"
+    assert "split-block" not in stop["text"]  # the id stays in the JSON fields, never in the sentence
+    assert stop["action"]  # every stop says what to do
+    pairs = {g["key"]: g for g in data["groups"]["design_board"]}
+    assert all(g["design_name"] and g["label"].startswith(g["design_name"]) for g in pairs.values())
+    top = data["top_pins"]
+    assert [p["rank"] for p in top] == list(range(1, len(top) + 1)) and len(top) == 10
+    earned = [(p["outbound_clicks"], p["saves"], p["impressions"]) for p in top]
+    assert earned == sorted(earned, reverse=True)
+    assert len(data["calendar"]) == 14
+    assert data["simulated"] is True  # the tests point pinbot at a loopback API, as at an emulator
 
 
 def test_report_terminal_csv_and_html(shop_cli: Cli, tmp_path: Path) -> None:
     out = shop_cli.ok("report").output
-    assert "Stop" in out and "split-block" in out and "By design" in out and "at least 1,000 impressions" in out
+    assert "Stop" in out and "Split block" in out and "By design" in out and "at least 1,000 impressions" in out
+    assert "split-block" not in out.replace('"split-block"', "")  # only as the value to write into a board file
 
     folder = tmp_path / "csv"
     html = tmp_path / "out" / "report.html"
@@ -61,8 +73,16 @@ def test_report_terminal_csv_and_html(shop_cli: Cli, tmp_path: Path) -> None:
     with (folder / "daily.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == 14
 
+    with (folder / "by_design.csv").open() as fh:
+        by_design = {r["design_id"]: r for r in csv.DictReader(fh)}
+    assert by_design["split-block"]["design_name"] == "Split block" == by_design["split-block"]["label"]
+    with (folder / "recommendations.csv").open() as fh:
+        assert all(r["action"] for r in csv.DictReader(fh) if r["kind"] == "stop")
+
     page = html.read_text()
-    assert page.count("<svg") >= 10 and "<script" not in page
+    assert page.count("<svg") >= 9 and page.count('class="card bars"') == 7 and "<script" not in page
+    assert page.count('<article class="pin">') == 10  # the top pins (pictures: test_report_pictures.py)
+    assert "split-block" not in page.replace("design id split-block", "").replace("&quot;split-block&quot;", "")
     assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched from the network
     for section in ("recommendations", "trends", "designs", "boards", "timing", "experiments", "pins"):
         assert f'id="{section}"' in page
@@ -91,7 +111,11 @@ def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: di
     status = json.loads(initialised_cli.ok("experiment", "status", "bands", "--json").output)
     assert status[0]["outcome"] == "collecting" and status[0]["p_value"] is None
     assert [v["design"] for v in status[0]["variants"]] == ["photo-band", "split-block"]
-    assert "bands\trunning\tcollecting" in initialised_cli.ok("experiment", "list").output
+    listing = initialised_cli.ok("experiment", "list").output.splitlines()
+    assert listing[0].split() == ["id", "name", "state", "outcome", "winner"]
+    assert re.search(r"^\s*\d+\s+bands\s+running\s+collecting\s*$", "\n".join(listing), re.M)
+    text = initialised_cli.ok("experiment", "status", "bands").output
+    assert "A Photo band:" in text and "B Split block:" in text and "0 of the planned 5,000 views per design" in text
     bad = initialised_cli("experiment", "create", "--name", "x", "--products", "ring", "--variants", "photo-band,nope")
     assert bad.exit_code == 2 and "'nope' is neither a template" in bad.output
     missing = initialised_cli("experiment", "status", "nope")

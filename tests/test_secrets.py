@@ -80,12 +80,6 @@ def captured() -> Iterator[Capture]:
             logging.getLogger(name).setLevel(level)
 
 
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
 def exception_texts(exc: BaseException) -> list[str]:
     texts = ["".join(traceback.format_exception(exc))]
     seen: set[int] = set()

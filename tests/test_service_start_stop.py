@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -47,18 +46,3 @@ def test_sighup_logs_a_line_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         loop.close()
 
-
-def test_a_second_signal_still_exits_at_once(tmp_path: Path) -> None:
-    loop = KillLoop.create(tmp_path, seed=4)
-    try:
-        proc, log = loop.start("twice.log")
-        loop.wait_started(proc, log, 0)
-        proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 10
-        while "SIGHUP received" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) in (0, 130)
-    finally:
-        loop.close()

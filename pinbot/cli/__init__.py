@@ -14,25 +14,51 @@ from typing import Any
 import click
 
 from pinbot import __version__
-from pinbot.cli.context import AppContext, load_environment
 from pinbot.errors import PinbotError
 from pinbot.logs import redact
 
-# Every module here exposes `register(main)`. Kept explicit so `--help` lists a stable set.
-COMMAND_MODULES = (
-    "pinbot.cli.setup_cmds",  # init, doctor
-    "pinbot.cli.queue_cmds",  # queue add|import|list|show|cancel|retry
-    "pinbot.cli.products_cmds",  # products add|import|import-feed|list|show|stock
-    "pinbot.cli.boards_cmds",  # boards list|sync
-    "pinbot.cli.auth_cmds",  # auth login|status|refresh
-    "pinbot.cli.render_cmds",  # render
-    "pinbot.cli.service_cmds",  # run, pause, resume, service install, queue plan
-    "pinbot.cli.metrics_cmds",  # metrics pull, report, experiment
-    "pinbot.cli.emulator_cmds",  # emulator serve, demo
-)
+# The commands in the order a shop works, each with the module that defines it and the line `--help`
+# shows. A command's module is imported only when that command runs (or shows its own help), so
+# `pinbot --help` loads click and nothing else: no database, no Pillow, no HTTP client.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("setup_cmds", "init", "Create (or upgrade) the shop's database; safe to run again."),
+    "auth": ("auth_cmds", "auth", "Connect the shop's Pinterest account and check its tokens."),
+    "boards": ("boards_cmds", "boards", "The shop's boards (boards/*.toml) and their sync with Pinterest."),
+    "products": ("products_cmds", "products", "Add products, or import them from Shopify, Etsy or a blog feed."),
+    "queue": ("queue_cmds", "queue", "Queue pins, look at them, and see the coming schedule."),
+    "render": ("render_cmds", "render", "Preview pin images in a folder before anything is posted."),
+    "run": ("service_cmds", "run", "Run the posting service (or one pass with --once)."),
+    "pause": ("service_cmds", "pause", "Stop posting; the queue keeps its pins."),
+    "resume": ("service_cmds", "resume", "Start posting again (also clears a spam block or a hold)."),
+    "service": ("service_cmds", "service", "Install pinbot as a systemd service."),
+    "metrics": ("metrics_cmds", "metrics_group", "Pull saves, impressions and clicks from Pinterest."),
+    "report": ("metrics_cmds", "report", "What to stop, start, continue and change, from your own numbers."),
+    "experiment": ("metrics_cmds", "experiment_group", "Test one design against another on the shop's own pins."),
+    "doctor": ("setup_cmds", "doctor", "Check every setting, the database, the token and the service."),
+    "demo": ("emulator_cmds", "demo_cmd", "The whole product on a sample shop against a local Pinterest."),
+    "emulator": ("emulator_cmds", "emulator_group", "The local Pinterest API emulator (for trying pinbot out)."),
+}
 
 
 class PinbotGroup(click.Group):
+    """Loads each command's module on first use; turns pinbot's errors into one line on stderr."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"pinbot.cli.{module}"), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The table's own lines, so that listing the commands imports none of them.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, line) for name, (_, _, line) in COMMANDS.items()])
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -59,15 +85,27 @@ class PinbotGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """pinbot: render, schedule, post and review Pinterest pins for a small shop."""
+    from pinbot.cli.context import AppContext, load_environment
+
     ctx.obj = AppContext(env=load_environment())
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(main)
+def all_commands(group: click.Group | None = None, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """Every command and subcommand by its full name ("queue add"), loading each module (for tests
+    and documentation checks)."""
+    group = group or main
+    ctx = click.Context(group)
+    out: dict[str, click.Command] = {}
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd is None:
+            continue
+        path = (*prefix, name)
+        out[" ".join(path)] = cmd
+        if isinstance(cmd, click.Group):
+            out.update(all_commands(cmd, path))
+    return out
 
-
-_register_all()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -16,10 +16,10 @@ from pinbot.config import SCOPES
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.errors import PinterestError
 from pinbot.pinterest.oauth import build_authorize_url, code_from_redirect, local_login, new_state
-from pinbot.pinterest.pacing import spam_block
 from pinbot.pinterest.tokens import TokenState
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account
+from pinbot.store.state import spam_block
 
 
 def _when(value: datetime | None) -> str | None:
@@ -165,7 +165,3 @@ def status(app: AppContext, check: bool, as_json: bool) -> None:
         app.print_json(data)
     else:
         _print_summary(app, data)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(auth)

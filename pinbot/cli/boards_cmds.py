@@ -100,7 +100,3 @@ def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
         click.echo(f"{verb:<13} {step.key:<24} {step.name}{target}")
     if not steps:
         click.echo(f"no board files in {app.settings.boards_dir}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(boards)

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,19 +20,18 @@ from dotenv import dotenv_values
 from rich.console import Console
 from sqlalchemy import Engine
 
+from pinbot.cli.progress import Bars, Detail, progress
 from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
-from pinbot.pinterest.types import PinterestAPI
-from pinbot.queue.planner import RulesPlanner
-from pinbot.queue.service import QueueService
-from pinbot.shop.boards import load_boards
-from pinbot.shop.rules import Rules, load_rules
 from pinbot.store import db
 from pinbot.store.models import Account
 
 if TYPE_CHECKING:
+    from pinbot.app import Shop
     from pinbot.pinterest.client import PinterestClient
+    from pinbot.queue.service import QueueService
+    from pinbot.shop.rules import Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,48 +86,43 @@ class AppContext:
     def clock(self) -> Clock:
         return SystemClock()
 
+    def shop(self, clock: Clock | None = None) -> Shop:
+        """The shop's services (`pinbot.app`, the one composition root), on the system clock."""
+        from pinbot.app import open_shop
+
+        return open_shop(self.settings, self.engine, clock or self.clock())
+
     def rules(self) -> Rules:
         """The posting rules (PINBOT_RULES_FILE; defaults when the file is absent)."""
-        return load_rules(self.settings.rules_file)
+        return self.shop().rules
 
     def queue_service(self) -> QueueService:
         """The queue service with the shop's boards and posting rules (the planner) wired in."""
-        account = self.account()
-        assert account.id is not None
-        boards = load_boards(self.settings.boards_dir)
-        planner = RulesPlanner(self.rules(), self.settings.tz)
-        return QueueService(self.engine, account.id, boards, self.clock(), planner)
+        return self.shop().queue_service()
 
     def client(self, clock: Clock | None = None) -> PinterestClient:
-        """The Pinterest client of the current account (tokens from the store, seeded from env);
-        the one place the CLI builds one."""
-        from pinbot.pinterest.client import PinterestClient
-
-        account = self.account()
-        assert account.id is not None
-        return PinterestClient(self.settings, self.engine, account.id, clock or self.clock())
-
-    def metrics_job(self, client: PinterestAPI, clock: Clock) -> Callable[[], object] | None:
-        """The daily metrics sweep the service runs, when the metrics module is installed."""
-        try:
-            from pinbot.metrics.sweep import MetricsService
-        except ImportError:
-            return None
-        account = self.account()
-        assert account.id is not None
-        service = MetricsService(self.engine, account.id, client, clock, tier=self.settings.access_tier)
-        return service.sweep
+        """The Pinterest client of the current account: the one place the CLI builds one."""
+        return self.shop(clock).client()
 
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
     def info(self, message: str) -> None:
-        """Progress chatter goes to stderr so that stdout stays clean for --json consumers."""
-        self.err_console.print(message)
+        """Progress chatter goes to stderr so that stdout stays clean for --json consumers. One
+        message is one line, never wrapped at 80 columns when piped (a log or grep reads it whole),
+        and its text is printed as it is (a "[52] pages" in a description is not markup)."""
+        self.err_console.print(message, markup=False, soft_wrap=True)
 
     @property
     def interactive(self) -> bool:
         return sys.stderr.isatty()
+
+    def progress(
+        self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False
+    ) -> AbstractContextManager[Bars | None]:
+        """Progress bars on stderr when it is a terminal; None otherwise (logs and pipes stay clean)."""
+        extra: dict[str, Any] = {"detail": detail} if detail is not None else {}
+        return progress(self.err_console, label, enabled=self.interactive, titles=titles, keep=keep, **extra)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -11,25 +11,23 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
 import click
-from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
 
 import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import print_review
+from pinbot.cli.review_view import print_experiments, print_review
 from pinbot.demo.result import DemoOptions, DemoResult
-from pinbot.demo.run import Progress, run_demo
+from pinbot.demo.run import run_demo
 from pinbot.demo.shop import SHOP_NAME
 from pinbot.emulator import FAULT_KINDS, Emulator, StateFileError
 from pinbot.emulator.limits import CATEGORIES
 from pinbot.errors import PinbotError
 from pinbot.logs import configure_logging
+from pinbot.words import plural
 
 DEFAULT_PORT = 8765
 
@@ -180,32 +178,6 @@ def _demo_assets(app: AppContext) -> Path:
     return bundled if (bundled / "templates").is_dir() else app.settings.assets_dir
 
 
-@contextmanager
-def _demo_progress(app: AppContext, days: int) -> Iterator[Progress | None]:
-    """One bar per stage on a terminal; nothing when stderr is a pipe or a log."""
-    if not app.interactive:
-        yield None
-        return
-    bar = RichProgress(
-        SpinnerColumn(finished_text="[green]✓[/green]"),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        console=app.err_console,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(DEMO_STAGES.get(stage, stage), total=max(total, 1), detail="")
-        detail = f"day {done // 24} of {days}" if stage == "simulate" else f"{done}/{total}"
-        bar.update(tasks[stage], completed=done, total=max(total, 1), detail=detail)
-
-    with bar:
-        yield update
-
-
 def _pinbot_command() -> str:
     """`pinbot` when that is on PATH, else the full path this run was started by (`.venv/bin/pinbot`
     in a fresh clone), so the printed commands work after `cd` into the demo folder."""
@@ -228,16 +200,15 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
     )
     console.print(
         f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
-        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), {result.pins_waiting} still queued, "
+        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), "
+        f"{result.pins_waiting} queued for the coming days, "
         f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
-        f"{result.token_refreshes} token refresh(es)"
+        f"{plural(result.token_refreshes, 'token refresh', 'token refreshes')}"
     )
     if rep is not None:
         console.print()
         print_review(console, rep.review, "Review")
-        for e in rep.experiments:
-            verdict = f"{e.winner_design} won" if e.winner_design else e.outcome.replace("_", " ")
-            console.print(f"[bold]Experiment[/bold] {e.name}: {e.state}, {verdict}")
+        print_experiments(console, rep.experiments)
     folder = result.folder
     console.print("\n[bold]Where everything is[/bold]")
     for label, where in (
@@ -285,14 +256,13 @@ def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: 
     """
     configure_logging("ERROR")  # the service's chatter would tear the progress display
     options = DemoOptions(folder, _demo_assets(app), days=days, seed=seed, database_url=database_url)
-    with _demo_progress(app, days) as progress:
-        result = run_demo(options, progress)
+
+    def detail(stage: str, done: int, total: int | None) -> str:
+        return f"day {done // 24} of {days}" if stage == "simulate" else f"{done}/{total}"
+
+    with app.progress("demo", titles=DEMO_STAGES, detail=detail, keep=True) as bars:
+        result = run_demo(options, bars.stage if bars else None)
     if as_json:
         app.print_json(result.as_dict())
     else:
         _print_demo(app, result)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(emulator_group)
-    main.add_command(demo_cmd)

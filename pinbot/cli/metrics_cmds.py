@@ -6,49 +6,35 @@ Wiring and printing only: the sweep is `pinbot.metrics.sweep`, the numbers `pinb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.review_view import print_review
+from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_review
 from pinbot.errors import InvalidInput
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
-from pinbot.metrics.sweep import MetricsService
 from pinbot.render import list_templates
+from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
+from pinbot.report.experiment_text import label
+from pinbot.report.model import heavy_tail_note
+from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
 from pinbot.review.types import Group
-from pinbot.stats import MIN_LIFT
+from pinbot.shop.boards import scan_boards
+from pinbot.stats import MIN_LIFT, Rate
+from pinbot.words import plural
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
-
-
-@contextmanager
-def _progress(app: AppContext, what: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal; nothing when output goes to a pipe or a log."""
-    if not app.interactive:
-        yield None
-        return
-    bar = Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=app.err_console,
-        transient=True,
-    )
-    task = bar.add_task(what, total=None)
-    with bar:
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @click.group("metrics")
@@ -68,13 +54,9 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
             start = date.fromisoformat(since)
         except ValueError:
             raise InvalidInput("--since", f"expected a date like 2026-01-31, got {since!r}") from None
-    account = app.account()
-    assert account.id is not None
-    clock = app.clock()
-    client = app.client(clock)
-    with _progress(app, "fetching analytics") as progress:
-        service = MetricsService(app.engine, account.id, client, clock, app.settings.access_tier, progress)
-        result = service.sweep(since=start)
+    shop = app.shop()
+    with app.progress("fetching analytics") as bars:
+        result = shop.metrics_service(shop.client(), bars.update if bars else None).sweep(since=start)
     if as_json:
         app.print_json(result.as_dict())
         return
@@ -87,23 +69,43 @@ def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
 
+def _rate_cell(rate: Rate) -> str:
+    """The rate over its 95% range on a second line, so the table fits 80 columns."""
+    return f"{rate.value:.2%}\n[dim]{rate.low * 100:.1f}–{rate.high * 100:.1f}%[/dim]"
+
+
 def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("#", "name", "impr.", "saves", "save rate (95%)", "outbound", "outbound rate (95%)", "pins"):
-        table.add_column(col, justify="left" if col == "name" else "right")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("#", justify="right")
+    # A name wraps rather than being cut, so "… · subject crop" and "… · centred crop" both show.
+    table.add_column("name", overflow="fold", ratio=1, min_width=16)
+    for col in ("views", "saves", "save rate", "visits", "visit rate", "pins"):
+        table.add_column(col, justify="right", no_wrap=True)
     for g in groups[:limit]:
         t = g.totals
-        sr, orate = t.save_rate, t.outbound_rate
         table.add_row(
             str(g.rank) if g.rank else "–",
-            g.label,
+            escape(g.label),
             f"{t.impressions:,}",
             f"{t.saves:,}",
-            f"{sr.value:.2%} ({sr.low:.2%}–{sr.high:.2%})",
+            _rate_cell(t.save_rate),
             f"{t.outbound_clicks:,}",
-            f"{orate.value:.2%} ({orate.low:.2%}–{orate.high:.2%})",
+            _rate_cell(t.outbound_rate),
             str(t.pins),
         )
+    return table
+
+
+def _top_table(cards: list[PinCard]) -> Table:
+    table = Table(title="Pins that earned the most", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("pin", overflow="fold", ratio=1, min_width=16)
+    for col in ("visits", "saves", "views"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for c in cards:
+        n = c.numbers
+        pin = f"{escape(c.title)}\n[dim]{escape(c.board)} · {escape(c.design_name)} · id {c.pin_id}[/dim]"
+        table.add_row(str(n["rank"]), pin, f"{n['outbound_clicks']:,}", f"{n['saves']:,}", f"{n['impressions']:,}")
     return table
 
 
@@ -119,10 +121,23 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     first, last = period(since, utc_today(now))
     account = app.account()
     assert account.id is not None
+    settings = app.settings
+    boards, _broken = scan_boards(settings.boards_dir)  # advice names the files it can read; doctor reports the rest
+    images = app.shop().renderer()  # the service's render cache
     rep = build_report(
-        app.engine, account.id, account.name, first, last, now,
-        timezone=app.settings.timezone, known_designs=_known_designs(app),
-    )  # fmt: skip
+        app.engine,
+        account.id,
+        account.name,
+        first,
+        last,
+        now,
+        timezone=settings.timezone,
+        known_designs=_known_designs(app),
+        boards=boards,
+        render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
+        thumbs_dir=settings.data_dir / "thumbs",
+        simulated=urlsplit(settings.api_base).hostname in ("127.0.0.1", "localhost", "::1"),  # the emulator
+    )
     if csv_dir is not None:
         paths = write_csv(rep, csv_dir)
         app.info(f"wrote {len(paths)} CSV files to {csv_dir}")
@@ -137,10 +152,16 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     r = rep.review
     console = app.console
     print_review(console, r, account.name)
+    print_experiments(console, rep.experiments)
+    console.print()
+    console.print(_top_table(rep.top_pins[:5]))
+    if note := heavy_tail_note(rep):
+        console.print(escape(note))
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
         console.print(_group_table(title, r.groups[dim]))
-    console.print(f"\n{rep.minimums}")
+    console.print("\n[dim]visits = outbound clicks to your site; rates are per view with their 95% range[/dim]")
+    console.print(f"{rep.minimums}")
 
 
 @click.group("experiment")
@@ -217,24 +238,18 @@ def create(
 
 def _print_status(app: AppContext, s: ExperimentStatus) -> None:
     v = s.verdict
-    reached = min((x.counts.trials for x in s.variants), default=0)
-    app.console.print(
-        f"[bold]{s.name}[/bold] ({s.state}, {s.outcome.replace('_', ' ')}): {reached:,} of {s.planned:,} "
-        f"impressions per design; {s.metric.replace('_', ' ')}"
-    )
+    console = app.console
+    console.print(f"[bold]{escape(s.name)}[/bold] ({label(s.outcome)}, {s.state})")
     for x in s.variants:
         r = v.rates[x.key]
-        app.console.print(
-            f"  {x.key} {x.design}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), {x.counts.successes:,}/"
-            f"{x.counts.trials:,}, {x.pins_posted} posted, {x.pins_waiting} waiting"
+        item(
+            console,
+            x.key,
+            f"{escape(design_name(x.design))}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), "
+            f"{x.counts.successes:,} of {plural(x.counts.trials, 'view')}, {x.pins_posted} posted, "
+            f"{x.pins_waiting} waiting",
         )
-    if s.outcome == "collecting":
-        app.console.print("  verdict: waits for the planned sample (no peeking)")
-    else:
-        app.console.print(f"  verdict: {s.winner_design or 'no winner'} (p = {v.p_value:.3g}, alpha {v.alpha:g})")
-        for part in ("successes", "failures", "learned"):
-            for line in s.summary.get(part, []):
-                app.console.print(f"  {part}: {line}")
+    print_experiments_body(console, s)
 
 
 @experiment_group.command("status")
@@ -272,11 +287,13 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json([{"id": s.id, "name": s.name, "state": s.state, "outcome": s.outcome} for s in statuses])
         return
+    if not statuses:
+        click.echo("no experiments yet; create one with `pinbot experiment create`")
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for col in ("id", "name", "state", "outcome", "winner"):
+        table.add_column(col, justify="right" if col == "id" else "left", overflow="fold")
     for s in statuses:
-        click.echo(f"{s.id}\t{s.name}\t{s.state}\t{s.outcome}\t{s.winner_design or ''}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(metrics_group)
-    main.add_command(report)
-    main.add_command(experiment_group)
+        winner = design_name(s.winner_design) if s.winner_design else ""
+        table.add_row(str(s.id), escape(s.name), s.state, label(s.outcome), escape(winner))
+    app.console.print(table)

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.queue_cmds import ImportFailed, _progress
+from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.errors import InvalidInput
 from pinbot.importers.common import (
     ParsedProducts,
@@ -22,6 +22,7 @@ from pinbot.importers.common import (
     split_tags,
 )
 from pinbot.importers.etsy import looks_like_etsy, parse_etsy
+from pinbot.importers.etsy_headers import english_export_hint, unsupported_language
 from pinbot.importers.feed import parse_feed
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
@@ -29,6 +30,7 @@ from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.service import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import DESCRIPTION_MAX
+from pinbot.words import plural
 
 FETCH_TIMEOUT = 20.0
 
@@ -123,7 +125,7 @@ def add(
 
 def _stock_lines(app: AppContext, result: UpsertResult) -> None:
     for c in result.sold_out:
-        app.info(f"sold out: {c.title} (product {c.product_id}): {c.cancelled_pins} queued pins cancelled")
+        app.info(f"sold out: {c.title} (product {c.product_id}): {plural(c.cancelled_pins, 'queued pin')} cancelled")
     for c in result.back_in_stock:
         app.info(
             f"back in stock: {c.title} (product {c.product_id}); nothing was re-queued: "
@@ -157,13 +159,19 @@ def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, a
         for note in parsed.notes:
             app.info(f"{label}: {note}")
         click.echo(
-            f"{len(result.created)} products added, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
-            f"{len(parsed.errors)} invalid {unit}s of {parsed.rows}"
+            f"{plural(len(result.created), 'product')} added, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged, {plural(len(parsed.errors), f'invalid {unit}')} of {parsed.rows}"
         )
         _stock_lines(app, result)
     if parsed.errors:
-        what = "nothing imported (--strict)" if strict else f"the other {unit}s were imported"
-        raise ImportFailed(f"{label}: {len(parsed.errors)} invalid {unit}s; {what}")
+        written = len(result.created) + len(result.updated) + len(result.unchanged)
+        if strict:
+            what = "nothing imported (--strict)"
+        elif written:
+            what = f"the other {unit}s were imported" if written > 1 else f"the other {unit} was imported"
+        else:
+            what = "nothing was imported"
+        raise ImportFailed(f"{label}: {plural(len(parsed.errors), f'invalid {unit}')}; {what}")
 
 
 @products.command("import")
@@ -192,6 +200,8 @@ def import_(
             fmt = "shopify"
         elif looks_like_etsy(table):
             fmt = "etsy"
+        elif language := unsupported_language(table):
+            raise InvalidInput("--format", f"{file.name}: {english_export_hint(language)}")
         else:
             raise InvalidInput(
                 "--format",
@@ -202,7 +212,8 @@ def import_(
     if currency and not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
         raise InvalidInput("--currency", f"not a currency code like USD: {currency!r}")
     store = _store(app, download=not no_download)
-    with _progress(app, "importing products") as advance:
+    with app.progress("importing products") as bars:
+        advance = bars.advance if bars else None
         if fmt == "shopify":
             parsed = parse_shopify(file, store, url, currency=currency, progress=advance)
         else:
@@ -220,8 +231,8 @@ def import_feed(app: AppContext, feed: str, strict: bool, no_download: bool, as_
     """Import a blog's RSS or Atom feed (a URL or a file): each post becomes a product."""
     fetch = UrllibFetch(FETCH_TIMEOUT)
     store = ImageStore(app.settings.data_dir / "photos", fetch, download=not no_download)
-    with _progress(app, "importing feed items") as advance:
-        parsed = parse_feed(feed, store, fetch, progress=advance)
+    with app.progress("importing feed items") as bars:
+        parsed = parse_feed(feed, store, fetch, progress=bars.advance if bars else None)
     label = feed if len(feed) <= 60 else Path(feed).name
     _finish(app, parsed, label, strict, as_json, feed=feed, photos_downloaded=store.downloaded)
 
@@ -297,7 +308,3 @@ def stock(app: AppContext, ref: str, in_stock: bool) -> None:
     (result.sold_out if not in_stock else result.back_in_stock).append(change)
     click.echo(f"product {product.id}: {'in stock' if in_stock else 'out of stock'}")
     _stock_lines(app, result)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(products)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import col, select
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.problems import pin_fix
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
+from pinbot.queue.upcoming import upcoming
 from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
@@ -27,6 +28,7 @@ from pinbot.shop.validation import (
 )
 from pinbot.store.db import session_scope
 from pinbot.store.models import PinStatus, PostAttempt
+from pinbot.words import plural
 
 
 class ImportFailed(PinbotError):
@@ -120,8 +122,8 @@ def add(
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
     service = app.queue_service()
-    with _progress(app, "checking rows") as advance:
-        parsed = parse_csv(file, service.boards, app.settings.tz, progress=advance)
+    with app.progress("checking rows") as bars:
+        parsed = parse_csv(file, service.boards, app.settings.tz, progress=bars.advance if bars else None)
     queued = existing = 0
     if parsed.requests and not (strict and parsed.errors):
         try:
@@ -148,11 +150,12 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         for err in parsed.errors:
             click.echo(f"{file.name}: row {err.row}: {err.field}: {err.reason}", err=True)
         click.echo(
-            f"{queued} pins queued, {existing} already queued, {len(parsed.errors)} invalid rows of {parsed.rows}"
+            f"{plural(queued, 'pin')} queued, {existing} already queued, "
+            f"{plural(len(parsed.errors), 'invalid row')} of {parsed.rows}"
         )
     if parsed.errors:
-        what = "nothing queued (--strict)" if strict else f"{len(parsed.errors)} rows not queued"
-        raise ImportFailed(f"{file.name}: {len(parsed.errors)} invalid rows; {what}")
+        what = "nothing queued (--strict)" if strict else f"{plural(len(parsed.errors), 'row')} not queued"
+        raise ImportFailed(f"{file.name}: {plural(len(parsed.errors), 'invalid row')}; {what}")
 
 
 def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int, int]:
@@ -170,43 +173,23 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
     return queued, existing
 
 
-class _progress:
-    """A progress bar on a terminal, nothing otherwise (logs and pipes stay clean)."""
-
-    def __init__(self, app: AppContext, label: str) -> None:
-        self.enabled = app.interactive
-        self.progress = Progress(
-            TextColumn(label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=app.err_console,
-            transient=True,
-        )
-
-    def __enter__(self) -> Callable[[int], None] | None:
-        if not self.enabled:
-            return None
-        self.progress.start()
-        task = self.progress.add_task("rows", total=None)
-        return lambda n: self.progress.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
-
-
 @queue.command("list")
 @click.option("--status", type=click.Choice([s.value for s in PinStatus]), default=None)
 @click.option("--board", default=None, help="Only this board key.")
 @click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option("--problems", is_flag=True, help="Only pins that need you: failed, needs attention, overdue.")
 @json_option
 @pass_app
-def list_(app: AppContext, status: str | None, board: str | None, limit: int | None, as_json: bool) -> None:
-    """List queued (and past) pins, soonest first."""
+def list_(
+    app: AppContext, status: str | None, board: str | None, limit: int | None, problems: bool, as_json: bool
+) -> None:
+    """List queued (and past) pins, soonest first; failed and stuck pins say why and what to do."""
+    now = app.clock().now()
     rows = app.queue_service().list(PinStatus(status) if status else None, board, limit)
+    if problems:
+        rows = [(pin, key) for pin, key in rows if pin_fix(pin, now)]
     if as_json:
-        app.print_json([pin_to_dict(pin, key) for pin, key in rows])
+        app.print_json([{**pin_to_dict(pin, key), "fix": pin_fix(pin, now) or None} for pin, key in rows])
         return
     table = Table("id", "status", "due (UTC)", "board", "title", "pinterest id", box=None)
     for pin, key in rows:
@@ -219,6 +202,11 @@ def list_(app: AppContext, status: str | None, board: str | None, limit: int | N
             pin.pinterest_pin_id or "",
         )
     app.console.print(table)
+    stuck = [(pin, pin_fix(pin, now)) for pin, _ in rows if pin_fix(pin, now)]
+    for pin, fix in stuck:
+        # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
+        why = pin.last_error or pin.status.value
+        click.echo(f"pin {pin.id} {pin.status.value}: {why}; fix: {fix}")
     if not rows:
         app.info("no pins match")
 
@@ -277,5 +265,31 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
 
 
-def register(main: click.Group) -> None:
-    main.add_command(queue)
+@queue.command("plan")
+@click.option("--days", type=click.IntRange(min=1, max=365), default=14, show_default=True)
+@json_option
+@pass_app
+def plan(app: AppContext, days: int, as_json: bool) -> None:
+    """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
+    account = app.account()
+    assert account.id is not None
+    rules = app.rules()
+    now = app.clock().now()
+    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
+    if as_json:
+        app.print_json(view)
+        return
+    table = Table(title=f"Next {days} days ({app.settings.timezone})")
+    for column in ("id", "when", "board", "title", "link"):
+        table.add_column(column)
+    for item in view["pins"]:
+        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
+        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
+    app.console.print(table)
+    app.console.print(
+        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+    )
+    if view["paused"]:
+        app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
+    for problem in view["problems"]:
+        app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")

@@ -19,13 +19,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.errors import InvalidInput, NotFound, PinbotError
+from pinbot.errors import ImageError, InvalidInput, NotFound, PinbotError
 from pinbot.links import domain_of
-from pinbot.posting.images import price_label, render_request_for, source_photos, subtitle_from
+from pinbot.posting.images import photo_error, price_label, render_request_for, source_photos, subtitle_from
 from pinbot.render import (
     RenderRequest,
     list_templates,
@@ -84,6 +83,8 @@ def run_task(task: Task) -> Outcome:
         ctype = "image/png" if cached.suffix == ".png" else "image/jpeg"
         return Outcome(task.label, str(target), ctype, task.request.variant or task.request.template)
     except PinbotError as exc:
+        if isinstance(exc, ImageError) and task.request is not None:
+            exc = photo_error(exc, task.request.photos)  # "photo 2 (https://...)", not a cache file
         return Outcome(task.label, error=str(exc))
     except Exception as exc:  # a renderer bug must not take the batch down with it
         return Outcome(task.label, error=f"unexpected error: {type(exc).__name__}: {exc}")
@@ -141,12 +142,11 @@ def run_batch(app: AppContext, tasks: list[Task], jobs: int) -> list[Outcome]:
     ctx = get_context("fork") if "fork" in _start_methods() else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
         futures: list[Future[Outcome]] = [pool.submit(run_task, t) for t in tasks]
-        columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=app.err_console, transient=True) as progress:
-            bar = progress.add_task("render", total=len(futures))
-            for fut in as_completed(futures):
+        with app.progress("rendering") as bars:
+            for done, fut in enumerate(as_completed(futures), 1):
                 outcomes.append(fut.result())
-                progress.advance(bar)
+                if bars:
+                    bars.update(done, len(futures))
     order = {t.label: i for i, t in enumerate(tasks)}
     return sorted(outcomes, key=lambda o: order.get(o.label, 0))
 
@@ -289,7 +289,3 @@ def _product_tasks(
         tasks.append(Task(f"{base} ({name})", product_request(product, name, vid), None, assets, cache_dir,
                           Path(f"{stem}-{name}")))  # fmt: skip
     return tasks
-
-
-def register(main: click.Group) -> None:
-    main.add_command(render)

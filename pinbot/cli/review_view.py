@@ -1,28 +1,60 @@
-"""How the review reads on a terminal: the shop's totals and Stop / Start / Continue / Change.
+"""How the review reads on a terminal: the shop's totals, Stop / Start / Continue / Change with
+what to do, and each experiment in plain words.
 
-Shared by `pinbot report` and `pinbot demo` so both say the same thing the same way.
+Shared by `pinbot report` and `pinbot demo` so both say the same thing the same way. Sentences
+wrap under their own first word (a hanging indent), so an 80-column terminal stays readable.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+from collections.abc import Sequence
 
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pinbot.experiments.status import ExperimentStatus
+from pinbot.report.experiment_text import label, next_step, verdict_sentence
 from pinbot.review.types import Review
+from pinbot.words import plural
 
 KINDS = ("stop", "start", "continue", "change")
+
+
+def item(console: Console, bullet: str, text: str, *, indent: int = 2) -> None:
+    """`bullet text` with the text's continuation lines under its first word."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=indent + len(bullet) - 1, justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(bullet, text)
+    console.print(grid)
 
 
 def print_review(console: Console, review: Review, heading: str) -> None:
     shop = review.shop
     console.print(
-        f"[bold]{heading}[/bold] {review.since} to {review.until}: {shop.impressions:,} impressions, "
-        f"{shop.saves:,} saves ({shop.save_rate.value:.2%}), {shop.outbound_clicks:,} outbound clicks "
-        f"({shop.outbound_rate.value:.2%}) from {shop.pins} pins"
+        f"[bold]{heading}[/bold] {review.since} to {review.until}: {plural(shop.impressions, 'impression')}, "
+        f"{plural(shop.saves, 'save')} ({shop.save_rate.value:.2%}), {plural(shop.outbound_clicks, 'outbound click')} "
+        f"({shop.outbound_rate.value:.2%}) from {plural(shop.pins, 'pin')}"
     )
     for kind in KINDS:
         recs = [rec for rec in review.recommendations if rec.kind == kind]
         console.print(f"\n[bold]{kind.title()}[/bold]")
         for rec in recs:
-            console.print(f"  • {rec.text}")
+            item(console, "•", escape(rec.text))
+            if rec.action:
+                item(console, "→", escape(rec.action), indent=4)
         if not recs:
             console.print("  (nothing meets the minimum yet)")
+
+
+def print_experiments(console: Console, experiments: Sequence[ExperimentStatus]) -> None:
+    for e in experiments:
+        console.print(f"\n[bold]Experiment {escape(e.name)}[/bold] ({label(e.outcome)})")
+        print_experiments_body(console, e)
+
+
+def print_experiments_body(console: Console, e: ExperimentStatus) -> None:
+    """Where the experiment stands in a sentence, and what to do next."""
+    item(console, "•", escape(verdict_sentence(e)))
+    item(console, "→", escape(next_step(e)), indent=4)

@@ -13,31 +13,24 @@ import signal
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from string import Template
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.context import AppContext, pass_app
 from pinbot.clock import SystemClock
-from pinbot.daemon import Daemon, DaemonSettings
-from pinbot.errors import DatabaseError
-from pinbot.posting.images import CachedRenderer
-from pinbot.posting.poster import Poster
-from pinbot.posting.reconcile import Reconciler, ReconcileSettings
-from pinbot.queue.upcoming import upcoming
-from pinbot.shop.boards import load_boards
+from pinbot.daemon import Daemon
+from pinbot.errors import DatabaseError, PinbotError
 from pinbot.store import state as service_state
-from pinbot.store.models import Account
+
+if TYPE_CHECKING:
+    from pinbot.app import Shop
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"
-# Longest one create_pin can take: the pacer's wait (60 s) + connect (5 s) + read (60 s), plus slack.
-SAFE_GRACE_SECONDS = 130
 _LEVEL_PRIORITY = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
 
 
@@ -54,43 +47,41 @@ def _journal_logging() -> None:
         handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
 
 
-def _install_signals(stop: threading.Event, daemon: Daemon) -> threading.Thread:
-    """SIGTERM, SIGINT and SIGHUP stop the service gracefully; a second one exits at once. The
-    handler only sets flags (logging from a signal handler can deadlock on the log lock); a
-    small thread writes the log line. Returns that thread, to be joined before exiting."""
-    received: list[str] = []
+class PinsFailed(PinbotError):
+    """`run --once` exits non-zero when a pin failed for good in its pass (cron then mails it)."""
 
+    exit_code = 6
+
+    def __init__(self, count: int) -> None:
+        pins = "1 pin" if count == 1 else f"{count} pins"
+        super().__init__(f"{pins} failed in this pass; see `pinbot queue list --status failed` for why")
+
+
+def _install_signals(stop: threading.Event, daemon: Daemon) -> None:
+    # A handler runs between two bytecodes of whatever the loop is doing (possibly inside logging or
+    # a database call), so it only sets flags; the loop logs and stops. A second signal cannot wait
+    # for the loop (a request may be in flight), so it leaves at once: a pin caught mid-request stays
+    # `posting`, and reconcile settles it.
     def handle(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
         if stop.is_set():
-            # Second signal: leave now. A pin mid-request stays `posting`; reconcile settles it.
-            os.write(2, f"pinbot: second {name}, exiting at once\n".encode())
             os._exit(130)
-        received.append(name)
+        daemon.stop_signal = signal.Signals(signum).name
         daemon.stop_requested.set()
         stop.set()
 
-    def announce() -> None:
-        stop.wait()
-        if received:
-            log.info("%s received: finishing the pin in hand, then stopping (send again to exit at once)", received[0])
-
-    announcer = threading.Thread(target=announce, name="pinbot-signals", daemon=True)
-    announcer.start()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, handle)
-    return announcer
 
 
 # Waits between tries when the database is locked or unreachable as the service starts (a backup,
 # a migration, PostgreSQL still booting): about ten minutes in all, then the error is reported.
-START_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30)
+START_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, *([30] * 18))
 
 
-def _account_when_ready(app: AppContext, delays: tuple[float, ...] = START_RETRY_DELAYS) -> Account:
+def _shop_when_ready(app: AppContext, clock: SystemClock, delays: tuple[float, ...] = START_RETRY_DELAYS) -> Shop:
     for delay in (*delays, None):
         try:
-            return app.account()
+            return app.shop(clock)
         except DatabaseError as exc:
             text = str(exc)
             if delay is None or not ("locked" in text or "unreachable" in text):
@@ -107,61 +98,20 @@ def _account_when_ready(app: AppContext, delays: tuple[float, ...] = START_RETRY
 @pass_app
 def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> None:
     """Run the posting service (leave it on; `pinbot service install` makes it a systemd unit)."""
-    settings = app.settings
     if os.environ.get("JOURNAL_STREAM"):
         _journal_logging()
-    account = _account_when_ready(app)
-    assert account.id is not None
     stop = threading.Event()
-    clock = SystemClock(stop)
-    boards = load_boards(settings.boards_dir)
-    rules = app.rules()
-    images = CachedRenderer(settings.assets_dir, settings.data_dir / "renders")
-    client = None if dry_run else app.client(clock)
-    recon = ReconcileSettings(
-        grace=timedelta(seconds=rules.service.reconcile_grace_seconds),
-        recheck=timedelta(seconds=rules.service.reconcile_recheck_seconds),
-        max_requeues=rules.service.reconcile_max_requeues,
-        sweep_every=timedelta(seconds=max(rules.service.reconcile_every_seconds, 30 * 60)),
-    )
-    # A claim older than the lease is never sent: reconcile may already be deciding about it.
-    poster = Poster(
-        app.engine, account.id, client, clock, boards, images, settings.worker_id, dry_run=dry_run, lease=recon.lease
-    )
-    reconciler = None
-    refresh = metrics = None
-    if client is not None:
-        reconciler = Reconciler(
-            app.engine, account.id, client, clock, recon, boards=boards, delete_duplicates=settings.delete_duplicates
-        )
-        refresh = getattr(client, "refresh_tokens", None)
-        metrics = app.metrics_job(client, clock)
-    if client is not None and rules.service.reconcile_grace_seconds < SAFE_GRACE_SECONDS:
-        log.warning(
-            "service.reconcile_grace_seconds is %d s; below %d s a slow or paced request could be posted twice",
-            rules.service.reconcile_grace_seconds,
-            SAFE_GRACE_SECONDS,
-        )
-    daemon = Daemon(
-        app.engine,
-        account.id,
-        clock,
-        settings.worker_id,
-        poster=poster,
-        reconciler=reconciler,
-        refresh_token=refresh,
-        metrics=metrics,
-        heartbeat=not dry_run,
-        settings=DaemonSettings(
-            idle_poll=rules.service.idle_poll_seconds, reconcile_every=rules.service.reconcile_every_seconds
-        ),
-    )
-    announcer = _install_signals(stop, daemon)
+    shop = _shop_when_ready(app, SystemClock(stop))
+    client = None if dry_run else shop.client()
+    if client is not None and (warning := shop.grace_warning()):
+        log.warning("%s", warning)
+    daemon = shop.daemon(client, dry_run=dry_run)
+    _install_signals(stop, daemon)
     mode = " (dry run: nothing is posted)" if dry_run else ""
-    log.info("service started for account %s as %s%s", settings.account, settings.worker_id, mode)
-    daemon.run(stop, max_ticks=max_ticks, once=once)
-    stop.set()  # wakes the announcer: it logs the signal, if one came, before we exit
-    announcer.join(timeout=1.0)
+    log.info("service started for account %s as %s%s", app.settings.account, app.settings.worker_id, mode)
+    report = daemon.run(stop, max_ticks=max_ticks, once=once)
+    if once and report.failed:
+        raise PinsFailed(report.failed)
 
 
 @click.command("pause")
@@ -235,43 +185,3 @@ def install(app: AppContext, user: bool, output: Path | None) -> None:
     click.echo(f"Follow its logs:      journalctl {'--user ' if user else ''}-u {unit} -f")
     if user:
         click.echo("Keep it running after you log out:  sudo loginctl enable-linger $USER")
-
-
-@click.command("plan")
-@click.option("--days", type=click.IntRange(min=1, max=365), default=14, show_default=True)
-@json_option
-@pass_app
-def plan(app: AppContext, days: int, as_json: bool) -> None:
-    """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
-    account = app.account()
-    assert account.id is not None
-    rules = app.rules()
-    now = app.clock().now()
-    view = upcoming(app.engine, account.id, rules, app.settings.tz, now, timedelta(days=days))
-    if as_json:
-        app.print_json(view)
-        return
-    table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    for column in ("id", "when", "board", "title", "link"):
-        table.add_column(column)
-    for item in view["pins"]:
-        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
-    app.console.print(table)
-    app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
-    )
-    if view["paused"]:
-        app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
-    for problem in view["problems"]:
-        app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(run)
-    main.add_command(pause)
-    main.add_command(resume)
-    main.add_command(service)
-    queue_group: Any = main.commands.get("queue")
-    if isinstance(queue_group, click.Group):
-        queue_group.add_command(plan)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
@@ -53,14 +54,10 @@ def doctor(app: AppContext, as_json: bool) -> None:
         click.echo()
         marks = {OK: "[green]ok  [/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
         for check in checks:
-            app.console.print(f"{marks[check.status]} {check.name:9} {check.detail}")
+            # One line each, never wrapped (a pin's error can be long), its text never read as markup.
+            app.console.print(f"{marks[check.status]} {check.name:9} {escape(check.detail)}", soft_wrap=True)
             if check.fix:
-                app.console.print(f"     {'':9} fix: {check.fix}")
+                app.console.print(f"     {'':9} fix: {escape(check.fix)}", soft_wrap=True)
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(init)
-    main.add_command(doctor)

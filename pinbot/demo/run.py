@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from pinbot.app import open_shop
 from pinbot.clock import FakeClock
 from pinbot.config import Settings, mask_url
 from pinbot.daemon import Daemon, DaemonSettings
@@ -36,19 +37,14 @@ from pinbot.demo.result import TIMEZONE, DemoOptions, DemoResult, count_outcome,
 from pinbot.emulator import Emulator
 from pinbot.errors import PinbotError
 from pinbot.experiments.plan import create_experiment
-from pinbot.metrics.sweep import MetricsService, SweepResult
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.oauth import local_login
 from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
 from pinbot.posting.images import CachedRenderer
-from pinbot.posting.poster import Poster
-from pinbot.posting.reconcile import Reconciler, ReconcileSettings
-from pinbot.queue.planner import RulesPlanner
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.render import list_templates, load_template
 from pinbot.report import build_report, write_html
-from pinbot.shop.boards import load_boards, plan_sync
-from pinbot.shop.rules import load_rules
+from pinbot.shop.boards import plan_sync
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
@@ -170,28 +166,38 @@ def plan_pins(queue: QueueService, folder: Path, assets: Path, product_ids: dict
         boards=("handmade-jewelry",), rounds=EXPERIMENT_ROUNDS, every_hours=every, lift=EXPERIMENT_LIFT,
     )  # fmt: skip
     regular = max(1, min(2, days // 12))
+    queue.enqueue([req for r in range(regular) for req in _round(folder, assets, product_ids, r)])
+
+
+def plan_next_round(queue: QueueService, folder: Path, assets: Path, product_ids: dict[str, int], round_no: int) -> int:
+    """One more pin of every product, placed by the rules from now on: what is coming next."""
+    before = sum(queue.counts().values())
+    queue.enqueue(_round(folder, assets, product_ids, round_no))
+    return sum(queue.counts().values()) - before
+
+
+def _round(folder: Path, assets: Path, product_ids: dict[str, int], r: int) -> list[PinRequest]:
     templates = list_templates(assets)
     requests = []
-    for r in range(regular):
-        for i, p in enumerate(shop.PRODUCTS):
-            # Each product its own rotation of designs; an experiment's products keep out of its designs.
-            own = [t for t in templates if p.key not in EXPERIMENT_PRODUCTS or t not in EXPERIMENT_TEMPLATES]
-            template = own[(i + r) % len(own)]
-            requests.append(
-                PinRequest(
-                    boards=p.boards,
-                    title=p.title,
-                    description=p.description,
-                    link=p.link,
-                    image=str(shop.photo_path(folder, p)),
-                    alt_text=f"{p.title}, photographed on a linen table",
-                    template=template,
-                    variant_key=design_id(assets, template),
-                    product_id=product_ids[p.key],
-                    source_key=f"demo:{p.key}:{r}",
-                )
+    for i, p in enumerate(shop.PRODUCTS):
+        # Each product its own rotation of designs; an experiment's products keep out of its designs.
+        own = [t for t in templates if p.key not in EXPERIMENT_PRODUCTS or t not in EXPERIMENT_TEMPLATES]
+        template = own[(i + r) % len(own)]
+        requests.append(
+            PinRequest(
+                boards=p.boards,
+                title=p.title,
+                description=p.description,
+                link=p.link,
+                image=str(shop.photo_path(folder, p)),
+                alt_text=f"{p.title}, photographed on a linen table",
+                template=template,
+                variant_key=design_id(assets, template),
+                product_id=product_ids[p.key],
+                source_key=f"demo:{p.key}:{r}",
             )
-    queue.enqueue(requests)
+        )
+    return requests
 
 
 def prerender(engine: Engine, account_id: int, images: CachedRenderer, boards: dict[str, Any], workers: int,
@@ -289,14 +295,11 @@ def _run(
 ) -> None:
     say("connect", 0, 3)
     db.migrate(engine)
-    with db.session_scope(engine) as session:
-        account = db.get_or_create_account(session, settings.account)
-        assert account.id is not None
-        account_id = account.id
-    client = PinterestClient(settings, engine, account_id, clock)
+    app = open_shop(settings, engine, clock, rng=random.Random(opts.seed))
+    account_id, boards = app.account_id, app.boards
+    client = app.client()
     authorize(settings, client)
     say("connect", 1, 3)
-    boards = load_boards(settings.boards_dir)
     plan = plan_sync(boards.values(), remote_boards(client), linked_boards(engine, account_id))
     steps = apply_sync(client, engine, account_id, boards, plan, now=clock.now())
     result.boards_created = sum(1 for s in steps if s.action == "create")
@@ -304,57 +307,55 @@ def _run(
     lap("connect")
 
     say("plan", 0, 1)
-    rules = load_rules(settings.rules_file)
-    planner = RulesPlanner(rules, settings.tz, rng=random.Random(opts.seed))
-    queue = QueueService(engine, account_id, boards, clock, planner)
+    queue = app.queue_service()
     product_ids = add_products(engine, account_id, opts.folder)
     plan_pins(queue, opts.folder, settings.assets_dir, product_ids, opts.days)
     result.pins_queued = sum(queue.counts().values())
     say("plan", 1, 1)
     lap("plan")
 
-    images = CachedRenderer(settings.assets_dir, result.renders_dir)
+    images = app.renderer(result.renders_dir)
     result.renders = prerender(engine, account_id, images, boards, opts.workers, say)
     lap("render")
 
-    service = rules.service
-    poster = Poster(engine, account_id, client, clock, boards, images, settings.worker_id, rng=random.Random(opts.seed))
-    recon = ReconcileSettings(
-        grace=timedelta(seconds=service.reconcile_grace_seconds),
-        recheck=timedelta(seconds=service.reconcile_recheck_seconds),
-    )
-    metrics = MetricsService(engine, account_id, client, clock, tier=settings.access_tier)
-
-    def sweep() -> SweepResult:
-        outcome = metrics.sweep()
-        result.sweeps.append(outcome)
-        return outcome
-
-    # The real service and its jobs. Only the housekeeping cadences are stretched for a month in
-    # seconds (heartbeat, reconcile and idle poll every few hours instead of every 30-60 s): nothing
-    # else enqueues meanwhile, and the post job still wakes exactly when the next pin is due.
+    # The real service and its jobs, built as `pinbot run` builds them. Only the housekeeping
+    # cadences are stretched for a month in seconds (heartbeat, reconcile and idle poll every few
+    # hours instead of every 30-60 s): nothing else enqueues meanwhile, and the post job still wakes
+    # exactly when the next pin is due.
     hours = 3600
-    daemon = Daemon(
-        engine, account_id, clock, settings.worker_id, poster=poster,
-        reconciler=Reconciler(engine, account_id, client, clock, recon, boards=boards),
-        refresh_token=client.refresh_tokens, metrics=sweep,
-        settings=DaemonSettings(idle_poll=6 * hours, heartbeat_every=6 * hours, reconcile_every=3 * hours,
-                                refresh_every=6 * hours, blocked_poll=hours),
+    stretched = DaemonSettings(
+        idle_poll=6 * hours, heartbeat_every=6 * hours, reconcile_every=3 * hours, refresh_every=6 * hours,
+        blocked_poll=hours,
     )  # fmt: skip
+    daemon = app.daemon(client, images=images, daemon_settings=stretched, on_sweep=result.sweeps.append)
     result.ticks = simulate(daemon, clock, result.end, say)
     lap("simulate")
 
     say("report", 0, 2)
-    sweep()  # the last day's numbers
+    result.sweeps.append(app.metrics_service(client).sweep())  # the last day's numbers
+    count_outcome(engine, account_id, emulator, result)
+    # The owner queues the next round, so the report's calendar shows the coming two weeks.
+    coming = plan_next_round(queue, opts.folder, settings.assets_dir, product_ids, round_no=2)
+    result.pins_queued += coming
+    result.pins_waiting += coming
     say("report", 1, 2)
     until = (result.end - timedelta(days=1)).date()
     since = max(result.start.date(), until - timedelta(days=89))
     rep = build_report(
-        engine, account_id, settings.account, since, until, clock.now(), timezone=settings.timezone,
+        engine,
+        account_id,
+        settings.account,
+        since,
+        until,
+        clock.now(),
+        timezone=settings.timezone,
         known_designs=list_templates(settings.assets_dir),
-    )  # fmt: skip
+        boards=boards,
+        simulated=True,
+        render=lambda pin, key, product: images.image_for(pin, boards.get(key), product)[1],
+        thumbs_dir=result.renders_dir / "thumbs",
+    )
     write_html(rep, result.report_path)
     result.report = rep
     say("report", 2, 2)
-    count_outcome(engine, account_id, emulator, result)
     lap("report")

@@ -1,6 +1,6 @@
 """Pin, multi-pin and account analytics with Pinterest's response shape and date rules.
 
-Shape (spec PinAnalyticsResponse / BulkPinAnalyticsResponse / AnalyticsResponse; FACTS.md §4):
+Shape (spec PinAnalyticsResponse / BulkPinAnalyticsResponse / AnalyticsResponse; docs/pinterest-api.md):
 `{"all": {"daily_metrics": [{"date", "data_status", "metrics"}], "summary_metrics": {...},
 "lifetime_metrics": {...}}}` (account analytics has no lifetime_metrics; multi-pin wraps one such
 object per pin id). Rules, all answered 400 `{code, message}`: start_date and end_date required,

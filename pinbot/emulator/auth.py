@@ -1,4 +1,4 @@
-"""OAuth as Pinterest does it (FACTS.md §2): the authorize page, POST /v5/oauth/token, Bearer checks.
+"""OAuth as Pinterest does it (docs/pinterest-api.md): the authorize page, POST /v5/oauth/token, Bearer checks.
 
 - `GET /oauth/?client_id&redirect_uri&response_type=code&scope&state` consents at once and
   redirects (302) to `redirect_uri?code=...&state=...` (`consent=deny` redirects with

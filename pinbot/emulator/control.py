@@ -14,12 +14,44 @@ Never below /v5, so no path pinbot uses can reach them. JSON in, JSON out:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
 from pinbot.emulator.protocol import ApiError, Request, Response, iso
 
-if TYPE_CHECKING:
-    from pinbot.emulator.app import Emulator
+
+class Steerable(Protocol):
+    """What the control endpoints call on the emulator (`Emulator` fits); declared here so that
+    `app` imports `control` and never the reverse."""
+
+    def stats(self) -> dict[str, Any]: ...
+    def pins(self, include_deleted: bool = False) -> list[dict[str, Any]]: ...
+    def pins_by_marker(self, include_deleted: bool = False) -> dict[str, int]: ...
+    def clear_faults(self) -> None: ...
+    def true_appeal(self, design: str) -> float: ...
+    def inject(
+        self,
+        fault: str,
+        count: int = 1,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        seconds: float | None = None,
+        status: int | None = None,
+    ) -> None: ...
+    def set_chaos(
+        self,
+        probabilities: Mapping[str, float],
+        *,
+        seed: int = 0,
+        path: str = "/pins",
+        method: str | None = "POST",
+        latency: float = 0.2,
+    ) -> None: ...
+    def advance(self, seconds: float = 0.0, **delta: float) -> datetime: ...
+    def mint_tokens(self, scope: str = ..., *, access_ttl: int | None = None) -> dict[str, Any]: ...
+    def add_board(self, name: str, description: str = "", privacy: str = "PUBLIC") -> dict[str, Any]: ...
 
 
 def _number(data: dict[str, Any], name: str) -> float | None:
@@ -31,7 +63,7 @@ def _number(data: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def handle_control(emu: Emulator, req: Request) -> Response:
+def handle_control(emu: Steerable, req: Request) -> Response:
     what = req.path.removeprefix("/_emulator/").rstrip("/")
     include_deleted = (req.arg("include_deleted") or "").lower() == "true"
     key = (req.method, what)

@@ -1,6 +1,6 @@
 """Rate limits per Pinterest category (org_read, org_write, org_analytics), per fixed window.
 
-Presets follow FACTS.md §5: a trial app counts per UTC day, a standard app per minute. Each
+Presets follow docs/pinterest-api.md: a trial app counts per UTC day, a standard app per minute. Each
 category has its own quota; a request over quota gets 429 `{"code": 8, ...}` with `Retry-After`
 (seconds to the window's end) and `X-RateLimit-Limit/Remaining/Reset` (Reset = Unix epoch seconds
 of the window's end on the emulator's clock). Those headers ride on every counted response too,

@@ -1,6 +1,6 @@
 """POST /v5/pins validation as Pinterest enforces it, and the Pin object the API returns.
 
-Validation follows the spec's PinCreate (5.23.0) and FACTS.md §3: board_id required and existing,
+Validation follows the spec's PinCreate (5.23.0) and docs/pinterest-api.md: board_id required and existing,
 board_section_id a section of that board, title <= 100, description <= 800, link <= 2048 and
 http(s), alt_text <= 500, dominant_color `#RRGGBB`, media_source `image_base64` (data matching
 `^[a-zA-Z0-9+/=]+$` that decodes to a real JPEG or PNG agreeing with content_type, checked with
@@ -26,7 +26,7 @@ from pinbot.emulator.protocol import ApiError, iso
 from pinbot.emulator.state import Pin, Store
 
 TEXT_LIMITS = {"title": 100, "description": 800, "link": 2048, "alt_text": 500}
-MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's desktop upload cap (FACTS.md §6)
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's desktop upload cap (docs/pinterest-api.md)
 _BASE64_RE = re.compile(r"^[a-zA-Z0-9+/=]+$")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID_RE = re.compile(r"^\d+$")

@@ -5,9 +5,9 @@ renderer variant id `template.palette.crop`), the plan (impressions per variant 
 baseline rate, the minimum lift worth finding and the power, see `pinbot.stats`), the balanced
 schedule (every variant on the same boards, for the same products, in rounds whose variant order
 rotates, so neither time of day, weekday nor board can favour one design; what changes between
-rounds so that no board sees the same image twice is `experiments_rounds`), and
-`preferred_design`, which the queue and the planner ask before picking a design for a product.
-Status, verdict and summary live in `experiments_status`; they count an arm's pins by
+rounds so that no board sees the same image twice is `experiments.rounds`). The winner's design
+is read back by `pinbot.queue.designs.preferred_design`.
+Status, verdict and summary live in `experiments/status.py`; they count an arm's pins by
 `Pin.experiment_variant_id`, whatever look each round gave them.
 """
 
@@ -33,14 +33,13 @@ from pinbot.shop.boards import require_board
 from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
-from pinbot.store.tables import EXPERIMENT, PIN, PMD, VARIANT
+from pinbot.store.tables import PIN, PMD
 
 __all__ = [
     "Design",
     "ExperimentPlan",
     "create_experiment",
     "load_plan",
-    "preferred_design",
     "resolve_designs",
 ]
 
@@ -339,29 +338,3 @@ def load_plan(session: Session, account_id: int, experiment_id: int) -> dict[str
         return dict(json.loads(row.value)) if row else {}
     except ValueError:
         return {}
-
-
-def preferred_design(engine: Engine, account_id: int, product_id: int) -> str | None:
-    """The design that won the latest auto-applied experiment on this product, or None.
-
-    The planner uses it for the product's future pins and its evergreen re-pins.
-    """
-    exp_t, var_t = EXPERIMENT, VARIANT
-    e, v, pin = exp_t.c, var_t.c, PIN.c
-    with session_scope(engine) as session:
-        tested = (
-            sa_select(v.experiment_id)
-            .join_from(PIN, var_t, v.id == pin.experiment_variant_id)
-            .where(pin.product_id == product_id, pin.account_id == account_id)
-        )
-        row = session.execute(
-            sa_select(v.design, v.template)
-            .join_from(exp_t, var_t, v.id == e.winner_variant_id)
-            .where(e.account_id == account_id, e.auto_apply.is_(True), e.status == "finished", e.id.in_(tested))
-            .order_by(e.finished_at.desc(), e.id.desc())
-            .limit(1)
-        ).first()
-    if row is None:
-        return None
-    design, template = row
-    return str((design or {}).get("id") or template) if (design or template) else None

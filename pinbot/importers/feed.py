@@ -2,9 +2,11 @@
 
 Each item (entry) becomes one product: external id = <guid> / <id> (else the link), title,
 summary as plain text (≤ 800 characters, shortened on a word boundary), link, categories as tags,
-and one photo, the first found of: media:content (an image), media:thumbnail, an image
-<enclosure> (Atom: <link rel="enclosure">), the first <img> in the content or summary. Relative
-photo URLs are resolved against the item's link. Feeds carry no stock: every item is in stock.
+and one photo (`feed_images`: trackers and emoji skipped). Relative photo URLs are resolved
+against the item's link. Feeds carry no stock: every item is in stock. A Shopify store's products
+feed (`/collections/all.atom`) also gives each product's price (`s:variant/s:price`) and tags
+(`s:tag`), and the "Vendor: … Type: … Price: …" cell that Shopify puts before the description is
+left out of it. The bytes are decoded by `feed_bytes` (any declared encoding).
 
 The feed is a local file or an http(s) URL, fetched with a timeout and a 10 MB cap. It is parsed
 with defusedxml: a feed is untrusted input, and entity tricks (billion laughs, external
@@ -14,6 +16,7 @@ naming the item; an item without a photo is imported with a note (give --image w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,12 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from pinbot.errors import InvalidInput
-from pinbot.importers.common import EXTERNAL_ID_MAX, ParsedProducts, build_record, hashed_id, split_tags
+from pinbot.importers.common import EXTERNAL_ID_MAX, ParsedProducts, build_record, hashed_id, parse_price, split_tags
+from pinbot.importers.feed_bytes import utf8_feed
+from pinbot.importers.feed_images import candidates, item_photo
 from pinbot.importers.fetch import Fetch, FetchError, is_url
-from pinbot.importers.images import ImageFailed, ImageStore
-from pinbot.importers.text import html_to_text, image_sources
+from pinbot.importers.images import ImageStore
+from pinbot.importers.text import html_to_text
 from pinbot.shop.products import ProductRecord
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
@@ -35,7 +40,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 RSS1 = "http://purl.org/rss/1.0/"
 MEDIA = "http://search.yahoo.com/mrss/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+SHOPIFY = "http://jadedpixel.com/-/spec/shopify"
 
 Element = Any  # xml.etree.ElementTree.Element, as defusedxml returns it
 
@@ -81,12 +86,13 @@ def read_feed(ref: str, fetch: Fetch) -> tuple[str, bytes, str]:
 def parse_feed(
     ref: str, store: ImageStore, fetch: Fetch, progress: Callable[[int], None] | None = None
 ) -> ParsedProducts:
-    name, data, base_url = read_feed(ref, fetch)
+    name, raw, base_url = read_feed(ref, fetch)
+    data, encoding_note = utf8_feed(raw, name)
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise InvalidInput("feed", f"refused: the XML uses {type(exc).__name__} (entities are not allowed)",
-                           source=name) from None  # fmt: skip
+        reason = f"refused: the XML uses {type(exc).__name__} (entities are not allowed)"
+        raise InvalidInput("feed", reason, source=name) from None
     except SafeET.ParseError as exc:
         raise InvalidInput("feed", f"not valid XML ({exc}); is this an RSS or Atom feed?", source=name) from None
     ns, kind = _split(root.tag)
@@ -103,6 +109,8 @@ def parse_feed(
     else:
         raise InvalidInput("feed", f"not an RSS or Atom feed (its root element is <{kind}>)", source=name)
     parsed = ParsedProducts("feed", unit="item")
+    if encoding_note:
+        parsed.notes.append(encoding_note)
     if len(items) > MAX_ITEMS:
         parsed.notes.append(f"the feed has {len(items)} items; only the first {MAX_ITEMS} were read")
     seen: dict[str, int] = {}
@@ -151,7 +159,11 @@ def _record(
     if len(external_id) > EXTERNAL_ID_MAX:
         external_id = f"sha-{hashed_id(external_id)}"
     summary = html_to_text(summary_html) or html_to_text(content_html)
-    images = _photo(parsed, item, number, src, link or base_url, content_html, summary_html, store)
+    price, currency, shop_tags = _shopify_fields(item, number, src)
+    if price is not None or shop_tags:
+        summary = _VENDOR_LINES.sub("", summary).strip()
+    found = candidates(item, content_html, summary_html)
+    images = item_photo(parsed, number, link or base_url, found, store)
     return build_record(
         parsed,
         number,
@@ -161,9 +173,26 @@ def _record(
         description=summary,
         link=link,
         images=images,
-        tags=split_tags(*tags),
+        tags=split_tags(*tags, *shop_tags),
+        price_cents=price,
+        currency=currency,
         columns={"description": "summary", "key": "guid"},
     )
+
+
+# The cell Shopify's products feed puts first in every summary; the price is read from s:price.
+_VENDOR_LINES = re.compile(r"\A(?:\s*(?:Vendor|Type|Price):[^\n]*\n?(?:\s*[\d.,]+\s*\n)?)+")
+
+
+def _shopify_fields(item: Element, number: int, src: str) -> tuple[int | None, str | None, list[str]]:
+    """Price (of the first variant), currency and tags of a Shopify products feed entry."""
+    tags = [t.text or "" for t in _children(item, "tag", (SHOPIFY,))]
+    for variant in _children(item, "variant", (SHOPIFY,)):
+        price = next(_children(variant, "price", (SHOPIFY,)), None)
+        if price is not None and (price.text or "").strip():
+            cents = parse_price(price.text or "", "s:price", number, src)
+            return cents, price.get("currency") or None, tags
+    return None, None, tags
 
 
 def _atom_link(entry: Element) -> str | None:
@@ -175,53 +204,3 @@ def _atom_link(entry: Element) -> str | None:
                 return str(link.get("href")).strip()
             best = best or str(link.get("href")).strip()
     return best
-
-
-def _candidates(item: Element, content_html: str, summary_html: str) -> Iterator[str]:
-    groups = [item, *_children(item, "group", (MEDIA,))]
-    for group in groups:
-        for media in _children(group, "content", (MEDIA,)):
-            url, medium, kind = media.get("url", ""), media.get("medium", ""), media.get("type", "")
-            if url and (medium == "image" or kind.startswith("image/") or
-                        (not medium and not kind and url.lower().split("?")[0].endswith(_IMAGE_SUFFIXES))):  # fmt: skip
-                yield url
-    for group in groups:
-        for thumb in _children(group, "thumbnail", (MEDIA,)):
-            if thumb.get("url"):
-                yield thumb.get("url")
-    for enclosure in _children(item, "enclosure", ("",)):
-        if enclosure.get("url") and enclosure.get("type", "").startswith("image/"):
-            yield enclosure.get("url")
-    for link in _children(item, "link", (ATOM,)):
-        if link.get("rel") == "enclosure" and link.get("href") and link.get("type", "").startswith("image/"):
-            yield link.get("href")
-    for html in (content_html, summary_html):
-        yield from image_sources(html)
-    for el in item.iter():  # Atom xhtml content: the <img> elements themselves
-        if isinstance(el.tag, str) and _split(el.tag)[1] == "img" and el.get("src"):
-            yield el.get("src")
-
-
-def _photo(
-    parsed: ParsedProducts,
-    item: Element,
-    number: int,
-    src: str,
-    base: str,
-    content_html: str,
-    summary_html: str,
-    store: ImageStore,
-) -> tuple[str, ...] | None:
-    for raw in _candidates(item, content_html, summary_html):
-        url = urljoin(base, raw.strip()) if base else raw.strip()
-        if not is_url(url):
-            continue  # data: URIs, relative paths with nothing to resolve them against
-        try:
-            path = store.resolve(url)
-        except ImageFailed as exc:
-            raise InvalidInput("image", str(exc), row=number, source=src) from None
-        return None if path is None else (path,)
-    parsed.notes.append(
-        f"item {number}: no photo found (media:content, enclosure or <img>); give --image when queueing"
-    )
-    return ()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import Fetch, FetchError, UrllibFetch, is_url
+from pinbot.render import PhotoTooSmall
 from pinbot.shop.validation import check_image_path
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's own limit for a pin image
@@ -23,8 +24,24 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's own limit for a pin image
 _IMAGE_TYPES = ("image/", "application/octet-stream", "binary/octet-stream")
 
 
+SOURCES = ".source"  # photos/.source/<name>: the URL a downloaded photo came from, for messages
+
+
+def source_url(path: Path) -> str | None:
+    """The URL a downloaded photo came from, when an import downloaded it."""
+    try:
+        return (path.parent / SOURCES / path.name).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 class ImageFailed(Exception):
-    """`str()` names the image (URL or path) and the reason."""
+    """`str()` names the image (URL or path) and the reason. `too_small`: a tracking pixel, an
+    emoji or an icon rather than a photo (a feed skips those quietly)."""
+
+    def __init__(self, message: str, *, too_small: bool = False) -> None:
+        super().__init__(message)
+        self.too_small = too_small
 
 
 def _extension(head: bytes) -> str | None:
@@ -87,7 +104,7 @@ class ImageStore:
         try:
             return str(check_image_path(ref, base=base))
         except InvalidInput as exc:
-            raise ImageFailed(exc.reason) from None
+            raise ImageFailed(exc.reason, too_small=isinstance(exc.__cause__, PhotoTooSmall)) from None
 
     def _index_file(self, url: str) -> Path:
         return self.photos_dir / ".by-url" / hashlib.sha256(url.encode()).hexdigest()
@@ -114,11 +131,13 @@ class ImageStore:
         if not target.is_file():
             _write_atomically(target, got.data)
         _write_atomically(index, name.encode())
+        _write_atomically(self.photos_dir / SOURCES / name, url.encode())
         self.downloaded += 1
         try:
             return str(check_image_path(str(target)))
         except InvalidInput as exc:
-            raise ImageFailed(f"{url}: {exc.reason}") from None
+            too_small = isinstance(exc.__cause__, PhotoTooSmall)
+            raise ImageFailed(f"{url}: {exc.reason}", too_small=too_small) from None
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

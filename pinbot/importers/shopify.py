@@ -9,14 +9,16 @@ Inventory Qty) and/or more photos (Image Src, Image Position). Rules:
 - description = Body (HTML) as plain text, shortened to 800 characters on a word boundary;
 - price = the first variant's Variant Price (the export has no currency: --currency);
 - photos = Image Src rows in Image Position order, then Variant Image, at most 10;
-- in stock = the product is for sale (Status "active"; without a Status column, Published TRUE)
-  AND at least one variant is available: Variant Inventory Qty > 0, or inventory not tracked
-  (Variant Inventory Tracker blank, or no quantity given), or Variant Inventory Policy
-  "continue" (Shopify keeps selling it when the count reaches 0). A draft or archived product
-  therefore counts as out of stock: its queued pins are cancelled.
+- in stock = the product is visible on the online store (Status "active" AND Published TRUE: an
+  active product that is not published has no page a buyer can open) AND one variant is
+  available: Variant Inventory Qty > 0, or inventory not tracked (Variant Inventory Tracker
+  blank, or no quantity given), or Variant Inventory Policy "continue" (Shopify keeps selling it
+  when the count reaches 0). A hidden (draft, archived, unpublished) product therefore counts as
+  out of stock: its queued pins are cancelled.
 
-A product with any bad row (a bad price, a photo that cannot be downloaded) is skipped whole
-and the error names that row and column; the other products go on.
+A product with a bad row (a bad price) is skipped whole and the error names that row and column;
+the other products go on. A photo that cannot be downloaded is a warning: the product is imported
+with the photos that worked, so its text, price and stock change are not lost.
 """
 
 from __future__ import annotations
@@ -117,8 +119,11 @@ def _record(
     if variants:
         n, r = variants[0]
         price = parse_price(r.get("variant price", ""), table.label("Variant Price"), n, src)
-    in_stock = _for_sale(main) and _available(table, variants)
-    images = _images(table, product, store, base)
+    hidden = _hidden(main)
+    if hidden:
+        parsed.notes.append(f"row {main_no}: {main['title'].strip()!r} is {hidden}: not pinnable until it is")
+    in_stock = not hidden and _available(table, variants)
+    images = _images(parsed, table, product, store, base)
     return build_record(
         parsed,
         main_no,
@@ -136,12 +141,15 @@ def _record(
     )
 
 
-def _for_sale(main: dict[str, str]) -> bool:
+def _hidden(main: dict[str, str]) -> str:
+    """Why buyers cannot see the product on the online store ("" when they can)."""
     status = main.get("status", "").strip().lower()
-    if status:
-        return status == "active"
+    if status and status != "active":
+        return f"{status} (Status), not active"
     published = main.get("published", main.get("published on online store", "")).strip().lower()
-    return published in ("", "true", "1", "yes")
+    if published not in ("", "true", "1", "yes"):
+        return "not published on the online store (Published FALSE)"
+    return ""
 
 
 def _available(table: CsvTable, variants: list[tuple[int, dict[str, str]]]) -> bool:
@@ -149,8 +157,8 @@ def _available(table: CsvTable, variants: list[tuple[int, dict[str, str]]]) -> b
         return True  # nothing says otherwise
     tracked_column = table.has("Variant Inventory Tracker")
     for row_no, row in variants:
-        qty = parse_quantity(row.get("variant inventory qty", ""), table.label("Variant Inventory Qty"), row_no,
-                             table.name)  # fmt: skip
+        column = table.label("Variant Inventory Qty")
+        qty = parse_quantity(row.get("variant inventory qty", ""), column, row_no, table.name)
         untracked = qty is None or (tracked_column and not row.get("variant inventory tracker", "").strip())
         if untracked or (qty is not None and qty > 0):
             return True
@@ -159,7 +167,9 @@ def _available(table: CsvTable, variants: list[tuple[int, dict[str, str]]]) -> b
     return False
 
 
-def _images(table: CsvTable, product: _Product, store: ImageStore, base: Path) -> tuple[str, ...] | None:
+def _images(
+    parsed: ParsedProducts, table: CsvTable, product: _Product, store: ImageStore, base: Path
+) -> tuple[str, ...] | None:
     refs: list[tuple[int, int, str, str]] = []  # (position, row, column, url)
     for row_no, row in product.rows:
         src = row.get("image src", "").strip()
@@ -177,7 +187,9 @@ def _images(table: CsvTable, product: _Product, store: ImageStore, base: Path) -
         try:
             path = store.resolve(url, base=base)
         except ImageFailed as exc:
-            raise InvalidInput(column, str(exc), row=row_no, source=table.name) from None
+            parsed.notes.append(f"row {row_no}: {column}: {exc}; imported without this photo")
+            skipped = True
+            continue
         if path is None:
             skipped = True
         elif path not in paths:

@@ -1,20 +1,19 @@
 """Plain text out of shop HTML: product bodies, feed summaries, and the photos they mention.
 
 Owns `html_to_text` (stdlib `html.parser`; scripts and styles dropped, blocks become line
-breaks, entities decoded), `image_sources` (the `<img src>` of a fragment, in order) and
+breaks, entities decoded), `image_tags` (the `<img>` of a fragment with their size hints) and
 `shorten` (cut on a word boundary with an ellipsis, so a description fits Pinterest's limit).
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
-_BLOCK = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
-    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section",
-    "table", "td", "th", "tr", "ul",
-}  # fmt: skip
+_BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure"}
+_BLOCK |= {"footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section"}
+_BLOCK |= {"table", "td", "th", "tr", "ul"}
 _SKIP = {"script", "style", "template", "noscript", "head", "title"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "area", "base", "col", "embed"}
 
@@ -23,7 +22,7 @@ class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.images: list[str] = []
+        self.images: list[tuple[str, dict[str, str]]] = []  # src, the tag's other attributes
         self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -32,18 +31,20 @@ class _Extractor(HTMLParser):
         elif tag in _BLOCK:
             self.parts.append("\n")
         if tag == "img":
-            src = dict(attrs).get("src")
-            if src and src.strip():
-                self.images.append(src.strip())
+            self._image(attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <br/> and <img/>: no matching end tag will come, so never count them as open.
         if tag in _BLOCK:
             self.parts.append("\n")
         if tag == "img":
-            src = dict(attrs).get("src")
-            if src and src.strip():
-                self.images.append(src.strip())
+            self._image(attrs)
+
+    def _image(self, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k.lower(): (v or "") for k, v in attrs}
+        src = found.pop("src", "").strip()
+        if src:
+            self.images.append((src, found))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and tag not in _VOID:
@@ -64,9 +65,17 @@ def _parse(html: str) -> _Extractor:
     return parser
 
 
+_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--")
+
+
 def html_to_text(html: str) -> str:
-    """Readable plain text: one line per block, runs of spaces collapsed, no empty lines."""
-    return tidy("".join(_parse(html).parts) if ("<" in html or "&" in html) else html)
+    """Readable plain text: one line per block, runs of spaces collapsed, no empty lines.
+
+    Text without a single tag is plain text that may carry entities ("Salt &amp; Pepper"): its
+    entities are decoded and its own line breaks kept (HTML would fold them into spaces)."""
+    if not _TAG.search(html):
+        return tidy(unescape(html))
+    return tidy("".join(_parse(html).parts))
 
 
 def tidy(raw: str) -> str:
@@ -78,6 +87,11 @@ def tidy(raw: str) -> str:
 
 def image_sources(html: str) -> list[str]:
     """The `src` of every `<img>` in an HTML fragment, in document order."""
+    return [src for src, _ in image_tags(html)]
+
+
+def image_tags(html: str) -> list[tuple[str, dict[str, str]]]:
+    """Every `<img>` of an HTML fragment as (src, its other attributes: width, height, class...)."""
     return _parse(html).images if "<img" in html.lower() else []
 
 

@@ -22,8 +22,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from pinbot.store import state as stored_values
 from pinbot.store.db import session_scope
-from pinbot.store.models import ApiUsage, ServiceState
+from pinbot.store.models import ApiUsage
 
 LOOKBACK_DAYS = 89  # Pinterest: start_date at most 90 days before today; one day of slack for clocks
 FRESH_DAYS = 14
@@ -34,9 +35,6 @@ TRIAL_METRICS_SHARE = 700
 TRIAL_RESERVE = 200
 STANDARD_SWEEP_CALLS = 3600
 MULTI_PIN_MAX = 100
-COUNTER_KEY = "metrics_calls"
-MULTI_PIN_KEY = "metrics_multi_pin"
-ACCOUNT_KEY = "metrics_account_day"
 
 
 def cadence_days(age_days: int) -> int:
@@ -130,18 +128,12 @@ def next_day_start(now: datetime) -> datetime:
     return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(0, 0), tzinfo=UTC)
 
 
-def _counter(session: Session, account_id: int) -> ServiceState | None:
-    return session.exec(
-        select(ServiceState).where(ServiceState.account_id == account_id, ServiceState.key == COUNTER_KEY)
-    ).first()
-
-
 def spent_today(session: Session, account_id: int, today: date) -> int:
-    row = _counter(session, account_id)
-    if row is None:
+    stored = stored_values.read_in(session, account_id, stored_values.METRICS_CALLS)
+    if stored is None:
         return 0
     try:
-        data = json.loads(row.value)
+        data = json.loads(stored[0])
         return int(data["calls"]) if data.get("day") == today.isoformat() else 0
     except (ValueError, KeyError, TypeError):
         return 0
@@ -150,10 +142,8 @@ def spent_today(session: Session, account_id: int, today: date) -> int:
 def add_spent(session: Session, account_id: int, today: date, calls: int, now: datetime) -> None:
     """Count calls in the sweep's own daily counter (same transaction as the rows they produced)."""
     total = spent_today(session, account_id, today) + calls
-    row = _counter(session, account_id) or ServiceState(account_id=account_id, key=COUNTER_KEY)
-    row.value = json.dumps({"day": today.isoformat(), "calls": total})
-    row.updated_at = now
-    session.add(row)
+    counter = json.dumps({"day": today.isoformat(), "calls": total})
+    stored_values.write_in(session, account_id, stored_values.METRICS_CALLS, counter, now)
 
 
 def _client_usage_today(session: Session, account_id: int, now: datetime) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """The daily metrics sweep: ask Pinterest about the pins that need it, store one row per pin per day.
 
-Owns: reading the posted pins' state, spending the analytics budget (see `metrics_budget`) on the
+Owns: reading the posted pins' state, spending the analytics budget (see `metrics/budget.py`) on the
 most valuable pins, the multi-pin endpoint when the app has it (100 pins a call, remembered for a
 week when it has not), the idempotent upserts (a READY row is never overwritten by a provisional
 one; history older than Pinterest's 90 days is never touched), the daily account snapshot, and a
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, case, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from pinbot.clock import Clock, as_utc
 from pinbot.experiments.status import evaluate
@@ -33,8 +33,9 @@ from pinbot.pinterest.errors import (
     TrialAppProduction,
 )
 from pinbot.pinterest.types import DailyMetrics, PinterestAPI
+from pinbot.store import state
 from pinbot.store.db import session_scope
-from pinbot.store.models import AccountMetricDaily, Pin, PinMetricDaily, PinStatus, ServiceState
+from pinbot.store.models import AccountMetricDaily, Pin, PinMetricDaily, PinStatus
 from pinbot.store.tables import AMD, PIN, PMD
 
 log = logging.getLogger(__name__)
@@ -212,17 +213,13 @@ class MetricsService:
         return states
 
     def _multi_available(self, now: datetime) -> bool:
-        with session_scope(self.engine) as session:
-            row = _state_row(session, self.account_id, mb.MULTI_PIN_KEY)
-        if row is None or row.value != "unavailable":
+        stored = state.get_value(self.engine, self.account_id, state.METRICS_MULTI_PIN)
+        if stored is None or stored[0] != "unavailable":
             return True
-        return as_utc(row.updated_at) + timedelta(days=MULTI_RETRY_DAYS) <= now
+        return stored[1] + timedelta(days=MULTI_RETRY_DAYS) <= now
 
     def _remember(self, key: str, value: str, now: datetime) -> None:
-        with session_scope(self.engine) as session:
-            row = _state_row(session, self.account_id, key) or ServiceState(account_id=self.account_id, key=key)
-            row.value, row.updated_at = value, now
-            session.add(row)
+        state.set_value(self.engine, self.account_id, key, value, now)
 
     # -- the sweep -------------------------------------------------------------------------
     def sweep(self, since: date | None = None) -> SweepResult:
@@ -249,7 +246,7 @@ class MetricsService:
                         # However the beta is refused, one call per pin may still work; if the token
                         # is really at fault, the single-pin call says so.
                         use_multi = False
-                        self._remember(mb.MULTI_PIN_KEY, "unavailable", now)
+                        self._remember(state.METRICS_MULTI_PIN, "unavailable", now)
                         log.info("multi-pin analytics not available to this app; one call per pin")
                         continue
                     result.multi_pin = True
@@ -318,8 +315,8 @@ class MetricsService:
         if left <= 0:
             return 0
         with session_scope(self.engine) as session:
-            row = _state_row(session, self.account_id, mb.ACCOUNT_KEY)
-            if row is not None and row.value == today.isoformat():
+            stored = state.read_in(session, self.account_id, state.METRICS_ACCOUNT_DAY)
+            if stored is not None and stored[0] == today.isoformat():
                 return 0
             amd = AMD.c
             last_ready, first_pending = session.execute(
@@ -346,19 +343,9 @@ class MetricsService:
         with session_scope(self.engine) as session:
             result.account_rows = upsert_account_days(session, self.account_id, days, now)
             mb.add_spent(session, self.account_id, today, 1, now)
-            row = _state_row(session, self.account_id, mb.ACCOUNT_KEY) or ServiceState(
-                account_id=self.account_id, key=mb.ACCOUNT_KEY
-            )
-            row.value, row.updated_at = today.isoformat(), now
-            session.add(row)
+            state.write_in(session, self.account_id, state.METRICS_ACCOUNT_DAY, today.isoformat(), now)
         result.calls_used += 1
         return 1
-
-
-def _state_row(session: Session, account_id: int, key: str) -> ServiceState | None:
-    return session.exec(
-        select(ServiceState).where(ServiceState.account_id == account_id, ServiceState.key == key)
-    ).first()
 
 
 def _as_date(value: object) -> date | None:

@@ -3,7 +3,7 @@
 Owns: the 90-day rules checked before anything is sent (a window spans at most 90 days and starts
 at most 90 days back), the metric lists pinbot asks for, and reading `daily_metrics` with each
 day's `data_status` (period numbers live there and in `summary_metrics`, never in
-`lifetime_metrics`, which stays empty for period metric types; pitfall 9 in FACTS.md).
+`lifetime_metrics`, which stays empty for period metric types; see docs/pinterest-api.md).
 """
 
 from __future__ import annotations

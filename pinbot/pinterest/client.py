@@ -41,7 +41,7 @@ from pinbot.pinterest.errors import (
     Unauthorized,
 )
 from pinbot.pinterest.oauth import OAuthApp
-from pinbot.pinterest.pacing import Pacer, record_spam_block, spam_block
+from pinbot.pinterest.pacing import Pacer
 from pinbot.pinterest.payloads import object_id as _id
 from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.tokens import TokenState, TokenStore
@@ -58,6 +58,7 @@ from pinbot.pinterest.transport import (
 from pinbot.pinterest.types import DailyMetrics, NewPin
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account
+from pinbot.store.state import record_spam_block, spam_block
 
 log = logging.getLogger(__name__)
 MIN_SEND_SECONDS = 1.0  # less time than this left in a claim's lease: do not start the request

@@ -2,7 +2,7 @@
 
 Each carries the HTTP status, Pinterest's own `code`, its message and the `x-pinterest-rid`
 request id (support asks for it). None ever carries a token. The poster decides what to do from
-the class alone (see shared RELIABILITY.md):
+the class alone (see docs/posting-exactly-once.md):
 - `NotSent`: the request surely never reached Pinterest; safe to try again.
 - `MaybeSent`: it may have been acted on (read timeout, reset, 5xx); reconcile before any retry.
 - `RateLimited`: not acted on; wait `retry_after` seconds.

@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.pinterest.errors import BudgetExhausted
+from pinbot.store import state
 from pinbot.store.db import session_scope
-from pinbot.store.models import ApiUsage, ServiceState
+from pinbot.store.models import ApiUsage
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,12 @@ ALL = "all"  # the trial tier's universal daily budget, counted beside the categ
 CATEGORIES = ("org_read", "org_write", "org_analytics")
 DAY = timedelta(days=1)
 MINUTE = timedelta(minutes=1)
-# [D:rate] and the AE transcription in shared FACTS.md §5; Pinterest may change them without notice.
+# Sources, and which figures are unconfirmed: docs/pinterest-api.md; Pinterest may change them.
 BUDGETS: dict[str, tuple[timedelta, dict[str, int]]] = {
     "trial": (DAY, {"org_read": 1000, "org_write": 300, "org_analytics": 1000, ALL: 1000}),
     "standard": (MINUTE, {"org_read": 1000, "org_write": 100, "org_analytics": 60}),
 }
 MAX_HINT_SECONDS = 24 * 3600.0  # never trust a hint to block us for longer than a day
-SPAM_BLOCK_KEY = "spam_block"  # the same ServiceState key pinbot.store.state reads; `pinbot resume` clears it
-
-
-def _block_key(category: str) -> str:
-    return f"ratelimit_until:{category}"
 
 
 def window_start(now: datetime, length: timedelta) -> datetime:
@@ -48,20 +44,6 @@ def window_start(now: datetime, length: timedelta) -> datetime:
     if length >= DAY:
         return now.replace(hour=0, minute=0, second=0, microsecond=0)
     return now.replace(second=0, microsecond=0)
-
-
-def _get_state(session: Session, account_id: int, key: str) -> ServiceState | None:
-    stmt = select(ServiceState).where(ServiceState.account_id == account_id, ServiceState.key == key)
-    return session.exec(stmt).first()
-
-
-def _set_state(session: Session, account_id: int, key: str, value: str, now: datetime) -> None:
-    row = _get_state(session, account_id, key)
-    if row is None:
-        row = ServiceState(account_id=account_id, key=key)
-    row.value = value
-    row.updated_at = now
-    session.add(row)
 
 
 class _Spent(Exception):
@@ -123,9 +105,9 @@ class Pacer:
         reset_in = (start + self.window - now).total_seconds()
         counters = [c for c in (category, ALL) if c in self.budgets]
         with session_scope(self.engine) as session:
-            hint = _get_state(session, self.account_id, _block_key(category))
-            if hint is not None and hint.value:
-                until = datetime.fromisoformat(hint.value)
+            hint = state.read_in(session, self.account_id, state.rate_limit_key(category))
+            if hint is not None and hint[0]:
+                until = datetime.fromisoformat(hint[0])
                 if until > now:
                     raise _Spent((until - now).total_seconds(), f"Pinterest asked pinbot to pause {category} calls")
             for name in counters:
@@ -160,7 +142,7 @@ class Pacer:
         now = self.clock.now()
         until = (now + timedelta(seconds=seconds)).isoformat()
         with session_scope(self.engine) as session:
-            _set_state(session, self.account_id, _block_key(category), until, now)
+            state.write_in(session, self.account_id, state.rate_limit_key(category), until, now)
 
     def observe(self, category: str, headers: Mapping[str, str]) -> None:
         """Read `X-RateLimit-Remaining` / `X-RateLimit-Reset` when Pinterest sends them."""
@@ -204,18 +186,3 @@ def _human(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def record_spam_block(engine: Engine, account_id: int, message: str, now: datetime) -> None:
-    """Stop posting for the account: Pinterest flagged its activity as spam."""
-    with session_scope(engine) as session:
-        _set_state(session, account_id, SPAM_BLOCK_KEY, message or "spam block", now)
-
-
-def spam_block(engine: Engine, account_id: int) -> tuple[datetime, str] | None:
-    """(since when, Pinterest's message) while posting is stopped for spam, else None."""
-    with session_scope(engine) as session:
-        row = _get_state(session, account_id, SPAM_BLOCK_KEY)
-        if row is None or not row.value:
-            return None
-        return as_utc(row.updated_at), row.value

@@ -17,7 +17,7 @@ from pinbot.pinterest.types import NewPin
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Pinterest's rate-limit categories (x-ratelimit-category in the spec).
 READ, WRITE, ANALYTICS = "org_read", "org_write", "org_analytics"
-# The scopes each operation needs ([spec] security; FACTS.md §2), named in InsufficientScope errors.
+# The scopes each operation needs (the spec's `security`; docs/pinterest-api.md), named in InsufficientScope errors.
 S_USER = "user_accounts:read"
 S_BOARDS_READ = "boards:read"
 S_BOARDS_WRITE = "boards:read,boards:write"

@@ -2,7 +2,7 @@
 or, for a pin without any template, its source photo re-encoded without metadata.
 
 Owns the mapping from a queue item (+ its board and product) to a `RenderRequest`, and reading
-the result as `PinImage` bytes. Rendering happens before a pin is claimed (shared RELIABILITY.md);
+the result as `PinImage` bytes. Rendering happens before a pin is claimed (docs/posting-exactly-once.md);
 a bad image raises `ImageError` naming the file, which fails that pin only.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pinbot.errors import ImageError
+from pinbot.importers.images import source_url
 from pinbot.links import domain_of
 from pinbot.pinterest.types import PinImage
 from pinbot.render import RenderRequest, render_to_cache
@@ -100,12 +101,37 @@ class CachedRenderer:
 
     def image_for(self, pin: Pin, board: BoardDef | None, product: Product | None) -> tuple[PinImage, Path]:
         request = render_request_for(pin, board, product)
-        if request is None:
-            photos = source_photos(pin, product)
-            if not photos:
-                raise ImageError(f"pin {pin.id}", "has no image and no template")
-            # Never the file as it is: re-encoded without metadata (GPS, camera), bomb-checked.
-            path = clean_photo(photos[0], self.cache_dir)
-            return read_image(path), path
-        path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+        photos = source_photos(pin, product)
+        try:
+            if request is None:
+                if not photos:
+                    raise ImageError(f"pin {pin.id}", "has no image and no template")
+                # Never the file as it is: re-encoded without metadata (GPS, camera), bomb-checked.
+                path = clean_photo(photos[0], self.cache_dir)
+            else:
+                path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+        except ImageError as exc:
+            raise _named(exc, product, photos) from None
         return read_image(path), path
+
+
+def photo_error(exc: ImageError, photos: tuple[Path, ...]) -> ImageError:
+    """The error with the photo named the way the owner knows it: its number when there are
+    several, and the URL it was downloaded from rather than its file in the photo cache."""
+    index = next((i for i, p in enumerate(photos) if str(p) == exc.path), None)
+    if index is None:
+        return exc
+    url = source_url(photos[index])
+    where = url or str(photos[index])
+    if len(photos) > 1:
+        return ImageError(f"photo {index + 1} ({where})", exc.reason)
+    return ImageError(f"the photo ({where})", exc.reason) if url else exc
+
+
+def _named(exc: ImageError, product: Product | None, photos: tuple[Path, ...]) -> ImageError:
+    """`photo_error`, said of the product it belongs to (a pin's own photo needs no more: the
+    messages around it name the pin)."""
+    named = photo_error(exc, photos)
+    if product is None or not any(str(p) == exc.path for p in photos):
+        return named
+    return ImageError(f"product {product.title!r}, {named.path}", named.reason)

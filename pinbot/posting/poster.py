@@ -1,6 +1,6 @@
 """Posting one due pin: render -> claim -> post -> record, each failure class to its state.
 
-Owns the posting half of the state machine in shared RELIABILITY.md. The image is rendered
+Owns the posting half of the state machine in docs/posting-exactly-once.md. The image is rendered
 before the claim; the claim (state `posting`, a fresh attempt id, a `PostAttempt` row) commits
 before the request leaves; the outcome is recorded by attempt id. Surely-not-sent and 429 go back
 to `queued` (backoff / Retry-After); 401 gets one token refresh and one retry; 400/403/404 fail
@@ -21,7 +21,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from pinbot.clock import Clock, as_utc
-from pinbot.errors import ImageError
+from pinbot.errors import ImageError, PinbotError
 from pinbot.links import domain_of, is_shortener, tagged_link
 from pinbot.pinterest.errors import (
     InsufficientScope,
@@ -225,12 +225,20 @@ class Poster:
                 _defer(self.engine, pin.id, now + UNSYNCED_DELAY, message, now)
                 log.warning("pin %s deferred: %s", pin.id, message)
                 return PostResult(pin.id, "deferred", message)
+            product = self._product(pin)  # a database error is no fault of this pin: the job retries
             try:
                 if pin.link and is_shortener(pin.link):
                     raise ImageError("link", f"{domain_of(pin.link)} is a link shortener (spam trigger)")
-                image, rendered = self.images.image_for(pin, board_def, self._product(pin))
-            except ImageError as exc:
+                image, rendered = self.images.image_for(pin, board_def, product)
+            except PinbotError as exc:  # a bad photo, a missing template: this pin only
                 return self._refuse(pin, now, str(exc))
+            except OSError:
+                raise  # the render cache's disk (full, read-only) fails every pin alike: the job backs off
+            except Exception as exc:
+                # A renderer bug must not hold up every pin due after this one: fail it with the
+                # reason, post the next one in the same pass.
+                log.exception("pin %s: rendering crashed", pin.id)
+                return self._refuse(pin, now, f"rendering crashed ({type(exc).__name__}: {exc}); report this bug")
             if self.dry_run:
                 self._shown.add(pin.id)
                 link = self._link(pin, board_def)
@@ -267,7 +275,7 @@ class Poster:
             log.warning("dry-run pin %s: would fail: %s", pin.id, message)
             return PostResult(pin.id, "dry_run", message)
         _fail_unclaimed(self.engine, pin.id, now, message, status=PinStatus.failed)
-        log.error("pin %s failed: %s", pin.id, message)
+        log.error("pin %s failed: %s (fix it, then `pinbot queue retry %s`)", pin.id, message, pin.id)
         return PostResult(pin.id, "failed", message)
 
     @staticmethod
@@ -339,7 +347,7 @@ class Poster:
         finish(self.engine, pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
 
     def _failed(self, pin: Pin, exc: BaseException, now: datetime) -> PostResult:
-        """Route one failure of create_pin to the state shared RELIABILITY.md gives it."""
+        """Route one failure of create_pin to the state docs/posting-exactly-once.md gives it."""
         assert pin.id is not None
         err = _Error.of(exc)
         if isinstance(exc, SpamBlocked):

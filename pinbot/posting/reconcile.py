@@ -1,7 +1,7 @@
 """Settling pins whose outcome is unknown: a pin in `posting` is looked up on its board before it
 can ever be posted again.
 
-Owns the reconcile half of shared RELIABILITY.md. Only pins claimed longer ago than a grace
+Owns the reconcile half of docs/posting-exactly-once.md. Only pins claimed longer ago than a grace
 period (longer than the HTTP client's total deadline, so no request of theirs is still in flight)
 are checked. The board's pins are listed once per pass and searched for the pin's marker
 (`utm_content=pb-<uid>` in the link); pins posted without a marker fall back to the title inside

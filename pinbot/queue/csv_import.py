@@ -23,7 +23,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pinbot.errors import InvalidInput
-from pinbot.importers.common import norm, read_csv_table
+from pinbot.importers.common import CsvTable, norm, read_csv_table
+from pinbot.importers.etsy import looks_like_etsy
+from pinbot.importers.shopify import looks_like_shopify
 from pinbot.queue.service import PinRequest
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.shop.validation import (
@@ -57,6 +59,14 @@ def parse_csv(
     table, rows = read_csv_table(path)
     src = table.name
     known = {norm(name): name for name in COLUMNS}
+    shop_export = _shop_export(table)
+    if shop_export:
+        raise InvalidInput(
+            "file",
+            f"this is {shop_export}, not pinbot's pin CSV: import it with `pinbot products import {path.name}`, "
+            "then queue its products with `pinbot queue add --product KEY --board BOARD`",
+            source=src,
+        )
     for key, index in table.columns.items():
         if key not in known:
             shown = table.header[index].strip() or "(blank)"
@@ -85,6 +95,15 @@ def parse_csv(
     result.errors.extend(table.row_errors)
     result.errors.sort(key=lambda e: e.row or 0)
     return result
+
+
+def _shop_export(table: CsvTable) -> str:
+    """What kind of shop export a CSV is, when it is one ("" for anything else)."""
+    if looks_like_shopify(table):
+        return "a Shopify products export"
+    if looks_like_etsy(table):
+        return "an Etsy listings export"
+    return ""
 
 
 def _row_request(

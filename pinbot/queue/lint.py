@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
-from pinbot.links import domain_of, is_shortener
+from pinbot.links import domain_of, is_shortener, link_key
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -69,8 +69,6 @@ def product_key(pin: PinLike) -> str | None:
     if pin.product_id is not None:
         return f"product {pin.product_id}"
     if pin.link:
-        from pinbot.queue.planner import link_key
-
         return f"link {link_key(pin.link)}"
     return None
 

@@ -15,30 +15,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
-from pinbot.links import domain_of
+from pinbot.links import domain_of, link_key
 from pinbot.queue.service import PinDraft
 from pinbot.shop.rules import Rules, ScheduleRules
 from pinbot.store.models import Pin, PinStatus
 
 ACTIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted)
 _MAX_STEPS = 20_000
-
-
-def link_key(link: str) -> str:
-    """A link's identity for spacing: host + path + non-UTM query (the tags pinbot adds differ)."""
-    if not link:
-        return ""
-    parts = urlsplit(link.strip())
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_"))
-    path = parts.path.rstrip("/")
-    return f"{domain_of(link)}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -130,6 +119,11 @@ class Schedule:
             if start <= local < end:
                 return end.astimezone(t.tzinfo)
         return t
+
+    def repeats_link(self, slot: Slot) -> bool:
+        """Whether `slot` repeats a scheduled pin's link within `same_link_hours`."""
+        gap = timedelta(hours=self.rules.same_link_hours)
+        return bool(slot.link) and self._push(self.by_link.get(slot.link, []), slot.at, gap) is not None
 
     def _push(self, times: list[datetime], t: datetime, gap: timedelta) -> datetime | None:
         """The time t must move to so that no entry of `times` is closer than `gap`, or None."""

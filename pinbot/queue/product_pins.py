@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from pinbot.errors import InvalidInput, StateConflict
-from pinbot.experiments.plan import preferred_design
 from pinbot.importers.text import shorten
+from pinbot.queue.designs import preferred_design
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import require_board
 from pinbot.shop.products import ProductService

@@ -45,7 +45,7 @@ def rule_problems(rules: Rules, tz: ZoneInfo, pins: list[Pin], board_keys: dict[
                     "message": f"pin {pin.id} goes over the daily cap of {r.daily_cap} on {sched.local_day(slot.at)}",
                 }
             )
-        elif slot.link and sched._push(sched.by_link.get(slot.link, []), slot.at, timedelta(hours=r.same_link_hours)):
+        elif sched.repeats_link(slot):
             out.append(
                 {
                     "pin": pin.id,

@@ -11,7 +11,7 @@ from pinbot.render.api import render_pin, render_sources
 from pinbot.render.brand import PALETTES, BrandKit, load_brand
 from pinbot.render.cache import RENDERER_VERSION, cache_key, render_to_cache
 from pinbot.render.crop import CROPS
-from pinbot.render.loading import read_photo
+from pinbot.render.loading import PhotoTooSmall, check_photo, read_photo
 from pinbot.render.sheet import make_contact_sheet
 from pinbot.render.templates import list_templates, load_template
 from pinbot.render.types import CANVAS_H, CANVAS_W, SAFE_AREA, RenderedImage, RenderRequest, TextPlacement, Variant
@@ -25,11 +25,13 @@ __all__ = [
     "RENDERER_VERSION",
     "SAFE_AREA",
     "BrandKit",
+    "PhotoTooSmall",
     "RenderRequest",
     "RenderedImage",
     "TextPlacement",
     "Variant",
     "cache_key",
+    "check_photo",
     "list_templates",
     "load_brand",
     "load_template",

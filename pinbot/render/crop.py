@@ -110,10 +110,9 @@ def crop_box(
     """The box (in `size` pixels) of aspect `aspect` (w/h) to cut. `focus` is the part of the slot,
     in fractions, where the subject should land."""
     iw, ih = size
-    z = ZOOM.get(mode, 1.0) if zoom is None else zoom
-    win_w = min(iw, ih * aspect) / z
-    win_h = win_w / aspect
-    centred = ((iw - win_w) / 2, (ih - win_h) / 2, (iw + win_w) / 2, (ih + win_h) / 2)
+    z = max(1.0, ZOOM.get(mode, 1.0) if zoom is None else zoom)
+    win_w, win_h = _window(iw, ih, aspect, z)
+    centred = _inside(((iw - win_w) / 2, (ih - win_h) / 2), (win_w, win_h), size)
     if mode == "centre" or sal is None:
         return centred
     sx, sy = sal.width / iw, sal.height / ih
@@ -155,9 +154,32 @@ def crop_box(
     # Among windows that keep (almost) all of the subject, take the one that centres it best.
     near = [s for s in scored if s[0] >= 0.97 * best]
     _, bx, by = min(near, key=lambda s: (round(off_centre(s), 4), abs(s[1] - max_x / 2), abs(s[2] - max_y / 2)))
-    x0 = min(max(0.0, bx / sx), iw - win_w)
-    y0 = min(max(0.0, by / sy), ih - win_h)
-    return x0, y0, x0 + win_w, y0 + win_h
+    return _inside((bx / sx, by / sy), (win_w, win_h), size)
+
+
+def _window(iw: int, ih: int, aspect: float, zoom: float) -> tuple[float, float]:
+    """The largest window of `aspect` that fits the image, shrunk by `zoom`. The side that limits
+    it is set from the image's own size, never recomputed through the aspect: `ih * a / a` can
+    come out a hair above `ih` (2592x1944 into split-block's 1000x880 gave a box 1e-13 px above
+    the top, which Pillow refuses)."""
+    if iw <= ih * aspect:
+        win_w = iw / zoom
+        win_h = min(float(ih), win_w / aspect)
+    else:
+        win_h = ih / zoom
+        win_w = min(float(iw), win_h * aspect)
+    return win_w, win_h
+
+
+def _inside(
+    origin: tuple[float, float], window: tuple[float, float], size: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """The window placed at `origin`, moved (never resized) so that it lies within the image."""
+    iw, ih = size
+    w, h = min(window[0], float(iw)), min(window[1], float(ih))
+    x0 = min(max(0.0, origin[0]), iw - w)
+    y0 = min(max(0.0, origin[1]), ih - h)
+    return max(0.0, x0), max(0.0, y0), min(float(iw), x0 + w), min(float(ih), y0 + h)
 
 
 def _positions(span: float) -> list[float]:

@@ -14,6 +14,8 @@ import io
 import logging
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,17 +23,26 @@ from pathlib import Path
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pinbot.errors import ImageError
-from pinbot.render.types import RGB
+from pinbot.render.types import CANVAS_H, CANVAS_W, RGB
 
 log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")  # JPEG covers camera MPO files
 MAX_FILE_BYTES = 40 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # well under Pillow's default bomb limit (~89 MP)
+# Formats decoded at full size: 40 MP is 120 MB of RGB, well under Pillow's bomb limit (~89 MP).
+MAX_PIXELS = 40_000_000
+# A JPEG is decoded at 1/2..1/8 scale (libjpeg DCT scaling) for a 1000x1500 pin, so a 12,000 x
+# 12,000 camera or scanner file costs no more memory than a 2,000 px one.
+MAX_JPEG_PIXELS = 150_000_000
+_SCALED_FORMATS = ("JPEG", "MPO")
 MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
 _ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+class PhotoTooSmall(ImageError):
+    """Smaller than any pin photo can be: a tracking pixel, an emoji, an icon."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,36 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+    b"\xff\xd8\xff": "JPEG",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"BM": "BMP",
+}
+
+
+def _unidentified(data: bytes) -> str:
+    """Why Pillow could not identify a file: a known signature with a header it rejects is a
+    damaged (or zero-size) image, anything else is an unsupported format."""
+    fmt = next((f for sig, f in _SIGNATURES.items() if data.startswith(sig)), None)
+    if fmt is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        fmt = "WebP"
+    if fmt is None:
+        return "not a supported image (use JPEG, PNG, WebP, GIF, TIFF or BMP)"
+    if fmt == "GIF" and len(data) >= 10:
+        w, h = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+        if not (w and h):
+            return f"has no pixels (the GIF says {w}x{h})"
+    if fmt == "PNG" and len(data) >= 24 and data[12:16] == b"IHDR":
+        w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if not (w and h):
+            return f"has no pixels (the PNG says {w}x{h})"
+    return f"damaged {fmt} file: its header cannot be read"
+
+
 @dataclass
 class OpenedPhoto:
     """A photo decoded at (at least) the resolution the layout needs, orientation applied.
@@ -94,30 +135,68 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
     """Decode a photo safely. `slots` are the (size, zoom) of every place the photo will fill; big
     JPEGs are decoded at a reduced scale (libjpeg DCT scaling) that still covers all of them."""
     name = str(src.path)
-    im = _open(src)
-    orientation = _orientation(im)
-    if slots and im.format in ("JPEG", "MPO"):
-        w, h = im.size
-        upright = (h, w) if orientation in _ROTATES else (w, h)
-        needs = [draft_request(upright, slot, zoom) for slot, zoom in slots]
-        if all(n is not None for n in needs):
-            nw = max(n[0] for n in needs if n is not None)
-            nh = max(n[1] for n in needs if n is not None)
-            if orientation in _ROTATES:
-                nw, nh = nh, nw
-            im.draft(im.mode if im.mode in ("L", "CMYK") else "RGB", (nw, nh))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im.seek(0)  # first frame of an animation
-            im.load()
-    except Exception as exc:
-        raise ImageError(name, f"cannot decode ({_describe(exc)})") from None
-    icc = im.info.get("icc_profile") or None
-    out = _working_mode(im, background, name)
+    with _pillow_warnings(name):
+        im = _open(src)
+        # A JPEG's EXIF is in its header; for other formats reading EXIF may decode the whole file
+        # (a PNG's eXIf chunk can follow the pixels), so it waits until the pixels are loaded:
+        # a decode error inside getexif() would be lost and the half-decoded pixels kept.
+        orientation = _orientation(im) if im.format in _SCALED_FORMATS else 1
+        need = draft_size(im.size, orientation, slots) if im.format in _SCALED_FORMATS else None
+        if need is not None:
+            im.draft(im.mode if im.mode in ("L", "CMYK") else "RGB", need)
+        _decode(im, name)
+        if im.format not in _SCALED_FORMATS:
+            orientation = _orientation(im)
+        icc = im.info.get("icc_profile") or None
+        out = _working_mode(im, background, name)
     if orientation != 1:
         out = _transpose(out, orientation)
     return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None)
+
+
+def _decode(im: Image.Image, name: str) -> None:
+    """Decode the first frame completely, or refuse the file: never keep half-decoded pixels."""
+    try:
+        im.seek(0)  # first frame of an animation
+        im.load()
+    except Exception as exc:
+        raise ImageError(name, f"cannot decode: the image data is damaged or cut off ({_describe(exc)})") from None
+    if im.width < 1 or im.height < 1:
+        raise ImageError(name, f"has no pixels ({im.width}x{im.height})")
+
+
+@contextmanager
+def _pillow_warnings(name: str) -> Iterator[None]:
+    """Pillow's UserWarnings (bad EXIF, odd palettes, malformed MPO) are logged at debug level
+    instead of reaching the owner's terminal; the decompression-bomb warning is handled by our
+    own pixel limits in `_open`."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if not issubclass(w.category, Image.DecompressionBombWarning):
+            log.debug("%s: Pillow warning: %s", name, w.message)
+
+
+def check_photo(path: Path) -> tuple[int, int]:
+    """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
+    naming the file when no template could render it (damaged, truncated, too many pixels, too
+    small, unsupported). Run when a photo is queued or imported, so that a bad photo never reaches
+    the posting job. Cached by path, size and mtime."""
+    try:
+        st = path.stat()
+    except OSError:
+        read_photo(path)  # raises the one-line reason
+        raise
+    return _check_photo(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=256)
+def _check_photo(path: str, _mtime_ns: int, _size: int) -> tuple[int, int]:
+    src = read_photo(Path(path))
+    # The largest slot a template can have: the whole canvas.
+    opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+    return opened.image.size
 
 
 def _open(src: PhotoSource) -> Image.Image:
@@ -127,24 +206,31 @@ def _open(src: PhotoSource) -> Image.Image:
         raise ImageError(name, reason)
     Image.init()  # registers every plugin, so that the allow-list can name MPO, WEBP, TIFF
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(src.data), formats=ALLOWED_FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        im = Image.open(io.BytesIO(src.data), formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError:
         raise ImageError(name, "too many pixels (possible decompression bomb)") from None
     except UnidentifiedImageError:
-        raise ImageError(name, "not a supported image (use JPEG, PNG, WebP, GIF, TIFF or BMP)") from None
+        raise ImageError(name, _unidentified(src.data)) from None
     except Exception as exc:
+        if "Decompressed data too large" in str(exc):  # a PNG text chunk that inflates to gigabytes
+            raise ImageError(name, "too much compressed text in the file (possible decompression bomb)") from None
         raise ImageError(name, f"cannot read image header ({_describe(exc)})") from None
     w, h = im.size
-    if w * h > MAX_PIXELS:
+    limit = MAX_JPEG_PIXELS if im.format in _SCALED_FORMATS else MAX_PIXELS
+    if w * h > limit:
         im.close()
+        hint = "" if im.format in _SCALED_FORMATS else "; save it as JPEG or scale it down"
         raise ImageError(
-            name, f"too many pixels ({w}x{h} = {w * h / 1e6:.0f} MP; the limit is {MAX_PIXELS // 1_000_000} MP)"
+            name,
+            f"too many pixels for a {im.format} ({w}x{h} = {w * h / 1e6:.0f} MP; "
+            f"the limit is {limit // 1_000_000} MP{hint}; possible decompression bomb)",
         )
+    if min(w, h) < 1:
+        im.close()
+        raise ImageError(name, f"has no pixels ({w}x{h})")
     if min(w, h) < MIN_SIDE:
         im.close()
-        raise ImageError(name, f"too small ({w}x{h} px; use at least {MIN_SIDE} px on the short side)")
+        raise PhotoTooSmall(name, f"too small ({w}x{h} px; use at least {MIN_SIDE} px on the short side)")
     if max(w, h) / min(w, h) > MAX_ASPECT:
         im.close()
         raise ImageError(name, f"absurd shape ({w}x{h} px; a pin photo needs an aspect ratio under {MAX_ASPECT:g}:1)")
@@ -240,6 +326,21 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     return im if im.mode == "RGB" else im.convert("RGB")
 
 
+def draft_size(
+    size: tuple[int, int], orientation: int, slots: list[tuple[tuple[int, int], float]]
+) -> tuple[int, int] | None:
+    """The size (as stored, before EXIF rotation) a JPEG must be decoded at to fill every slot;
+    None when it is needed in full."""
+    w, h = size
+    upright = (h, w) if orientation in _ROTATES else (w, h)
+    needs = [draft_request(upright, slot, zoom) for slot, zoom in slots]
+    if not needs or any(n is None for n in needs):
+        return None
+    nw = max(n[0] for n in needs if n is not None)
+    nh = max(n[1] for n in needs if n is not None)
+    return (nh, nw) if orientation in _ROTATES else (nw, nh)
+
+
 def draft_request(size: tuple[int, int], slot: tuple[int, int], zoom: float) -> tuple[int, int] | None:
     """The decoded size needed so that a crop of `slot`'s aspect (zoomed in by `zoom`) still has at
     least `slot` pixels; None when the full image is needed."""
@@ -262,15 +363,10 @@ def load_logo(path: Path, box: tuple[int, int]) -> Image.Image:
 @lru_cache(maxsize=32)
 def _load_logo(path: str, _mtime_ns: int, box: tuple[int, int]) -> Image.Image:
     src = read_photo(Path(path))
-    im = _open(src)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im.seek(0)
-            im.load()
-    except Exception as exc:
-        raise ImageError(path, f"cannot decode ({_describe(exc)})") from None
-    logo = im.convert("RGBA")
+    with _pillow_warnings(path):
+        im = _open(src)
+        _decode(im, path)
+        logo = im.convert("RGBA")
     scale = min(box[0] / logo.width, box[1] / logo.height)
     size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
     return logo.resize(size, Image.Resampling.LANCZOS)

@@ -1,7 +1,9 @@
-"""The HTML report: one self-contained file (inline CSS and SVG, no script, no network) that opens offline.
+"""The HTML report: one self-contained file (inline CSS, SVG and JPEG thumbnails, no script, no
+network) that opens offline and reads on a phone (390 px) as well as on a desktop.
 
-Sections: headline numbers, stop/start/continue/change, trends, designs, boards, timing, products,
-experiments, top pins, and the method (minimums, intervals, test) at the foot.
+Sections: headline numbers, stop/start/continue/change with what to do, the pins that earned the
+most, the coming two weeks, experiments, trends, designs, boards, timing, products, and the method
+at the foot. Designs are shown by name (`pinbot.render.names`), never by their id.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from html import escape
 from pathlib import Path
 
 from pinbot.experiments.status import ExperimentStatus
-from pinbot.report.model import Report
-from pinbot.report.svg import Bar, Series, line_chart, progress_bar, rate_bars
+from pinbot.render.names import design_name
+from pinbot.report.bars import LEVEL, WINNER, Bar, compare, rate_bars
+from pinbot.report.experiment_text import label, next_step, verdict_sentence, views_per_design
+from pinbot.report.model import Report, heavy_tail_note
+from pinbot.report.pictures import CalendarDay, PinCard
+from pinbot.report.style import CSS
+from pinbot.report.svg import Series, line_chart, progress_bar
 from pinbot.review.types import Group, Totals
 from pinbot.stats import Rate
+from pinbot.words import plural
 
 KINDS = (
     ("stop", "Stop", "clearly below the shop"),
@@ -23,58 +31,41 @@ KINDS = (
     ("change", "Change", "almost works"),
 )
 
-CSS = """
-:root{--ink:#1f2933;--muted:#616e7c;--line:#e4e7eb;--bg:#fbfaf8;--card:#fff;--accent:#c2410c}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-color:var(--ink);background:var(--bg)}main{max-width:1080px;margin:0 auto;padding:24px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bottom:2px solid var(--line);
-padding-bottom:4px}h3{font-size:16px;margin:14px 0 6px}.sub{color:var(--muted);margin:0 0 16px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
-.tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
-.tile b{display:block;font-size:22px}.tile span{color:var(--muted);font-size:13px}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}@media(max-width:800px){.grid2{grid-template-columns:1fr}}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin-bottom:12px}
-.rec{border-left:5px solid var(--line)}.rec.stop{border-color:#b91c1c}.rec.start{border-color:#4338ca}
-.rec.continue{border-color:#15803d}.rec.change{border-color:#b45309}.rec ul{margin:6px 0 0;padding-left:18px}
-.rec li{margin-bottom:6px}.none{color:var(--muted);font-style:italic}
-svg.chart{background:var(--card);border:1px solid var(--line);border-radius:8px;margin-bottom:12px}
-svg .ct{font-size:13px;font-weight:600;fill:var(--ink)}svg .tick{font-size:11px;fill:var(--muted)}
-svg .lbl{font-size:12px;fill:var(--ink)}table{border-collapse:collapse;width:100%;background:var(--card)}
-th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);font-size:13px}
-th{color:var(--muted);font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;background:var(--line)}
-.badge.winner{background:#dcfce7}.badge.no_difference{background:#fef3c7}.badge.collecting{background:#e0e7ff}
-.badge.inconclusive{background:#fee2e2}footer{color:var(--muted);font-size:13px;margin-top:36px}
-"""
-
 
 def _pct(value: float) -> str:
     return f"{value * 100:.2f}%" if value < 0.1 else f"{value * 100:.1f}%"
 
 
-def _rate(rate: Rate) -> str:
-    return f"{_pct(rate.value)} <small>({_pct(rate.low)}–{_pct(rate.high)})</small>"
+def _range(rate: Rate) -> str:
+    return f"{_pct(rate.low)}–{_pct(rate.high)}"
 
 
-def _bars(groups: list[Group], limit: int = 12, *, metric: str = "outbound") -> list[Bar]:
+def _code(text: str) -> str:
+    """Escape, then show `command` spans as code."""
+    parts = escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _bars(groups: list[Group], reference: float, limit: int = 12, *, metric: str = "outbound") -> list[Bar]:
     out = []
     for g in groups[:limit]:
         t = g.totals
         rate = t.outbound_rate if metric == "outbound" else t.save_rate
-        note = f"{t.impressions:,} impr., {t.pins} pins" + ("" if t.enough else " (too few)")
-        out.append(Bar(g.label, rate.value, rate.low, rate.high, note, muted=not t.enough))
+        note = f"{plural(t.impressions, 'view')} · {plural(t.pins, 'pin')}"
+        tip = f"design id {g.key}" if g.dimension == "design" else ""
+        out.append(Bar(g.label, rate.value, rate.low, rate.high, note, compare(rate, reference, t.enough), tip))
     return out
 
 
 def _tiles(shop: Totals) -> str:
     sr, orate = shop.save_rate, shop.outbound_rate
     items = [
-        (f"{shop.impressions:,}", "impressions"),
+        (f"{shop.impressions:,}", "views (impressions)"),
         (f"{shop.saves:,}", "saves"),
-        (_pct(sr.value), f"save rate ({_pct(sr.low)}–{_pct(sr.high)})"),
-        (f"{shop.outbound_clicks:,}", "outbound clicks"),
-        (_pct(orate.value), f"outbound click rate ({_pct(orate.low)}–{_pct(orate.high)})"),
-        (f"{shop.pins:,}", "pins with data"),
+        (_pct(sr.value), f"saved per view ({_range(sr)})"),
+        (f"{shop.outbound_clicks:,}", "visits to the shop (outbound clicks)"),
+        (_pct(orate.value), f"visits per view ({_range(orate)})"),
+        (f"{shop.pins:,}", "pins with numbers"),
     ]
     tiles = "".join(f'<div class="tile"><b>{v}</b><span>{k}</span></div>' for v, k in items)
     return f'<div class="tiles">{tiles}</div>'
@@ -85,11 +76,13 @@ def _recommendations(report: Report) -> str:
     cards = []
     for kind, title, hint in KINDS:
         mine = [r for r in recs if r.kind == kind]
-        body = (
-            "<ul>" + "".join(f"<li>{escape(r.text)}</li>" for r in mine) + "</ul>"
-            if mine
-            else '<p class="none">Nothing meets the minimum yet.</p>'
+        items = "".join(
+            f"<li>{_code(r.text)}"
+            + (f'<p class="do"><b>What to do:</b> {_code(r.action)}</p>' if r.action else "")
+            + "</li>"
+            for r in mine
         )
+        body = f"<ul>{items}</ul>" if mine else '<p class="none">Nothing meets the minimum yet.</p>'
         cards.append(
             f'<div class="card rec {kind}" id="rec-{kind}"><h3>{title} <small>— {hint}</small></h3>{body}</div>'
         )
@@ -101,19 +94,17 @@ def _trends(report: Report) -> str:
     days = [d.day for d in daily]
     volume = line_chart(
         days,
-        [
-            Series("impressions", [d.totals.impressions for d in daily], "#0f766e"),
-        ],
-        title="Impressions per day",
+        [Series("views", [d.totals.impressions for d in daily], "#0f766e")],
+        title="Views (impressions) per day",
         chart_id="chart-impressions",
     )
     rates = line_chart(
         days,
         [
-            Series("save rate", [d.totals.save_rate.value for d in daily], "#4338ca"),
-            Series("outbound click rate", [d.totals.outbound_rate.value for d in daily], "#c2410c"),
+            Series("saved per view", [d.totals.save_rate.value for d in daily], "#4338ca"),
+            Series("visits per view", [d.totals.outbound_rate.value for d in daily], "#c2410c"),
         ],
-        title="Save rate and outbound click rate per day",
+        title="Save rate and visit (outbound click) rate per day",
         percent=True,
         chart_id="chart-rates",
     )
@@ -121,7 +112,7 @@ def _trends(report: Report) -> str:
         days,
         [
             Series("saves", [d.totals.saves for d in daily], "#4338ca"),
-            Series("outbound clicks", [d.totals.outbound_clicks for d in daily], "#c2410c"),
+            Series("visits to the shop", [d.totals.outbound_clicks for d in daily], "#c2410c"),
             Series("pin clicks", [d.totals.pin_clicks for d in daily], "#0369a1"),
         ],
         title="Saves and clicks per day",
@@ -130,88 +121,127 @@ def _trends(report: Report) -> str:
     return volume + rates + clicks
 
 
-def _comparison(report: Report, dim: str, noun: str) -> str:
+def _comparison(report: Report, dim: str, noun: str, limit: int = 12) -> str:
     groups = report.review.groups[dim]
     shop = report.review.shop
+    out_ref, save_ref = shop.outbound_rate.value, shop.save_rate.value
     return rate_bars(
-        _bars(groups), title=f"Outbound click rate by {noun}", reference=shop.outbound_rate.value,
+        _bars(groups, out_ref, limit),
+        title=f"Visits to the shop per view, by {noun}",
+        reference=out_ref,
         chart_id=f"chart-{dim}-outbound",
     ) + rate_bars(
-        _bars(groups, metric="save"), title=f"Save rate by {noun}", reference=shop.save_rate.value,
+        _bars(groups, save_ref, limit, metric="save"),
+        title=f"Saves per view, by {noun}",
+        reference=save_ref,
         chart_id=f"chart-{dim}-save",
-    )  # fmt: skip
+    )
 
 
 def _experiment(e: ExperimentStatus) -> str:
     v = e.verdict
-    metric = e.metric.replace("_", " ")
     bars = []
     for s in e.variants:
         r = v.rates[s.key]
-        bars.append(
-            Bar(f"{s.key}: {s.design}", r.value, r.low, r.high, f"{s.counts.trials:,} impr., {s.pins_posted} pins")
-        )
-    reached = min((s.counts.trials for s in e.variants), default=0)
-    label = f"{reached:,} of {e.planned:,} planned impressions per design"
-    if e.outcome == "collecting":
-        verdict = f"No verdict until every design has {e.planned:,} impressions (a single look, so no peeking bias)."
-    elif e.outcome == "winner":
-        verdict = f"Winner: <b>{escape(e.winner_design or '')}</b> (p = {v.p_value:.3g}, alpha {v.alpha:g})."
-    elif e.outcome == "no_difference":
-        verdict = f"No design won at the planned sample (p = {v.p_value:.3g}, alpha {v.alpha:g})."
-    else:
-        verdict = "Inconclusive: the horizon passed before the planned sample."
-    summary = ""
-    for part in ("successes", "failures", "learned"):
-        items = e.summary.get(part) or []
-        if items:
-            summary += f"<h3>{part.title()}</h3><ul>" + "".join(f"<li>{escape(x)}</li>" for x in items) + "</ul>"
+        note = f"{plural(s.counts.trials, 'view')} · {plural(s.pins_posted, 'pin')}"
+        kind = WINNER if e.outcome == "winner" and s.key == v.winner else LEVEL
+        bars.append(Bar(design_name(s.design), r.value, r.low, r.high, note, kind, f"design id {s.design}"))
+    reached = views_per_design(e)
+    progress = (
+        f"{reached:,} of {e.planned:,} planned views per design"
+        if reached < e.planned
+        else f"{reached:,} views per design (the plan needed {e.planned:,})"
+    )
+    metric = {"outbound_click_rate": "Visits per view", "save_rate": "Saves per view"}.get(
+        e.metric, e.metric.replace("_", " ").capitalize()
+    )
     return (
         f'<div class="card experiment" id="experiment-{e.id}"><h3>{escape(e.name)} '
-        f'<span class="badge {e.outcome}">{e.outcome.replace("_", " ")}</span></h3>'
-        f"<p>{escape(e.hypothesis)}</p><p>{progress_bar(reached / max(e.planned, 1), label=label)} {label}</p>"
-        + rate_bars(bars, title=f"{metric} by design", chart_id=f"chart-experiment-{e.id}")
-        + f"<p>{verdict}</p>{summary}</div>"
+        f'<span class="badge {e.outcome}">{escape(label(e.outcome))}</span></h3>'
+        + (f'<p class="muted">Idea: {escape(e.hypothesis)}</p>' if e.hypothesis else "")
+        + f'<p class="verdict">{escape(verdict_sentence(e))}</p><p class="do"><b>Next:</b> {_code(next_step(e))}</p>'
+        f'<p class="progress-line">{progress_bar(reached / max(e.planned, 1), label=progress)} '
+        f"<span>{progress}</span></p>"
+        + rate_bars(bars, title=f"{metric} by design", chart_id=f"chart-experiment-{e.id}", kinds_legend=False)
+        + "</div>"
     )
 
 
-def _pins_table(report: Report) -> str:
-    ranked = [g for g in report.review.groups["pin"] if g.rank is not None][:20]
-    by_id = {str(p.pin_id): p for p in report.review.pins}
-    rows = []
-    for g in ranked:
-        p = by_id.get(g.key)
-        t = g.totals
-        rows.append(
-            f"<tr><td class=n>{g.rank}</td><td>{escape(g.label)}</td><td>{escape(p.board if p else '')}</td>"
-            f"<td>{escape(p.design if p else '')}</td><td class=n>{t.impressions:,}</td><td class=n>{t.saves:,}</td>"
-            f"<td class=n>{_rate(t.save_rate)}</td><td class=n>{t.outbound_clicks:,}</td>"
-            f"<td class=n>{_rate(t.outbound_rate)}</td></tr>"
+def _thumb(card: PinCard, css: str) -> str:
+    if not card.thumbnail:
+        return f'<div class="{css} nothumb" aria-hidden="true"></div>'
+    return f'<img class="{css}" src="{card.thumbnail}" alt="{escape(card.title)}">'
+
+
+def _top_pins(report: Report) -> str:
+    if not report.top_pins:
+        return '<p class="none">No pin has numbers in this period yet.</p>'
+    cards = []
+    for c in report.top_pins:
+        n = c.numbers
+        when = f" · posted {c.when:%a %-d %b}" if c.when else ""
+        cards.append(
+            f'<article class="pin"><span class="rank">{n["rank"]}</span>{_thumb(c, "thumb")}<div class="pin-body">'
+            f'<h3>{escape(c.title)}</h3><p class="muted">{escape(c.board)} · {escape(c.design_name)}{when}</p>'
+            f"<dl><div><dt>visits</dt><dd>{n['outbound_clicks']:,}</dd></div>"
+            f"<div><dt>saves</dt><dd>{n['saves']:,}</dd></div>"
+            f"<div><dt>views</dt><dd>{n['impressions']:,}</dd></div></dl></div></article>"
         )
-    if not rows:
-        return '<p class="none">No pin has enough data to be ranked yet.</p>'
-    head = "<tr><th>#</th><th>pin</th><th>board</th><th>design</th><th>impr.</th><th>saves</th><th>save rate</th>"
-    head += "<th>outbound</th><th>outbound rate</th></tr>"
-    return f'<table id="top-pins">{head}{"".join(rows)}</table>'
+    note = heavy_tail_note(report)
+    lead = f'<p class="banner" id="one-pin">{escape(note)}</p>' if note else ""
+    return f'{lead}<div class="pins" id="top-pins">{"".join(cards)}</div>'
+
+
+def _calendar(days: list[CalendarDay], timezone: str) -> str:
+    if not any(d.pins for d in days):
+        return (
+            '<p class="none">Nothing is queued for the next two weeks: add pins with '
+            "<code>pinbot queue add --product KEY --board BOARD</code>.</p>"
+        )
+    cells = []
+    for d in days:
+        pins = "".join(
+            f"<li>{_thumb(c, 'cal-thumb')}<span><b>{c.when:%H:%M}</b> {escape(c.board)}<br>"
+            f'<span class="muted">{escape(c.title)}</span></span></li>'
+            for c in d.pins
+            if c.when
+        )
+        body = f"<ul>{pins}</ul>" if pins else '<p class="none">—</p>'
+        empty = "" if d.pins else " empty"
+        cells.append(f'<div class="day{empty}"><h4>{d.day:%a %-d %b}</h4>{body}</div>')
+    total = sum(len(d.pins) for d in days)
+    head = f'<p class="muted">{plural(total, "pin")} queued, times in {escape(timezone)}.</p>'
+    return f'{head}<div class="calendar" id="calendar">{"".join(cells)}</div>'
 
 
 def render_html(report: Report) -> str:
     r = report.review
-    title = f"pinbot report — {report.account} — {r.since:%Y-%m-%d} to {r.until:%Y-%m-%d}"
+    title = f"Pinterest report · {report.account} · {r.since:%-d %b} – {r.until:%-d %b %Y}"
     experiments = (
         "".join(_experiment(e) for e in report.experiments)
         if report.experiments
         else '<p class="none">No experiments yet: <code>pinbot experiment create</code>.</p>'
     )
+    banner = (
+        '<p class="banner" id="simulated"><b>Sample shop:</b> every number in this report is simulated by '
+        "pinbot's Pinterest emulator, not real Pinterest data.</p>"
+        if report.simulated
+        else ""
+    )
+    ref = r.shop.outbound_rate.value
     body = [
         f"<header><h1>{escape(title)}</h1>",
-        f'<p class="sub">Generated {report.generated_at:%Y-%m-%d %H:%M} UTC · times in {escape(r.timezone)} · '
-        "rates with 95% intervals</p>",
+        f'<p class="sub">Made {report.generated_at:%Y-%m-%d %H:%M} UTC · times in {escape(r.timezone)} · '
+        "ranges are 95% intervals</p>",
+        banner,
         _tiles(r.shop),
         "</header>",
         '<section id="recommendations"><h2>Stop · Start · Continue · Change</h2>',
         _recommendations(report),
         "</section>",
+        f'<section id="pins"><h2>Pins that earned the most</h2>{_top_pins(report)}</section>',
+        f'<section id="coming"><h2>The next two weeks</h2>{_calendar(report.calendar, r.timezone)}</section>',
+        f'<section id="experiments"><h2>Experiments</h2>{experiments}</section>',
         '<section id="trends"><h2>Trends</h2>',
         _trends(report),
         "</section>",
@@ -221,23 +251,32 @@ def render_html(report: Report) -> str:
         '<section id="boards"><h2>Boards</h2>',
         _comparison(report, "board", "board"),
         "</section>",
-        '<section id="timing"><h2>When posted</h2><div class="grid2"><div>',
-        rate_bars(_bars(r.groups["weekday"]), title="Outbound click rate by weekday posted",
-                  reference=r.shop.outbound_rate.value, width=520, chart_id="chart-weekday"),
-        "</div><div>",
-        rate_bars(_bars(r.groups["hour"], 24), title="Outbound click rate by hour posted",
-                  reference=r.shop.outbound_rate.value, width=520, chart_id="chart-hour"),
-        "</div></div></section>",
-        '<section id="products"><h2>Products</h2>',
-        rate_bars(_bars(r.groups["product"]), title="Outbound click rate by product",
-                  reference=r.shop.outbound_rate.value, chart_id="chart-product"),
+        '<section id="timing"><h2>When posted</h2>',
+        rate_bars(
+            _bars(r.groups["weekday"], ref),
+            title="Visits per view, by weekday posted",
+            reference=ref,
+            chart_id="chart-weekday",
+        ),
+        rate_bars(
+            _bars(r.groups["hour"], ref, 24),
+            title="Visits per view, by hour posted (shop time)",
+            reference=ref,
+            chart_id="chart-hour",
+        ),
         "</section>",
-        f'<section id="experiments"><h2>Experiments</h2>{experiments}</section>',
-        f'<section id="pins"><h2>Top pins</h2>{_pins_table(report)}</section>',
-        f"<footer><p>{escape(report.minimums)}</p><p>Intervals are 95% Wilson score intervals. Experiments use a "
-        "two-proportion z-test (widened when pins of one design differ more than chance), judged once, when "
-        "the planned sample is reached. Grey bars have too little data to be ranked.</p></footer>",
-    ]  # fmt: skip
+        '<section id="products"><h2>Products</h2>',
+        rate_bars(
+            _bars(r.groups["product"], ref),
+            title="Visits per view, by product",
+            reference=ref,
+            chart_id="chart-product",
+        ),
+        "</section>",
+        f"<footer><p>{escape(report.minimums)}</p><p>Ranges are 95% Wilson score intervals. Experiments are "
+        "judged once, when the planned views are in, so an early lead cannot fool the verdict. Grey bars have "
+        "too few views to judge.</p></footer>",
+    ]
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

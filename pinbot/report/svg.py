@@ -1,7 +1,9 @@
-"""Inline SVG charts drawn in Python: a time series and rate bars with 95% interval whiskers.
+"""Inline SVG pictures drawn in Python: daily line charts and the experiments' progress bar.
 
-No JavaScript and no external resources, so a report opens offline and anywhere. Every mark has
-an SVG <title> so hovering shows the exact numbers.
+No JavaScript and no external resources, so a report opens offline and anywhere. A chart is drawn
+once per screen size (phone, tablet, desktop; CSS shows the one that fits) so that its text is
+never scaled below its set size; the title and legend are HTML beside it, where they can wrap.
+Every point has an SVG <title>, so hovering shows the exact number.
 """
 
 from __future__ import annotations
@@ -13,32 +15,59 @@ from html import escape
 
 INK = "#1f2933"
 GRID = "#e4e7eb"
-MUTED = "#9aa5b1"
+TICK = "#52606d"
 COLORS = ("#c2410c", "#0f766e", "#4338ca", "#a21caf", "#b45309", "#0369a1")
+# (css class, viewBox width, height, x tick count): one drawing per screen size.
+SIZES = (("only-phone", 360, 220, 4), ("only-tablet", 680, 250, 6), ("only-desktop", 1000, 260, 9))
 
 
-def _fmt(value: float) -> str:
+def fmt_number(value: float) -> str:
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
     if value >= 10_000:
         return f"{value / 1000:.0f}k"
     if value >= 1000:
-        return f"{value / 1000:.1f}k"
+        return f"{value / 1000:.1f}k".replace(".0k", "k")
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
-def _pct(value: float) -> str:
-    return f"{value * 100:.2f}%" if value < 0.1 else f"{value * 100:.1f}%"
+def fmt_pct(value: float, step: float = 0.0) -> str:
+    """A percentage with as many decimals as the axis step needs (0%, 0.5%, 1%, 1.25%), or two
+    below 10% and one above without a step."""
+    decimals = min(_decimals(value), _decimals(step)) if step else (2 if value < 0.1 else 1)
+    return f"{value * 100:.{decimals}f}%"
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** len(str(int(value))) / 10 if value >= 1 else 1.0
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return value
+def _decimals(step: float) -> int:
+    for decimals in (0, 1, 2):
+        if abs(round(step * 100, decimals) - step * 100) < 1e-9:
+            return decimals
+    return 2
+
+
+def nice_axis(peak: float, max_ticks: int = 5) -> tuple[float, float]:
+    """(axis end, tick step): the smallest round step giving at most `max_ticks` intervals, and the
+    first multiple of it at or above `peak`, so an axis ends just past the data (2.6% -> 3%)."""
+    if peak <= 0:
+        return 1.0, 0.25
+    magnitude = 10.0 ** _floor_log10(peak)
+    for base in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10):
+        step = base * magnitude
+        if peak / step <= max_ticks:
+            ticks = max(1, -(-peak // step))
+            return float(ticks * step), float(step)
+    return float(peak), float(peak)
+
+
+def _floor_log10(value: float) -> int:
+    exponent = 0
+    while value >= 10:
+        value /= 10
+        exponent += 1
+    while value < 1:
+        value *= 10
+        exponent -= 1
+    return exponent
 
 
 @dataclass(frozen=True)
@@ -48,21 +77,39 @@ class Series:
     color: str = COLORS[0]
 
 
+def legend(items: Sequence[tuple[str, str]]) -> str:
+    """HTML legend: (css colour, label) pairs as swatches that wrap on a narrow screen."""
+    spans = "".join(
+        f'<span class="key"><i style="background:{escape(color)}"></i>{escape(label)}</span>' for color, label in items
+    )
+    return f'<div class="legend">{spans}</div>'
+
+
 def line_chart(
+    days: Sequence[date], series: Sequence[Series], *, title: str, percent: bool = False, chart_id: str = ""
+) -> str:
+    """A daily chart as a <figure>: the title and legend in HTML, one SVG per screen size."""
+    drawings = "".join(_line_svg(days, series, title, percent, chart_id, size) for size in SIZES)
+    keys = legend([(s.color, s.name) for s in series]) if len(series) > 1 else ""
+    return (
+        f'<figure class="card chart" id="{escape(chart_id)}"><figcaption>{escape(title)}</figcaption>'
+        f"{keys}{drawings}</figure>"
+    )
+
+
+def _line_svg(
     days: Sequence[date],
     series: Sequence[Series],
-    *,
     title: str,
-    percent: bool = False,
-    width: int = 720,
-    height: int = 240,
-    chart_id: str = "",
+    percent: bool,
+    chart_id: str,
+    size: tuple[str, int, int, int],
 ) -> str:
-    """A multi-line daily chart with a y grid, date ticks and a legend."""
-    left, right, top, bottom = 56, 16, 30, 34
+    css, width, height, x_ticks = size
+    left, right, top, bottom = (54 if percent else 46), 14, 12, 28
     w, h = width - left - right, height - top - bottom
     peak = max((v for s in series for v in s.values), default=0.0)
-    ymax = (_nice_max(peak * 1000) / 1000 if percent else _nice_max(peak)) or 1.0
+    ymax, ystep = nice_axis(peak, 4 if css == "only-phone" else 5)
     n = len(days)
 
     def x(i: int) -> float:
@@ -72,21 +119,22 @@ def line_chart(
         return top + h - h * (v / ymax)
 
     out = [
-        f'<svg class="chart line" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="{left}" y="18" class="ct">{escape(title)}</text>',
+        f'<svg class="plot {css}" data-chart="{escape(chart_id)}" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for k in range(6):
-        v = ymax * k / 5
-        yy = y(v)
-        label = _pct(v) if percent else _fmt(v)
-        out.append(f'<line x1="{left}" x2="{left + w}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{GRID}"/>')
-        out.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="tick">{label}</text>')
+    k = 0
+    while k * ystep <= ymax + 1e-12:
+        v = k * ystep
+        label = fmt_pct(v, ystep) if percent else fmt_number(v)
+        out.append(f'<line x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>')
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="tick">{label}</text>')
+        k += 1
     if n:
-        step = max(1, n // 6)
+        step = max(1, -(-n // x_ticks))
         for i in range(0, n, step):
+            anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
             out.append(
-                f'<text x="{x(i):.1f}" y="{top + h + 18}" text-anchor="middle" class="tick">{days[i]:%b %d}</text>'
+                f'<text x="{x(i):.1f}" y="{top + h + 19}" text-anchor="{anchor}" class="tick">{days[i]:%b %-d}</text>'
             )
     for s in series:
         if not s.values:
@@ -94,95 +142,20 @@ def line_chart(
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(s.values))
         out.append(f'<polyline fill="none" stroke="{s.color}" stroke-width="2" points="{points}">')
         out.append(f"<title>{escape(s.name)}</title></polyline>")
-        for i, v in enumerate(s.values):
-            if n <= 120:
-                label = _pct(v) if percent else f"{v:,.0f}"
+        if n <= 120:
+            for i, v in enumerate(s.values):
+                label = fmt_pct(v, 0.0001) if percent else f"{v:,.0f}"
                 out.append(
-                    f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.2" fill="{s.color}">'
-                    f"<title>{days[i]:%Y-%m-%d} {escape(s.name)}: {label}</title></circle>"
+                    f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.4" fill="{s.color}">'
+                    f"<title>{days[i]:%a %d %b} {escape(s.name)}: {label}</title></circle>"
                 )
-    lx = left + w
-    for s in reversed(series):
-        text_w = 7 * len(s.name) + 18
-        lx -= text_w
-        out.append(f'<rect x="{lx}" y="9" width="10" height="10" fill="{s.color}"/>')
-        out.append(f'<text x="{lx + 14}" y="18" class="tick">{escape(s.name)}</text>')
     if not n:
         out.append(f'<text x="{left + w / 2}" y="{top + h / 2}" text-anchor="middle" class="tick">no data yet</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: float
-    low: float
-    high: float
-    note: str  # shown after the bar, e.g. "3,200 impressions"
-    muted: bool = False  # too little data to rank
-
-
-def rate_bars(
-    bars: Sequence[Bar],
-    *,
-    title: str,
-    reference: float | None = None,
-    reference_label: str = "shop",
-    width: int = 720,
-    chart_id: str = "",
-) -> str:
-    """Horizontal bars of a rate with 95% interval whiskers and a dashed line at the shop's rate."""
-    label_w, note_w, row = 190, 150, 26
-    top = 46
-    height = top + row * max(1, len(bars)) + 12
-    w = width - label_w - note_w - 10
-    peak = max([b.high for b in bars] + [reference or 0.0, 0.0001])
-    xmax = _nice_max(peak * 1000) / 1000
-
-    def x(v: float) -> float:
-        return label_w + w * min(v, xmax) / xmax
-
-    out = [
-        f'<svg class="chart bars" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="4" y="18" class="ct">{escape(title)}</text>',
-    ]
-    for k in range(5):
-        v = xmax * k / 4
-        out.append(
-            f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{top - 6}" y2="{height - 8}" stroke="{GRID}"/>'
-            f'<text x="{x(v):.1f}" y="{top - 9}" text-anchor="middle" class="tick">{_pct(v)}</text>'
-        )
-    for i, b in enumerate(bars):
-        y = top + i * row
-        color = MUTED if b.muted else COLORS[i % len(COLORS)]
-        tip = f"{b.label}: {_pct(b.value)} (95% interval {_pct(b.low)}–{_pct(b.high)}), {b.note}"
-        out.append(f'<g class="bar"><title>{escape(tip)}</title>')
-        out.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="lbl">{escape(b.label[:28])}</text>')
-        out.append(
-            f'<rect x="{label_w}" y="{y + 5}" width="{max(0.0, x(b.value) - label_w):.1f}" height="14" '
-            f'fill="{color}" opacity="{0.45 if b.muted else 0.85}"/>'
-        )
-        out.append(
-            f'<line x1="{x(b.low):.1f}" x2="{x(b.high):.1f}" y1="{y + 12}" y2="{y + 12}" stroke="{INK}" '
-            f'stroke-width="1.5"/><line x1="{x(b.low):.1f}" x2="{x(b.low):.1f}" y1="{y + 7}" y2="{y + 17}" '
-            f'stroke="{INK}"/><line x1="{x(b.high):.1f}" x2="{x(b.high):.1f}" y1="{y + 7}" y2="{y + 17}" '
-            f'stroke="{INK}"/>'
-        )
-        out.append(f'<text x="{label_w + w + 8}" y="{y + 16}" class="tick">{escape(b.note)}</text></g>')
-    if reference is not None:
-        out.append(
-            f'<line x1="{x(reference):.1f}" x2="{x(reference):.1f}" y1="{top - 4}" y2="{height - 8}" '
-            f'stroke="{INK}" stroke-dasharray="4 3"><title>{escape(reference_label)}: {_pct(reference)}</title></line>'
-        )
-    if not bars:
-        out.append(f'<text x="{label_w}" y="{top + 14}" class="tick">no data yet</text>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def progress_bar(share: float, *, label: str, width: int = 320) -> str:
+def progress_bar(share: float, *, label: str, width: int = 300) -> str:
     filled = max(0.0, min(1.0, share)) * (width - 2)
     return (
         f'<svg class="progress" viewBox="0 0 {width} 14" width="{width}" height="14" role="img" '

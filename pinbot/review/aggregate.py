@@ -3,8 +3,8 @@
 Owns the aggregations: SQL GROUP BY over the daily rows (one pass by pin, one by day); everything
 else is rolled up from the per-pin totals (a few thousand rows at most) by board, design (the
 variant id, else the template), product, weekday and hour posted (shop time), design x board.
-Each rate carries a 95% Wilson interval; groups below the minimums (`review_types`) are listed but
-not ranked. The stop/start/continue/change rules are in `review_rules`.
+Each rate carries a 95% Wilson interval; groups below the minimums (`review/types.py`) are listed but
+not ranked. The stop/start/continue/change rules are in `review/recommend.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import select as sa_select
 
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
+from pinbot.render.names import design_name
 from pinbot.review.recommend import recommend
 from pinbot.review.types import DIMENSIONS, WEEKDAYS, DayRow, Group, PinRow, Recommendation, Review, Totals
 from pinbot.store.db import session_scope
@@ -119,7 +120,7 @@ def _key(p: PinRow, dimension: str, tz: ZoneInfo) -> tuple[str, str]:
     if dimension == "board":
         return p.board, p.board
     if dimension == "design":
-        return p.design, p.design
+        return p.design, design_name(p.design)
     if dimension == "product":
         return str(p.product_id or 0), p.product
     if dimension == "weekday":
@@ -129,7 +130,7 @@ def _key(p: PinRow, dimension: str, tz: ZoneInfo) -> tuple[str, str]:
         hour = local.hour if local else -1
         return f"{hour:02d}", f"{hour:02d}:00" if local else "?"
     if dimension == "design_board":
-        return f"{p.design}|{p.board}", f"{p.design} on {p.board}"
+        return f"{p.design}|{p.board}", f"{design_name(p.design)} on {p.board}"
     raise ValueError(f"unknown dimension {dimension}")
 
 

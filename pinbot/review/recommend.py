@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pinbot.render.names import design_name
 from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, Recommendation, Totals
 from pinbot.stats import Rate
+from pinbot.words import plural
 
 MAX_PER_KIND = 6
 MIN_EFFECT = 0.20
@@ -36,6 +38,8 @@ def _ci(rate: Rate) -> str:
 def _numbers(group: Group, shop: Totals) -> dict[str, object]:
     t = group.totals
     return {
+        "dimension": group.dimension,
+        "key": group.key,
         "impressions": t.impressions,
         "pins": t.pins,
         "outbound_click_rate": t.outbound_rate.as_dict(),
@@ -46,16 +50,16 @@ def _numbers(group: Group, shop: Totals) -> dict[str, object]:
 
 
 def _volume(t: Totals) -> str:
-    return f"{t.impressions:,} impressions over {t.pins} pins"
+    return f"{t.impressions:,} impressions over {plural(t.pins, 'pin')}"
 
 
 def _subject(group: Group) -> tuple[str, str]:
     """(what to do it with, a short subject) for the sentence."""
     if group.dimension == "design_board":
         design, board = group.key.split("|", 1)
-        return f"design {design} to board {board}", f"{design} on {board}"
+        return f"design “{design_name(design)}” to board {board}", group.label
     if group.dimension == "design":
-        return f"design {group.key}", group.key
+        return f"design “{group.label}”", group.label
     if group.dimension == "board":
         return f"the pins on board {group.key}", group.key
     return group.label, group.label
@@ -162,14 +166,15 @@ def _starts(
     untried = [d for d in known if d not in used]
     if untried and groups.get("design"):
         leader = next((g for g in groups["design"] if g.rank == 1), None)
-        against = f" against your best design so far, {leader.key}" if leader else ""
+        against = f" against your best design so far, “{leader.label}”" if leader else ""
+        names = ", ".join(f"“{design_name(d)}”" for d in untried[:5])
         out.append(
             Recommendation(
                 "start",
-                "designs " + ", ".join(untried[:3]),
-                f"Start an experiment with design {untried[0]}{against}: "
-                f"{len(untried)} design(s) never tried ({', '.join(untried[:5])}).",
-                {"untried": list(untried)},
+                "designs " + ", ".join(design_name(d) for d in untried[:3]),
+                f"Start an experiment with design “{design_name(untried[0])}”{against}: "
+                f"{plural(len(untried), 'design')} never tried ({names}).",
+                {"untried": list(untried), "leader": leader.key if leader else None},
             )
         )
     return out

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pinbot.render.names import design_name
 from pinbot.stats import Rate, wilson
 
 MIN_IMPRESSIONS = 1000
@@ -85,8 +86,11 @@ class Group:
     rank: int | None = None  # by outbound click rate, only among groups with enough data
 
     def as_dict(self) -> dict[str, Any]:
-        head = {"key": self.key, "label": self.label, "rank": self.rank, "enough_data": self.totals.enough}
-        return head | self.totals.as_dict()
+        head: dict[str, Any] = {"key": self.key, "label": self.label, "rank": self.rank}
+        if self.dimension in ("design", "design_board"):
+            design_id = self.key.split("|", 1)[0]
+            head |= {"design_id": design_id, "design_name": design_name(design_id)}
+        return head | {"enough_data": self.totals.enough} | self.totals.as_dict()
 
 
 @dataclass
@@ -95,9 +99,11 @@ class Recommendation:
     subject: str
     text: str
     numbers: dict[str, Any] = field(default_factory=dict)
+    action: str = ""  # how to act on it: which file and key to change, which command to run
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "subject": self.subject, "text": self.text, "numbers": self.numbers}
+        out = {"kind": self.kind, "subject": self.subject, "text": self.text, "action": self.action}
+        return out | {"numbers": self.numbers}
 
 
 @dataclass

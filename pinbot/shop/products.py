@@ -42,6 +42,9 @@ class ProductRecord:
     image_paths: tuple[str, ...] | None = ()
     tags: tuple[str, ...] = ()
     in_stock: bool = True
+    # Other ids the same product may be stored under: an Etsy listing's other variation SKUs, so
+    # that a listing keeps its product when a variation is added or the SKUs come in another order.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,9 @@ class ProductService:
         with session_scope(self.engine) as session:
             existing = self._existing(session, records)
             for rec in records:
-                row = existing.get((rec.source, rec.external_id))
+                row = existing.get((rec.source, rec.external_id)) or next(
+                    (existing[(rec.source, a)] for a in rec.aliases if (rec.source, a) in existing), None
+                )
                 was_in_stock = row.in_stock if row is not None else True
                 if row is None:
                     row = Product(
@@ -200,7 +205,7 @@ class ProductService:
         found: dict[tuple[str, str], Product] = {}
         by_source: dict[str, list[str]] = {}
         for rec in records:
-            by_source.setdefault(rec.source, []).append(rec.external_id)
+            by_source.setdefault(rec.source, []).extend((rec.external_id, *rec.aliases))
         for source, ids in by_source.items():
             for start in range(0, len(ids), 500):
                 rows = session.exec(

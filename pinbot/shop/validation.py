@@ -1,6 +1,6 @@
-"""Field rules for a pin, as Pinterest enforces them (see shared FACTS.md §3), checked before
+"""Field rules for a pin, as Pinterest enforces them (see docs/pinterest-api.md), checked before
 anything is written. Each failure is an `InvalidInput` naming the field (and row, for files).
-Leaf-level service helper: imports errors and links only.
+Service helper: imports errors and the renderer's photo check only.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pinbot.errors import InvalidInput
+from pinbot.errors import ImageError, InvalidInput
+from pinbot.render import check_photo
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 800
@@ -76,10 +77,9 @@ def check_link(value: str, *, required: bool = False, row: int | None = None, so
 
 
 def check_image_path(value: str, *, base: Path | None = None, row: int | None = None, source: str = "") -> Path:
-    """The photo must exist, be a regular non-empty file of sane size, and look like an image.
-
-    The full decode (and every hostile-image rule) happens in the renderer; this is the cheap
-    gate that keeps an obviously wrong path out of the queue.
+    """The photo must exist, be a regular non-empty file of sane size, and decode completely the
+    way the renderer will decode it (damaged, truncated, bomb, zero-size and unsupported files are
+    refused here, in one line naming the file), so that a bad photo never reaches a render.
     """
     if not value.strip():
         raise InvalidInput("image", "is required", row=row, source=source)
@@ -108,6 +108,11 @@ def check_image_path(value: str, *, base: Path | None = None, row: int | None = 
         head = fh.read(16)
     if not _looks_like_image(head):
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
+    try:
+        check_photo(path)
+    except ImageError as exc:
+        # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
+        raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
     return path.absolute()  # not resolve(): following links costs syscalls per path part, per row
 
 

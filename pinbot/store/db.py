@@ -1,8 +1,10 @@
-"""Database engine, schema migrations and the few queries that need care.
+"""Database engine, transactions and schema migrations.
 
 Owns: engine creation (SQLite with WAL, synchronous=FULL, busy_timeout, foreign keys and
-BEGIN IMMEDIATE on every transaction; PostgreSQL through psycopg), running the alembic
-migrations, the atomic claim of the next due pin, and recording its outcome by attempt id.
+BEGIN IMMEDIATE on every write transaction; PostgreSQL through psycopg), the write and read
+scopes every module uses, running the alembic migrations, and turning driver errors into one
+line. The claim of a pin and the recording of its outcome by attempt id belong to the poster
+(`pinbot.posting.poster`, see docs/posting-exactly-once.md): there is one claim path.
 """
 
 from __future__ import annotations
@@ -13,24 +15,21 @@ import sqlite3
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text, update
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlmodel import Session, col, create_engine, select
+from sqlmodel import Session, create_engine, select
 
-from pinbot.clock import as_utc
 from pinbot.config import mask_url
 from pinbot.errors import DatabaseError
-from pinbot.store.models import Account, Pin, PinStatus, new_uid
+from pinbot.store.models import Account
 
 log = logging.getLogger(__name__)
 
-_PIN_COLUMNS = tuple(Pin.__table__.columns)  # type: ignore[attr-defined]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "pinbot_read_only"
@@ -251,77 +250,3 @@ def get_or_create_account(session: Session, name: str) -> Account:
         except IntegrityError:
             account = session.exec(select(Account).where(Account.name == name)).one()
     return account
-
-
-def claim_next_pin(engine: Engine, account_id: int, now: datetime, worker_id: str) -> Pin | None:
-    """Atomically move the oldest due `queued` pin to `posting` with a fresh attempt id.
-
-    The claim commits (and, on SQLite, is fsynced) before it returns, so a crash afterwards
-    leaves a `posting` row for reconcile, never a pin that two workers both think is theirs.
-    SQLite: one UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING inside BEGIN IMMEDIATE.
-    PostgreSQL: WITH next AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... FROM next RETURNING.
-    """
-    now = as_utc(now)
-    due = (
-        select(Pin.id)
-        .where(Pin.status == PinStatus.queued, Pin.account_id == account_id, Pin.due_at <= now)
-        .order_by(Pin.due_at, Pin.id)  # type: ignore[arg-type]
-        .limit(1)
-    )
-    values = {
-        "status": PinStatus.posting,
-        "attempt_id": new_uid(),
-        "claimed_by": worker_id,
-        "claimed_at": now,
-        "attempts": Pin.attempts + 1,
-        "updated_at": now,
-    }
-    if engine.dialect.name == "postgresql":
-        nxt = due.with_for_update(skip_locked=True).cte("next")
-        stmt = update(Pin).where(col(Pin.id) == nxt.c.id).values(**values)
-    else:
-        stmt = update(Pin).where(col(Pin.id) == due.scalar_subquery()).values(**values)
-    with write_connection(engine) as conn:
-        row = conn.execute(stmt.returning(*_PIN_COLUMNS)).mappings().first()
-    return Pin(**row) if row is not None else None
-
-
-def record_posted(engine: Engine, pin_id: int, attempt_id: str, pinterest_pin_id: str, now: datetime) -> bool:
-    """Mark a claimed pin posted. False when the claim was lost (another attempt owns it now)."""
-    now = as_utc(now)
-    stmt = (
-        update(Pin)
-        .where(Pin.id == pin_id, Pin.attempt_id == attempt_id, Pin.status == PinStatus.posting)  # type: ignore[arg-type]
-        .values(
-            status=PinStatus.posted,
-            pinterest_pin_id=pinterest_pin_id,
-            posted_at=now,
-            updated_at=now,
-            last_error=None,
-        )
-    )
-    with write_connection(engine) as conn:
-        return conn.execute(stmt).rowcount == 1
-
-
-def release_pin(
-    engine: Engine,
-    pin_id: int,
-    attempt_id: str,
-    status: PinStatus,
-    *,
-    now: datetime,
-    due_at: datetime | None = None,
-    error: str | None = None,
-) -> bool:
-    """Move a claimed pin out of `posting` (back to queued, or to failed/needs_attention)."""
-    values: dict[str, Any] = {"status": status, "last_error": error, "updated_at": as_utc(now)}
-    if due_at is not None:
-        values["due_at"] = as_utc(due_at)
-    stmt = (
-        update(Pin)
-        .where(Pin.id == pin_id, Pin.attempt_id == attempt_id, Pin.status == PinStatus.posting)  # type: ignore[arg-type]
-        .values(**values)
-    )
-    with write_connection(engine) as conn:
-        return conn.execute(stmt).rowcount == 1

@@ -28,7 +28,7 @@ def new_uid() -> str:
 
 
 class PinStatus(StrEnum):
-    """Queue item states; see shared RELIABILITY.md for the transitions."""
+    """Queue item states; docs/data-model.md lists every transition."""
 
     queued = "queued"
     posting = "posting"

@@ -1,10 +1,13 @@
 """Small named values the service and the CLI share through the database (`ServiceState` rows).
 
-Owns the keys and their meaning: `paused` (set by `pinbot pause`, obeyed by a running service),
-`spam_block` (Pinterest flagged the account: no posting until the owner runs `pinbot resume`; the
-same key the client's pacer writes), `posting_hold` (posting waits until a time, e.g. after a
-dead token, with the reason), and `heartbeat` (the last tick of a running service, for
-`pinbot doctor`). No transaction here is held across anything slow.
+The one owner of every key and of how it is read and written; no other module queries the
+`ServiceState` table. The keys: `paused` (set by `pinbot pause`, obeyed by a running service),
+`spam_block` (Pinterest flagged the account: no posting until the owner runs `pinbot resume`),
+`posting_hold` (posting waits until a time, e.g. after a dead token, with the reason), `heartbeat`
+(the last tick of a running service, for `pinbot doctor`), the pacer's `ratelimit_until:<category>`,
+the metrics sweep's budget counter, account day and multi-pin verdict, and each experiment's plan
+and result. Callers that must write a value inside their own transaction use `read_in`/`write_in`
+with their session. No transaction here is held across anything slow.
 """
 
 from __future__ import annotations
@@ -25,6 +28,22 @@ PAUSED = "paused"
 SPAM_BLOCK = "spam_block"
 POSTING_HOLD = "posting_hold"
 HEARTBEAT = "heartbeat"
+METRICS_CALLS = "metrics_calls"  # the sweep's analytics calls today
+METRICS_ACCOUNT_DAY = "metrics_account_day"  # the last day of account analytics stored
+METRICS_MULTI_PIN = "metrics_multi_pin"  # whether the multi-pin endpoint works for this app
+
+
+def rate_limit_key(category: str) -> str:
+    """Pinterest asked pinbot to pause calls of this category until the stored time."""
+    return f"ratelimit_until:{category}"
+
+
+def experiment_plan_key(experiment_id: int) -> str:
+    return f"experiment:{experiment_id}:plan"
+
+
+def experiment_result_key(experiment_id: int) -> str:
+    return f"experiment:{experiment_id}:result"
 
 
 def _row(session: Session, account_id: int, key: str) -> ServiceState | None:
@@ -32,14 +51,31 @@ def _row(session: Session, account_id: int, key: str) -> ServiceState | None:
     return session.exec(stmt).first()
 
 
+def read_in(session: Session, account_id: int, key: str) -> tuple[str, datetime] | None:
+    """(value, when written) inside the caller's transaction, or None."""
+    row = _row(session, account_id, key)
+    return (row.value, as_utc(row.updated_at)) if row is not None else None
+
+
+def write_in(session: Session, account_id: int, key: str, value: str, now: datetime) -> None:
+    """Set a value inside the caller's transaction (it commits or rolls back with the caller's work)."""
+    row = _row(session, account_id, key) or ServiceState(account_id=account_id, key=key)
+    row.value = value
+    row.updated_at = as_utc(now)
+    session.add(row)
+
+
+def delete_in(session: Session, account_id: int, key: str) -> None:
+    session.execute(
+        delete(ServiceState).where(col(ServiceState.account_id) == account_id, col(ServiceState.key) == key)
+    )
+
+
 def set_value(engine: Engine, account_id: int, key: str, value: str, now: datetime) -> None:
     for tries_left in (1, 0):
         try:
             with session_scope(engine) as session:
-                row = _row(session, account_id, key) or ServiceState(account_id=account_id, key=key)
-                row.value = value
-                row.updated_at = as_utc(now)
-                session.add(row)
+                write_in(session, account_id, key, value, now)
             return
         except IntegrityError:
             # Two processes inserted the first row of this key at once (PostgreSQL); update it now.
@@ -120,7 +156,16 @@ def hold_posting(engine: Engine, account_id: int, until: datetime, reason: str, 
 
 
 def record_spam_block(engine: Engine, account_id: int, message: str, now: datetime) -> None:
+    """Stop posting for the account: Pinterest flagged its activity as spam (the only writer)."""
     set_value(engine, account_id, SPAM_BLOCK, message or "spam block", now)
+
+
+def spam_block(engine: Engine, account_id: int) -> tuple[datetime, str] | None:
+    """(since when, Pinterest's message) while posting is stopped for spam, else None."""
+    value = get_value(engine, account_id, SPAM_BLOCK)
+    if value is None or not value[0]:
+        return None
+    return value[1], value[0]
 
 
 # -- heartbeat -----------------------------------------------------------------------------------
