@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import requests
@@ -28,7 +28,6 @@ from pinbot.pinterest import analytics as an
 from pinbot.pinterest import payloads as req
 from pinbot.pinterest.errors import (
     BudgetExhausted,
-    ClaimExpired,
     FeatureUnavailable,
     InsufficientScope,
     InvalidGrant,
@@ -46,7 +45,6 @@ from pinbot.pinterest.payloads import object_id as _id
 from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.tokens import TokenState, TokenStore
 from pinbot.pinterest.transport import (
-    POST_PIN_TIMEOUT,
     REQUEST_ID_HEADER,
     TIMEOUT,
     BearerAuth,
@@ -61,7 +59,6 @@ from pinbot.store.models import Account
 from pinbot.store.state import record_spam_block, spam_block
 
 log = logging.getLogger(__name__)
-MIN_SEND_SECONDS = 1.0  # less time than this left in a claim's lease: do not start the request
 
 
 class PinterestClient:
@@ -148,17 +145,14 @@ class PinterestClient:
         body: dict[str, Any] | None = None,
         ok: tuple[int, ...] = (200,),
         retry: bool | None = None,
-        timeout: tuple[float, float] = TIMEOUT,
-        deadline: datetime | None = None,
+        timeout: tuple[float, float] | req.Deadline = TIMEOUT,
     ) -> Any:
         retry = method == "GET" if retry is None else retry
         state = self._token()
         refreshed = False
         while True:
             try:
-                send = functools.partial(
-                    self._send, method, path, category, scopes, state, params, body, ok, timeout, deadline
-                )
+                send = functools.partial(self._send, method, path, category, scopes, state, params, body, ok, timeout)
                 return self._with_retries(retry, send)
             except Unauthorized as exc:
                 # One refresh, then a clear error. A scope or grant problem is not cured by refreshing.
@@ -221,13 +215,11 @@ class PinterestClient:
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         ok: tuple[int, ...],
-        timeout: tuple[float, float],
-        deadline: datetime | None = None,
+        timeout: tuple[float, float] | req.Deadline,
     ) -> Any:
         what = f"{method} {path}"
         self.pacer.acquire(category)
-        if deadline is not None:
-            timeout = self._within(deadline, timeout, what)
+        timeout = req.fit(timeout, self.clock.now(), what)  # a claim past its lease is never sent
         try:
             resp = self.session.request(
                 method,
@@ -268,20 +260,6 @@ class PinterestClient:
             err.retry_after_hint = parse_retry_after(resp.headers.get("Retry-After"), self.clock.now())
         raise err
 
-    def _within(self, deadline: datetime, timeout: tuple[float, float], what: str) -> tuple[float, float]:
-        """Checked right before sending (after any pacing wait or freeze): refuse once the deadline
-        is too close, else shrink the timeouts so the request is over by then."""
-        left = (deadline - self.clock.now()).total_seconds()
-        if left < MIN_SEND_SECONDS:
-            raise ClaimExpired(
-                f"{what}: not sent; the claim on this pin is too old ({-left:.0f} s past its lease), "
-                "so reconcile decides what happens to it"
-                if left < 0
-                else f"{what}: not sent; too little time left in the claim's lease ({left:.1f} s)"
-            )
-        connect = min(timeout[0], left / 4)
-        return connect, min(timeout[1], left - connect)
-
     def _paginate(
         self, path: str, scopes: str, page_size: int, params: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -291,11 +269,7 @@ class PinterestClient:
         seen: set[str] = set()
         while True:
             data = self._call("GET", path, req.READ, scopes, params=query)
-            items = data.get("items") if isinstance(data, dict) else None
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                # A page that does not parse as the spec says must never read as "nothing there".
-                raise MaybeSent(f"GET {path}: Pinterest's answer is not a list of items as the API describes")
-            yield from items
+            yield from req.page_items(data, f"GET {path}")
             bookmark = data.get("bookmark")
             if not bookmark:
                 return
@@ -356,18 +330,9 @@ class PinterestClient:
                 f"it as spam ({message}); check the account, then run `pinbot resume`"
             )
         made = self._call(
-            "POST",
-            "/pins",
-            req.WRITE,
-            req.S_PINS_WRITE,
-            body=pin_body(pin),
-            ok=(200, 201),
-            timeout=POST_PIN_TIMEOUT,
-            deadline=pin.deadline,
+            "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=req.limits(pin)
         )
-        if not isinstance(made, dict):
-            raise MaybeSent(f"POST /pins: the answer was not a pin ({type(made).__name__}); it may have been created")
-        return made
+        return req.created_pin(made)
 
     def get_pin(self, pin_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}", req.READ, req.S_PINS_READ) or {})
@@ -405,12 +370,9 @@ class PinterestClient:
         }
         try:
             data = self._call("GET", "/pins/analytics", req.ANALYTICS, req.S_PINS_READ, params=params)
-        except (RateLimited, NotSent, MaybeSent, InvalidGrant):
-            raise  # a pause or an outage, not a refusal of this endpoint
-        except PinterestError as exc:
-            # The beta is "not enabled for all apps", and a refusal may come as 403, 404, code 3
-            # (looks like a missing scope) or anything else: fall back to one call per pin, which
-            # blames the token only if it is refused too.
+        except PinterestError as exc:  # however the beta is refused (403, 404, code 3): per-pin calls
+            if isinstance(exc, RateLimited | NotSent | MaybeSent | InvalidGrant):
+                raise  # a pause or an outage, not a refusal
             self._multi_unavailable = (
                 f"multi-pin analytics is not enabled for this app ({exc.api_message}); using per-pin analytics"
             )
