@@ -45,4 +45,3 @@ def test_sighup_logs_a_line_and_stops_cleanly(tmp_path: Path) -> None:
         assert "SIGHUP received" in text and "service stopped" in text and "Traceback" not in text
     finally:
         loop.close()
-
