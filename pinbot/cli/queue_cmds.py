@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.csv_import import ParsedFile, parse_csv
+from pinbot.queue.photo_check import photo_warnings
 from pinbot.queue.problems import pin_fix
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
@@ -19,7 +20,9 @@ from pinbot.queue.upcoming import upcoming
 from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
+    BADGE_MAX,
     DESCRIPTION_MAX,
+    HEADLINE_MAX,
     TITLE_MAX,
     check_image_path,
     check_link,
@@ -57,6 +60,8 @@ def queue() -> None:
 @click.option("--at", "at", default=None, help="Post at this time (ISO-8601), whatever the rules; past = now.")
 @click.option("--template", default=None, help="Renderer template (default: the board's).")
 @click.option("--key", default=None, help="Your unique id for this pin; adding the same key again adds nothing.")
+@click.option("--headline", default=None, help="Short text printed big on the pin (default: from the title).")
+@click.option("--badge", default=None, help="A label on the pin, e.g. NEW or SALE.")
 @json_option
 @pass_app
 def add(
@@ -72,6 +77,8 @@ def add(
     at: str | None,
     template: str | None,
     key: str | None,
+    headline: str | None,
+    badge: str | None,
     as_json: bool,
 ) -> None:
     """Queue one pin (one per board) and print its id. With --product, the product fills in the rest."""
@@ -82,7 +89,11 @@ def add(
     service = app.queue_service()
     when = parse_when(at, settings.tz) if at else None
     if product_ref is not None:
-        options = ProductPinOptions(keys, title, description, link, image, alt_text, when, template, key)
+        headline = check_text("headline", headline, HEADLINE_MAX) if headline is not None else None
+        badge = check_text("badge", badge, BADGE_MAX) if badge is not None else None
+        options = ProductPinOptions(
+            keys, title, description, link, image, alt_text, when, template, key, headline, badge
+        )
         products = ProductService(service.engine, service.account_id, service.clock)
         reqs = product_requests(products, service, product_ref, options, Path.cwd())
     else:
@@ -101,9 +112,18 @@ def add(
                 at=when,
                 template=template,
                 source_key=f"cli:{key}" if key else None,
+                headline=check_text("headline", headline or "", HEADLINE_MAX),
+                badge=check_text("badge", badge or "", BADGE_MAX),
             )
         ]
+    if any(not req.link for req in reqs):
+        app.info(
+            "warning: this pin has no link, so it sends no one to your shop; "
+            "give --link https://your-shop/product (or a product with a link)"
+        )
     result = service.enqueue(reqs)
+    for warning in photo_warnings(settings.assets_dir, service.boards, reqs):
+        app.info(warning)
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
@@ -129,6 +149,8 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         try:
             result = service.enqueue(req for _, req in parsed.requests)
             queued, existing = len(result.created), len(result.existing)
+            for warning in photo_warnings(app.settings.assets_dir, service.boards, [r for _, r in parsed.requests]):
+                app.info(warning)
         except InvalidInput as exc:
             # A posting rule (the spam lint) refused a row; the whole batch was rolled back.
             if strict:
@@ -191,12 +213,12 @@ def list_(
     if as_json:
         app.print_json([{**pin_to_dict(pin, key), "fix": pin_fix(pin, now) or None} for pin, key in rows])
         return
-    table = Table("id", "status", "due (UTC)", "board", "title", "pinterest id", box=None)
+    table = Table("id", "status", "due (shop time)", "board", "title", "pinterest id", box=None)
     for pin, key in rows:
         table.add_row(
             str(pin.id),
             pin.status.value,
-            pin.due_at.strftime("%Y-%m-%d %H:%M"),
+            app.shop_time(pin.due_at),
             key,
             pin.title[:50],
             pin.pinterest_pin_id or "",
@@ -240,9 +262,12 @@ def show(app: AppContext, pin_id: int, as_json: bool) -> None:
         return
     for name, value in data.items():
         if name != "attempt_history":
+            if name.endswith("_at") and isinstance(value, str) and value:
+                value = app.shop_time(datetime.fromisoformat(value))  # JSON keeps UTC; people read shop time
             click.echo(f"{name:17} {'' if value is None else value}")
-    for a in data["attempt_history"]:
-        click.echo(f"attempt {a['started_at']} {a['outcome'] or 'in flight'} {a['message'] or ''}".rstrip())
+    for a in attempts:
+        outcome = f"{a.outcome or 'in flight'} {a.message or ''}".rstrip()
+        click.echo(f"attempt {app.shop_time(a.started_at, seconds=True)} {outcome}")
 
 
 @queue.command("cancel")
@@ -262,7 +287,7 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     """Queue a failed, cancelled or needs-attention pin again."""
     when = parse_when(at, app.settings.tz) if at else None
     pin = app.queue_service().retry(pin_id, when)
-    click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
+    click.echo(f"pin {pin.id} queued again, due {app.shop_time(pin.due_at)}")
 
 
 @queue.command("plan")
@@ -287,7 +312,7 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
     app.console.print(table)
     app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+        f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
     )
     if view["paused"]:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")

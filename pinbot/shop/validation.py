@@ -18,6 +18,8 @@ TITLE_MAX = 100
 DESCRIPTION_MAX = 800
 LINK_MAX = 2048
 ALT_TEXT_MAX = 500
+HEADLINE_MAX = 100  # the big text on a pin (about 40 characters read best)
+BADGE_MAX = 24  # NEW, SALE, HANDMADE ...
 IMAGE_MAX_BYTES = 50 * 1024 * 1024  # a product photo; rendered pins are far smaller
 # Control characters (all but tab and newline), DEL and the C1 range (U+0085 next line, U+009B a
 # terminal escape), and the bidi overrides/isolates that can make text read backwards.
