@@ -95,6 +95,7 @@ class Shop:
             grace=timedelta(seconds=service.reconcile_grace_seconds),
             recheck=timedelta(seconds=service.reconcile_recheck_seconds),
             max_requeues=service.reconcile_max_requeues,
+            sweep_every=timedelta(seconds=max(service.reconcile_every_seconds, 30 * 60)),
         )
 
     def grace_warning(self) -> str | None:
@@ -135,12 +136,19 @@ class Shop:
             dry_run=dry_run,
             rng=self.rng,
             link_gate=gate,
+            lease=self.reconcile_settings().lease,  # a claim older than this is never sent
         )
         live = client if not dry_run else None
         reconciler = metrics = refresh = None
         if live is not None:
             reconciler = Reconciler(
-                self.engine, self.account_id, live, self.clock, self.reconcile_settings(), boards=self.boards
+                self.engine,
+                self.account_id,
+                live,
+                self.clock,
+                self.reconcile_settings(),
+                boards=self.boards,
+                delete_duplicates=self.settings.delete_duplicates,
             )
             sweep = self.metrics_service(live).sweep
 

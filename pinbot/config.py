@@ -9,6 +9,7 @@ Leaf module: imports only `errors`.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -71,6 +72,11 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
     ),
     "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
     "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR.", "INFO"),
+    "PINBOT_DELETE_DUPLICATES": (
+        "When one queue item turns up twice on a board (a worker frozen mid-post, then resumed), delete "
+        "the extra pin and note it in the pin's history. false: only report it.",
+        "true",
+    ),
     "PINBOT_SHOP_URL": (
         "Your shop's address (https://shop.example.com), for product links when importing a Shopify or "
         "Etsy export, which carry none. May be a pattern with {handle}, {sku} or {slug}.",
@@ -128,14 +134,45 @@ class Secret:
     __str__ = __repr__
 
 
-def mask_url(url: str) -> str:
-    """Hide the password of a database URL."""
-    if "://" not in url or "@" not in url:
-        return url
+_HOST_AFTER_AT = re.compile(r"^[^@/?#]*(/|\?|#|$)")
+_SECRET_PARAM = re.compile(r"(?i)([?&;][^=&;]*(?:pass|secret|token|sslkey)[^=&;]*=)([^&;]*)")
+
+
+def _split_credentials(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme, user, password, rest) of a URL with credentials; the password may itself hold
+    `@`, `:` or `/` (the last `@` followed by a host name ends it; one before any `?` wins, since
+    a query value may hold `@` too). None without any."""
+    if "://" not in url:
+        return None
     scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    query = rest.find("?")
+    for end in ([query] if query != -1 else []) + [len(rest)]:
+        at = end
+        while (at := rest.rfind("@", 0, at)) != -1:
+            if _HOST_AFTER_AT.match(rest[at + 1 :]):
+                user, _, password = rest[:at].partition(":")
+                return scheme, user, password, rest[at + 1 :]
+    return None
+
+
+def url_secrets(url: str) -> list[str]:
+    """Every credential a database URL holds: the password and secret query values."""
+    out = []
+    split = _split_credentials(url)
+    if split is not None and split[2]:
+        out.append(split[2])
+    out += [m.group(2) for m in _SECRET_PARAM.finditer(url) if m.group(2)]
+    return out
+
+
+def mask_url(url: str) -> str:
+    """Hide every credential a database URL can hold: `user:password@`, however odd the password,
+    and query parameters such as `?password=` or `sslpassword=`."""
+    split = _split_credentials(url)
+    if split is not None:
+        scheme, user, password, rest = split
+        url = f"{scheme}://{user}:***@{rest}" if password else f"{scheme}://{user}@{rest}"
+    return _SECRET_PARAM.sub(lambda m: m.group(1) + "***", url)
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -177,6 +214,7 @@ class Settings:
     webhook_url: Secret = field(default_factory=lambda: Secret(""), repr=False)
     digest_day: int = 0  # Monday
     digest_hour: int = 8
+    delete_duplicates: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -195,12 +233,8 @@ class Settings:
             for s in (self.app_secret, self.access_token, self.refresh_token, self.smtp_password, self.webhook_url)
             if s
         ]
-        if "@" in self.database_url and "://" in self.database_url:
-            creds = self.database_url.split("://", 1)[1].rsplit("@", 1)[0]
-            password = creds.split(":", 1)[1] if ":" in creds else ""
-            # A short password is likely a common word; redacting it would mangle every message.
-            if len(password) >= 8:
-                values.append(password)
+        # A short password is likely a common word; redacting it would mangle every message.
+        values += [v for v in url_secrets(self.database_url) if len(v) >= 8]
         return values
 
     @property
@@ -275,6 +309,7 @@ class Settings:
             log_level=level,
             shop_url=shop_url,
             **alerts,
+            delete_duplicates=_bool("PINBOT_DELETE_DUPLICATES", get("PINBOT_DELETE_DUPLICATES")),
         )
 
     def describe(self) -> dict[str, str]:
@@ -309,6 +344,7 @@ class Settings:
             "webhook_url": "PINBOT_WEBHOOK_URL",
             "digest_day": "PINBOT_DIGEST_DAY",
             "digest_hour": "PINBOT_DIGEST_HOUR",
+            "delete_duplicates": "PINBOT_DELETE_DUPLICATES",
         }
         for f in fields(self):
             value: Any = getattr(self, f.name)

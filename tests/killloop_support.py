@@ -226,6 +226,25 @@ class KillLoop:
         on_pinterest = self.emu.pins_by_marker()
         return {m: n for m, n in on_pinterest.items() if n != 1}
 
+    def figures(self) -> str:
+        """The run in numbers, for the closing line of a kill-loop test (pytest -s shows it)."""
+        from pinbot.store.models import PostAttempt
+
+        counts = self.counts()
+        with db.session_scope(self.engine) as session:
+            swept = session.exec(
+                select(func.count()).select_from(PostAttempt).where(PostAttempt.outcome == "duplicate_deleted")
+            ).one()
+        dups = sum(n - 1 for n in self.emu.pins_by_marker().values() if n > 1)
+        lost = self.queued - counts.get("posted", 0) - counts.get("needs_attention", 0)
+        faults = ", ".join(f"{k} {v}" for k, v in sorted(self.fired.items()))
+        return (
+            f"kill loop on {self.engine.dialect.name}: {self.kills} cycles, {self.queued} pins, "
+            f"{sum(self.fired.values())} faults ({faults}), {dups} duplicates on Pinterest, "
+            f"{swept} extra copies deleted by the sweep, {lost} lost, "
+            f"{counts.get('needs_attention', 0)} need attention"
+        )
+
     def close(self) -> None:
         self.emu.stop()
         self.engine.dispose()

@@ -46,7 +46,8 @@ class Shop:
         reqs = [
             PinRequest(
                 boards=(board,),
-                title=f"Pin {i}",
+                title=str(kw.get("title", "Pin {i}")).format(i=i),
+                description=str(kw.get("description", "")).format(i=i),
                 link=link.format(i=i),
                 image=str(kw.get("image", self.photo)),
                 source_key=f"{kw.get('prefix', 'k')}-{i}",

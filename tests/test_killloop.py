@@ -6,6 +6,7 @@ exactly once on the emulator. The same loop catches a naive retry-on-error poste
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ CYCLES = int(os.environ.get("PINBOT_KILLLOOP_CYCLES", "50"))
 
 def _run(tmp_path: Path, cycles: int, seed: int, naive: bool = False, db_url: str | None = None) -> KillLoop:
     loop = KillLoop.create(tmp_path, seed=seed, naive=naive, db_url=db_url)
+    if naive:
+        loop.env["PINBOT_DELETE_DUPLICATES"] = "false"  # the sweep would hide what the naive poster does
     loop.enqueue(10)
     # One more pin per cycle keeps the writes under the 100/min budget: a pacing wait longer than
     # the test's 3 s reconcile grace would void the grace (production: 180 s > 60 s + 65 s).
@@ -34,6 +37,7 @@ def _check_exactly_once(loop: KillLoop) -> None:
         assert sorted(on_pinterest) == sorted(loop.markers())  # every queue item, once
         assert sum(on_pinterest.values()) == loop.queued
         assert sum(loop.fired.values()) >= loop.kills  # faults really were injected
+        print(loop.figures())
     finally:
         loop.close()
 
@@ -104,4 +108,68 @@ def test_second_sigterm_exits_at_once(tmp_path: Path) -> None:
         assert proc.wait(timeout=3) == 130
         assert loop.counts() == {"posting": 1}  # left for reconcile, never re-posted blindly
     finally:
+        loop.close()
+
+
+def _wait_for(check: object, timeout: float, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _set_due(loop: KillLoop, delta: timedelta) -> None:
+    from sqlalchemy import update
+
+    from pinbot.store import db
+    from pinbot.store.models import Pin
+
+    with db.session_scope(loop.engine) as session:
+        session.execute(update(Pin).values(due_at=datetime.now(UTC) + delta))
+
+
+def test_a_worker_frozen_after_its_claim_never_posts_twice(tmp_path: Path, db_url: str) -> None:
+    """SIGSTOP a real worker while it waits in the pacer after claiming (a laptop suspend); a second
+    worker reconciles, requeues and posts the pin; SIGCONT: the frozen worker's claim is past its
+    lease, so it sends nothing. One pin on Pinterest, and the frozen worker says why it held back."""
+    import signal
+
+    from pinbot.clock import SystemClock
+    from pinbot.pinterest.pacing import Pacer
+
+    loop = KillLoop.create(tmp_path, seed=31, db_url=db_url)
+    procs = []
+    try:
+        loop.enqueue(1)
+        _set_due(loop, timedelta(days=1))  # not yet: worker A starts up first (slow on a busy machine)
+        frozen, frozen_log = loop.start("frozen.log")
+        procs.append(frozen)
+        loop.wait_started(frozen, frozen_log, 0)
+        # Writes now wait 5 s for their turn: A claims the pin, then sits in the pacer.
+        Pacer(loop.engine, loop.account_id, "standard", SystemClock()).block("org_write", 5.0)
+        _set_due(loop, timedelta(0))
+        _posting_started(loop, frozen_log)
+        frozen.send_signal(signal.SIGSTOP)
+        rescuer, _ = loop.start("rescuer.log")
+        procs.append(rescuer)
+        _wait_for(lambda: loop.counts() == {"posted": 1}, 60, "the second worker to post the pin")
+        assert sum(loop.emu.pins_by_marker().values()) == 1
+        frozen.send_signal(signal.SIGCONT)
+        _wait_for(lambda: "claim on this pin is too old" in frozen_log.read_text(), 20, "the frozen worker to wake")
+        assert loop.emu.pins_by_marker() == {loop.markers()[0]: 1}  # it held back: nothing to clean up
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        assert loop.duplicates() == {} and sum(loop.emu.pins_by_marker().values()) == 1
+        assert loop.counts() == {"posted": 1}
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
+                proc.kill()
+                proc.wait()
         loop.close()

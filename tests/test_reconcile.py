@@ -43,12 +43,12 @@ def test_waits_for_the_grace_period_before_looking(shop: Shop) -> None:
 def test_found_twice_needs_attention_and_keeps_the_first_id(shop: Shop) -> None:
     pid = _ambiguous(shop)
     first = next(iter(shop.api.pins.values()))
-    shop.api.pins["dup"] = {**first, "id": "dup", "created_at": (shop.clock.now() + timedelta(seconds=5)).isoformat()}
+    shop.api.pins["9001"] = {**first, "id": "9001", "created_at": (shop.clock.now() + timedelta(seconds=5)).isoformat()}
     report = _recon(shop).run(shop.clock.now() + timedelta(minutes=5))
     assert report.needs_attention == 1
     pin = shop.pin(pid)
     assert pin.status == PinStatus.needs_attention and pin.pinterest_pin_id == first["id"]
-    assert "found 2 times" in (pin.last_error or "") and "dup" in (pin.last_error or "")
+    assert "found 2 times" in (pin.last_error or "") and "9001" in (pin.last_error or "")
 
 
 def test_api_down_leaves_the_pin_posting(shop: Shop) -> None:
@@ -87,7 +87,7 @@ def test_untagged_pin_is_found_by_title_near_the_claim_time(shop: Shop) -> None:
 def test_untagged_pin_with_two_title_matches_needs_attention(shop: Shop) -> None:
     pid = _ambiguous(shop, board="untagged")
     first = next(iter(shop.api.pins.values()))
-    shop.api.pins["other"] = {**first, "id": "other"}
+    shop.api.pins["9002"] = {**first, "id": "9002"}
     assert _recon(shop).run(shop.clock.now() + timedelta(minutes=5)).needs_attention == 1
     assert shop.pin(pid).status == PinStatus.needs_attention
 
@@ -95,8 +95,8 @@ def test_untagged_pin_with_two_title_matches_needs_attention(shop: Shop) -> None
 def test_tagged_pin_is_never_matched_by_title(shop: Shop) -> None:
     """Another pin with the same title on the board is not this queue item."""
     pid = _ambiguous(shop, fault="maybe")
-    shop.api.pins["lookalike"] = {
-        "id": "lookalike",
+    shop.api.pins["9003"] = {
+        "id": "9003",
         "board_id": "board-0",
         "title": "Pin 0",
         "link": "",

@@ -105,7 +105,7 @@ def add(
         reqs = [
             PinRequest(
                 boards=keys,
-                title=check_text("title", title, TITLE_MAX, required=True),
+                title=check_text("title", title, TITLE_MAX, required=True, single_line=True),
                 description=check_text("description", description or "", DESCRIPTION_MAX),
                 link=check_link(link or ""),
                 image=str(check_image_path(image, base=Path.cwd())),

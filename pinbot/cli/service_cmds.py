@@ -12,18 +12,23 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from string import Template
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from pinbot.cli.context import AppContext, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon
-from pinbot.errors import PinbotError
+from pinbot.errors import DatabaseError, PinbotError
 from pinbot.pinterest.tokens import TokenStore
 from pinbot.store import state as service_state
+
+if TYPE_CHECKING:
+    from pinbot.app import Shop
 
 log = logging.getLogger("pinbot.service")
 UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "systemd" / "pinbot.service.in"
@@ -69,6 +74,24 @@ def _install_signals(stop: threading.Event, daemon: Daemon) -> None:
         signal.signal(sig, handle)
 
 
+# Waits between tries when the database is locked or unreachable as the service starts (a backup,
+# a migration, PostgreSQL still booting): about ten minutes in all, then the error is reported.
+START_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, *([30] * 18))
+
+
+def _shop_when_ready(app: AppContext, clock: SystemClock, delays: tuple[float, ...] = START_RETRY_DELAYS) -> Shop:
+    for delay in (*delays, None):
+        try:
+            return app.shop(clock)
+        except DatabaseError as exc:
+            text = str(exc)
+            if delay is None or not ("locked" in text or "unreachable" in text):
+                raise
+            log.warning("database not ready at start (%s); trying again in %.0f s", text, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 @click.command("run")
 @click.option("--once", is_flag=True, help="Post what is due now, reconcile, then exit (for cron).")
 @click.option("--dry-run", is_flag=True, help="Plan and render, log what would be posted; post nothing.")
@@ -79,7 +102,7 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     if os.environ.get("JOURNAL_STREAM"):
         _journal_logging()
     stop = threading.Event()
-    shop = app.shop(SystemClock(stop))
+    shop = _shop_when_ready(app, SystemClock(stop))
     if not dry_run and not _logged_in(app, shop.account_id):
         if once:
             raise NotLoggedIn(NOT_LOGGED_IN)

@@ -87,6 +87,10 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("file", f"not UTF-8 text (byte {exc.start}); export it as CSV UTF-8", source=src) from None
+    # The csv module stops at 131,072 characters a cell by default, which would end the file at
+    # one long cell; the file size is already capped, so a cell may be as long as the file and the
+    # field rules report it as one bad row.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = next(reader)
@@ -111,7 +115,12 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise InvalidInput("row", f"malformed CSV: {exc}", row=row_no + 1, source=src) from None
+                raise InvalidInput(
+                    "row",
+                    f"malformed CSV: {exc}; the rows after it were not read: fix this row and import again",
+                    row=row_no + 1,
+                    source=src,
+                ) from None
             row_no += 1
             if not any(c.strip() for c in cells):
                 continue
@@ -213,7 +222,7 @@ def build_record(
     names = {"title": "title", "description": "description", "link": "link", "currency": "currency", "key": "key"}
     names.update(columns or {})
     title = " ".join(title.split())
-    title = check_text(names["title"], title, TITLE_LIMIT, required=True, row=row, source=src)
+    title = check_text(names["title"], title, TITLE_LIMIT, required=True, row=row, source=src, single_line=True)
     description, cut = shorten(description, DESCRIPTION_MAX)
     if cut:
         where = f"{parsed.unit} {row}: " if row is not None else ""

@@ -25,10 +25,12 @@ from pinbot.experiments.status import evaluate
 from pinbot.metrics import budget as mb
 from pinbot.pinterest.errors import (
     FeatureUnavailable,
+    InsufficientScope,
     MaybeSent,
     NotSent,
     RateLimited,
     RequestRejected,
+    TrialAppProduction,
 )
 from pinbot.pinterest.types import DailyMetrics, PinterestAPI
 from pinbot.store import state
@@ -191,6 +193,11 @@ class MetricsService:
         for pin_id, remote_id, posted_at, fetched_at, variant_id in pins:
             if pin_id is None or not remote_id:
                 continue
+            if not str(remote_id).isdigit():
+                # An id no Pinterest pin can have (an old bug recorded "None"): asking for it would
+                # fail the whole batch, so this pin is skipped and named instead.
+                log.warning("metrics: pin %s has no valid Pinterest id (%r); skipped", pin_id, remote_id)
+                continue
             ready, pending = known.get(pin_id, (None, None))
             posted_on = as_utc(posted_at).date() if posted_at else today
             states.append(
@@ -236,7 +243,9 @@ class MetricsService:
                         data = self.client.multi_pin_analytics(
                             [d.state.pinterest_pin_id for d in batch], min(d.start for d in batch), batch[0].end
                         )
-                    except FeatureUnavailable:
+                    except (FeatureUnavailable, RequestRejected, InsufficientScope, TrialAppProduction):
+                        # However the beta is refused, one call per pin may still work; if the token
+                        # is really at fault, the single-pin call says so.
                         use_multi = False
                         self._remember(state.METRICS_MULTI_PIN, "unavailable", now)
                         log.info("multi-pin analytics not available to this app; one call per pin")

@@ -45,7 +45,6 @@ from pinbot.pinterest.payloads import object_id as _id
 from pinbot.pinterest.payloads import pin_body
 from pinbot.pinterest.tokens import TokenState, TokenStore
 from pinbot.pinterest.transport import (
-    POST_PIN_TIMEOUT,
     REQUEST_ID_HEADER,
     TIMEOUT,
     BearerAuth,
@@ -147,7 +146,7 @@ class PinterestClient(TrendsCalls):
         body: dict[str, Any] | None = None,
         ok: tuple[int, ...] = (200,),
         retry: bool | None = None,
-        timeout: tuple[float, float] = TIMEOUT,
+        timeout: tuple[float, float] | req.Deadline = TIMEOUT,
     ) -> Any:
         retry = method == "GET" if retry is None else retry
         state = self._token()
@@ -217,10 +216,11 @@ class PinterestClient(TrendsCalls):
         params: dict[str, Any] | None,
         body: dict[str, Any] | None,
         ok: tuple[int, ...],
-        timeout: tuple[float, float],
+        timeout: tuple[float, float] | req.Deadline,
     ) -> Any:
         what = f"{method} {path}"
         self.pacer.acquire(category)
+        timeout = req.fit(timeout, self.clock.now(), what)  # a claim past its lease is never sent
         try:
             resp = self.session.request(
                 method,
@@ -269,8 +269,8 @@ class PinterestClient(TrendsCalls):
         query: dict[str, Any] = {**(params or {}), "page_size": page_size}
         seen: set[str] = set()
         while True:
-            data = self._call("GET", path, req.READ, scopes, params=query) or {}
-            yield from (i for i in data.get("items") or [] if isinstance(i, dict))
+            data = self._call("GET", path, req.READ, scopes, params=query)
+            yield from req.page_items(data, f"GET {path}")
             bookmark = data.get("bookmark")
             if not bookmark:
                 return
@@ -331,9 +331,9 @@ class PinterestClient(TrendsCalls):
                 f"it as spam ({message}); check the account, then run `pinbot resume`"
             )
         made = self._call(
-            "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=POST_PIN_TIMEOUT
+            "POST", "/pins", req.WRITE, req.S_PINS_WRITE, body=pin_body(pin), ok=(200, 201), timeout=req.limits(pin)
         )
-        return dict(made or {})
+        return req.created_pin(made)
 
     def get_pin(self, pin_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/pins/{_id(pin_id, 'pin_id')}", req.READ, req.S_PINS_READ) or {})
@@ -371,9 +371,9 @@ class PinterestClient(TrendsCalls):
         }
         try:
             data = self._call("GET", "/pins/analytics", req.ANALYTICS, req.S_PINS_READ, params=params)
-        except RequestRejected as exc:
-            if exc.status not in (403, 404):
-                raise
+        except PinterestError as exc:  # however the beta is refused (403, 404, code 3): per-pin calls
+            if isinstance(exc, RateLimited | NotSent | MaybeSent | InvalidGrant):
+                raise  # a pause or an outage, not a refusal
             self._multi_unavailable = (
                 f"multi-pin analytics is not enabled for this app ({exc.api_message}); using per-pin analytics"
             )

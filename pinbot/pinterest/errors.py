@@ -113,3 +113,8 @@ class BudgetExhausted(RateLimited):
     def __init__(self, message: str, *, retry_after: float, category: str) -> None:
         self.category = category
         super().__init__(message, retry_after=retry_after)
+
+
+class ClaimExpired(NotSent):
+    """The poster's claim is older than its lease by the time the request could leave (the worker
+    was frozen, or waited too long for its turn): nothing was sent, reconcile owns the pin now."""

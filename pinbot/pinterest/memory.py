@@ -76,6 +76,9 @@ class MemoryPinterest:
     create_calls: int = 0
     list_calls: int = 0
     list_down: bool = False  # board listings fail (reconcile must wait, not decide)
+    listing: Any = None  # when set, iter_board_pins yields exactly this (a malformed answer)
+    answer: Any = None  # when set, create_pin stores the pin but answers this instead of it
+    deleted: list[str] = field(default_factory=list)  # pin ids passed to delete_pin
     calls: list[tuple[str, tuple[str, ...], date, date]] = field(default_factory=list)  # analytics calls
     trends: dict[str, list[TrendingKeyword]] = field(default_factory=dict)  # trend type -> keywords, best first
     trend_calls: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # region, type, interests
@@ -120,6 +123,8 @@ class MemoryPinterest:
         }
         if fault in FAULTS_AFTER:
             raise FAULTS_AFTER[fault]()
+        if self.answer is not None:
+            return self.answer  # type: ignore[no-any-return]
         return dict(self.pins[pid])
 
     def get_pin(self, pin_id: str) -> dict[str, Any]:
@@ -128,12 +133,15 @@ class MemoryPinterest:
         return dict(self.pins[pin_id])
 
     def delete_pin(self, pin_id: str) -> None:
+        self.deleted.append(pin_id)
         self.pins.pop(pin_id, None)
 
     def iter_board_pins(self, board_id: str, page_size: int = 250) -> Iterator[dict[str, Any]]:
         self.list_calls += 1
         if self.list_down:
             raise MaybeSent(f"GET /boards/{board_id}/pins: HTTP 503", status=503)
+        if self.listing is not None:
+            return iter(self.listing)
         return iter([dict(p) for p in self.pins.values() if p["board_id"] == board_id])
 
     def by_marker(self) -> Counter[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import secrets
 import socket
 import time
@@ -79,11 +80,21 @@ def build_authorize_url(settings: Settings, state: str) -> str:
     return f"{authorize_base(settings.api_base)}?{query}"
 
 
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+
+
+def plain_text(value: str, limit: int = 200) -> str:
+    """Text from outside (a callback's error_description) made safe to print: no terminal escape
+    sequences, control or text-direction characters, one line, at most `limit` characters."""
+    text = " ".join(_UNSAFE.sub(" ", value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def code_from_redirect(url: str, expected_state: str | None) -> str:
     """The `code` of a redirect URL (pasted or received), after checking `state` when we know it."""
     query = parse_qs(urlsplit(url.strip()).query)
     if "error" in query:
-        reason = query.get("error_description", query["error"])[0]
+        reason = plain_text(query.get("error_description", query["error"])[0]) or "no reason given"
         raise PinterestError(f"authorization was not granted: {reason}")
     code = (query.get("code") or [""])[0]
     if not code:
@@ -165,10 +176,12 @@ class CallbackListener:
         self.path = parts.path or "/"
         self.server: HTTPServer | None = None
         self._hits: list[str] = []
+        self.expected_state: str | None = None  # set by wait(): the page tells the truth about it
 
     def __enter__(self) -> CallbackListener:
         hits = self._hits
         path = self.path
+        listener = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -176,12 +189,17 @@ class CallbackListener:
                     self.send_error(404)
                     return
                 hits.append(self.path)
-                query = parse_qs(urlsplit(self.path).query)
-                ok = "code" in query and "error" not in query
+                try:
+                    code_from_redirect(f"http://127.0.0.1{self.path}", listener.expected_state)
+                    ok, reason = True, ""
+                except (PinterestError, InvalidInput) as exc:
+                    ok, reason = False, plain_text(str(exc))
                 body = (
-                    "<h1>pinbot is connected</h1><p>You can close this tab.</p>"
+                    "<h1>pinbot received the authorization</h1><p>You can close this tab; the terminal "
+                    "says when the login is complete.</p>"
                     if ok
-                    else f"<h1>pinbot: authorization failed</h1><p>{html.escape(str(query.get('error', '')))}</p>"
+                    else f"<h1>pinbot: login failed</h1><p>{html.escape(reason)}</p>"
+                    "<p>Nothing was connected. Run <code>pinbot auth login</code> again.</p>"
                 )
                 self.send_response(200 if ok else 400)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -216,6 +234,7 @@ class CallbackListener:
     def wait(self, state: str, timeout: float, *, monotonic: Callable[[], float] = time.monotonic) -> str:
         """The authorization code of the one callback, or an error after `timeout` seconds."""
         assert self.server is not None, "use CallbackListener as a context manager"
+        self.expected_state = state
         deadline = monotonic() + timeout
         while not self._hits:
             left = deadline - monotonic()

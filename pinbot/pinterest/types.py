@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ class NewPin:
     alt_text: str
     image: PinImage
     board_section_id: str | None = None
+    # The request must be over by then: after it, reconcile may decide without knowing of it (a
+    # worker frozen after its claim must not wake up and send). None: no limit.
+    deadline: datetime | None = None
 
 
 class PinterestAPI(Protocol):

@@ -1,5 +1,5 @@
 """The image a queue item is posted with: rendered from its template (content-addressed cache),
-or, for a pin without any template, its source photo as it is.
+or, for a pin without any template, its source photo re-encoded without metadata.
 
 Owns the mapping from a queue item (+ its board and product) to a `RenderRequest`, and reading
 the result as `PinImage` bytes. Rendering happens before a pin is claimed (docs/posting-exactly-once.md);
@@ -17,6 +17,7 @@ from pinbot.importers.images import source_url
 from pinbot.links import domain_of
 from pinbot.pinterest.types import PinImage
 from pinbot.render import RenderRequest, render_to_cache
+from pinbot.render.clean import clean_photo
 from pinbot.shop.boards import BoardDef
 from pinbot.store.models import Pin, Product
 
@@ -107,8 +108,10 @@ class CachedRenderer:
             if request is None:
                 if not photos:
                     raise ImageError(f"pin {pin.id}", "has no image and no template")
-                return read_image(photos[0]), photos[0]
-            path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
+                # Never the file as it is: re-encoded without metadata (GPS, camera), bomb-checked.
+                path = clean_photo(photos[0], self.cache_dir)
+            else:
+                path = Path(render_to_cache(request, self.assets_dir, self.cache_dir))
         except ImageError as exc:
             raise _named(exc, product, photos) from None
         return read_image(path), path

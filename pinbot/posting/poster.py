@@ -203,6 +203,9 @@ class Poster:
     worker_id: str
     dry_run: bool = False
     refresh: Callable[[], object] | None = None  # one token refresh after a 401, if the client lacks it
+    # How long a claim stays good for sending: the request must be over by claimed_at + lease, which
+    # is kept below reconcile's grace. None: no limit (tests and tools that never reconcile).
+    lease: timedelta | None = None
     backoff: Backoff = field(default_factory=Backoff)
     rng: random.Random = field(default_factory=random.Random)
     # (pin, product, the link as it would be posted) -> why not to post it now, or None
@@ -260,7 +263,9 @@ class Poster:
                     link or "(none)",
                 )
                 return PostResult(pin.id, "dry_run", str(rendered))
-            claimed = claim_pin(self.engine, pin.id, now, self.worker_id, str(rendered))
+            # The claim's time is when it really happens (rendering took a while since `now`): the
+            # lease and reconcile's grace both count from it.
+            claimed = claim_pin(self.engine, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
             if claimed is None:
                 continue  # another worker took it between our read and our claim
             return self._post(claimed, board, board_def, image, now)
@@ -322,6 +327,7 @@ class Poster:
             alt_text=pin.alt_text,
             image=image,
             board_section_id=None,
+            deadline=as_utc(pin.claimed_at) + self.lease if self.lease is not None and pin.claimed_at else None,
         )
         try:
             created = self._create(new)
@@ -331,10 +337,19 @@ class Poster:
                 raise
             return result
         done = self.clock.now()
-        pinterest_id = str(created.get("id", ""))
+        raw_id = created.get("id") if isinstance(created, dict) else None
+        if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or not str(raw_id).isdigit():
+            # Created, probably, but with no id to record: reconcile finds it by its marker.
+            what = f"POST /pins: Pinterest answered without a usable pin id ({raw_id!r}); it may have created the pin"
+            return self._failed(pin, MaybeSent(what), done)
+        pinterest_id = str(raw_id)
         values = {"pinterest_pin_id": pinterest_id, "posted_at": as_utc(done), "last_error": None}
         if not finish(self.engine, pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
-            log.warning("pin %s posted as %s but its claim was lost; reconcile settles it", pin.id, pinterest_id)
+            log.warning(
+                "pin %s posted as %s but its claim was lost; the duplicate sweep removes it if it is a second copy",
+                pin.id,
+                pinterest_id,
+            )
             return PostResult(pin.id, "lost", "claim lost", pinterest_id)
         log.info("pin %s posted: Pinterest id %s (board %s)", pin.id, pinterest_id, board.key)
         return PostResult(pin.id, "posted", pinterest_pin_id=pinterest_id)

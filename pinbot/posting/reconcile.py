@@ -5,7 +5,11 @@ Owns the reconcile half of docs/posting-exactly-once.md. Only pins claimed longe
 period (longer than the HTTP client's total deadline, so no request of theirs is still in flight)
 are checked. The board's pins are listed once per pass and searched for the pin's marker
 (`utm_content=pb-<uid>` in the link); pins posted without a marker fall back to the title inside
-the claim's time window, and ambiguity becomes `needs_attention`, never a duplicate.
+the claim's time window, and ambiguity becomes `needs_attention`, never a duplicate. An unmarked
+pin that other unsettled queue items on the board could equally be (same title) is told apart by
+everything pinbot sent (title, description, alt text, link); if that still ties, it is a guess,
+so it becomes `needs_attention`. A listing that does not parse as the spec says (items not a
+list, an item without a digits id) is an API failure: nothing is decided from it.
   found once -> posted      found twice -> needs_attention (first id kept)
   not found  -> checked again later; after two spaced checks back to `queued`
   K requeues without a trace -> needs_attention      API down -> stays `posting`
@@ -26,10 +30,11 @@ from sqlmodel import col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.links import marker_in
-from pinbot.pinterest.errors import PinterestError
+from pinbot.pinterest.errors import MaybeSent, PinterestError
 from pinbot.pinterest.types import PinterestAPI
+from pinbot.posting.duplicates import DuplicateSweep, SweepReport, active_boards
 from pinbot.shop.boards import BoardDef
-from pinbot.store.db import session_scope
+from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,15 @@ class ReconcileSettings:
     max_requeues: int = 5  # then needs_attention: something odd is going on with this pin
     max_listed: int = 5000  # pins read per board per pass (newest pins come first on Pinterest)
     title_window: timedelta = timedelta(minutes=30)
+    sweep_every: timedelta = timedelta(minutes=30)  # the duplicate sweep (pinbot.posting.duplicates)
+    sweep_window: timedelta = timedelta(days=2)  # boards with a claim this recent are swept
+    sweep_listed: int = 250  # one page: the newest pins, where a late duplicate lands
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim is good for sending (Poster.lease): the request must be over before
+        reconcile may look, with room for clocks that differ between workers."""
+        return self.grace - min(timedelta(seconds=30), self.grace / 5)
 
 
 @dataclass
@@ -51,6 +65,8 @@ class ReconcileReport:
     requeued: int = 0
     needs_attention: int = 0
     pending: int = 0  # checked, not found yet, or the API was down
+    duplicates_found: int = 0
+    duplicates_deleted: int = 0
 
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -66,10 +82,36 @@ def _created(item: dict[str, Any]) -> datetime | None:
         return None
 
 
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def sent_fields(item: Any) -> tuple[str, str, str, str]:
+    """What pinbot sent for a pin (a queue row or a listed pin): title, description, alt text, link."""
+    if isinstance(item, dict):
+        return tuple(_text(item.get(k)) for k in ("title", "description", "alt_text", "link"))  # type: ignore[return-value]
+    return (_text(item.title), _text(item.description), _text(item.alt_text), _text(item.link))
+
+
+def check_listed(item: Any, board_pid: str) -> dict[str, Any]:
+    """One listed pin as the spec describes it, or MaybeSent: a listing pinbot cannot read is an
+    outage, never evidence that a pin is missing."""
+    if not isinstance(item, dict):
+        raise MaybeSent(f"GET /boards/{board_pid}/pins: a listed pin is not an object ({type(item).__name__})")
+    pid = item.get("id")
+    if not isinstance(pid, str) or not pid.isdigit():
+        raise MaybeSent(f"GET /boards/{board_pid}/pins: a listed pin has no valid id ({pid!r})")
+    for key in ("title", "link", "description", "alt_text", "created_at"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise MaybeSent(f"GET /boards/{board_pid}/pins: a listed pin's {key} is not text")
+    return item
+
+
 class BoardListing:
     """One pass's view of a board's pins, by marker and by title."""
 
     def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
         self.by_marker: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.by_title: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for item in items:
@@ -106,8 +148,12 @@ class Reconciler:
         clock: Clock,
         settings: ReconcileSettings | None = None,
         boards: dict[str, BoardDef] | None = None,
+        *,
+        delete_duplicates: bool = True,
     ) -> None:
         self.boards = boards or {}
+        self.duplicates = DuplicateSweep(engine, account_id, client, delete=delete_duplicates)
+        self._last_sweep: datetime | None = None
         self.engine = engine
         self.account_id = account_id
         self.client = client
@@ -141,13 +187,51 @@ class Reconciler:
             ).all()
         return {r for r in rows if r}
 
-    def _listing(self, board_pid: str) -> BoardListing:
+    def _rivals(self, pin: Pin) -> list[Pin]:
+        """Other queue items on this pin's board, sent without a marker and not settled by id,
+        that a listed pin with this title could equally belong to."""
+        with read_scope(self.engine) as session:
+            rows = session.exec(
+                select(Pin).where(
+                    Pin.board_id == pin.board_id,
+                    Pin.title == pin.title,
+                    col(Pin.id) != pin.id,
+                    col(Pin.attempts) > 0,
+                    col(Pin.pinterest_pin_id).is_(None),
+                    col(Pin.status).in_([PinStatus.posting, PinStatus.queued, PinStatus.needs_attention]),
+                )
+            ).all()
+            session.expunge_all()
+        return list(rows)
+
+    def _listing(self, board_pid: str, limit: int | None = None) -> BoardListing:
         items = []
         for item in self.client.iter_board_pins(board_pid):
-            items.append(item)
-            if len(items) >= self.settings.max_listed:
+            items.append(check_listed(item, board_pid))
+            if len(items) >= (limit or self.settings.max_listed):
                 break
         return BoardListing(items)
+
+    def sweep(self, now: datetime, report: ReconcileReport, listings: dict[str, BoardListing | None]) -> None:
+        """The duplicate sweep over boards with recent claims (a listing already read this pass
+        is reused); an outage skips the board until the next sweep."""
+        s = self.settings
+        if self._last_sweep is not None and now - self._last_sweep < s.sweep_every:
+            return
+        self._last_sweep = now
+        found = SweepReport()
+        for board in active_boards(self.engine, self.account_id, now - s.sweep_window):
+            assert board.pinterest_board_id is not None
+            listing = listings.get(board.pinterest_board_id)
+            try:
+                if listing is None:
+                    listing = self._listing(board.pinterest_board_id, s.sweep_listed)
+                self.duplicates.board(board, listing.items, now, found)
+            except PinterestError as exc:
+                log.warning("duplicate sweep: cannot check board %s, will try later: %s", board.key, exc)
+        report.duplicates_found += found.found
+        report.duplicates_deleted += found.deleted
+        report.posted += found.settled
 
     def run(self, now: datetime | None = None) -> ReconcileReport:
         """One pass over the stale `posting` pins. Never raises for an API outage."""
@@ -174,6 +258,23 @@ class Reconciler:
             tagged = bool(pin.link) and (board_def is None or board_def.link.tag_links)
             known = set() if tagged else self._known_ids(board.id)
             hits = listing.find(pin, tagged, self.settings.title_window, known)
+            rivals = self._rivals(pin) if hits and not tagged else []
+            if rivals:
+                # Only what was sent can tell look-alikes apart; a tie is a guess, and a guess can
+                # give one item another's pin and post the other twice.
+                mine = sent_fields(pin)
+                if any(sent_fields(r) == mine for r in rivals):
+                    hits = []
+                    message = (
+                        f"a pin with the same title is on Pinterest, but {len(rivals)} other queue item(s) on "
+                        f"board {board.key} were sent with the same title and text and no marker; check which "
+                        "is which on Pinterest, then mark them posted or queue them again"
+                    )
+                    self._settle(pin, now, PinStatus.needs_attention, None, message)
+                    log.error("pin %s needs attention: %s", pin.id, message)
+                    report.needs_attention += 1
+                    continue
+                hits = [h for h in hits if sent_fields(h) == mine]
             if len(hits) == 1:
                 self._settle(pin, now, PinStatus.posted, str(hits[0]["id"]), None)
                 log.info("pin %s reconciled: found on Pinterest as %s", pin.id, hits[0]["id"])
@@ -187,6 +288,7 @@ class Reconciler:
                 report.needs_attention += 1
             else:
                 self._not_found(pin, now, report)
+        self.sweep(now, report, listings)
         return report
 
     def _where(self, pin: Pin) -> Any:
@@ -204,12 +306,14 @@ class Reconciler:
     def _touch(self, pin: Pin, now: datetime) -> None:
         self._update(pin, updated_at=now)
 
-    def _settle(self, pin: Pin, now: datetime, status: PinStatus, pinterest_id: str, message: str | None) -> None:
+    def _settle(
+        self, pin: Pin, now: datetime, status: PinStatus, pinterest_id: str | None, message: str | None
+    ) -> None:
         self._update(
             pin,
             status=status,
             pinterest_pin_id=pinterest_id,
-            posted_at=pin.claimed_at or now,
+            posted_at=(pin.claimed_at or now) if pinterest_id else None,
             last_error=message,
             updated_at=now,
             reconcile_checks=pin.reconcile_checks + 1,

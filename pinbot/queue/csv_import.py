@@ -142,7 +142,9 @@ def _row_request(
         )
     for key in keys:
         require_board(boards, key, row=row_no, source=src)
-    title = check_text("title", row.get("title", ""), TITLE_MAX, required=True, row=row_no, source=src)
+    title = check_text(
+        "title", row.get("title", ""), TITLE_MAX, required=True, row=row_no, source=src, single_line=True
+    )
     description = check_text("description", row.get("description", ""), DESCRIPTION_MAX, row=row_no, source=src)
     link = check_link(row.get("link", ""), row=row_no, source=src)
     alt_text = check_text("alt_text", row.get("alt_text", ""), ALT_TEXT_MAX, row=row_no, source=src)

@@ -60,7 +60,7 @@ def product_requests(
         )
     boards = [require_board(queue.boards, key) for key in opts.boards]
     title = (
-        check_text("title", opts.title, TITLE_MAX, required=True)
+        check_text("title", opts.title, TITLE_MAX, required=True, single_line=True)
         if opts.title is not None
         else shorten(product.title, TITLE_MAX)[0]
     )

@@ -21,13 +21,25 @@ ALT_TEXT_MAX = 500
 HEADLINE_MAX = 100  # the big text on a pin (about 40 characters read best)
 BADGE_MAX = 24  # NEW, SALE, HANDMADE ...
 IMAGE_MAX_BYTES = 50 * 1024 * 1024  # a product photo; rendered pins are far smaller
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # all but tab and newline
+# Control characters (all but tab and newline), DEL and the C1 range (U+0085 next line, U+009B a
+# terminal escape), and the bidi overrides/isolates that can make text read backwards.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile("[\n\t\u2028\u2029]")
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200  # far outside this, date arithmetic overflows
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp")
 
 
 def check_text(
-    field: str, value: str, limit: int, *, required: bool = False, row: int | None = None, source: str = ""
+    field: str,
+    value: str,
+    limit: int,
+    *,
+    required: bool = False,
+    row: int | None = None,
+    source: str = "",
+    single_line: bool = False,
 ) -> str:
+    """`single_line`: a title, where a line break or tab has no place either."""
     value = value.strip()
     if required and not value:
         raise InvalidInput(field, "is required", row=row, source=source)
@@ -35,8 +47,13 @@ def check_text(
         raise InvalidInput(
             field, f"is {len(value)} characters; Pinterest allows at most {limit}", row=row, source=source
         )
-    if _CONTROL.search(value):
-        raise InvalidInput(field, "contains control characters", row=row, source=source)
+    bad = _CONTROL.search(value) or (_LINE_BREAK.search(value) if single_line else None)
+    if bad:
+        char = bad.group()
+        what = "a line break or tab" if _LINE_BREAK.match(char) else "a control or text-direction character"
+        raise InvalidInput(
+            field, f"contains {what} (U+{ord(char):04X}); remove it and try again", row=row, source=source
+        )
     return value
 
 
@@ -47,6 +64,17 @@ def check_link(value: str, *, required: bool = False, row: int | None = None, so
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("link", f"must be an http(s) URL, got {value[:60]!r}", row=row, source=source)
+    if any(c.isspace() for c in value):
+        raise InvalidInput("link", "contains a space; write it as %20 or remove it", row=row, source=source)
+    if parts.username is not None or parts.password is not None:
+        # A public pin would publish the user name and password to everyone.
+        raise InvalidInput(
+            "link", "contains a user name or password (user:pw@); remove them from the link", row=row, source=source
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535
+    except ValueError:
+        raise InvalidInput("link", "has an invalid port number (1 to 65535)", row=row, source=source) from None
     return value
 
 
@@ -61,7 +89,13 @@ def check_image_path(value: str, *, base: Path | None = None, row: int | None = 
     if not path.is_absolute() and base is not None:
         path = base / path
     if not path.is_file():
-        raise InvalidInput("image", f"{value}: no such file", row=row, source=source)
+        if path.is_dir():
+            reason = "is a folder, not an image file"
+        elif path.exists():
+            reason = "is not a regular file (a device, pipe or socket); give the photo's file"
+        else:
+            reason = "no such file"
+        raise InvalidInput("image", f"{value}: {reason}", row=row, source=source)
     size = path.stat().st_size
     if size == 0:
         raise InvalidInput("image", f"{value}: the file is empty", row=row, source=source)
@@ -106,4 +140,12 @@ def parse_when(value: str, tz: ZoneInfo, *, field: str = "at", row: int | None =
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when.astimezone(UTC)
+    try:
+        utc = when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise InvalidInput(
+            field, f"{value!r} is not a plausible time (years {EARLIEST_YEAR} to {LATEST_YEAR})", row=row, source=source
+        )
+    return utc

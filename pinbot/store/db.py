@@ -18,11 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import Session, create_engine, select
 
+from pinbot.config import mask_url
 from pinbot.errors import DatabaseError
 from pinbot.store.models import Account
 
@@ -31,11 +33,23 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "pinbot_read_only"
+MIGRATION_LOCK_KEY = 0x70696E62  # "pinb": the advisory lock every `pinbot init` takes on PostgreSQL
 _readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine whose every pooled connection is configured for safe concurrent use."""
+    try:
+        return _make_engine(url, echo=echo)
+    except (ValueError, ArgumentError) as exc:
+        # SQLAlchemy's own message may quote a piece of the password: say only what to fix.
+        hint = "a password with @, :, / or ? must be percent-encoded (%40, %3A, %2F, %3F)"
+        if isinstance(exc, ArgumentError) and "plugin" in str(exc).lower():
+            hint = "use sqlite:///path/to/file.db or postgresql+psycopg://user:password@host/dbname"
+        raise DatabaseError(f"database: PINBOT_DATABASE_URL is not a valid URL ({mask_url(url)}); {hint}") from None
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -76,8 +90,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except OperationalError as exc:
+    except (OperationalError, SADatabaseError) as exc:
         session.rollback()
+        if not is_trouble(exc):
+            raise
         raise DatabaseError(describe_db_error(exc)) from None
     except BaseException:
         session.rollback()
@@ -95,7 +111,9 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     session = Session(reader, expire_on_commit=False)
     try:
         yield session
-    except OperationalError as exc:
+    except SADatabaseError as exc:
+        if not is_trouble(exc):
+            raise
         raise DatabaseError(describe_db_error(exc)) from None
     finally:
         # close(), not rollback(): the rows read stay loaded (detached); the pool ends the transaction.
@@ -108,21 +126,54 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
     try:
         with engine.begin() as conn:
             yield conn
-    except OperationalError as exc:
+    except SADatabaseError as exc:
+        if not is_trouble(exc):
+            raise
         raise DatabaseError(describe_db_error(exc)) from None
 
 
-def describe_db_error(exc: SQLAlchemyError) -> str:
-    raw = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
-    if "database or disk is full" in raw:
+def is_trouble(exc: BaseException) -> bool:
+    """A database problem the owner fixes (server down, file damaged, disk full), as opposed to a
+    constraint or a bug in a query, which callers handle or which must stay loud."""
+    return isinstance(exc, OperationalError) or type(exc) is SADatabaseError
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """One line that says what is wrong and what to do; never SQL text, never a password."""
+    text = str(getattr(exc, "orig", None) or exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    raw = " ".join(lines)
+    low = raw.lower()
+    if "database or disk is full" in low or "no space left" in low:
         return "database: the disk is full; nothing was written. Free space and run the command again."
-    if "locked" in raw:
+    if "disk i/o error" in low:
+        return (
+            "database: the disk reported an I/O error (full, failing or removed?); nothing was written. "
+            "Check free space and the disk, then run the command again."
+        )
+    if "file is not a database" in low or "malformed" in low:
+        return (
+            "database: the SQLite file is damaged or is not a pinbot database; restore it from a backup "
+            "or point PINBOT_DATABASE_URL at another file."
+        )
+    if "readonly" in low or "read-only" in low:
+        return "database: the file or disk is read-only; nothing was written. Check permissions and mounts."
+    if "locked" in low:
         return "database: locked by another process for too long; try again."
-    if "unable to open" in raw:
+    if "unable to open" in low:
         return "database: cannot open the file; check PINBOT_DATABASE_URL and folder permissions."
-    if "Connection refused" in raw or "could not connect" in raw or "connection failed" in raw:
+    if "does not exist" in low and "database" in low:
+        return (
+            "database: the PostgreSQL server is up but the database in PINBOT_DATABASE_URL does not exist; "
+            "create it (createdb NAME) or fix the URL."
+        )
+    if "password authentication failed" in low or "authentication failed" in low:
+        return "database: PostgreSQL refused the user name or password in PINBOT_DATABASE_URL."
+    if any(k in low for k in ("connection refused", "could not connect", "connection failed", "timeout expired")):
         return "database: server unreachable; check PINBOT_DATABASE_URL and that PostgreSQL is running."
-    return f"database: {raw}"
+    first = lines[0] if lines else type(exc).__name__
+    first = first.split("[SQL:", 1)[0].strip()
+    return f"database: {first[:300]}"
 
 
 def _alembic_config(connection: Connection) -> Any:
@@ -141,8 +192,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     _secure_sqlite_file(engine)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several `pinbot init` at once (a deploy starting every worker): one migrates, the
+                # others wait here and then find the schema current. SQLite's BEGIN IMMEDIATE
+                # already serialises them.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             command.upgrade(_alembic_config(conn), revision)
-    except OperationalError as exc:
+    except SADatabaseError as exc:
+        if not is_trouble(exc):
+            raise
         raise DatabaseError(describe_db_error(exc)) from None
 
 
@@ -163,17 +221,19 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-        head = ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(_alembic_config(conn)).get_current_head()
+    except SADatabaseError as exc:
+        if not is_trouble(exc):
+            raise
+        raise DatabaseError(describe_db_error(exc)) from None
     return current, head or ""
 
 
 def require_current_schema(engine: Engine) -> None:
-    try:
-        current, head = schema_revisions(engine)
-    except OperationalError as exc:
-        raise DatabaseError(describe_db_error(exc)) from None
+    current, head = schema_revisions(engine)
     if current is None:
         raise DatabaseError("database: not initialised; run `pinbot init`.")
     if current != head:
@@ -183,7 +243,10 @@ def require_current_schema(engine: Engine) -> None:
 def get_or_create_account(session: Session, name: str) -> Account:
     account = session.exec(select(Account).where(Account.name == name)).first()
     if account is None:
-        account = Account(name=name)
-        session.add(account)
-        session.flush()
+        try:
+            with session.begin_nested():  # another process may create it at the same moment
+                account = Account(name=name)
+                session.add(account)
+        except IntegrityError:
+            account = session.exec(select(Account).where(Account.name == name)).one()
     return account
