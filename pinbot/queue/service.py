@@ -9,12 +9,13 @@ hands new pins to a `Planner` (the default one makes them due at once, or at the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, insert
+from sqlalchemy import ColumnElement, Engine, Row, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
@@ -22,6 +23,7 @@ from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
+from pinbot.store.tables import BOARD, PIN
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,8 @@ class EnqueueResult:
     existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
 
 
-def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
-    """The stable JSON shape of a queue item (`--json` output)."""
+def pin_to_dict(pin: Pin | Row[Any], board_key: str | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a queue item (`--json` output); `pin` is a Pin or a `listing` row."""
 
     def iso(value: datetime | None) -> str | None:
         return as_utc(value).isoformat() if value else None
@@ -335,6 +337,51 @@ class QueueService:
             if limit:
                 query = query.limit(limit)
             return [(pin, key) for pin, key in session.exec(query).all()]
+
+    def _listing_filter(
+        self, status: PinStatus | None, board: str | None, where: ColumnElement[bool] | None
+    ) -> tuple[ColumnElement[bool], ...]:
+        clauses = [PIN.c.account_id == self.account_id]
+        if status is not None:
+            clauses.append(PIN.c.status == status)
+        if board is not None:
+            require_board(self.boards, board)
+            clauses.append(BOARD.c.key == board)
+        if where is not None:
+            clauses.append(where)
+        return tuple(clauses)
+
+    def listing(
+        self,
+        status: PinStatus | None = None,
+        board: str | None = None,
+        limit: int | None = None,
+        where: ColumnElement[bool] | None = None,
+    ) -> Iterator[Row[Any]]:
+        """Pins soonest first as plain rows (every pin column, and `board_key`), read as they are
+        iterated: a listing of 100,000 pins builds no ORM objects and holds no list of them."""
+        stmt = (
+            core_select(PIN, BOARD.c.key.label("board_key"))
+            .join(BOARD, BOARD.c.id == PIN.c.board_id)
+            .where(*self._listing_filter(status, board, where))
+            .order_by(PIN.c.due_at, PIN.c.id)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with read_scope(self.engine) as session:
+            yield from session.connection().execute(stmt)
+
+    def listing_count(
+        self, status: PinStatus | None = None, board: str | None = None, where: ColumnElement[bool] | None = None
+    ) -> int:
+        """How many pins `listing` would yield without a limit."""
+        stmt = (
+            core_select(func.count())
+            .select_from(PIN.join(BOARD, BOARD.c.id == PIN.c.board_id))
+            .where(*self._listing_filter(status, board, where))
+        )
+        with read_scope(self.engine) as session:
+            return int(session.connection().execute(stmt).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with read_scope(self.engine) as session:
