@@ -15,23 +15,27 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from pinbot.clock import Clock
 from pinbot.config import Settings
-from pinbot.daemon import Daemon, DaemonSettings
-from pinbot.metrics.sweep import MetricsService, Progress, SweepResult
-from pinbot.pinterest.client import PinterestClient
-from pinbot.pinterest.types import PinterestAPI
-from pinbot.posting.images import CachedRenderer
-from pinbot.posting.poster import Poster
-from pinbot.posting.reconcile import Reconciler, ReconcileSettings
 from pinbot.queue.planner import RulesPlanner
 from pinbot.queue.service import QueueService
 from pinbot.shop.boards import BoardDef, load_boards
 from pinbot.shop.rules import Rules, load_rules
 from pinbot.store import db
+
+if TYPE_CHECKING:
+    # Imported where used: `pinbot queue list` needs the queue, not the daemon, the Pinterest client,
+    # the renderer or the metrics (a second of start-up between them).
+    from pinbot.daemon import Daemon, DaemonSettings
+    from pinbot.metrics.sweep import MetricsService, Progress, SweepResult
+    from pinbot.pinterest.client import PinterestClient
+    from pinbot.pinterest.types import PinterestAPI
+    from pinbot.posting.images import CachedRenderer
+    from pinbot.posting.reconcile import ReconcileSettings
 
 __all__ = ["SAFE_GRACE_SECONDS", "Shop", "open_shop"]
 
@@ -65,15 +69,23 @@ class Shop:
 
     def client(self) -> PinterestClient:
         """The Pinterest client of this shop (tokens from the store, seeded from the environment)."""
+        from pinbot.pinterest.client import PinterestClient
+
         return PinterestClient(self.settings, self.engine, self.account_id, self.clock)
 
     def metrics_service(self, client: PinterestAPI, progress: Progress | None = None) -> MetricsService:
+        from pinbot.metrics.sweep import MetricsService
+
         return MetricsService(self.engine, self.account_id, client, self.clock, self.settings.access_tier, progress)
 
     def renderer(self, renders_dir: Path | None = None) -> CachedRenderer:
+        from pinbot.posting.images import CachedRenderer
+
         return CachedRenderer(self.settings.assets_dir, renders_dir or self.settings.data_dir / "renders")
 
     def reconcile_settings(self) -> ReconcileSettings:
+        from pinbot.posting.reconcile import ReconcileSettings
+
         service = self.rules.service
         return ReconcileSettings(
             grace=timedelta(seconds=service.reconcile_grace_seconds),
@@ -104,6 +116,10 @@ class Shop:
         """The service: poster, reconcile, token refresh, metrics sweep and heartbeat around one loop.
 
         Without a client (a dry run) only the poster runs, describing what it would post."""
+        from pinbot.daemon import Daemon, DaemonSettings
+        from pinbot.posting.poster import Poster
+        from pinbot.posting.reconcile import Reconciler
+
         poster = Poster(
             self.engine,
             self.account_id,

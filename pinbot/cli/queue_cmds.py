@@ -7,20 +7,14 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from sqlmodel import col, select
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
-from pinbot.queue.csv_import import ParsedFile, parse_csv
 from pinbot.queue.problems import needs_owner, pin_fix
-from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
-from pinbot.queue.upcoming import upcoming
-from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
     DESCRIPTION_MAX,
@@ -31,8 +25,11 @@ from pinbot.shop.validation import (
     parse_when,
 )
 from pinbot.store.db import session_scope
-from pinbot.store.models import PinStatus, PostAttempt
+from pinbot.store.models import PinStatus
 from pinbot.words import plural
+
+if TYPE_CHECKING:  # the CSV reader, products and rich are imported by the commands that use them
+    from pinbot.queue.csv_import import ParsedFile
 
 LIST_DEFAULT = 50
 
@@ -88,6 +85,9 @@ def add(
     service = app.queue_service()
     when = parse_when(at, settings.tz) if at else None
     if product_ref is not None:
+        from pinbot.queue.product_pins import ProductPinOptions, product_requests
+        from pinbot.shop.products import ProductService
+
         options = ProductPinOptions(keys, title, description, link, image, alt_text, when, template, key)
         products = ProductService(service.engine, service.account_id, service.clock)
         reqs = product_requests(products, service, product_ref, options, Path.cwd())
@@ -127,6 +127,8 @@ def add(
 @pass_app
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
+    from pinbot.queue.csv_import import parse_csv
+
     service = app.queue_service()
     with app.progress("checking rows") as bars:
         parsed = parse_csv(file, service.boards, app.settings.tz, progress=bars.advance if bars else None)
@@ -266,6 +268,10 @@ def stream_json_array(items: Iterator[dict[str, Any]]) -> None:
 @pass_app
 def show(app: AppContext, pin_id: int, as_json: bool) -> None:
     """Everything about one pin, its attempts included."""
+    from sqlmodel import col, select
+
+    from pinbot.store.models import PostAttempt
+
     pin, key = app.queue_service().get(pin_id)
     with session_scope(app.engine) as session:
         attempts = session.exec(
@@ -320,6 +326,10 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
 @pass_app
 def plan(app: AppContext, days: int, as_json: bool) -> None:
     """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
+    from rich.table import Table
+
+    from pinbot.queue.upcoming import upcoming
+
     account = app.account()
     assert account.id is not None
     rules = app.rules()

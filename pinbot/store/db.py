@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import weakref
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine, select
@@ -169,9 +170,36 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     return current, head or ""
 
 
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*=\s*(?:\"([^\"]*)\"|None)\s*$", re.MULTILINE)
+
+
+def _head_from_files() -> str | None:
+    """The newest revision, read from the migration files without importing alembic (half a second
+    of every command's start-up); None when the files are not a plain chain (alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        if not found.get("revision"):
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def require_current_schema(engine: Engine) -> None:
     try:
-        current, head = schema_revisions(engine)
+        head = _head_from_files()
+        current, head = (_current_revision(engine), head) if head else schema_revisions(engine)
     except OperationalError as exc:
         raise DatabaseError(describe_db_error(exc)) from None
     if current is None:
