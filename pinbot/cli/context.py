@@ -11,16 +11,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from dotenv import dotenv_values
-from rich.console import Console
 from sqlalchemy import Engine
 
-from pinbot.cli.progress import Bars, Detail, progress
 from pinbot.clock import Clock, SystemClock
 from pinbot.config import Settings
 from pinbot.logs import configure_logging
@@ -28,7 +27,10 @@ from pinbot.store import db
 from pinbot.store.models import Account
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pinbot.app import Shop
+    from pinbot.cli.progress import Bars, Detail
     from pinbot.pinterest.client import PinterestClient
     from pinbot.queue.service import QueueService
     from pinbot.shop.rules import Rules
@@ -54,8 +56,19 @@ class AppContext:
     env: Mapping[str, str]
     _settings: Settings | None = None
     _engine: Engine | None = None
-    console: Console = field(default_factory=lambda: Console(highlight=False))
-    err_console: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    # rich is imported on first use: a command printing plain lines or JSON never pays for it.
+    @cached_property
+    def console(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False)
+
+    @cached_property
+    def err_console(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
 
     @property
     def settings(self) -> Settings:
@@ -111,6 +124,9 @@ class AppContext:
         """Progress chatter goes to stderr so that stdout stays clean for --json consumers. One
         message is one line, never wrapped at 80 columns when piped (a log or grep reads it whole),
         and its text is printed as it is (a "[52] pages" in a description is not markup)."""
+        if not self.interactive:  # a pipe or a log gets the plain line (and rich is never loaded)
+            click.echo(message, err=True)
+            return
         self.err_console.print(message, markup=False, soft_wrap=True)
 
     @property
@@ -121,6 +137,8 @@ class AppContext:
         self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False
     ) -> AbstractContextManager[Bars | None]:
         """Progress bars on stderr when it is a terminal; None otherwise (logs and pipes stay clean)."""
+        from pinbot.cli.progress import progress
+
         extra: dict[str, Any] = {"detail": detail} if detail is not None else {}
         return progress(self.err_console, label, enabled=self.interactive, titles=titles, keep=keep, **extra)
 
