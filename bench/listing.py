@@ -36,7 +36,7 @@ conn.row_factory = sqlite3.Row
 out = sys.stdout
 for r in conn.execute("{SELECT} LIMIT 50"):
     out.write(f"{{r['id']:>7}}  {{r['status']:<15}}  {{r['due_at'][:16]}}  {{r['key']:<24}}  {{r['title'][:50]}}\\n")
-(n,) = conn.execute("SELECT count(*) FROM pin JOIN board ON board.id = pin.board_id WHERE account_id = 1").fetchone()
+(n,) = conn.execute("SELECT count(*) FROM pin JOIN board ON board.id = pin.board_id WHERE pin.account_id=1").fetchone()
 sys.stderr.write(f"and {{n - 50}} more\\n")
 """
 FLOOR_JSON = f"""
