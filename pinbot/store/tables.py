@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from pinbot.store.models import AccountMetricDaily, Board, Experiment, ExperimentVariant, Pin, PinMetricDaily, Product
+from pinbot.store.models import (
+    AccountMetricDaily,
+    Board,
+    Experiment,
+    ExperimentVariant,
+    Pin,
+    PinMetricDaily,
+    PostAttempt,
+    Product,
+)
 
 PMD: Table = PinMetricDaily.__table__  # type: ignore[attr-defined]
 AMD: Table = AccountMetricDaily.__table__  # type: ignore[attr-defined]
@@ -17,3 +26,4 @@ BOARD: Table = Board.__table__  # type: ignore[attr-defined]
 PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 EXPERIMENT: Table = Experiment.__table__  # type: ignore[attr-defined]
 VARIANT: Table = ExperimentVariant.__table__  # type: ignore[attr-defined]
+ATTEMPT: Table = PostAttempt.__table__  # type: ignore[attr-defined]
