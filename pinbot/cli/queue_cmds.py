@@ -218,8 +218,9 @@ def list_(
     stuck: list[str] = []
     lines: list[str] = []
     out = sys.stdout
-    out.write(_LIST_ROW.format("id", "status", "due (UTC)", "board", "title", "pinterest id").rstrip() + "\n")
     for row in rows:
+        if not shown:
+            out.write(_LIST_ROW.format("id", "status", "due (UTC)", "board", "title", "pinterest id").rstrip() + "\n")
         shown += 1
         due = row.due_at.strftime("%Y-%m-%d %H:%M")
         pinterest_id = row.pinterest_pin_id or ""
