@@ -41,7 +41,7 @@ from pinbot.pinterest.types import NewPin, PinImage, PinterestAPI
 from pinbot.posting.images import ImageSource
 from pinbot.shop.boards import BoardDef
 from pinbot.store import state as service_state
-from pinbot.store.db import detached, read_scope, session_scope, write_connection
+from pinbot.store.db import detached, read_connection, read_scope, session_scope, write_connection
 from pinbot.store.models import Board, Pin, PinStatus, Product, new_uid
 from pinbot.store.tables import ATTEMPT, BOARD, PIN
 
@@ -92,8 +92,8 @@ _ATTEMPT_OUTCOME = ("finished_at", "outcome", "http_status", "error_code", "requ
 
 def due_pins(engine: Engine, account_id: int, now: datetime, limit: int = 5) -> list[tuple[Pin, Board]]:
     """The next due `queued` pins with their boards, oldest first (a read; nothing is claimed)."""
-    with read_scope(engine) as session:
-        rows = session.connection().execute(_DUE, {"p_account": account_id, "p_now": as_utc(now), "p_limit": limit})
+    with read_connection(engine) as conn:
+        rows = conn.execute(_DUE, {"p_account": account_id, "p_now": as_utc(now), "p_limit": limit})
         return [(detached(Pin, row._mapping), _board_of(row)) for row in rows]
 
 

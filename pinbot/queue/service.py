@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.shop.boards import BoardDef, require_board
-from pinbot.store.db import read_scope, session_scope
+from pinbot.store.db import read_connection, read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
 from pinbot.store.tables import BOARD, PIN
 
@@ -368,8 +368,8 @@ class QueueService:
         )
         if limit is not None:
             stmt = stmt.limit(limit)
-        with read_scope(self.engine) as session:
-            yield from session.connection().execute(stmt)
+        with read_connection(self.engine) as conn:
+            yield from conn.execute(stmt)
 
     def listing_count(
         self, status: PinStatus | None = None, board: str | None = None, where: ColumnElement[bool] | None = None
@@ -380,8 +380,8 @@ class QueueService:
             .select_from(PIN.join(BOARD, BOARD.c.id == PIN.c.board_id))
             .where(*self._listing_filter(status, board, where))
         )
-        with read_scope(self.engine) as session:
-            return int(session.connection().execute(stmt).scalar_one())
+        with read_connection(self.engine) as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with read_scope(self.engine) as session:

@@ -92,10 +92,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A transaction that only reads (on SQLite a deferred BEGIN: no write lock is taken)."""
-    reader = _readers.get(engine)
-    if reader is None:
-        reader = _readers[engine] = engine.execution_options(**{READ_ONLY_OPTION: True})
-    session = Session(reader, expire_on_commit=False)
+    session = Session(_reader(engine), expire_on_commit=False)
     try:
         yield session
     except OperationalError as exc:
@@ -103,6 +100,23 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     finally:
         # close(), not rollback(): the rows read stay loaded (detached); the pool ends the transaction.
         session.close()
+
+
+def _reader(engine: Engine) -> Engine:
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(**{READ_ONLY_OPTION: True})
+    return reader
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """`read_scope` without the ORM session, for the hot reads (a service tick, a long listing)."""
+    try:
+        with _reader(engine).connect() as conn:
+            yield conn  # closing returns it to the pool, which ends the read transaction
+    except OperationalError as exc:
+        raise DatabaseError(describe_db_error(exc)) from None
 
 
 @contextmanager
