@@ -130,10 +130,12 @@ def bench_import(workdir: Path, rows: int) -> float:
         fh.write("board,title,description,link,image,key\n")
         for i in range(rows):
             fh.write(f"ceramics,Mug {i},Stoneware mug,https://shop.example.com/mug-{i},photos/p{i}.png,sku-{i}\n")
+    (workdir / "boards").mkdir()
+    (workdir / "boards" / "ceramics.toml").write_text('name = "Ceramics"\n', encoding="utf-8")
     env = {
         **os.environ,
         "PINBOT_DATA_DIR": str(workdir / "data"),
-        "PINBOT_BOARDS_DIR": str(REPO / "boards"),
+        "PINBOT_BOARDS_DIR": str(workdir / "boards"),
         "PINBOT_DATABASE_URL": "",
     }
     cli = [sys.executable, "-m", "pinbot.cli"]

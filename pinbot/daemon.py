@@ -23,6 +23,7 @@ from sqlalchemy import Engine, bindparam, func
 from sqlalchemy import select as sa_select
 
 from pinbot.clock import Clock, as_utc
+from pinbot.errors import PinbotError
 from pinbot.metrics.sweep import SweepResult
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler
@@ -143,9 +144,14 @@ class Daemon:
             except Exception as exc:  # one failing job (a bad pin, a locked database) never stops the loop
                 job.failures += 1
                 wanted = min(self.settings.max_job_backoff, max(job.every, 5.0) * 2 ** (job.failures - 1))
-                log.exception(
-                    "job %s failed (%d in a row), next try in %.0f s: %s", job.name, job.failures, wanted, exc
-                )
+                if isinstance(exc, PinbotError):  # a known problem says what to do: one line, no traceback
+                    log.error(
+                        "job %s failed (%d in a row), next try in %.0f s: %s", job.name, job.failures, wanted, exc
+                    )
+                else:
+                    log.exception(
+                        "job %s failed (%d in a row), next try in %.0f s: %s", job.name, job.failures, wanted, exc
+                    )
             job.next_run = now + timedelta(seconds=job.every if wanted is None else max(0.0, wanted))
         return self.idle_seconds(now)
 

@@ -1,12 +1,16 @@
 """Health checks behind `pinbot doctor`: each one says what it found and how to fix a failure.
 
-A service-layer module: it reads settings, the database, the boards and assets folders, and
-probes the API host with a bare TCP connection (no request, so no token can leak).
+A service-layer module: it reads settings, the database, the boards and assets folders, probes
+the API host with a bare TCP connection and makes one cheap authenticated call (GET
+/user_account, no refresh) so a token Pinterest rejects shows as failed. It changes nothing: no
+folder, database file or token is created or rotated (the caller passes no engine when the
+database file does not exist).
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -18,11 +22,13 @@ from sqlmodel import select
 from pinbot.clock import as_utc
 from pinbot.config import Settings
 from pinbot.errors import PinbotError
+from pinbot.pinterest.probe import Probe, probe_token
 from pinbot.queue.problems import find_problems, pin_fix
 from pinbot.shop.boards import scan_boards
 from pinbot.store import db
 from pinbot.store import state as service_state
 from pinbot.store.models import Account, Token
+from pinbot.words import plural
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -38,7 +44,16 @@ class Check:
         return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
 
 
-def check_database(settings: Settings, engine: Engine) -> Check:
+def check_database(settings: Settings, engine: Engine | None, where: str = "") -> Check:
+    if engine is None:
+        path = settings.database_url.split("///", 1)[-1]
+        return Check(
+            "database",
+            FAIL,
+            f"no database at {path}",
+            "`cd` to your shop folder (the one with .env), set PINBOT_DATA_DIR or PINBOT_DATABASE_URL, "
+            "or run `pinbot init` to start a shop here" + (f" ({where})" if where else ""),
+        )
     try:
         current, head = db.schema_revisions(engine)
     except (SQLAlchemyError, PinbotError) as exc:
@@ -53,6 +68,14 @@ def check_database(settings: Settings, engine: Engine) -> Check:
 
 
 def check_boards(settings: Settings) -> Check:
+    if not settings.boards_dir.is_dir():
+        return Check(
+            "boards",
+            FAIL,
+            f"no boards folder at {settings.boards_dir}",
+            '`pinbot init --board "Board name"` (or --from-account after login) writes it; '
+            "or set PINBOT_BOARDS_DIR to your boards folder",
+        )
     boards, errors = scan_boards(settings.boards_dir)
     if errors:
         return Check("boards", FAIL, "; ".join(str(e) for e in errors[:3]), "fix the named file and key")
@@ -61,22 +84,29 @@ def check_boards(settings: Settings) -> Check:
             "boards",
             WARN,
             f"no board files in {settings.boards_dir}",
-            "add boards/KEY.toml files (see the examples in the repository)",
+            '`pinbot init --board "Board name"` writes one (see boards/example.toml.example)',
         )
-    return Check("boards", OK, f"{len(boards)} boards: {', '.join(sorted(boards))}")
+    return Check("boards", OK, f"{plural(len(boards), 'board')}: {', '.join(sorted(boards))}")
 
 
 def check_assets(settings: Settings) -> Check:
     assets = settings.assets_dir
     if not assets.is_dir():
         return Check("assets", FAIL, f"{assets} is not a folder", "set PINBOT_ASSETS_DIR to your assets folder")
-    missing = [name for name in ("brand.toml", "templates", "fonts") if not (assets / name).exists()]
+    missing = [name for name in ("templates", "fonts") if not (assets / name).exists()]
     if missing:
         return Check(
             "assets",
             FAIL,
             f"{assets} lacks {', '.join(missing)}",
-            "copy the assets folder from the repository and edit brand.toml",
+            "run `pinbot init` (it copies the bundled templates and fonts), or restore them from the repository",
+        )
+    if not (assets / "brand.toml").is_file():
+        return Check(
+            "assets",
+            WARN,
+            f"no brand kit ({assets / 'brand.toml'}): pins get neutral colours, no shop name and no logo",
+            'run `pinbot init --shop-name "Your Shop" --colors "#1D3557,#E63946"` (your colours)',
         )
     templates = sorted(p.stem for p in (assets / "templates").glob("*.toml"))
     fonts = sorted(p.name for p in (assets / "fonts").rglob("*") if p.suffix.lower() in (".ttf", ".otf"))
@@ -90,16 +120,43 @@ def check_assets(settings: Settings) -> Check:
     return Check("assets", OK, f"{len(templates)} templates, {len(fonts)} fonts in {assets}")
 
 
-def check_token(settings: Settings, engine: Engine, now: datetime) -> Check:
-    try:
-        with db.session_scope(engine) as session:
-            account = session.exec(select(Account).where(Account.name == settings.account)).first()
-            token = session.exec(select(Token).where(Token.account_id == account.id)).first() if account else None
-    except (SQLAlchemyError, PinbotError):
-        token = None
+def check_app(settings: Settings) -> Check:
+    missing = [
+        name
+        for name, value in (("PINTEREST_APP_ID", settings.app_id), ("PINTEREST_APP_SECRET", settings.app_secret))
+        if not value
+    ]
+    if missing:
+        return Check(
+            "app",
+            FAIL,
+            f"{' and '.join(missing)} not set (login and token refresh need them)",
+            "create an app at developers.pinterest.com (My apps) and put its id and secret in .env",
+        )
+    return Check("app", OK, f"app id {settings.app_id}, secret set")
+
+
+def check_token(
+    settings: Settings, engine: Engine | None, now: datetime, probe: Callable[[str, str], Probe] = probe_token
+) -> Check:
+    token = None
+    if engine is not None:
+        try:
+            with db.session_scope(engine) as session:
+                account = session.exec(select(Account).where(Account.name == settings.account)).first()
+                token = session.exec(select(Token).where(Token.account_id == account.id)).first() if account else None
+        except (SQLAlchemyError, PinbotError):
+            token = None
     if token is None or not token.access_token:
         if settings.access_token:
-            return Check("token", WARN, "not stored yet; PINTEREST_ACCESS_TOKEN will seed the store on first use")
+            verdict = probe(settings.api_base, settings.access_token.get())
+            if verdict.verdict == "rejected":
+                return Check("token", FAIL, f"PINTEREST_ACCESS_TOKEN: {verdict.detail}", "run `pinbot auth login`")
+            return Check(
+                "token",
+                WARN,
+                f"not stored yet; PINTEREST_ACCESS_TOKEN will seed the store on first use ({verdict.detail})",
+            )
         return Check("token", FAIL, "no token for this account", "run `pinbot auth login`")
     parts = []
     status = OK
@@ -117,6 +174,14 @@ def check_token(settings: Settings, engine: Engine, now: datetime) -> Check:
             parts.append(f"{label} token expires {as_utc(expires):%Y-%m-%d} ({days:.0f} days)")
             if days < 7 and status == OK:
                 status, fix = WARN, "run `pinbot auth refresh` (the service refreshes ahead of expiry)"
+    verdict = probe(settings.api_base, token.access_token)
+    parts.insert(0, verdict.detail)
+    if verdict.verdict == "rejected":
+        if status != FAIL:
+            fix = "run `pinbot auth refresh`; if that fails, `pinbot auth login`"
+        status = FAIL
+    elif verdict.verdict != "ok" and status == OK:
+        status = WARN
     return Check("token", status, "; ".join(parts), fix)
 
 
@@ -137,8 +202,10 @@ def check_api(settings: Settings, timeout: float = 3.0) -> Check:
     return Check("api", OK, f"{host}:{port} reachable")
 
 
-def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
+def check_service(settings: Settings, engine: Engine | None, now: datetime) -> Check:
     """When `pinbot run` last ticked, and whether posting is paused or blocked."""
+    if engine is None:
+        return Check("service", WARN, "unknown (no database)")
     try:
         with db.session_scope(engine) as session:
             account = session.exec(select(Account).where(Account.name == settings.account)).first()
@@ -154,7 +221,7 @@ def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
         )
     at, worker = beat
     age = (now - as_utc(at)).total_seconds()
-    detail = f"last tick {as_utc(at):%Y-%m-%d %H:%M:%S} UTC ({_ago(age)} ago) by {worker}"
+    detail = f"last tick {as_utc(at).astimezone(settings.tz):%Y-%m-%d %H:%M:%S %Z} ({_ago(age)} ago) by {worker}"
     if stopped:
         return Check("service", WARN, f"{detail}; posting stopped: {stopped}")
     if age > 15 * 60:
@@ -162,8 +229,10 @@ def check_service(settings: Settings, engine: Engine, now: datetime) -> Check:
     return Check("service", OK, detail)
 
 
-def check_queue(settings: Settings, engine: Engine, now: datetime) -> Check:
+def check_queue(settings: Settings, engine: Engine | None, now: datetime) -> Check:
     """Pins the owner must look at: failed, needing attention, or overdue in the queue."""
+    if engine is None:
+        return Check("queue", WARN, "unknown (no database)")
     try:
         with db.session_scope(engine) as session:
             account = session.exec(select(Account).where(Account.name == settings.account)).first()
@@ -190,12 +259,20 @@ def _ago(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
-def run_checks(settings: Settings, engine: Engine, now: datetime) -> list[Check]:
+def run_checks(
+    settings: Settings,
+    engine: Engine | None,
+    now: datetime,
+    probe: Callable[[str, str], Probe] = probe_token,
+    where: str = "",
+) -> list[Check]:
+    """Every check. `engine` is None when the database file does not exist (nothing is created)."""
     return [
-        check_database(settings, engine),
+        check_database(settings, engine, where),
         check_boards(settings),
         check_assets(settings),
-        check_token(settings, engine, now),
+        check_app(settings),
+        check_token(settings, engine, now, probe),
         check_api(settings),
         check_service(settings, engine, now),
         check_queue(settings, engine, now),

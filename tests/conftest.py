@@ -69,12 +69,16 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def shop_dir(tmp_path: Path) -> Path:
-    """A working folder like a shop owner's: the repo's example boards and assets copied in."""
+    """A working folder like a shop owner's, holding the demo's sample shop (its three boards and
+    brand kit) with pinbot's bundled fonts and templates."""
+    from pinbot.demo.shop import BOARDS, write_sample_brand
+
     shop = tmp_path / "shop"
-    shop.mkdir()
-    shutil.copytree(REPO / "boards", shop / "boards")
-    if (REPO / "assets").exists():
-        shutil.copytree(REPO / "assets", shop / "assets")
+    (shop / "boards").mkdir(parents=True)
+    for key, board_text in BOARDS.items():
+        (shop / "boards" / f"{key}.toml").write_text(board_text, encoding="utf-8")
+    shutil.copytree(REPO / "assets", shop / "assets", ignore=shutil.ignore_patterns("*.example.toml"))
+    write_sample_brand(shop / "assets")
     return shop
 
 

@@ -89,15 +89,15 @@ def test_a_renderer_crash_fails_only_that_pin(shop: Shop, monkeypatch: pytest.Mo
     failed with the error, the job does not back off, the good pin after it is posted at once."""
     odd = shop.tmp / "odd.jpg"
     shutil.copy(shop.photo, odd)
-    real = render_compose.crop_box
+    real = render_compose.pixels
 
-    def crash_on_odd(size: tuple[int, int], *args: object, **kw: object) -> object:
-        if size == (333, 333):
+    def crash_on_odd(image: Image.Image, *args: object, **kw: object) -> object:
+        if image.size == (333, 333):
             raise ValueError("box offset can't be negative")
-        return real(size, *args, **kw)  # type: ignore[arg-type]
+        return real(image, *args, **kw)  # type: ignore[arg-type]
 
     Image.new("RGB", (333, 333), (10, 120, 200)).save(odd, "JPEG")
-    monkeypatch.setattr(render_compose, "crop_box", crash_on_odd)
+    monkeypatch.setattr(render_compose, "pixels", crash_on_odd)
     bad = enqueue(shop, "bad", odd, minutes_ago=30)
     good = enqueue(shop, "good", shop.photo, minutes_ago=10)
     daemon = Daemon(shop.engine, shop.account_id, shop.clock, "w1", poster=shop.poster())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,17 @@ from pinbot.shop.boards import load_boards, parse_board, plan_sync, scan_boards
 from tests.conftest import REPO, Cli
 
 
-def test_shipped_examples_parse() -> None:
-    boards = load_boards(REPO / "boards")
+def test_shipped_example_parses_and_is_never_used(tmp_path: Path) -> None:
+    # The repository's boards/ holds a neutral example only: no board pinbot would load or sync.
+    assert load_boards(REPO / "boards") == {}
+    example = tmp_path / "example.toml"
+    shutil.copyfile(REPO / "boards" / "example.toml.example", example)
+    board = parse_board(example)
+    assert board.name and board.description and board.keywords and board.default_template
+
+
+def test_sample_shop_boards_parse(shop_dir: Path) -> None:
+    boards = load_boards(shop_dir / "boards")
     assert len(boards) >= 3
     assert all(b.name and b.description and b.keywords and b.default_template for b in boards.values())
 
@@ -47,8 +57,8 @@ def test_duplicate_names_and_bad_file_names(tmp_path: Path) -> None:
     assert {e.source for e in errors} == {"b.toml", "Bad Name.toml"}
 
 
-def test_sync_plan_creates_links_never_deletes() -> None:
-    boards = load_boards(REPO / "boards")
+def test_sync_plan_creates_links_never_deletes(shop_dir: Path) -> None:
+    boards = load_boards(shop_dir / "boards")
     remote = {"handmade jewelry": "111", "Someone else's board": "999"}
     steps = {s.key: s for s in plan_sync(boards.values(), remote, {"ceramics": None})}
     assert steps["handmade-jewelry"].action == "link" and steps["handmade-jewelry"].pinterest_board_id == "111"

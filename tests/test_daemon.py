@@ -107,6 +107,36 @@ def test_a_failing_job_backs_off_and_the_loop_goes_on(shop: Shop) -> None:
         d.schedule("broken", 1, broken)
 
 
+def test_a_known_problem_is_one_line_without_a_traceback(shop: Shop) -> None:
+    import logging
+
+    from pinbot.pinterest.errors import Unauthorized
+
+    d = _daemon(shop)
+
+    def rejected(now: object) -> None:
+        raise Unauthorized("GET /user_account: Pinterest rejected the access token; run `pinbot auth login`")
+
+    def crashed(now: object) -> None:
+        raise RuntimeError("boom")
+
+    d.schedule("rejected", 10, rejected)
+    d.schedule("crashed", 10, crashed)
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logger = logging.getLogger("pinbot.daemon")
+    logger.addHandler(handler)
+    try:
+        d.tick(shop.clock.now())
+    finally:
+        logger.removeHandler(handler)
+    records = {r.getMessage().split(" failed")[0]: r for r in seen if " failed (" in r.getMessage()}
+    rejected_line = records["job rejected"]
+    assert rejected_line.exc_info is None and "run `pinbot auth login`" in rejected_line.getMessage()
+    assert records["job crashed"].levelname == "ERROR"  # logged with log.exception (a traceback for the journal)
+
+
 def test_stop_request_finishes_the_pin_in_hand_then_starts_no_other(shop: Shop) -> None:
     shop.add(3)
     d = _daemon(shop)
@@ -182,8 +212,8 @@ def test_metrics_retry_comes_when_the_sweep_asked_for_it(shop: Shop) -> None:
 # -- the commands ---------------------------------------------------------------------------
 def test_pause_resume_commands(initialised_cli: Cli) -> None:
     assert "paused" in initialised_cli.ok("pause").output
-    assert "Posting resumed (paused)" in initialised_cli.ok("resume").output
-    assert "nothing was paused" in initialised_cli.ok("resume").output
+    assert "Posting resumed (cleared the pause)." in initialised_cli.ok("resume").output
+    assert "Posting was not stopped; nothing to resume." in initialised_cli.ok("resume").output
 
 
 def test_service_install_writes_a_systemd_unit(initialised_cli: Cli, tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_create_queues_balanced_pins_on_the_same_boards_at_alternating_times(eng
     by_arm = Counter((p.experiment_variant_id, p.board_id, p.product_id) for p in pins)
     assert len(by_arm) == 2 * 2 * 2 and set(by_arm.values()) == {3}  # every arm x board x product: 3 pins
     assert {p.template for p in pins} == {"photo-band", "split-block"}
-    assert all(p.experiment_variant_id is not None and p.explicit_time for p in pins)
+    assert all(p.experiment_variant_id is not None and not p.explicit_time for p in pins)  # the rules place them
     # Each round draws both arms in one palette and crop, a different one every round: the
     # template is the only systematic difference, and no board sees the same design twice.
     looks: dict[int, set[str]] = {_round(p): set() for p in pins}

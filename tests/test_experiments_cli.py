@@ -34,7 +34,10 @@ def _products(cli: Cli, tmp_path: Path, photos_each: int = 1) -> None:
                 paths = []
                 for i in range(photos_each):
                     path = tmp_path / f"{key}-{i}.jpg"
-                    sample_photo(kind, (600, 800), seed=i + 1).save(path, "JPEG", quality=85)
+                    photo = sample_photo(kind, (600, 800), seed=i + 1)
+                    if i % 2:  # another shot, not the same one with other noise (the lint compares by look)
+                        photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                    photo.save(path, "JPEG", quality=85)
                     paths.append(str(path))
                 session.add(
                     Product(account_id=account.id, external_id=key, title=f"Handmade {key}",

@@ -126,15 +126,19 @@ def test_boards_sync_links_by_name_creates_the_rest_and_never_deletes(
     existing = {"items": [{"id": "700", "name": "ceramic mugs & planters"}, {"id": "701", "name": "Other"}]}
     rsps.get(f"{API}/boards", json={**existing, "bookmark": None})
     plan = shop.ok("boards", "sync", "--dry-run", **SEEDED).output
-    assert "would link" in plan and plan.count("would create") == 2
+    assert "\n  link    ceramics" in plan and plan.count("\n  create  ") == 2
     assert _boards(db_url) == {}
     assert [c.request.method for c in rsps.calls] == ["GET"]
 
     rsps.post(f"{API}/boards", json={"id": "801", "name": "DIY Craft Tutorials"}, status=201)
     rsps.post(f"{API}/boards", json={"id": "802", "name": "Handmade Jewelry"}, status=201)
-    done = json.loads(shop.ok("boards", "sync", "--json", **SEEDED).stdout)
+    refused = shop("boards", "sync", **SEEDED)  # not a terminal and no --yes: nothing is created
+    assert refused.exit_code == 1 and "2 boards not created; run `pinbot boards sync --yes`" in refused.output
+    assert not [c for c in rsps.calls if c.request.method == "POST"]
+    assert _boards(db_url) == {"ceramics": "700"}  # linking an existing board is safe and was done
+    done = json.loads(shop.ok("boards", "sync", "--yes", "--json", **SEEDED).stdout)
     assert {s["key"]: (s["action"], s["pinterest_board_id"]) for s in done["steps"]} == {
-        "ceramics": ("link", "700"),
+        "ceramics": ("ok", "700"),
         "diy-craft-tutorials": ("create", "801"),
         "handmade-jewelry": ("create", "802"),
     }
@@ -156,7 +160,7 @@ def test_boards_sync_links_by_name_creates_the_rest_and_never_deletes(
         },
     )
     rerun = shop.ok("boards", "sync", **SEEDED).output
-    assert rerun.count("up to date") == 3
+    assert rerun.count("\n  ok      ") == 3
     assert len([c for c in rsps.calls if c.request.method == "POST"]) == 2
 
 
@@ -166,7 +170,7 @@ def test_boards_sync_failure_half_way_keeps_what_was_done(
     rsps.get(f"{API}/boards", json={"items": [], "bookmark": None})
     rsps.post(f"{API}/boards", json={"id": "900", "name": "Ceramic Mugs & Planters"}, status=201)
     rsps.post(f"{API}/boards", status=400, json=error(400, "Invalid board name"))
-    result = shop("boards", "sync", **SEEDED)
+    result = shop("boards", "sync", "--yes", **SEEDED)
     assert result.exit_code == 6 and "Invalid board name" in result.output
     assert _boards(db_url) == {"ceramics": "900"}  # the created board is linked; a rerun will not duplicate it
 

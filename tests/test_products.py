@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from pinbot.clock import FakeClock
+from pinbot.demo.shop import BOARDS as SAMPLE_BOARDS
 from pinbot.errors import InvalidInput, NotFound
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import load_boards
@@ -78,7 +79,10 @@ def test_lookups(service: ProductService) -> None:
 
 
 def _queue(engine: Engine, account_id: int, clock: FakeClock, product_id: int, tmp_path: Path, n: int) -> list[int]:
-    queue = QueueService(engine, account_id, load_boards(REPO / "boards"), clock)
+    boards = tmp_path / "boards"
+    boards.mkdir(exist_ok=True)
+    (boards / "ceramics.toml").write_text(SAMPLE_BOARDS["ceramics"])
+    queue = QueueService(engine, account_id, load_boards(boards), clock)
     photo = str(make_photo(tmp_path / f"p{product_id}.jpg"))
     reqs = [
         PinRequest(

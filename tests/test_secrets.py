@@ -181,7 +181,7 @@ def test_cli_paths_leak_nothing(
         ("auth", "refresh", "--json"),
         ("auth", "status", "--check"),
         ("boards", "sync", "--dry-run"),
-        ("boards", "sync"),
+        ("boards", "sync", "--yes"),
         ("auth", "login", "--code", "c0de"),
         ("doctor", "--json"),
     ):

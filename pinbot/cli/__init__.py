@@ -21,7 +21,7 @@ from pinbot.logs import redact
 # shows. A command's module is imported only when that command runs (or shows its own help), so
 # `pinbot --help` loads click and nothing else: no database, no Pillow, no HTTP client.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("setup_cmds", "init", "Create (or upgrade) the shop's database; safe to run again."),
+    "init": ("init_cmd", "init", "Make your shop: name, website, colours, logo, boards, database."),
     "auth": ("auth_cmds", "auth", "Connect the shop's Pinterest account and check its tokens."),
     "boards": ("boards_cmds", "boards", "The shop's boards (boards/*.toml) and their sync with Pinterest."),
     "products": ("products_cmds", "products", "Add products, or import them from Shopify, Etsy or a blog feed."),
@@ -34,9 +34,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "metrics": ("metrics_cmds", "metrics_group", "Pull saves, impressions and clicks from Pinterest."),
     "report": ("metrics_cmds", "report", "What to stop, start, continue and change, from your own numbers."),
     "experiment": ("metrics_cmds", "experiment_group", "Test one design against another on the shop's own pins."),
-    "doctor": ("setup_cmds", "doctor", "Check every setting, the database, the token and the service."),
-    "demo": ("emulator_cmds", "demo_cmd", "The whole product on a sample shop against a local Pinterest."),
     "emulator": ("emulator_cmds", "emulator_group", "The local Pinterest API emulator (for trying pinbot out)."),
+    "demo": ("emulator_cmds", "demo_cmd", "The whole product on a sample shop against a local Pinterest."),
+    "doctor": ("setup_cmds", "doctor", "Check every setting, the database, the token and the service."),
 }
 
 
@@ -52,6 +52,7 @@ class PinbotGroup(click.Group):
         module, attr, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(f"pinbot.cli.{module}"), attr)
         assert isinstance(command, click.Command)
+        _full_short_help(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -88,6 +89,16 @@ def main(ctx: click.Context) -> None:
     from pinbot.cli.context import AppContext, load_environment
 
     ctx.obj = AppContext(env=load_environment())
+
+
+def _full_short_help(command: click.Command) -> None:
+    """Click cuts each description in a subcommand list to fit one line and adds "...". The whole
+    first paragraph is the point of the list, so give it in full (the help formatter wraps it)."""
+    if command.short_help is None and command.help:
+        command.short_help = " ".join(command.help.strip().split("\n\n", 1)[0].split())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _full_short_help(sub)
 
 
 def all_commands(group: click.Group | None = None, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:

@@ -50,6 +50,11 @@ def _summary(app: AppContext, client: PinterestClient, state: TokenState | None)
     }
 
 
+def _local(app: AppContext, iso: str | None) -> str:
+    """An ISO time from the JSON summary, as shop time with its zone."""
+    return app.shop_time(datetime.fromisoformat(iso)) if iso else ""
+
+
 def _print_summary(app: AppContext, data: dict[str, Any]) -> None:
     who = f"@{data['username']}" if data["username"] else "(username not fetched yet)"
     if not data["authenticated"]:
@@ -62,12 +67,16 @@ def _print_summary(app: AppContext, data: dict[str, Any]) -> None:
         click.echo(f"  scopes         {','.join(data['scopes']) or '(unknown)'}{source}")
         if data["missing_scopes"]:
             click.echo(f"  missing scopes {','.join(data['missing_scopes'])}: run `pinbot auth login`")
-        click.echo(f"  access token   expires {data['access_expires_at'] or '(unknown)'}")
-        refresh = data["refresh_expires_at"] or ("(unknown)" if data["has_refresh_token"] else "(none stored)")
+        access = _local(app, data["access_expires_at"]) or "(unknown)"
+        click.echo(f"  access token   expires {access}")
+        refresh = _local(app, data["refresh_expires_at"]) or (
+            "(unknown)" if data["has_refresh_token"] else "(none stored)"
+        )
         click.echo(f"  refresh token  expires {refresh}")
     if data["spam_block"]:
         click.echo(
-            f"  POSTING STOPPED: spam block since {data['spam_block']['since']} ({data['spam_block']['message']})"
+            f"  POSTING STOPPED: spam block since {_local(app, data['spam_block']['since'])} "
+            f"({data['spam_block']['message']})"
         )
     for name, use in sorted(data["usage"].items()):
         click.echo(f"  budget {name:<14} {use['used']}/{use['budget']} this window")

@@ -1,7 +1,8 @@
-"""`pinbot boards list`: the boards defined in the boards folder (and `sync`, added by the client)."""
+"""`pinbot boards list | sync`: the boards defined in the boards folder, and making the account match."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -11,9 +12,10 @@ from sqlmodel import select
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import DatabaseError, PinbotError
 from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
-from pinbot.shop.boards import load_boards, plan_sync, scan_boards
+from pinbot.shop.boards import SyncStep, load_boards, plan_sync, scan_boards
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board
+from pinbot.words import plural
 
 
 @click.group()
@@ -69,20 +71,33 @@ def list_(app: AppContext, as_json: bool) -> None:
         for e in errors:
             click.echo(f"pinbot: {e}", err=True)
     if errors:
-        raise PinbotError(f"{len(errors)} board file(s) have errors; fix them and run again")
+        raise PinbotError(f"{plural(len(errors), 'board file')} with errors; fix and run again")
 
 
 @boards.command("sync")
 @click.option("--dry-run", is_flag=True, help="Only print the plan; change nothing on Pinterest or locally.")
+@click.option("--yes", "-y", is_flag=True, help="Create the missing boards without asking (for scripts).")
 @json_option
 @pass_app
-def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
-    """Create the boards the account lacks, link existing ones by name, store their ids. Never deletes."""
+def sync(app: AppContext, dry_run: bool, yes: bool, as_json: bool) -> None:
+    """Show the plan (create, link or ok per board), ask, then create what the account lacks. Never deletes."""
     defs = load_boards(app.settings.boards_dir)
+    if not defs:
+        raise PinbotError(
+            f"no board files in {app.settings.boards_dir}: "
+            '`pinbot init --board "Board name"` (or --from-account) writes them'
+        )
     client = app.client()
     plan = plan_sync(defs.values(), remote_boards(client), linked_boards(client.engine, client.account_id))
-    steps = apply_sync(client, client.engine, client.account_id, defs, plan, now=app.clock().now(), dry_run=dry_run)
-    verbs = {"create": "would create" if dry_run else "created", "link": "would link" if dry_run else "linked"}
+    creates = [s for s in plan if s.action == "create"]
+    if not as_json or dry_run:
+        _print_plan(plan, as_json)
+    approved = yes or dry_run or not creates
+    if not approved and not as_json and app.can_prompt:
+        names = ", ".join(s.name for s in creates)
+        approved = click.confirm(f"Create {plural(len(creates), 'board')} on Pinterest ({names})?", default=False)
+    todo = plan if approved else [s for s in plan if s.action != "create"]
+    steps = apply_sync(client, client.engine, client.account_id, defs, todo, now=app.clock().now(), dry_run=dry_run)
     if as_json:
         app.print_json(
             {
@@ -91,12 +106,30 @@ def sync(app: AppContext, dry_run: bool, as_json: bool) -> None:
                     {"action": s.action, "key": s.key, "name": s.name, "pinterest_board_id": s.pinterest_board_id}
                     for s in steps
                 ],
+                "not_created": [] if approved else [s.key for s in creates],
             }
         )
+    elif not dry_run:
+        for step in steps:
+            if step.action != "ok":
+                verb = "created" if step.action == "create" else "linked"
+                click.echo(f"{verb} {step.key} -> {step.pinterest_board_id}")
+    if not approved:
+        raise PinbotError(
+            f"{plural(len(creates), 'board')} not created; run `pinbot boards sync --yes` to create "
+            + ("it" if len(creates) == 1 else "them")
+        )
+
+
+def _print_plan(plan: Sequence[SyncStep], as_json: bool) -> None:
+    if as_json:
         return
-    for step in steps:
-        verb = verbs.get(step.action, "up to date")
+    click.echo("plan:")
+    for step in plan:
         target = f" -> {step.pinterest_board_id}" if step.pinterest_board_id else ""
-        click.echo(f"{verb:<13} {step.key:<24} {step.name}{target}")
-    if not steps:
-        click.echo(f"no board files in {app.settings.boards_dir}")
+        click.echo(f"  {step.action:<7} {step.key:<24} {step.name}{target}")
+    actions = {s.action for s in plan}
+    meaning = {"create": "create = a new board on Pinterest", "link": "link = your board of that name"}
+    legend = [text for action, text in meaning.items() if action in actions]
+    if legend:
+        click.echo("(" + "; ".join(legend) + ")")

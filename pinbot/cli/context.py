@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from dotenv import dotenv_values
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from pinbot.clock import Clock, SystemClock
-from pinbot.config import Settings
+from pinbot.clock import Clock, SystemClock, as_utc
+from pinbot.config import Settings, mask_url
+from pinbot.errors import DatabaseError
 from pinbot.logs import configure_logging
 from pinbot.store import db
 from pinbot.store.models import Account
@@ -79,12 +82,44 @@ class AppContext:
 
     @property
     def engine(self) -> Engine:
-        """The engine of a database already at the current schema (else a clear error)."""
+        """The engine of a database already at the current schema (else a clear error that says
+        where pinbot looked and how to point it at the shop; nothing is created)."""
         if self._engine is None:
+            if self.database_missing():
+                raise DatabaseError(self.not_a_shop("no shop database here"))
             engine = db.make_engine(self.settings.database_url)
+            try:
+                current = db.current_revision(engine)  # without alembic: half a second of start-up
+            except OperationalError as exc:
+                raise DatabaseError(db.describe_db_error(exc)) from None
+            if current is None:
+                raise DatabaseError(self.not_a_shop("the database has no pinbot shop in it"))
             db.require_current_schema(engine)
             self._engine = engine
         return self._engine
+
+    def database_missing(self) -> bool:
+        """True when the settings point at a SQLite file that does not exist (the wrong folder)."""
+        url = self.settings.database_url
+        if not self.settings.is_sqlite:
+            return False
+        path = url.split("///", 1)[-1]
+        return bool(path) and path != ":memory:" and not Path(path).exists()
+
+    def not_a_shop(self, what: str) -> str:
+        """Where pinbot looked, and the three ways to point it at the shop."""
+        settings = self.settings
+        if settings.is_sqlite:
+            looked = f"looked for {settings.database_url.split('///', 1)[-1]}"
+        else:
+            looked = f"looked in {mask_url(settings.database_url)}"
+        env_file = Path.cwd() / ".env"
+        dotenv = f"{env_file} was read" if env_file.is_file() else f"no .env in {Path.cwd()}"
+        return (
+            f"{what}: {looked} (PINBOT_DATA_DIR={self.env.get('PINBOT_DATA_DIR') or '.pinbot'}; {dotenv}). "
+            "`cd` to your shop folder (the one with .env), or set PINBOT_DATA_DIR or PINBOT_DATABASE_URL "
+            "in .env or the environment; `pinbot init` starts a new shop here."
+        )
 
     def raw_engine(self) -> Engine:
         """An engine without the schema check (for `init` and `doctor`)."""
@@ -117,6 +152,13 @@ class AppContext:
         """The Pinterest client of the current account: the one place the CLI builds one."""
         return self.shop(clock).client()
 
+    def shop_time(self, value: datetime | None, *, seconds: bool = False) -> str:
+        """A time as the shop owner reads it: in PINBOT_TIMEZONE, with the zone ("2026-12-05 19:30 GMT")."""
+        if value is None:
+            return ""
+        local = as_utc(value).astimezone(self.settings.tz)
+        return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
@@ -132,6 +174,11 @@ class AppContext:
     @property
     def interactive(self) -> bool:
         return sys.stderr.isatty()
+
+    @property
+    def can_prompt(self) -> bool:
+        """Someone is at a terminal to answer a question (never in scripts, cron or pipes)."""
+        return sys.stdin.isatty() and sys.stdout.isatty()
 
     def progress(
         self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False

@@ -173,7 +173,8 @@ DEMO_STAGES = {
 
 
 def _demo_assets(app: AppContext) -> Path:
-    """pinbot's own brand kit, fonts and templates (beside the package in a checkout)."""
+    """pinbot's bundled fonts and templates (beside the package in a checkout); the sample shop's brand
+    kit and seal come from `pinbot.demo.shop`."""
     bundled = Path(pinbot.__file__).resolve().parent.parent / "assets"
     return bundled if (bundled / "templates").is_dir() else app.settings.assets_dir
 
@@ -199,11 +200,11 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         f"({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}) in {took:.0f} s"
     )
     console.print(
-        f"  {result.pins_posted} of {result.pins_queued} queued pins posted ({result.pins_on_emulator} pins on the "
-        f"emulated Pinterest, {result.duplicates_on_emulator} duplicates), "
-        f"{result.pins_waiting} queued for the coming days, "
-        f"{result.pins_failed} failed; {result.metrics_rows} daily metric rows from {len(result.sweeps)} sweeps; "
-        f"{plural(result.token_refreshes, 'token refresh', 'token refreshes')}"
+        f"  {result.pins_posted} of {plural(result.pins_queued, 'queued pin')} posted "
+        f"({plural(result.pins_on_emulator, 'pin')} on the emulated Pinterest, "
+        f"{plural(result.duplicates_on_emulator, 'duplicate')}), {result.pins_waiting} queued for the coming days, "
+        f"{result.pins_failed} failed; {plural(result.metrics_rows, 'daily metric row')} from "
+        f"{plural(len(result.sweeps), 'sweep')}; {plural(result.token_refreshes, 'token refresh')}"
     )
     if rep is not None:
         console.print()

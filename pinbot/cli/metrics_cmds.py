@@ -17,10 +17,11 @@ from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_review
-from pinbot.errors import InvalidInput
+from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
 from pinbot.render import list_templates
+from pinbot.render.brand import load_brand
 from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
 from pinbot.report.experiment_text import label
@@ -65,6 +66,14 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
         click.echo(f"  skipped {error}", err=True)
 
 
+def _shop_label(app: AppContext, account: str) -> str:
+    """The report is about the owner's shop: its name from the brand kit, else the account's."""
+    try:
+        return load_brand(app.settings.assets_dir).shop_name or account
+    except PinbotError:
+        return account
+
+
 def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
@@ -93,6 +102,8 @@ def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
             _rate_cell(t.outbound_rate),
             str(t.pins),
         )
+    table.caption = "rates: value over its 95% range"
+    table.caption_justify = "left"
     return table
 
 
@@ -127,7 +138,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
     rep = build_report(
         app.engine,
         account.id,
-        account.name,
+        _shop_label(app, account.name),
         first,
         last,
         now,
@@ -217,9 +228,11 @@ def create(
         app.print_json(plan.as_dict())
         return
     click.echo(
-        f"experiment {plan.name!r}: {plan.pins_created} pins queued ({len(plan.designs)} designs x "
-        f"{len(plan.boards)} boards x {len(plan.product_ids)} products x {plan.rounds} rounds), one every "
-        f"{plan.every_hours} h from {plan.first_at:%Y-%m-%d %H:%M} to {plan.last_at:%Y-%m-%d %H:%M} UTC"
+        f"experiment {plan.name!r}: {plural(plan.pins_created, 'pin')} queued ({plural(len(plan.designs), 'design')} "
+        f"x {plural(len(plan.boards), 'board')} x {plural(len(plan.product_ids), 'product')} x "
+        f"{plural(plan.rounds, 'round')}), one every "
+        f"{plan.every_hours} h inside the posting windows, from {app.shop_time(plan.first_at)} to "
+        f"{app.shop_time(plan.last_at)}"
     )
     click.echo(
         f"plan: {plan.planned_impressions:,} impressions per design to detect a {plan.lift:.0%} lift in "

@@ -29,7 +29,7 @@ from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.service import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
-from pinbot.shop.validation import DESCRIPTION_MAX
+from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
 from pinbot.words import plural
 
 FETCH_TIMEOUT = 20.0
@@ -66,6 +66,8 @@ def products() -> None:
 @click.option("--tags", default="", help="Comma-separated tags.")
 @click.option("--key", default=None, help="Your id for it (SKU); adding the same key again updates it.")
 @click.option("--out-of-stock", is_flag=True, help="Sold out: its queued pins are cancelled.")
+@click.option("--headline", default=None, help="Short text printed big on its pins (default: from the title).")
+@click.option("--badge", default=None, help='A label on its pins, e.g. NEW or SALE ("" removes it).')
 @json_option
 @pass_app
 def add(
@@ -79,6 +81,8 @@ def add(
     tags: str,
     key: str | None,
     out_of_stock: bool,
+    headline: str | None,
+    badge: str | None,
     as_json: bool,
 ) -> None:
     """Add a product by hand (or update the one with the same --key) and print its id."""
@@ -108,7 +112,12 @@ def add(
             raise InvalidInput("image", str(exc)) from None
         assert path is not None
         paths.append(path)
-    record = replace(record, image_paths=tuple(dict.fromkeys(paths)))
+    record = replace(
+        record,
+        image_paths=tuple(dict.fromkeys(paths)),
+        headline=check_text("headline", headline, HEADLINE_MAX) if headline is not None else None,
+        badge=check_text("badge", badge, BADGE_MAX) if badge is not None else None,
+    )
     service = product_service(app)
     result = service.upsert([record])
     product = service.get(str(result.ids[0]))
@@ -291,7 +300,7 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         click.echo(f"{name:12} {value}")
     click.echo(f"{'price':12} {_money(product.price_cents, product.currency)}")
     for pin, key in pins:
-        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {pin.due_at:%Y-%m-%d %H:%M} {pin.last_error or ''}")
+        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {app.shop_time(pin.due_at)} {pin.last_error or ''}")
 
 
 @products.command("stock")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,9 @@ from pinbot.queue.problems import needs_owner, pin_fix
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
+    BADGE_MAX,
     DESCRIPTION_MAX,
+    HEADLINE_MAX,
     TITLE_MAX,
     check_image_path,
     check_link,
@@ -60,6 +62,8 @@ def queue() -> None:
 @click.option("--at", "at", default=None, help="Post at this time (ISO-8601), whatever the rules; past = now.")
 @click.option("--template", default=None, help="Renderer template (default: the board's).")
 @click.option("--key", default=None, help="Your unique id for this pin; adding the same key again adds nothing.")
+@click.option("--headline", default=None, help="Short text printed big on the pin (default: from the title).")
+@click.option("--badge", default=None, help="A label on the pin, e.g. NEW or SALE.")
 @json_option
 @pass_app
 def add(
@@ -75,6 +79,8 @@ def add(
     at: str | None,
     template: str | None,
     key: str | None,
+    headline: str | None,
+    badge: str | None,
     as_json: bool,
 ) -> None:
     """Queue one pin (one per board) and print its id. With --product, the product fills in the rest."""
@@ -88,7 +94,11 @@ def add(
         from pinbot.queue.product_pins import ProductPinOptions, product_requests
         from pinbot.shop.products import ProductService
 
-        options = ProductPinOptions(keys, title, description, link, image, alt_text, when, template, key)
+        headline = check_text("headline", headline, HEADLINE_MAX) if headline is not None else None
+        badge = check_text("badge", badge, BADGE_MAX) if badge is not None else None
+        options = ProductPinOptions(
+            keys, title, description, link, image, alt_text, when, template, key, headline, badge
+        )
         products = ProductService(service.engine, service.account_id, service.clock)
         reqs = product_requests(products, service, product_ref, options, Path.cwd())
     else:
@@ -107,9 +117,20 @@ def add(
                 at=when,
                 template=template,
                 source_key=f"cli:{key}" if key else None,
+                headline=check_text("headline", headline or "", HEADLINE_MAX),
+                badge=check_text("badge", badge or "", BADGE_MAX),
             )
         ]
+    if any(not req.link for req in reqs):
+        app.info(
+            "warning: this pin has no link, so it sends no one to your shop; "
+            "give --link https://your-shop/product (or a product with a link)"
+        )
     result = service.enqueue(reqs)
+    from pinbot.queue.photo_check import photo_warnings
+
+    for warning in photo_warnings(settings.assets_dir, service.boards, reqs):
+        app.info(warning)
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
@@ -137,6 +158,10 @@ def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
         try:
             result = service.enqueue(req for _, req in parsed.requests)
             queued, existing = len(result.created), len(result.existing)
+            from pinbot.queue.photo_check import photo_warnings
+
+            for warning in photo_warnings(app.settings.assets_dir, service.boards, [r for _, r in parsed.requests]):
+                app.info(warning)
         except InvalidInput as exc:
             # A posting rule (the spam lint) refused a row; the whole batch was rolled back.
             if strict:
@@ -220,9 +245,10 @@ def list_(
     out = sys.stdout
     for row in rows:
         if not shown:
-            out.write(_LIST_ROW.format("id", "status", "due (UTC)", "board", "title", "pinterest id").rstrip() + "\n")
+            header = _LIST_ROW.format("id", "status", "due (shop time)", "board", "title", "pinterest id")
+            out.write(header.rstrip() + "\n")
         shown += 1
-        due = row.due_at.strftime("%Y-%m-%d %H:%M")
+        due = app.shop_time(row.due_at)
         pinterest_id = row.pinterest_pin_id or ""
         lines.append(
             _LIST_ROW.format(row.id, row.status.value, due, row.board_key, row.title[:50], pinterest_id).rstrip()
@@ -248,7 +274,7 @@ def list_(
 
 # A plain text table: rich's Table measures every cell of every row first, which for a big queue
 # costs seconds and holds the whole listing in memory.
-_LIST_ROW = "{:>7}  {:<15}  {:<16}  {:<24}  {:<50}  {}"
+_LIST_ROW = "{:>7}  {:<15}  {:<20}  {:<24}  {:<50}  {}"
 
 
 def stream_json_array(items: Iterator[dict[str, Any]]) -> None:
@@ -296,9 +322,12 @@ def show(app: AppContext, pin_id: int, as_json: bool) -> None:
         return
     for name, value in data.items():
         if name != "attempt_history":
+            if name.endswith("_at") and isinstance(value, str) and value:
+                value = app.shop_time(datetime.fromisoformat(value))  # JSON keeps UTC; people read shop time
             click.echo(f"{name:17} {'' if value is None else value}")
-    for a in data["attempt_history"]:
-        click.echo(f"attempt {a['started_at']} {a['outcome'] or 'in flight'} {a['message'] or ''}".rstrip())
+    for a in attempts:
+        outcome = f"{a.outcome or 'in flight'} {a.message or ''}".rstrip()
+        click.echo(f"attempt {app.shop_time(a.started_at, seconds=True)} {outcome}")
 
 
 @queue.command("cancel")
@@ -318,7 +347,7 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     """Queue a failed, cancelled or needs-attention pin again."""
     when = parse_when(at, app.settings.tz) if at else None
     pin = app.queue_service().retry(pin_id, when)
-    click.echo(f"pin {pin.id} queued again, due {pin.due_at.isoformat()}")
+    click.echo(f"pin {pin.id} queued again, due {app.shop_time(pin.due_at)}")
 
 
 @queue.command("plan")
@@ -347,7 +376,7 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         table.add_row(str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-")
     app.console.print(table)
     app.console.print(
-        f"{len(view['pins'])} pins; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
+        f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
     )
     if view["paused"]:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")

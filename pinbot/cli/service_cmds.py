@@ -22,6 +22,7 @@ from pinbot.cli.context import AppContext, pass_app
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon
 from pinbot.errors import PinbotError
+from pinbot.pinterest.tokens import TokenStore
 from pinbot.store import state as service_state
 
 log = logging.getLogger("pinbot.service")
@@ -79,6 +80,12 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
         _journal_logging()
     stop = threading.Event()
     shop = app.shop(SystemClock(stop))
+    if not dry_run and not _logged_in(app, shop.account_id):
+        if once:
+            raise NotLoggedIn(NOT_LOGGED_IN)
+        _install_wait_signals(stop)
+        if not _wait_for_login(app, shop.account_id, stop, shop.rules.service.idle_poll_seconds, max_ticks):
+            return
     client = None if dry_run else shop.client()
     if client is not None and (warning := shop.grace_warning()):
         log.warning("%s", warning)
@@ -89,6 +96,47 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     report = daemon.run(stop, max_ticks=max_ticks, once=once)
     if once and report.failed:
         raise PinsFailed(report.failed)
+
+
+NOT_LOGGED_IN = "not logged in: run `pinbot auth login`"
+
+
+class NotLoggedIn(PinbotError):
+    exit_code = 6  # the exit code of every Pinterest login problem
+
+
+def _logged_in(app: AppContext, account_id: int) -> bool:
+    """A token is stored (or PINTEREST_ACCESS_TOKEN seeds one)."""
+    store = TokenStore(app.engine, account_id, app.clock(), seed_access=app.settings.access_token)
+    state = store.load()
+    return state is not None and bool(state.access_token)
+
+
+def _install_wait_signals(stop: threading.Event) -> None:
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def _wait_for_login(
+    app: AppContext, account_id: int, stop: threading.Event, every: float, max_ticks: int | None
+) -> bool:
+    """The service without a token: one line, then a quiet look every `every` seconds until
+    `pinbot auth login` has stored one (True) or the service is stopped (False)."""
+    log.warning("%s; the service checks again every %.0f s", NOT_LOGGED_IN, every)
+    ticks = 0
+    while not stop.is_set():
+        ticks += 1
+        if max_ticks is not None and ticks >= max_ticks:
+            return False
+        if stop.wait(every):
+            return False
+        if _logged_in(app, account_id):
+            log.info("logged in: starting the service")
+            return True
+    return False
 
 
 @click.command("pause")
@@ -108,8 +156,11 @@ def resume(app: AppContext) -> None:
     account = app.account()
     assert account.id is not None
     cleared = service_state.resume(app.engine, account.id)
-    what = ", ".join(k.replace("_", " ") for k in cleared) or "nothing was paused"
-    click.echo(f"Posting resumed ({what}).")
+    if not cleared:
+        click.echo("Posting was not stopped; nothing to resume.")
+        return
+    what = {"paused": "the pause", "spam_block": "the spam block", "posting_hold": "the hold after a login problem"}
+    click.echo(f"Posting resumed (cleared {' and '.join(what.get(k, k.replace('_', ' ')) for k in cleared)}).")
 
 
 @click.group("service")

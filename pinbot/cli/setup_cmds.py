@@ -1,4 +1,4 @@
-"""`pinbot init` (create or upgrade the database) and `pinbot doctor` (check every setting)."""
+"""`pinbot doctor` (check every setting, change nothing); `pinbot init` lives in `init_cmd`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.init_cmd import init
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, run_checks
 from pinbot.errors import PinbotError
-from pinbot.store import db
+from pinbot.words import plural
+
+__all__ = ["doctor", "init"]
 
 
 class DoctorFailed(PinbotError):
@@ -18,32 +21,14 @@ class DoctorFailed(PinbotError):
 
 
 @click.command()
-@pass_app
-def init(app: AppContext) -> None:
-    """Create the database, or upgrade it to the current schema (safe to run again)."""
-    settings = app.settings
-    engine = app.raw_engine()
-    before, head = db.schema_revisions(engine)
-    db.migrate(engine)
-    with db.session_scope(engine) as session:
-        account = db.get_or_create_account(session, settings.account)
-    where = settings.database_url if settings.is_sqlite else "PostgreSQL"
-    if before == head:
-        click.echo(f"database already at schema {head}: {where}")
-    else:
-        click.echo(f"database {'upgraded' if before else 'created'} at schema {head}: {where}")
-    click.echo(f"account: {account.name}")
-    if not settings.boards_dir.is_dir():
-        app.info(f"no boards folder at {settings.boards_dir}: add boards/KEY.toml files (see README)")
-
-
-@click.command()
 @json_option
 @pass_app
 def doctor(app: AppContext, as_json: bool) -> None:
-    """Print every resolved setting (secrets masked) and check each one."""
+    """Print every resolved setting (secrets masked) and check each one; changes nothing."""
     settings = app.settings
-    checks = run_checks(settings, app.raw_engine(), utcnow())
+    # Read-only: no engine (which would create the folder and an empty file) when there is no database.
+    engine = None if app.database_missing() else app.raw_engine()
+    checks = run_checks(settings, engine, utcnow())
     if as_json:
         app.print_json({"settings": settings.describe(), "checks": [c.as_dict() for c in checks]})
     else:
@@ -60,4 +45,4 @@ def doctor(app: AppContext, as_json: bool) -> None:
                 app.console.print(f"     {'':9} fix: {escape(check.fix)}", soft_wrap=True)
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
-        raise DoctorFailed(f"doctor: {len(failed)} check(s) failed: {', '.join(failed)}")
+        raise DoctorFailed(f"doctor: {plural(len(failed), 'check')} failed: {', '.join(failed)}")

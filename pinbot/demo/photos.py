@@ -35,7 +35,7 @@ def _shade(c: RGB, f: float) -> RGB:
     return _mix(c, (0, 0, 0), f) if f > 0 else _mix(c, (255, 255, 255), -f)
 
 
-def _backdrop(index: int) -> Image.Image:
+def backdrop(index: int) -> Image.Image:
     """Wall and table with a soft window light from the upper left; smooth, so drawn small and scaled."""
     top, bottom, table = BACKDROPS[index % len(BACKDROPS)]
     w, h = PHOTO_W // 8, PHOTO_H // 8
@@ -217,8 +217,13 @@ def _draw_scene(name: str, img: Image.Image, index: int) -> None:
         d.ellipse((cx - 40 * s, base - 260 * s, cx + 5 * s, base - 190 * s), fill=(236, 244, 250))
     elif name == "crystal":
         _shadow(img, (cx - 260 * s, base - 50 * s, cx + 300 * s, base + 40 * s), 60)
-        pts = [(cx - 70 * s, base - 120 * s), (cx - 40 * s, base - 460 * s), (cx + 30 * s, base - 520 * s),
-               (cx + 80 * s, base - 420 * s), (cx + 60 * s, base - 110 * s)]  # fmt: skip
+        pts = [
+            (cx - 70 * s, base - 120 * s),
+            (cx - 40 * s, base - 460 * s),
+            (cx + 30 * s, base - 520 * s),
+            (cx + 80 * s, base - 420 * s),
+            (cx + 60 * s, base - 110 * s),
+        ]
         d.polygon(pts, fill=(178, 150, 206))
         d.polygon([pts[1], pts[2], (cx + 10 * s, base - 120 * s)], fill=(204, 182, 226))
         for i in range(7):
@@ -250,6 +255,6 @@ def _draw_scene(name: str, img: Image.Image, index: int) -> None:
 
 def draw_photo(name: str, index: int) -> Image.Image:
     """A 1000x1200 product photo: backdrop and table, soft shadow, the product drawn in simple shapes."""
-    image = _backdrop(index)
+    image = backdrop(index)
     _draw_scene(name, image, index)
     return image.reduce(SS)

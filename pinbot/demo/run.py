@@ -125,10 +125,17 @@ def add_products(engine: Engine, account_id: int, folder: Path) -> dict[str, int
     with db.session_scope(engine) as session:
         for p in shop.PRODUCTS:
             row = Product(
-                account_id=account_id, source="demo", external_id=p.key, title=p.title, description=p.description,
-                link=p.link, price_cents=p.price_cents, currency="USD" if p.price_cents else None,
-                image_paths=[str(shop.photo_path(folder, p))], tags=list(p.tags),
-            )  # fmt: skip
+                account_id=account_id,
+                source="demo",
+                external_id=p.key,
+                title=p.title,
+                description=p.description,
+                link=p.link,
+                price_cents=p.price_cents,
+                currency="USD" if p.price_cents else None,
+                image_paths=[str(shop.photo_path(folder, p))],
+                tags=list(p.tags),
+            )
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -160,11 +167,19 @@ def plan_pins(queue: QueueService, folder: Path, assets: Path, product_ids: dict
     evening = queue.clock.now().replace(hour=18, minute=0, second=0, microsecond=0)
     setup = QueueService(queue.engine, queue.account_id, queue.boards, FakeClock(evening), queue.planner)
     create_experiment(
-        queue.engine, queue.account_id, setup, name=EXPERIMENT,
+        queue.engine,
+        queue.account_id,
+        setup,
+        name=EXPERIMENT,
         hypothesis="Big type on a plain card earns more clicks to the shop than a photo with a headline band.",
-        products=EXPERIMENT_PRODUCTS, variants=EXPERIMENT_TEMPLATES, assets_dir=assets,
-        boards=("handmade-jewelry",), rounds=EXPERIMENT_ROUNDS, every_hours=every, lift=EXPERIMENT_LIFT,
-    )  # fmt: skip
+        products=EXPERIMENT_PRODUCTS,
+        variants=EXPERIMENT_TEMPLATES,
+        assets_dir=assets,
+        boards=("handmade-jewelry",),
+        rounds=EXPERIMENT_ROUNDS,
+        every_hours=every,
+        lift=EXPERIMENT_LIFT,
+    )
     regular = max(1, min(2, days // 12))
     queue.enqueue([req for r in range(regular) for req in _round(folder, assets, product_ids, r)])
 
@@ -200,8 +215,9 @@ def _round(folder: Path, assets: Path, product_ids: dict[str, int], r: int) -> l
     return requests
 
 
-def prerender(engine: Engine, account_id: int, images: CachedRenderer, boards: dict[str, Any], workers: int,
-              progress: Progress) -> int:  # fmt: skip
+def prerender(
+    engine: Engine, account_id: int, images: CachedRenderer, boards: dict[str, Any], workers: int, progress: Progress
+) -> int:
     """Render every queued pin into the cache now, on all cores (the poster then gets cache hits)."""
     with db.session_scope(engine) as session:
         rows = session.exec(
@@ -271,9 +287,15 @@ def run_demo(opts: DemoOptions, progress: Progress | None = None) -> DemoResult:
     with emulator:
         settings = Settings.from_mapping(_env(opts, emulator.base_url, app_secret), base_dir=folder)
         result = DemoResult(
-            folder, mask_url(settings.database_url), folder / "report.html", settings.data_dir / "renders", env_file,
-            opts.days, begin, end,
-        )  # fmt: skip
+            folder,
+            mask_url(settings.database_url),
+            folder / "report.html",
+            settings.data_dir / "renders",
+            env_file,
+            opts.days,
+            begin,
+            end,
+        )
         engine = db.make_engine(settings.database_url)
         try:
             _run(opts, settings, engine, emulator, clock, result, say, lap)
@@ -324,9 +346,12 @@ def _run(
     # exactly when the next pin is due.
     hours = 3600
     stretched = DaemonSettings(
-        idle_poll=6 * hours, heartbeat_every=6 * hours, reconcile_every=3 * hours, refresh_every=6 * hours,
+        idle_poll=6 * hours,
+        heartbeat_every=6 * hours,
+        reconcile_every=3 * hours,
+        refresh_every=6 * hours,
         blocked_poll=hours,
-    )  # fmt: skip
+    )
     daemon = app.daemon(client, images=images, daemon_settings=stretched, on_sweep=result.sweeps.append)
     result.ticks = simulate(daemon, clock, result.end, say)
     lap("simulate")

@@ -60,8 +60,9 @@ board_interval_days = 5
 jitter_minutes = 10
 """
 
+SAMPLE_LOGO = Path(__file__).resolve().parent / "sample-logo.png"
 BRAND = f"""\
-# The demo shop's brand kit (fonts and logo are pinbot's bundled ones).
+# The demo shop's brand kit (fonts are pinbot's bundled ones; the logo is the sample's seal).
 shop_name = "{SHOP_NAME}"
 
 [colors]
@@ -85,23 +86,132 @@ class DemoProduct:
 
 
 PRODUCTS: tuple[DemoProduct, ...] = (
-    DemoProduct("silver-hoops", "Hammered silver hoop earrings", "Lightweight hoops hand-forged from recycled sterling silver. Made to order in 3 days.", SHOP + "silver-hoops", 4800, ("handmade-jewelry",), "hoops", ("earrings",)),  # noqa: E501
-    DemoProduct("brass-leaf-studs", "Brass leaf stud earrings", "Tiny brass leaves with a brushed finish, on hypoallergenic posts.", SHOP + "brass-leaf-studs", 3200, ("handmade-jewelry",), "studs", ("earrings",)),  # noqa: E501
-    DemoProduct("stacking-rings", "Minimal stacking rings, set of three", "Silver, brass and copper bands to wear alone or stacked. Sizes 4 to 11.", SHOP + "stacking-rings", 5600, ("handmade-jewelry",), "rings", ("rings",)),  # noqa: E501
-    DemoProduct("moonstone-pendant", "Moonstone drop pendant necklace", "A rainbow moonstone set in a hand-cut silver bezel on a fine 45 cm chain.", SHOP + "moonstone-pendant", 7200, ("handmade-jewelry",), "pendant", ("necklace",)),  # noqa: E501
-    DemoProduct("speckled-mug", "Speckled stoneware mug, 350 ml", "Wheel-thrown, dishwasher safe, glazed in oatmeal speckle with a blue rim.", SHOP + "speckled-mug", 3400, ("ceramics",), "mug", ("mug",)),  # noqa: E501
-    DemoProduct("sage-bowl", "Sage glaze serving bowl", "A generous 24 cm bowl in a soft sage glaze for salads, fruit or bread.", SHOP + "sage-bowl", 5200, ("ceramics",), "bowl", ("bowl",)),  # noqa: E501
-    DemoProduct("terracotta-planter", "Terracotta succulent planter", "Unglazed terracotta with a drainage hole and a matching saucer.", SHOP + "terracotta-planter", 2900, ("ceramics",), "planter", ("planter",)),  # noqa: E501
-    DemoProduct("espresso-cups", "Ocean blue espresso cups, pair", "Two 90 ml cups in a deep ocean glaze, thrown as a matching pair.", SHOP + "espresso-cups", 3800, ("ceramics",), "cups", ("mug",)),  # noqa: E501
-    DemoProduct("bud-vase", "Ribbed porcelain bud vase", "A small ribbed vase for a single stem; satin white porcelain.", SHOP + "bud-vase", 2600, ("ceramics",), "vase", ("vase",)),  # noqa: E501
-    DemoProduct("wire-wrap-tutorial", "How to wire-wrap a crystal pendant", "A beginner's guide to wrapping a raw crystal with copper wire: tools, steps and three finishes.", BLOG + "wire-wrap-a-crystal", None, ("diy-craft-tutorials", "handmade-jewelry"), "crystal", ("tutorial",)),  # noqa: E501
-    DemoProduct("glazing-tutorial", "How to glaze pottery at home", "Everything you need to glaze your first bowls without a studio: kit list, safety and firing.", BLOG + "glazing-at-home", None, ("diy-craft-tutorials", "ceramics"), "glaze", ("tutorial",)),  # noqa: E501
-    DemoProduct("macrame-tutorial", "Make a macrame plant hanger in an hour", "Four knots, one ring and cotton cord: a plant hanger for your first macrame afternoon.", BLOG + "macrame-plant-hanger", None, ("diy-craft-tutorials",), "macrame", ("tutorial",)),  # noqa: E501
-)  # fmt: skip
+    DemoProduct(
+        "silver-hoops",
+        "Hammered silver hoop earrings",
+        "Lightweight hoops hand-forged from recycled sterling silver. Made to order in 3 days.",
+        SHOP + "silver-hoops",
+        4800,
+        ("handmade-jewelry",),
+        "hoops",
+        ("earrings",),
+    ),
+    DemoProduct(
+        "brass-leaf-studs",
+        "Brass leaf stud earrings",
+        "Tiny brass leaves with a brushed finish, on hypoallergenic posts.",
+        SHOP + "brass-leaf-studs",
+        3200,
+        ("handmade-jewelry",),
+        "studs",
+        ("earrings",),
+    ),
+    DemoProduct(
+        "stacking-rings",
+        "Minimal stacking rings, set of three",
+        "Silver, brass and copper bands to wear alone or stacked. Sizes 4 to 11.",
+        SHOP + "stacking-rings",
+        5600,
+        ("handmade-jewelry",),
+        "rings",
+        ("rings",),
+    ),
+    DemoProduct(
+        "moonstone-pendant",
+        "Moonstone drop pendant necklace",
+        "A rainbow moonstone set in a hand-cut silver bezel on a fine 45 cm chain.",
+        SHOP + "moonstone-pendant",
+        7200,
+        ("handmade-jewelry",),
+        "pendant",
+        ("necklace",),
+    ),
+    DemoProduct(
+        "speckled-mug",
+        "Speckled stoneware mug, 350 ml",
+        "Wheel-thrown, dishwasher safe, glazed in oatmeal speckle with a blue rim.",
+        SHOP + "speckled-mug",
+        3400,
+        ("ceramics",),
+        "mug",
+        ("mug",),
+    ),
+    DemoProduct(
+        "sage-bowl",
+        "Sage glaze serving bowl",
+        "A generous 24 cm bowl in a soft sage glaze for salads, fruit or bread.",
+        SHOP + "sage-bowl",
+        5200,
+        ("ceramics",),
+        "bowl",
+        ("bowl",),
+    ),
+    DemoProduct(
+        "terracotta-planter",
+        "Terracotta succulent planter",
+        "Unglazed terracotta with a drainage hole and a matching saucer.",
+        SHOP + "terracotta-planter",
+        2900,
+        ("ceramics",),
+        "planter",
+        ("planter",),
+    ),
+    DemoProduct(
+        "espresso-cups",
+        "Ocean blue espresso cups, pair",
+        "Two 90 ml cups in a deep ocean glaze, thrown as a matching pair.",
+        SHOP + "espresso-cups",
+        3800,
+        ("ceramics",),
+        "cups",
+        ("mug",),
+    ),
+    DemoProduct(
+        "bud-vase",
+        "Ribbed porcelain bud vase",
+        "A small ribbed vase for a single stem; satin white porcelain.",
+        SHOP + "bud-vase",
+        2600,
+        ("ceramics",),
+        "vase",
+        ("vase",),
+    ),
+    DemoProduct(
+        "wire-wrap-tutorial",
+        "How to wire-wrap a crystal pendant",
+        "A beginner's guide to wrapping a raw crystal with copper wire: tools, steps and three finishes.",
+        BLOG + "wire-wrap-a-crystal",
+        None,
+        ("diy-craft-tutorials", "handmade-jewelry"),
+        "crystal",
+        ("tutorial",),
+    ),
+    DemoProduct(
+        "glazing-tutorial",
+        "How to glaze pottery at home",
+        "Everything you need to glaze your first bowls without a studio: kit list, safety and firing.",
+        BLOG + "glazing-at-home",
+        None,
+        ("diy-craft-tutorials", "ceramics"),
+        "glaze",
+        ("tutorial",),
+    ),
+    DemoProduct(
+        "macrame-tutorial",
+        "Make a macrame plant hanger in an hour",
+        "Four knots, one ring and cotton cord: a plant hanger for your first macrame afternoon.",
+        BLOG + "macrame-plant-hanger",
+        None,
+        ("diy-craft-tutorials",),
+        "macrame",
+        ("tutorial",),
+    ),
+)
 
 
 def write_shop_files(folder: Path, assets_source: Path) -> None:
-    """boards/*.toml, pinbot.toml and the brand kit (pinbot's bundled fonts, logo and templates)."""
+    """boards/*.toml, pinbot.toml and the brand kit (the sample's name, colours and seal; pinbot's bundled
+    fonts and templates)."""
     boards = folder / "boards"
     boards.mkdir(parents=True, exist_ok=True)
     for key, text in BOARDS.items():
@@ -110,8 +220,17 @@ def write_shop_files(folder: Path, assets_source: Path) -> None:
     if not (assets_source / "templates").is_dir():
         raise PinbotError(f"demo: no templates in {assets_source}; set PINBOT_ASSETS_DIR to pinbot's assets folder")
     assets = folder / "assets"
-    shutil.copytree(assets_source, assets, dirs_exist_ok=True, ignore=shutil.ignore_patterns("brand.toml"))
+    ignore = shutil.ignore_patterns("brand.toml", "brand.example.toml", "logo.*")
+    shutil.copytree(assets_source, assets, dirs_exist_ok=True, ignore=ignore)
+    write_sample_brand(assets)
+
+
+def write_sample_brand(assets: Path) -> None:
+    """The sample shop's brand kit: its name, colours and "F&K" seal (the demo's alone: an owner's
+    shop gets its own from `pinbot init`)."""
+    assets.mkdir(parents=True, exist_ok=True)
     (assets / "brand.toml").write_text(BRAND, encoding="utf-8")
+    shutil.copyfile(SAMPLE_LOGO, assets / "logo.png")
 
 
 def photo_path(folder: Path, product: DemoProduct) -> Path:

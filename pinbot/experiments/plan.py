@@ -25,14 +25,17 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.clock import as_utc
+from pinbot.errors import InvalidInput, NotFound, PinbotError, StateConflict
 from pinbot.experiments.rounds import Design, Round, live_images, plan_rounds, why_fewer
 from pinbot.queue.service import PinRequest, QueueService
-from pinbot.render import CROPS, PALETTES, list_templates
+from pinbot.render import CROPS, PALETTES, list_templates, load_template
+from pinbot.render.fits import infos_for, template_fits
 from pinbot.shop.boards import require_board
 from pinbot.stats import ALPHA, MIN_LIFT, POWER, planned_sample
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product, ServiceState
+from pinbot.store.state import write_in
 from pinbot.store.tables import PIN, PMD
 
 __all__ = [
@@ -144,6 +147,32 @@ def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Pr
     return found
 
 
+def _suited(prods: list[Product], designs: list[Design], assets_dir: Path) -> tuple[list[Product], list[str]]:
+    """The products every design can show whole and uncovered (`template_fits`), and a note for each
+    one left out: every arm of an experiment needs the same products."""
+    kept: list[Product] = []
+    notes: list[str] = []
+    for product in prods:
+        photos = [Path(p) for p in product.image_paths if p]
+        why = ""
+        try:
+            infos = infos_for(photos) if photos else []
+            for design in designs:
+                ok, reason = template_fits(infos, load_template(assets_dir, design.template))
+                if not ok:
+                    why = f"{design.template}: {reason}"
+                    break
+        except PinbotError:
+            why = ""  # an unreadable photo is reported when its pin renders
+        if why:
+            notes.append(f"product {product.id} left out ({why})")
+        else:
+            kept.append(product)
+    if not kept:
+        raise InvalidInput("--products", "no product suits every design: " + "; ".join(notes))
+    return kept, notes
+
+
 def _shop_baseline(session: Session, account_id: int, metric: str, now: datetime) -> tuple[float, str, int]:
     """(baseline rate, where it came from, typical impressions per pin) from the last 90 days."""
     pmd, pin = PMD.c, PIN.c
@@ -203,7 +232,7 @@ def create_experiment(
     with session_scope(engine) as session:
         if session.exec(select(Experiment).where(Experiment.account_id == account_id, Experiment.name == name)).first():
             raise StateConflict(f"an experiment named {name!r} exists already; choose another name")
-        prods = _products(session, account_id, products)
+        prods, unsuited = _suited(_products(session, account_id, products), designs, assets_dir)
         product_ids = [p.id for p in prods if p.id is not None]
         board_keys = list(dict.fromkeys(b.strip() for b in boards if b.strip())) or _default_boards(
             session, account_id, product_ids
@@ -216,7 +245,7 @@ def create_experiment(
         used = live_images(session, account_id, queue.boards, board_keys, prods, assets_dir)
     planned = planned_impressions or planned_sample(baseline, lift)
     cells = len(product_ids) * len(board_keys)
-    notes = []
+    notes = list(unsuited)
     wanted = rounds
     if rounds is None:
         rounds = max(1, math.ceil(planned / per_pin / cells))
@@ -290,7 +319,25 @@ def create_experiment(
         _delete(engine, plan.experiment_id)
         raise
     plan.pins_created = len(result.created)
+    _record_placed_times(engine, account_id, plan, result.created, now, horizon_days)
     return plan
+
+
+def _record_placed_times(
+    engine: Engine, account_id: int, plan: ExperimentPlan, pin_ids: Sequence[int], now: datetime, horizon: int | None
+) -> None:
+    """The planner placed the pins inside the posting windows (never before their slot): keep the
+    plan's first and last times, and the horizon, true to where they landed."""
+    if not pin_ids:
+        return
+    with session_scope(engine) as session:
+        due = [as_utc(d) for d in session.exec(select(Pin.due_at).where(col(Pin.id).in_(list(pin_ids)))).all()]
+        plan.first_at, plan.last_at = min(due), max(due)
+        exp = session.get(Experiment, plan.experiment_id)
+        if horizon is None and exp is not None:
+            plan.horizon_days = exp.horizon_days = max(exp.horizon_days or 0, (plan.last_at - now).days + 60)
+            session.add(exp)
+        write_in(session, account_id, PLAN_KEY.format(id=plan.experiment_id), json.dumps(plan.as_dict()), now)
 
 
 def _request(
@@ -303,7 +350,7 @@ def _request(
         link=product.link,
         image=look.photo_of(product.image_paths),
         alt_text=product.title[:500],
-        at=at,
+        not_before=at,  # the planner fits it into the posting windows and the daily cap
         template=design.template,
         variant_key=look.designs[design.id],  # this round's look; the arm is experiment_variant_id
         product_id=product.id,

@@ -35,6 +35,7 @@ from pinbot.store import state
 from pinbot.store.db import session_scope
 from pinbot.store.models import AccountMetricDaily, Pin, PinMetricDaily, PinStatus
 from pinbot.store.tables import AMD, PIN, PMD
+from pinbot.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class SweepResult:
         if self.stopped:
             parts.append(f"stopped: {self.stopped}")
         if self.pins_left:
-            parts.append(f"{self.pins_left} pins wait for the next sweep")
+            parts.append(f"{plural(self.pins_left, 'pin')} wait for the next sweep")
         if self.experiments_finished:
             parts.append(f"experiments with a verdict: {', '.join(self.experiments_finished)}")
         if self.next_sweep_at:

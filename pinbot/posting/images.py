@@ -61,6 +61,8 @@ def render_request_for(pin: Pin, board: BoardDef | None, product: Product | None
     return RenderRequest(
         template=template,
         title=pin.title,
+        headline=pin.headline or (product.headline if product else None) or "",
+        badge=pin.badge or (product.badge if product else None) or "",
         subtitle=subtitle_from(pin.description),
         price=price_label(product.price_cents, product.currency) if product else "",
         site_name=domain_of(pin.link) if pin.link else "",

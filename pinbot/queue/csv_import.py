@@ -9,6 +9,8 @@ Columns (header row required, any order, names case-insensitive):
   alt_text         ≤ 500 characters
   at               explicit ISO-8601 time (in PINBOT_TIMEZONE unless it has an offset)
   template         renderer template name
+  headline         short text printed big on the pin (default: from the title)
+  badge            a label on the pin, e.g. NEW or SALE
   key              your own unique id for the row; without it one is derived from the row
 
 Rows are numbered as a spreadsheet shows them: the header is row 1.
@@ -30,7 +32,9 @@ from pinbot.queue.service import PinRequest
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
+    BADGE_MAX,
     DESCRIPTION_MAX,
+    HEADLINE_MAX,
     TITLE_MAX,
     check_image_path,
     check_link,
@@ -38,7 +42,20 @@ from pinbot.shop.validation import (
     parse_when,
 )
 
-COLUMNS = ("board", "boards", "title", "image", "description", "link", "alt_text", "at", "template", "key")
+COLUMNS = (
+    "board",
+    "boards",
+    "title",
+    "image",
+    "description",
+    "link",
+    "alt_text",
+    "at",
+    "template",
+    "headline",
+    "badge",
+    "key",
+)
 MAX_BOARDS_PER_ROW = 10
 
 
@@ -141,10 +158,13 @@ def _row_request(
         raise InvalidInput("image", cached.reason, row=row_no, source=src)
     at = parse_when(row["at"], tz, row=row_no, source=src) if row.get("at", "").strip() else None
     template = row.get("template", "").strip() or None
+    headline = check_text("headline", row.get("headline", ""), HEADLINE_MAX, row=row_no, source=src)
+    badge = check_text("badge", row.get("badge", ""), BADGE_MAX, row=row_no, source=src)
     key = row.get("key", "").strip()
     if len(key) > 200:
         raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
-    source_key = "csv:" + (key or _derived_key(title, link, str(cached), template))
+    extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin
+    source_key = "csv:" + (key or _derived_key(title, link, str(cached), template, *extra))
     return PinRequest(
         boards=keys,
         title=title,
@@ -155,6 +175,8 @@ def _row_request(
         at=at,
         template=template,
         source_key=source_key,
+        headline=headline,
+        badge=badge,
     )
 
 

@@ -1,7 +1,9 @@
 """Pre-publish lint: refuse what Pinterest treats as spam before it is queued or posted.
 
-Owns three checks: link shorteners, the same image on the same board twice, and one product on
-more boards than `schedule.max_boards_per_product` (10 by default). `lint_new_pins` raises
+Owns three checks: link shorteners, the same image on the same board twice (the same photo file,
+or a resized or re-encoded copy of it: photos are compared by perceptual hash, and only with the
+same design: another design of one product is a different pin), and one product on more boards
+than `schedule.max_boards_per_product` (10 by default). `lint_new_pins` raises
 `InvalidInput` naming the field and the offending pin (the enqueue transaction then writes
 nothing); `findings` reports the same problems for a list of pins (`pinbot queue plan`).
 """
@@ -11,12 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, is_shortener, link_key
+from pinbot.render.subject import NEAR_DUPLICATE_BITS, fingerprint, parse_fingerprint, same_picture
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -65,6 +70,47 @@ def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     return (pin.image_path, *design_key(pin.template, pin.variant_key))
 
 
+def photo_hash(pin: PinLike) -> tuple[int, bytes] | None:
+    """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins)."""
+    stored = getattr(pin, "image_hash", None)
+    value = stored or (fingerprint(Path(pin.image_path)) if pin.image_path else None)
+    return parse_fingerprint(value) if value else None
+
+
+# Pigeonhole: two 64-bit hashes within NEAR_DUPLICATE_BITS bits agree exactly on at least one of
+# NEAR_DUPLICATE_BITS + 1 chunks, so looking up each chunk finds every near-duplicate.
+_CHUNKS = NEAR_DUPLICATE_BITS + 1
+_EDGES = [round(64 * i / _CHUNKS) for i in range(_CHUNKS + 1)]
+
+
+def _chunks(h: int) -> list[tuple[int, int]]:
+    return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
+
+
+class NearIndex:
+    """Photos seen so far per (board, design), found again by exact path or perceptual hash."""
+
+    def __init__(self) -> None:
+        self.paths: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
+        self.buckets: dict[tuple[int, tuple[str, str], int, int], list[tuple[tuple[int, bytes], PinLike]]] = {}
+
+    def find(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None) -> PinLike | None:
+        hit = self.paths.get((board_id, key))
+        if hit is not None or h is None:
+            return hit
+        for i, part in _chunks(h[0]):
+            for other, pin in self.buckets.get((board_id, key[1:], i, part), []):
+                if same_picture(h, other):
+                    return pin
+        return None
+
+    def add(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None, pin: PinLike) -> None:
+        self.paths.setdefault((board_id, key), pin)
+        if h is not None:
+            for i, part in _chunks(h[0]):
+                self.buckets.setdefault((board_id, key[1:], i, part), []).append((h, pin))
+
+
 def product_key(pin: PinLike) -> str | None:
     if pin.product_id is not None:
         return f"product {pin.product_id}"
@@ -87,20 +133,24 @@ def shortener_finding(pin: PinLike) -> Finding | None:
 def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[int, str]) -> list[Finding]:
     """Every lint problem among `pins` (which must include the live pins they compete with)."""
     out: list[Finding] = []
-    seen_images: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
+    seen_images = NearIndex()
     boards_of: dict[str, set[int]] = defaultdict(set)
     for pin in pins:
         if (f := shortener_finding(pin)) is not None:
             out.append(f)
         key = image_key(pin)
         if key is not None:
-            first = seen_images.setdefault((pin.board_id, key), pin)
-            if first is not pin:
+            h = photo_hash(pin)
+            first = seen_images.find(pin.board_id, key, h)
+            if first is None:
+                seen_images.add(pin.board_id, key, h, pin)
+            else:
                 board = board_names.get(pin.board_id, str(pin.board_id))
+                what = key[0] if first.image_path == key[0] else f"{key[0]} (a copy of {first.image_path})"
                 out.append(
                     Finding(
                         "image",
-                        f"{key[0]} is already on board {board!r} with the same design"
+                        f"{what} is already on board {board!r} with the same design"
                         + (f" (pin {_id(first)})" if _id(first) else "")
                         + f"; use another photo or template ({pin.title[:40]!r})",
                         _id(pin),
@@ -137,11 +187,39 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) ->
                 col(Pin.image_path).in_(images),
             )
             found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
+        near = _near_copies(session, account_id, pins, boards)
+        if near:
+            q = select(Pin).where(col(Pin.id).in_(near))
+            found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
         if products or links:
             cond = col(Pin.product_id).in_(products) | col(Pin.link).in_(links)
             q = select(Pin).where(Pin.account_id == account_id, col(Pin.status).in_(LIVE), cond)
             found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
     return list(found.values())
+
+
+def _near_copies(session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int]) -> list[int]:
+    """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design)."""
+    index = NearIndex()
+    for pin in pins:
+        key = image_key(pin)
+        h = photo_hash(pin) if key is not None else None
+        if key is not None and h is not None:
+            index.add(pin.board_id, ("", *key[1:]), h, pin)
+    if not index.buckets:
+        return []
+    q = sa_select(col(Pin.id), col(Pin.board_id), col(Pin.image_hash), col(Pin.template), col(Pin.variant_key)).where(
+        col(Pin.account_id) == account_id,
+        col(Pin.status).in_(LIVE),
+        col(Pin.board_id).in_(boards),
+        col(Pin.image_hash).is_not(None),
+    )
+    out: list[int] = []
+    for pin_id, board_id, value, template, variant in session.execute(q).all():
+        h = parse_fingerprint(value) if value else None
+        if pin_id is not None and h is not None and index.find(board_id, ("\0", *design_key(template, variant)), h):
+            out.append(pin_id)
+    return out
 
 
 def board_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

@@ -54,6 +54,7 @@ class Item:
     link: str = ""
     group: str = ""
     at: datetime | None = None  # explicit time (`--at`): kept as is
+    not_before: datetime | None = None  # placed by the rules, but not earlier than this
 
 
 class Schedule:
@@ -257,6 +258,8 @@ def place(
             continue
         base = group_base.get(key)
         start = max(now, base + interval * index) if base is not None else now
+        if item.not_before is not None:
+            start = max(start, as_utc(item.not_before))
         if key in group_last:  # jitter may have put the previous board late: keep the full interval
             start = max(start, group_last[key] + interval)
         slot = Slot.of(start, item.board, item.link)
@@ -315,7 +318,13 @@ class RulesPlanner:
         lookback = timedelta(hours=max(r.same_link_hours, 24), minutes=r.domain_burst_minutes)
         existing = load_slots(session, account_id, as_utc(now) - lookback)
         items = [
-            Item(board=pin.board_id, link=pin.link, group=group_of(pin), at=pin.due_at if pin.explicit_time else None)
+            Item(
+                board=pin.board_id,
+                link=pin.link,
+                group=group_of(pin),
+                at=pin.due_at if pin.explicit_time else None,
+                not_before=None if pin.explicit_time else pin.due_at,
+            )
             for pin in pins
         ]
         for pin, due in zip(pins, place(r, self.tz, existing, items, now, self.rng), strict=True):

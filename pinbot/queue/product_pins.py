@@ -43,6 +43,8 @@ class ProductPinOptions:
     at: datetime | None = None
     template: str | None = None
     key: str | None = None
+    headline: str | None = None  # None: the product's (or one from the title)
+    badge: str | None = None
 
 
 def product_requests(
@@ -85,6 +87,8 @@ def product_requests(
         # The product's own fields are not in the key: re-running the command after a re-import
         # changed its description adds nothing. A different photo or override is a new pin.
         overrides = [image, opts.template or "", opts.title or "", opts.description or "", opts.link or ""]
+        if opts.headline is not None or opts.badge is not None:  # another text on the image: another pin
+            overrides += [opts.headline or "", opts.badge or ""]
         source_key = f"product:{product.id}:" + hashlib.sha256("\x1f".join(overrides).encode()).hexdigest()[:20]
     return [
         PinRequest(
@@ -99,6 +103,8 @@ def product_requests(
             variant_key=design if design and not opts.template else None,
             product_id=product.id,
             source_key=source_key,
+            headline=(opts.headline if opts.headline is not None else product.headline) or "",
+            badge=(opts.badge if opts.badge is not None else product.badge) or "",
         )
         for board in boards
     ]

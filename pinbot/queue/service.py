@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Engine, Row, func, insert
@@ -37,11 +38,15 @@ class PinRequest:
     image: str | None = None
     alt_text: str = ""
     at: datetime | None = None  # the owner's explicit time, UTC
+    # Not before this time, UTC; the planner still fits the pin into the posting rules (unlike `at`).
+    not_before: datetime | None = None
     template: str | None = None
     variant_key: str | None = None
     product_id: int | None = None
     source_key: str | None = None
     experiment_variant_id: int | None = None
+    headline: str = ""  # the pin's big text ("" derives it from the title)
+    badge: str = ""  # NEW, SALE, ...
 
     def key_for(self, board: str) -> str:
         """The idempotency key of this request on one board."""
@@ -74,6 +79,9 @@ class PinDraft:
     template: str | None = None
     variant_key: str | None = None
     experiment_variant_id: int | None = None
+    headline: str = ""
+    badge: str = ""
+    image_hash: str | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -92,6 +100,9 @@ class PinDraft:
             "template": self.template,
             "variant_key": self.variant_key,
             "experiment_variant_id": self.experiment_variant_id,
+            "headline": self.headline or None,
+            "badge": self.badge or None,
+            "image_hash": self.image_hash,
             "status": PinStatus.queued,
             "attempts": 0,
             "reconcile_checks": 0,
@@ -113,7 +124,7 @@ class ImmediatePlanner:
     def schedule(self, session: Session, account_id: int, drafts: Sequence[PinDraft], now: datetime) -> None:
         for draft in drafts:
             if not draft.explicit_time:
-                draft.due_at = now
+                draft.due_at = max(now, draft.due_at)  # a `not_before` is kept
 
 
 @dataclass
@@ -140,6 +151,8 @@ def pin_to_dict(pin: Pin | Row[Any], board_key: str | None = None) -> dict[str, 
         "image": pin.image_path,
         "template": pin.template,
         "variant": pin.variant_key,
+        "headline": pin.headline,
+        "badge": pin.badge,
         "product_id": pin.product_id,
         "source_key": pin.source_key,
         "due_at": iso(pin.due_at),
@@ -197,6 +210,10 @@ class QueueService:
                 require_board(self.boards, key)
         now = self.clock.now()
         result = EnqueueResult()
+        # Outside the transaction: reading photos must not hold the database's write lock.
+        from pinbot.render.subject import fingerprint  # Pillow: only when pins are queued
+
+        hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
             existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
             board_ids: dict[str, int] = {}
@@ -225,12 +242,15 @@ class QueueService:
                             link=req.link,
                             alt_text=req.alt_text,
                             image_path=req.image,
-                            due_at=req.at or now,
+                            due_at=req.at or (max(now, as_utc(req.not_before)) if req.not_before else now),
                             explicit_time=req.at is not None,
                             product_id=req.product_id,
                             template=req.template,
                             variant_key=req.variant_key,
                             experiment_variant_id=req.experiment_variant_id,
+                            headline=req.headline,
+                            badge=req.badge,
+                            image_hash=hashes.get(req.image) if req.image else None,
                         )
                     )
             if drafts:

@@ -13,7 +13,7 @@ from pinbot.render.cache import RENDERER_VERSION, cache_key, render_to_cache
 from pinbot.render.crop import CROPS
 from pinbot.render.loading import PhotoTooSmall, check_photo, read_photo
 from pinbot.render.sheet import make_contact_sheet
-from pinbot.render.templates import list_templates, load_template
+from pinbot.render.template_file import list_templates, load_template
 from pinbot.render.types import CANVAS_H, CANVAS_W, SAFE_AREA, RenderedImage, RenderRequest, TextPlacement, Variant
 from pinbot.render.variants import resolve_variant, variants_for
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pinbot.render.brand import load_brand
 from pinbot.render.compose import compose
 from pinbot.render.encode import encode
 from pinbot.render.loading import PhotoSource, read_photo
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.render.types import RenderedImage, RenderRequest
 from pinbot.render.variants import resolve_variant
 
@@ -28,4 +29,5 @@ def render_sources(
     variant = resolve_variant(req, tpl)
     palette = brand.palette(variant.palette)
     comp = compose(tpl, brand, palette, req, sources, variant.crop, paint_text=paint_text)
-    return encode(comp.image, sharp=not comp.has_photo, texts=tuple(comp.texts), variant=variant.id)
+    image = encode(comp.image, sharp=not comp.has_photo, texts=tuple(comp.texts), variant=variant.id)
+    return replace(image, photos=tuple(comp.photos), scrims=tuple(comp.scrims), notes=tuple(comp.notes))

@@ -29,7 +29,8 @@ DEFAULT_FONTS = {
 _DROP_IN_FONTS = {"heading": "heading", "body": "body", "body_bold": "body-bold"}
 _FONT_EXTS = (".ttf", ".otf", ".ttc")
 _LOGO_NAMES = ("logo.png", "logo.webp", "logo.jpg", "logo.jpeg")
-DEFAULT_COLORS = {"primary": "#2E4A3F", "accent": "#C4673F", "ink": "#1F1B18", "paper": "#F7F2EA"}
+# Neutral colours for a shop without a brand.toml (slate and sand): no shop's identity.
+DEFAULT_COLORS = {"primary": "#3D4A55", "accent": "#B0805A", "ink": "#1E1E1E", "paper": "#F5F3EF"}
 PALETTES = ("brand", "accent", "light", "dark")
 WHITE: RGB = (255, 255, 255)
 BLACK: RGB = (0, 0, 0)

@@ -18,12 +18,12 @@ from PIL import features
 from pinbot.render.api import render_sources
 from pinbot.render.brand import load_brand
 from pinbot.render.loading import PhotoSource, read_photo
-from pinbot.render.templates import load_template
+from pinbot.render.template_file import load_template
 from pinbot.render.types import RenderRequest
 from pinbot.render.variants import resolve_variant
 
 # Bump when a change to the renderer changes its output for the same inputs.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 def cache_key(req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, ...]) -> str:
@@ -37,6 +37,7 @@ def cache_key(req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, 
         "brand": [[p.name, _file_sha(str(p), *_stat(p))] for p in brand.files],
         "request": {
             "title": req.title,
+            "headline": req.headline,
             "subtitle": req.subtitle,
             "price": req.price,
             "badge": req.badge,
@@ -77,8 +78,22 @@ def render_to_cache(req: RenderRequest, assets_dir: Path, cache_dir: Path) -> Pa
         return hit
     rendered = render_sources(req, assets_dir, sources)
     target = cache_dir / f"{key}.{rendered.extension}"
+    if rendered.notes:  # written first: an image in the cache always has its notes beside it
+        write_atomic(notes_path(target), "\n".join(rendered.notes).encode("utf-8"))
     write_atomic(target, rendered.data)
     return target
+
+
+def notes_path(image: Path) -> Path:
+    return image.with_suffix(".notes.txt")
+
+
+def cached_notes(image: Path) -> list[str]:
+    """What the render of a cached image noted (text left out or shortened); [] for none."""
+    try:
+        return [line for line in notes_path(image).read_text("utf-8").splitlines() if line]
+    except OSError:
+        return []
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -1,50 +1,33 @@
 """Composition: one template, one brand palette and one request's photos and text painted onto
-the 1000x1500 canvas, every text checked for contrast on the pixels under it (a scrim is laid
-down when a photo is too busy or too bright for the text to read).
+the 1000x1500 canvas. Photos, colour blocks and the logo are painted here; text and pills by
+`render.stacks`, which checks every text's contrast on the pixels under it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
-from pinbot.render.brand import BLACK, BrandKit, Palette
-from pinbot.render.color import (
-    Sample,
-    best_text_color,
-    luminance,
-    mix,
-    sample_pixels,
-    scrim_alpha,
-    worst_contrast,
-)
-from pinbot.render.crop import ZOOM, Saliency, crop_box, saliency
-from pinbot.render.fonts import missing_glyphs
-from pinbot.render.loading import OpenedPhoto, PhotoSource, load_logo, open_photo, to_srgb
-from pinbot.render.shapes import rounded_mask, vertical_fade
+from pinbot.render.brand import BrandKit, Palette
+from pinbot.render.canvas import Canvas
+from pinbot.render.crop import Cut
+from pinbot.render.loading import PhotoSource, load_logo
+from pinbot.render.photos import Photo, arrange, open_sources, pixels, placement
+from pinbot.render.shapes import rounded_mask
+from pinbot.render.stacks import paint_pill, paint_stack
 from pinbot.render.templates import (
     BlockLayer,
-    Color,
-    LogoItem,
     LogoLayer,
     PhotoLayer,
     PillLayer,
-    RuleItem,
     StackLayer,
     Template,
-    TextItem,
 )
-from pinbot.render.text import FittedText, TextStyle, draw_text, fit_text, ink_box, placement
-from pinbot.render.types import CANVAS_H, CANVAS_W, RGB, Box, RenderRequest, TextPlacement
+from pinbot.render.types import CANVAS_H, CANVAS_W, Box, PhotoPlacement, RenderRequest, TextPlacement
 
 log = logging.getLogger(__name__)
-
-# Aim above WCAG's 4.5:1 so that sampling and JPEG noise never take a text below it.
-TARGET_CONTRAST = 4.8
-_SAMPLE_PAD = 6
 
 
 @dataclass
@@ -52,34 +35,9 @@ class Composition:
     image: Image.Image
     texts: list[TextPlacement]
     has_photo: bool
-
-
-@dataclass
-class _Ctx:
-    req: RenderRequest
-    brand: BrandKit
-    palette: Palette
-    crop: str
-    canvas: Image.Image
-    draw: ImageDraw.ImageDraw
-    texts: list[TextPlacement]
-    paint_text: bool = True
-
-    def color(self, c: Color) -> RGB:
-        return c.fixed if c.fixed is not None else self.palette.role(c.role)
-
-    def field(self, name: str) -> str:
-        r = self.req
-        values = {
-            "title": r.title,
-            "subtitle": r.subtitle,
-            "price": r.price,
-            "badge": r.badge,
-            "site_name": r.site_name,
-            "shop_name": self.brand.shop_name,
-            "eyebrow": r.site_name or self.brand.shop_name,
-        }
-        return values[name].strip()
+    photos: list[PhotoPlacement] = field(default_factory=list)
+    scrims: list[Box] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def compose(
@@ -95,81 +53,60 @@ def compose(
     """`paint_text=False` lays out and scrims everything but draws no glyphs: the pixels each
     text was measured against (tests use it to check contrast independently)."""
     n = len(sources)
-    layers = [layer for layer in tpl.layers if layer.active(n)]
-    photo_layers = [layer for layer in layers if isinstance(layer, PhotoLayer)]
     background = palette.role(tpl.background.role) if tpl.background.fixed is None else tpl.background.fixed
-    opened = _open_sources(sources, photo_layers, crop, background)
+    photos = open_sources(tpl, sources, crop, background) if n else []
+    sizes = [p.opened.image.size if p.opened else (p.info.width, p.info.height) for p in photos]
+    arranged = arrange(tpl, [p.info for p in photos], sizes, crop)
+    layers = arranged.layers
+    placed: list[PhotoPlacement] = []
+    for i, c in arranged.cuts.items():
+        layer = layers[i]
+        assert isinstance(layer, PhotoLayer)
+        placed.append(placement(layer, c, photos[layer.photo % n].info, arranged.name))
+    has_photo = bool(n and arranged.cuts)
 
     canvas: Image.Image | None = None
     first = layers[0] if layers else None
     if isinstance(first, PhotoLayer) and first.box == (0, 0, CANVAS_W, CANVAS_H) and not first.radius and n:
         # Full-bleed photo: the resized photo is the canvas (saves a 1000x1500 paste).
-        canvas = _photo_pixels(first, opened[first.photo % n], crop)
+        canvas = _photo_pixels(photos[first.photo % n], arranged.cuts[0])
         layers = layers[1:]
+        offset = 1
+    else:
+        offset = 0
     if canvas is None:
         canvas = Image.new("RGB", (CANVAS_W, CANVAS_H), background)
-    ctx = _Ctx(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [], paint_text)
-    for layer in layers:
+    ctx = Canvas(req, brand, palette, crop, canvas, ImageDraw.Draw(canvas), [], paint_text)
+    ctx.subjects = [p.subject for p in placed]
+    for j, layer in enumerate(layers):
         if isinstance(layer, PhotoLayer):
-            _paint_photo(ctx, layer, opened[layer.photo % n] if n else None)
+            slot_cut = arranged.cuts.get(j + offset)
+            _paint_photo(ctx, layer, photos[layer.photo % n] if n and slot_cut else None, slot_cut)
         elif isinstance(layer, BlockLayer):
             _paint_block(ctx, layer)
         elif isinstance(layer, StackLayer):
-            _paint_stack(ctx, layer)
+            paint_stack(ctx, layer)
         elif isinstance(layer, PillLayer):
-            _paint_pill(ctx, layer)
+            paint_pill(ctx, layer)
         elif isinstance(layer, LogoLayer):
             _paint_logo(ctx, layer)
-    return Composition(canvas, ctx.texts, has_photo=bool(n and photo_layers))
+    return Composition(canvas, ctx.texts, has_photo, placed, ctx.scrims, ctx.notes)
 
 
 # --- photos ----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Photo:
-    opened: OpenedPhoto
-    sal: Saliency
+def _photo_pixels(photo: Photo, c: Cut) -> Image.Image:
+    assert photo.opened is not None
+    return pixels(photo.opened.image, photo.opened.icc, c)
 
 
-def _open_sources(
-    sources: tuple[PhotoSource, ...], layers: list[PhotoLayer], crop: str, background: RGB
-) -> list[_Photo]:
-    if not sources or not layers:
-        return []
-    out: list[_Photo] = []
-    for i, src in enumerate(sources):
-        uses = [layer for layer in layers if layer.photo % len(sources) == i]
-        if not uses:
-            continue
-        zoom = ZOOM.get(crop, 1.0)
-        slots = [((lay.box[2] - lay.box[0], lay.box[3] - lay.box[1]), max(zoom, lay.zoom)) for lay in uses]
-        opened = open_photo(src, slots, background)
-        out.append(_Photo(opened, saliency(opened.image)))
-    # Index by source position (sources not used by any layer were skipped above).
-    used = [i for i in range(len(sources)) if any(lay.photo % len(sources) == i for lay in layers)]
-    by_index = dict(zip(used, out, strict=True))
-    return [by_index.get(i, out[0]) for i in range(len(sources))]
-
-
-def _photo_pixels(layer: PhotoLayer, photo: _Photo, crop: str) -> Image.Image:
-    x0, y0, x1, y1 = layer.box
-    w, h = x1 - x0, y1 - y0
-    fx0, fy0, fx1, fy1 = layer.focus
-    focus = ((fx0 - x0) / w, (fy0 - y0) / h, (fx1 - x0) / w, (fy1 - y0) / h)
-    image = photo.opened.image
-    zoom = max(ZOOM.get(crop, 1.0), layer.zoom)  # a detail cell is close already
-    box = crop_box(image.size, w / h, crop, photo.sal, focus, zoom)
-    resized = image.resize((w, h), Image.Resampling.LANCZOS, box=box)
-    return to_srgb(resized, photo.opened.icc)
-
-
-def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: _Photo | None) -> None:
+def _paint_photo(ctx: Canvas, layer: PhotoLayer, photo: Photo | None, c: Cut | None) -> None:
     x0, y0, x1, y1 = layer.box
     size = (x1 - x0, y1 - y0)
     mask = rounded_mask(size, layer.radius) if layer.radius else None
-    if photo is not None:
-        ctx.canvas.paste(_photo_pixels(layer, photo, ctx.crop), (x0, y0), mask)
+    if photo is not None and c is not None:
+        ctx.canvas.paste(_photo_pixels(photo, c), (x0, y0), mask)
         return
     # No photo for this slot (a blog post, a product without pictures): a brand tint with the
     # logo as a centred seal, so the design still looks intended.
@@ -177,10 +114,10 @@ def _paint_photo(ctx: _Ctx, layer: PhotoLayer, photo: _Photo | None) -> None:
     if ctx.brand.logo is not None:
         side = int(min(size) * 0.34)
         logo = load_logo(ctx.brand.logo, (side, side))
-        _paste_logo(ctx, logo, layer.box, "center")
+        ctx.paste_logo(logo, layer.box, "center")
 
 
-def _paint_block(ctx: _Ctx, layer: BlockLayer) -> None:
+def _paint_block(ctx: Canvas, layer: BlockLayer) -> None:
     x0, y0, x1, y1 = layer.box
     if layer.radius or layer.opacity < 1:
         ctx.canvas.paste(
@@ -190,205 +127,9 @@ def _paint_block(ctx: _Ctx, layer: BlockLayer) -> None:
         ctx.draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=ctx.color(layer.fill))
 
 
-def _paint_logo(ctx: _Ctx, layer: LogoLayer) -> None:
+def _paint_logo(ctx: Canvas, layer: LogoLayer) -> None:
     if ctx.brand.logo is None:
         return
     x0, y0, x1, y1 = layer.box
     logo = load_logo(ctx.brand.logo, (x1 - x0, y1 - y0))
-    _paste_logo(ctx, logo, layer.box, layer.align)
-
-
-def _paste_logo(ctx: _Ctx, logo: Image.Image, box: Box, align: str) -> None:
-    x0, y0, x1, y1 = box
-    if align == "center":
-        x = x0 + (x1 - x0 - logo.width) // 2
-    elif align == "right":
-        x = x1 - logo.width
-    else:
-        x = x0
-    y = y0 + (y1 - y0 - logo.height) // 2
-    ctx.canvas.paste(logo, (x, y), logo)
-
-
-# --- text ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    item: TextItem | RuleItem | LogoItem
-    height: int
-    fitted: FittedText | None = None
-    logo: Image.Image | None = None
-    y: int = 0
-
-
-def _font_for(ctx: _Ctx, role: str, text: str) -> Path:
-    """The role's font, or another brand font when that one lacks glyphs the text needs
-    (a Latin display face with a Greek or Cyrillic title)."""
-    first = ctx.brand.font(role)
-    if not any(ord(ch) >= 0x80 for ch in text) or not missing_glyphs(first, text):
-        return first
-    for other in ("body_bold", "body", "heading"):
-        path = ctx.brand.font(other)
-        if path != first and not missing_glyphs(path, text):
-            log.warning("font %s lacks glyphs for %r; using %s", first.name, text[:40], path.name)
-            return path
-    log.warning("no brand font has every glyph of %r; some characters will show as boxes", text[:40])
-    return first
-
-
-def _style(ctx: _Ctx, item: TextItem, text: str) -> TextStyle:
-    return TextStyle(
-        font=_font_for(ctx, item.font, text),
-        min_size=item.size[0],
-        max_size=item.size[1],
-        max_lines=item.max_lines,
-        line_height=item.line_height,
-        uppercase=item.uppercase,
-        tracking=item.tracking,
-        balance=item.max_lines > 1,
-    )
-
-
-def _paint_stack(ctx: _Ctx, layer: StackLayer) -> None:
-    x0, y0, x1, y1 = layer.box
-    width = x1 - x0
-    entries: list[_Entry] = []
-    for item in layer.items:
-        if isinstance(item, TextItem):
-            text = ctx.field(item.field)
-            fitted = fit_text(text, _style(ctx, item, text), width, item.max_height) if text else None
-            if fitted is not None:
-                entries.append(_Entry(item, fitted.height, fitted=fitted))
-        elif isinstance(item, RuleItem):
-            entries.append(_Entry(item, item.height))
-        elif ctx.brand.logo is not None:
-            logo = load_logo(ctx.brand.logo, (width, item.height))
-            entries.append(_Entry(item, logo.height, logo=logo))
-    if not any(e.fitted for e in entries):
-        return
-    gaps = [0] + [layer.gap if e.item.gap is None else e.item.gap for e in entries[1:]]
-    total = sum(e.height for e in entries) + sum(gaps)
-    y = y0 if layer.valign == "top" else y1 - total if layer.valign == "bottom" else y0 + (y1 - y0 - total) // 2
-    for entry, gap in zip(entries, gaps, strict=True):
-        y += gap
-        entry.y = y
-        y += entry.height
-
-    texts = [e for e in entries if e.fitted is not None]
-    boxes = [ink_box(e.fitted, x0, e.y, width, layer.align) for e in texts if e.fitted is not None]
-    colors = _choose_colors(ctx, layer, texts, boxes)
-
-    for entry in entries:
-        if isinstance(entry.item, RuleItem):
-            rx = _aligned_x(x0, width, entry.item.width, layer.align)
-            ctx.draw.rectangle((rx, entry.y, rx + entry.item.width - 1, entry.y + entry.item.height - 1),
-                               fill=ctx.color(entry.item.color))  # fmt: skip
-        elif entry.logo is not None:
-            _paste_logo(ctx, entry.logo, (x0, entry.y, x1, entry.y + entry.height), layer.align)
-    for entry, (color, measured) in zip(texts, colors, strict=True):
-        assert entry.fitted is not None and isinstance(entry.item, TextItem)
-        if ctx.paint_text:
-            drawn = draw_text(ctx.canvas, entry.fitted, x0, entry.y, width, layer.align, color)
-        else:
-            drawn = ink_box(entry.fitted, x0, entry.y, width, layer.align)
-        ctx.texts.append(placement(entry.item.field, layer.box, drawn, color, entry.fitted, measured))
-
-
-def _aligned_x(x0: int, width: int, w: int, align: str) -> int:
-    return x0 + (width - w) // 2 if align == "center" else x0 + width - w if align == "right" else x0
-
-
-def _padded(box: Box) -> Box:
-    return box[0] - _SAMPLE_PAD, box[1] - _SAMPLE_PAD, box[2] + _SAMPLE_PAD, box[3] + _SAMPLE_PAD
-
-
-def _choose_colors(ctx: _Ctx, layer: StackLayer, texts: list[_Entry], boxes: list[Box]) -> list[tuple[RGB, float]]:
-    """One colour per text, each reaching TARGET_CONTRAST on the pixels under it: the template's
-    colours when they read; on a photo, a scrim under them; else the nearest shade of the same hue
-    that reads, then the headline's colour, then the brand's light or dark text colour."""
-    items = [e.item for e in texts if isinstance(e.item, TextItem)]
-    preferred = [ctx.color(it.color) for it in items]
-    samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
-    checks = [worst_contrast(c, px) for c, px in zip(preferred, samples, strict=True)]
-    if all(c >= TARGET_CONTRAST for c in checks):
-        return list(zip(preferred, checks, strict=True))
-    if layer.scrim == "auto" and any(sm is not None and sm.is_busy() for sm in samples):
-        _lay_scrim(ctx, preferred, samples, boxes)
-        samples = [sample_pixels(ctx.canvas, _padded(b)) for b in boxes]
-    lead = max(range(len(items)), key=lambda i: items[i].size[1])
-    out: list[tuple[RGB, float]] = []
-    for color, px in zip(preferred, samples, strict=True):
-        under = px.average() if px is not None else ctx.palette.bg
-        toward = ctx.brand.ink if luminance(under) > 0.18 else ctx.brand.paper
-        shades = [mix(color, toward, t) for t in (0.3, 0.5, 0.7)]
-        candidates = [color, *shades, preferred[lead], *ctx.brand.readable_on(under)]
-        out.append(best_text_color(candidates, px, TARGET_CONTRAST))
-    return out
-
-
-def _lay_scrim(ctx: _Ctx, colors: list[RGB], samples: list[Sample | None], boxes: list[Box]) -> None:
-    light_text = luminance(colors[0]) > 0.4
-    if light_text:
-        # A deep palette colour tints the scrim with the brand; otherwise a near-black ink.
-        band = ctx.palette.band
-        shade = mix(band, BLACK, 0.35) if luminance(band) < 0.08 else mix(ctx.brand.ink, BLACK, 0.6)
-    else:
-        shade = ctx.brand.paper
-    present = [px for px in samples if px is not None]
-    if not present:
-        return
-    union = Sample.stack(present)
-    needed = 0.0
-    for color in dict.fromkeys(colors):
-        alpha = scrim_alpha(color, shade, union, TARGET_CONTRAST + 0.2)
-        needed = max(needed, 1.0 if alpha is None else alpha)
-    if needed <= 0:
-        return
-    # Contrast alone is not legibility: over a busy photo, darken until the texture is quiet.
-    while needed < 0.85 and union.blend(shade, needed).spread() > 14:
-        needed = min(0.85, needed + 0.1)
-    top = max(0, min(b[1] for b in boxes) - 40)
-    bottom = min(CANVAS_H, max(b[3] for b in boxes) + 40)
-    fade_top = max(0, top - 220)
-    if CANVAS_H - bottom < 260:
-        # Text near the foot of the pin: the scrim runs to the edge instead of fading.
-        fade_bottom = bottom = CANVAS_H
-    else:
-        fade_bottom = min(CANVAS_H, bottom + 160)
-    mask = vertical_fade((CANVAS_W, fade_bottom - fade_top), (top - fade_top, bottom - fade_top), min(1.0, needed))
-    ctx.canvas.paste(shade, (0, fade_top, CANVAS_W, fade_bottom), mask)
-
-
-def _paint_pill(ctx: _Ctx, layer: PillLayer) -> None:
-    text = ctx.field(layer.field)
-    if not text:
-        return
-    padx, pady = layer.pad
-    style = TextStyle(
-        font=_font_for(ctx, layer.font, text),
-        min_size=layer.size[0],
-        max_size=layer.size[1],
-        max_lines=1,
-        uppercase=layer.uppercase,
-        tracking=layer.tracking,
-        balance=False,
-    )
-    fitted = fit_text(text, style, layer.max_width - 2 * padx, layer.size[1] * 2)
-    if fitted is None:
-        return
-    cap = -int(fitted.font.getbbox("H", anchor="ls")[1])
-    w = fitted.widths[0] + 2 * padx
-    h = cap + 2 * pady
-    ax, ay = layer.anchor
-    px0 = ax if layer.align == "left" else ax - w // 2 if layer.align == "center" else ax - w
-    py0 = ay if layer.valign == "top" else ay - h // 2 if layer.valign == "center" else ay - h
-    fill = ctx.color(layer.fill)
-    ctx.canvas.paste(fill, (px0, py0, px0 + w, py0 + h), rounded_mask((w, h), h // 2))
-    baseline = py0 + pady + cap
-    top = baseline - fitted.top
-    box = ink_box(fitted, px0 + padx, top, w - 2 * padx, "left")
-    px = sample_pixels(ctx.canvas, box)
-    color, measured = best_text_color([ctx.color(layer.color), *ctx.brand.readable_on(fill)], px, TARGET_CONTRAST)
-    drawn = draw_text(ctx.canvas, fitted, px0 + padx, top, w - 2 * padx, "left", color) if ctx.paint_text else box
-    ctx.texts.append(placement(layer.field, layer.max_box(), drawn, color, fitted, measured))
+    ctx.paste_logo(logo, layer.box, layer.align)

@@ -129,6 +129,7 @@ class OpenedPhoto:
     path: Path
     image: Image.Image
     icc: bytes | None
+    full_size: tuple[int, int] = (0, 0)  # upright size at full resolution (before draft scaling)
 
 
 def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], background: RGB) -> OpenedPhoto:
@@ -137,6 +138,7 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
     name = str(src.path)
     with _pillow_warnings(name):
         im = _open(src)
+        stored = im.size  # before any draft scaling
         # A JPEG's EXIF is in its header; for other formats reading EXIF may decode the whole file
         # (a PNG's eXIf chunk can follow the pixels), so it waits until the pixels are loaded:
         # a decode error inside getexif() would be lost and the half-decoded pixels kept.
@@ -147,11 +149,12 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
         _decode(im, name)
         if im.format not in _SCALED_FORMATS:
             orientation = _orientation(im)
+        full = (stored[1], stored[0]) if orientation in _ROTATES else stored
         icc = im.info.get("icc_profile") or None
         out = _working_mode(im, background, name)
     if orientation != 1:
         out = _transpose(out, orientation)
-    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None)
+    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None, full_size=full)
 
 
 def _decode(im: Image.Image, name: str) -> None:
@@ -235,6 +238,18 @@ def _open(src: PhotoSource) -> Image.Image:
         im.close()
         raise ImageError(name, f"absurd shape ({w}x{h} px; a pin photo needs an aspect ratio under {MAX_ASPECT:g}:1)")
     return im
+
+
+def photo_size(path: Path) -> tuple[int, int] | None:
+    """A photo's upright size from its header alone (no decoding); None when it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                w, h = im.size
+                return (h, w) if _orientation(im) in _ROTATES else (w, h)
+    except Exception:
+        return None
 
 
 def _orientation(im: Image.Image) -> int:

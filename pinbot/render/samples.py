@@ -38,6 +38,27 @@ def sample_photo(kind: str = "mug", size: tuple[int, int] = (1200, 1600), seed: 
     return ImageChops.blend(im, ImageChops.overlay(im, noise), 0.18).filter(ImageFilter.SMOOTH)
 
 
+def product_box(kind: str, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Where `sample_photo` draws the product (x0, y0, x1, y1 in pixels): the ground truth the
+    design check measures crops and text placement against."""
+    w, h = size
+    s = min(w, h)
+    cx, cy = int(w * 0.62), int(h * 0.42)
+    if kind in ("mug", "busy", "bright"):
+        r = int(s * 0.22)
+        top, bottom = cy - int(r * 1.1), cy + int(r * 1.1)
+        box = (cx - int(r * 1.5), top - r // 4, cx + int(r * 1.55), bottom + r // 3)
+    elif kind == "planter":
+        r = int(s * 0.2)
+        # Leaves reach up to ~2.1 r above the rim and ~1.5 r to each side.
+        box = (cx - int(r * 1.55), cy - int(r * 2.15), cx + int(r * 1.55), cy + int(r * 1.6))
+    else:
+        r = int(s * 0.16)
+        x_left, x_right = cx - int(r * 0.75), cx + int(r * 0.75)
+        box = (x_left - r // 2 - 3, cy - r // 2 - r // 5, x_right + r // 2, cy + r + r // 2)
+    return max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+
+
 def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
     w, h = size
     mask = Image.linear_gradient("L").resize((w, h))
@@ -111,6 +132,9 @@ def _earrings(draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int) -> None:
         draw.ellipse(
             (x - r // 2, cy - r // 2, x + r // 2, cy + r + r // 2), outline=(120, 110, 100), width=max(3, r // 7)
         )
-        draw.ellipse((x - r // 2 - 3, cy - r // 2 - 3, x + r // 2 - 3, cy + r + r // 2 - 3), outline=(220, 220, 228),
-                     width=max(3, r // 8))  # fmt: skip
+        draw.ellipse(
+            (x - r // 2 - 3, cy - r // 2 - 3, x + r // 2 - 3, cy + r + r // 2 - 3),
+            outline=(220, 220, 228),
+            width=max(3, r // 8),
+        )
         draw.ellipse((x - r // 10, cy - r // 2 - r // 5, x + r // 10, cy - r // 2), fill=(200, 170, 90))

@@ -36,6 +36,7 @@ def rounded_mask(size: tuple[int, int], radius: int, opacity: float = 1.0) -> Im
 _SMOOTH = [round(255 * (t / 255) ** 2 * (3 - 2 * t / 255)) for t in range(256)]
 
 
+@lru_cache(maxsize=64)
 def vertical_fade(size: tuple[int, int], solid: tuple[int, int], alpha: float) -> Image.Image:
     """An L mask that is `alpha` between rows solid[0]..solid[1] and fades to 0 towards the ends
     (smoothstep, so the scrim has no visible edge)."""

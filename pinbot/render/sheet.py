@@ -7,6 +7,7 @@ import math
 from PIL import Image, ImageDraw
 
 from pinbot.render.brand import BrandKit
+from pinbot.render.color import mix
 from pinbot.render.encode import jpeg_bytes
 from pinbot.render.loading import PhotoSource, open_photo
 from pinbot.render.text import TextStyle, draw_text, fit_text
@@ -17,12 +18,17 @@ HEADER = 150
 LABEL = 64
 
 
-def make_contact_sheet(items: list[tuple[str, bytes]], brand: BrandKit, title: str) -> bytes:
-    """A JPEG grid of (label, rendered pin bytes), headed by the shop name and `title`."""
-    if not items:
+def make_contact_sheet(
+    items: list[tuple[str, bytes]], brand: BrandKit, title: str, skipped: list[tuple[str, str]] | None = None
+) -> bytes:
+    """A JPEG grid of (label, rendered pin bytes), headed by the shop name and `title`; each
+    (template, reason) in `skipped` gets a tile saying why that design is not used for the product."""
+    skipped = skipped or []
+    if not items and not skipped:
         raise ValueError("a contact sheet needs at least one design")
-    cols = min(len(items), 3 if len(items) != 4 else 2)
-    rows = math.ceil(len(items) / cols)
+    count = len(items) + len(skipped)
+    cols = min(count, 3 if count != 4 else 2)
+    rows = math.ceil(count / cols)
     width = GUTTER + cols * (THUMB_W + GUTTER)
     height = HEADER + rows * (THUMB_H + LABEL + GUTTER)
     sheet = Image.new("RGB", (width, height), brand.paper)
@@ -52,7 +58,23 @@ def make_contact_sheet(items: list[tuple[str, bytes]], brand: BrandKit, title: s
         fitted = fit_text(label, label_style, THUMB_W, LABEL - 16)
         if fitted:
             draw_text(sheet, fitted, x, y + THUMB_H + 14, THUMB_W, "left", brand.ink)
+    reason_style = TextStyle(brand.body_font, 20, 26, 8, line_height=1.3)
+    for j, (name, why) in enumerate(skipped):
+        r, c = divmod(len(items) + j, cols)
+        x = GUTTER + c * (THUMB_W + GUTTER)
+        y = HEADER + r * (THUMB_H + LABEL + GUTTER)
+        draw.rectangle((x - 1, y - 1, x + THUMB_W, y + THUMB_H), outline=brand.ink, fill=_tint(brand))
+        fitted = fit_text(f"Not used for this product: {why}", reason_style, THUMB_W - 60, THUMB_H - 60)
+        if fitted:
+            draw_text(sheet, fitted, x + 30, y + 30, THUMB_W - 60, "left", brand.ink)
+        label_fit = fit_text(f"{name} (not used)", label_style, THUMB_W, LABEL - 16)
+        if label_fit:
+            draw_text(sheet, label_fit, x, y + THUMB_H + 14, THUMB_W, "left", brand.ink)
     return jpeg_bytes(sheet, 90)
+
+
+def _tint(brand: BrandKit) -> tuple[int, int, int]:
+    return mix(brand.paper, brand.ink, 0.06)
 
 
 class _Label(str):

@@ -9,6 +9,7 @@ and cut with an ellipsis only when it cannot fit in `max_lines` at the minimum s
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -220,7 +221,18 @@ def _finish(
 
 def fit_text(text: str, style: TextStyle, width: int, height: int) -> FittedText | None:
     """The largest size in [min_size, max_size] at which `text` fits (width, height) in at most
-    `max_lines` lines; at the minimum size, the lines that fit with an ellipsis. None for no text."""
+    `max_lines` lines; at the minimum size, the lines that fit with an ellipsis. None for no text.
+    Remembered for the same inputs: one product's text is fitted again for every variant and
+    board, and a replaced font file is a new path-and-mtime key in `load_font` anyway."""
+    try:
+        mtime = os.stat(style.font).st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _fit_text(text, style, width, height, mtime)
+
+
+@lru_cache(maxsize=2048)
+def _fit_text(text: str, style: TextStyle, width: int, height: int, _font_mtime: int) -> FittedText | None:
     text = " ".join(text.split())
     if style.uppercase:
         text = text.upper()

@@ -24,6 +24,7 @@ class RenderRequest:
     template: str
     title: str
     subtitle: str = ""
+    headline: str = ""  # the short hook printed big; "" derives one from the title
     price: str = ""
     badge: str = ""
     site_name: str = ""
@@ -43,6 +44,20 @@ class TextPlacement:
     lines: tuple[str, ...]
     truncated: bool
     contrast: float  # measured on the pixels under the text just before it was drawn
+    x_height: float = 0.0  # height of its smallest letters (x-height, or cap height for capitals)
+
+
+@dataclass(frozen=True)
+class PhotoPlacement:
+    """Where a photo and its product ended up: lets the design check prove nothing covers or cuts it."""
+
+    slot: Box  # the photo's box on the canvas
+    window: tuple[float, float, float, float]  # the cut, in fractions of the photo (past 0..1: filled)
+    subject: Box  # the product's box on the canvas
+    photo_share: float  # share of the slot showing real photo pixels
+    upscale: float  # how much the photo's full-resolution pixels are enlarged (> 1.5 looks soft)
+    arrangement: str = ""
+    photo: int = 0  # which of the request's photos
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,9 @@ class RenderedImage:
     height: int = CANVAS_H
     texts: tuple[TextPlacement, ...] = ()
     variant: str = ""  # the resolved variant id, e.g. "photo-band.brand.subject"
+    photos: tuple[PhotoPlacement, ...] = ()
+    scrims: tuple[Box, ...] = ()  # areas darkened or lightened under text
+    notes: tuple[str, ...] = ()  # what the owner should know: text left out or shortened
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from pinbot.errors import InvalidInput
 from pinbot.render.brand import PALETTES
 from pinbot.render.crop import CROPS
-from pinbot.render.templates import Template, list_templates
+from pinbot.render.fits import infos_for, template_fits
+from pinbot.render.template_file import list_templates, load_template
+from pinbot.render.templates import Template
 from pinbot.render.types import RenderRequest, Variant
 
 DEFAULT_CROP = "subject"
@@ -40,11 +43,30 @@ def resolve_variant(req: RenderRequest, tpl: Template) -> Variant:
     return Variant(tpl.name, palette, crop)
 
 
-def variants_for(product_key: str, n: int, assets_dir: Path) -> list[Variant]:
-    """`n` distinct variants for one product: templates first (the biggest visual difference),
-    then palettes, then crops. The product key only rotates palettes and crops, so two products
-    do not get identical second choices; the same key always gives the same list."""
+def suitable_templates(assets_dir: Path, photos: Sequence[Path] | None) -> tuple[list[str], dict[str, str]]:
+    """The templates that can show this product whole and uncovered, and why each other one cannot."""
     templates = list_templates(assets_dir)
+    if photos is None:
+        return templates, {}
+    infos = infos_for(photos)
+    fit: list[str] = []
+    why: dict[str, str] = {}
+    for name in templates:
+        ok, reason = template_fits(infos, load_template(assets_dir, name))
+        if ok:
+            fit.append(name)
+        else:
+            why[name] = reason
+    return fit, why
+
+
+def variants_for(product_key: str, n: int, assets_dir: Path, photos: Sequence[Path] | None = None) -> list[Variant]:
+    """`n` distinct variants for one product: templates first (the biggest visual difference),
+    then palettes and crops together (each round changes both, so the sixth design does not look
+    like the first). Templates that do not suit the product's `photos` are skipped. The product
+    key only rotates palettes and crops, so two products do not get identical second choices; the
+    same key and photos always give the same list."""
+    templates, _ = suitable_templates(assets_dir, photos)
     if n <= 0 or not templates:
         return []
     digest = hashlib.sha256(product_key.encode("utf-8")).digest()
@@ -53,7 +75,8 @@ def variants_for(product_key: str, n: int, assets_dir: Path) -> list[Variant]:
     out: list[Variant] = []
     for i in range(min(n, nt * np_ * nc)):
         t = templates[i % nt]
-        p = PALETTES[(i // nt + p_off) % np_]
-        c = CROPS[(i // (nt * np_) + c_off) % nc]
+        r = i // nt  # the round: every (palette, crop) pair once over np_ * nc rounds
+        p = PALETTES[(r + p_off) % np_]
+        c = CROPS[(r + r // np_ + c_off) % nc]
         out.append(Variant(t, p, c))
     return out

@@ -45,6 +45,8 @@ class ProductRecord:
     # Other ids the same product may be stored under: an Etsy listing's other variation SKUs, so
     # that a listing keeps its product when a variation is added or the SKUs come in another order.
     aliases: tuple[str, ...] = ()
+    headline: str | None = None  # None: keep the stored one ("" clears it)
+    badge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def product_to_dict(product: Product, pin_counts: dict[str, int] | None = None) 
         "images": list(product.image_paths),
         "tags": list(product.tags),
         "in_stock": product.in_stock,
+        "headline": product.headline,
+        "badge": product.badge,
         "pins": pin_counts or {},
         "created_at": as_utc(product.created_at).isoformat(),
         "updated_at": as_utc(product.updated_at).isoformat(),
@@ -220,28 +224,7 @@ class ProductService:
 
     # -- reading ---------------------------------------------------------------------------
     def _find(self, session: Session, ref: str) -> Product:
-        """By id (digits), else by external id; `source:external_id` settles a clash between sources."""
-        ref = ref.strip()
-        if not ref:
-            raise InvalidInput("product", "give a product id or its external id")
-        mine = select(Product).where(Product.account_id == self.account_id)
-        if ref.isdigit():
-            row = session.exec(mine.where(Product.id == int(ref))).first()
-            if row is not None:
-                return row
-        rows = list(session.exec(mine.where(Product.external_id == ref)).all())
-        if not rows and ":" in ref:
-            source, _, external_id = ref.partition(":")
-            if source in SOURCES:
-                rows = list(
-                    session.exec(mine.where(Product.source == source, Product.external_id == external_id)).all()
-                )
-        if len(rows) > 1:
-            choices = ", ".join(f"{p.source}:{p.external_id} (id {p.id})" for p in rows)
-            raise InvalidInput("product", f"{ref!r} names several products: {choices}; give the id")
-        if not rows:
-            raise NotFound(f"no product {ref!r} (give a product id or its external id; see pinbot products list)")
-        return rows[0]
+        return find_product(session, self.account_id, ref)
 
     def get(self, ref: str) -> Product:
         with session_scope(self.engine) as session:
@@ -300,4 +283,32 @@ def _apply(row: Product, rec: ProductRecord) -> bool:
     if rec.image_paths is not None and list(row.image_paths or []) != list(rec.image_paths):
         row.image_paths = list(rec.image_paths)
         changed = True
+    for name in ("headline", "badge"):
+        wanted = getattr(rec, name)
+        if wanted is not None and getattr(row, name) != (wanted or None):
+            setattr(row, name, wanted or None)
+            changed = True
     return changed
+
+
+def find_product(session: Session, account_id: int, ref: str) -> Product:
+    """By id (digits), else by external id; `source:external_id` settles a clash between sources."""
+    ref = ref.strip()
+    if not ref:
+        raise InvalidInput("product", "give a product id or its external id")
+    mine = select(Product).where(Product.account_id == account_id)
+    if ref.isdigit():
+        row = session.exec(mine.where(Product.id == int(ref))).first()
+        if row is not None:
+            return row
+    rows = list(session.exec(mine.where(Product.external_id == ref)).all())
+    if not rows and ":" in ref:
+        source, _, external_id = ref.partition(":")
+        if source in SOURCES:
+            rows = list(session.exec(mine.where(Product.source == source, Product.external_id == external_id)).all())
+    if len(rows) > 1:
+        choices = ", ".join(f"{p.source}:{p.external_id} (id {p.id})" for p in rows)
+        raise InvalidInput("product", f"{ref!r} names several products: {choices}; give the id")
+    if not rows:
+        raise NotFound(f"no product {ref!r} (give a product id or its external id; see pinbot products list)")
+    return rows[0]

@@ -220,7 +220,8 @@ def _head_from_files() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def _current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: not a pinbot database), read without alembic."""
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
@@ -230,7 +231,7 @@ def _current_revision(engine: Engine) -> str | None:
 def require_current_schema(engine: Engine) -> None:
     try:
         head = _head_from_files()
-        current, head = (_current_revision(engine), head) if head else schema_revisions(engine)
+        current, head = (current_revision(engine), head) if head else schema_revisions(engine)
     except OperationalError as exc:
         raise DatabaseError(describe_db_error(exc)) from None
     if current is None:

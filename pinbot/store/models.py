@@ -76,6 +76,8 @@ class Product(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     image_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    headline: str | None = Field(default=None, max_length=100)  # the pin's big text; None: from the title
+    badge: str | None = Field(default=None, max_length=24)  # a label such as NEW or SALE on its pins
     in_stock: bool = True
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
@@ -102,6 +104,9 @@ class Pin(SQLModel, table=True):
     link: str = Field(default="", max_length=2048)
     alt_text: str = Field(default="", max_length=500)
     image_path: str | None = None  # the source photo; rendered output goes to rendered_path
+    image_hash: str | None = Field(default=None, max_length=40)  # perceptual hash of the photo (near-duplicates)
+    headline: str | None = Field(default=None, max_length=100)  # the pin's big text; None: from the title
+    badge: str | None = Field(default=None, max_length=24)
     rendered_path: str | None = None
     status: PinStatus = Field(
         default=PinStatus.queued,

@@ -1,0 +1,206 @@
+"""`pinbot init`: create (or upgrade) the database and make the owner's own shop folder.
+
+The shop's name, website, colours, logo and boards come from the options (for scripts) or, on a
+terminal, from questions; the boards can also be the ones the Pinterest account already has.
+Existing files are kept, so `init` is safe to run again. The files themselves are written by
+`pinbot.shop.starter`; nothing of the demo's sample shop is ever used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pinbot.cli.context import AppContext, pass_app
+from pinbot.config import SETTING_DOCS, Settings
+from pinbot.errors import InvalidInput, PinbotError
+from pinbot.render.brand import BUNDLED_ASSETS, load_brand
+from pinbot.shop.boards import scan_boards
+from pinbot.shop.starter import (
+    BoardSeed,
+    ShopSetup,
+    check_logo,
+    check_website,
+    parse_colors,
+    seeds_from_account,
+    seeds_from_names,
+    write_shop,
+)
+from pinbot.store import db
+from pinbot.words import plural
+
+
+@click.command()
+@click.option("--shop-name", help="Your shop's name as customers know it (shown on every pin).")
+@click.option("--website", help="Your shop's address, e.g. https://shop.example.com (PINBOT_SHOP_URL).")
+@click.option("--colors", help='Brand colours: "#primary,#accent" (optionally ink and paper too).')
+@click.option(
+    "--logo", type=click.Path(dir_okay=False, path_type=Path), help="Your logo (PNG, WebP or JPEG); optional."
+)
+@click.option("--board", "boards", multiple=True, help="A board to pin to, by name (repeat, or comma-separate).")
+@click.option("--from-account", is_flag=True, help="Use the boards your Pinterest account has (after auth login).")
+@click.option("--timezone", help="Your shop's timezone, e.g. Europe/London (PINBOT_TIMEZONE).")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: use the options given and the defaults.")
+@pass_app
+def init(
+    app: AppContext,
+    shop_name: str | None,
+    website: str | None,
+    colors: str | None,
+    logo: Path | None,
+    boards: tuple[str, ...],
+    from_account: bool,
+    timezone: str | None,
+    yes: bool,
+) -> None:
+    """Create the database and your shop's folder: name, website, colours, logo and boards."""
+    settings = app.settings
+    engine = app.raw_engine()
+    before, head = db.schema_revisions(engine)
+    db.migrate(engine)
+    with db.session_scope(engine) as session:
+        account = db.get_or_create_account(session, settings.account)
+    where = settings.database_url if settings.is_sqlite else "PostgreSQL"
+    if before == head:
+        click.echo(f"database already at schema {head}: {where}")
+    else:
+        click.echo(f"database {'upgraded' if before else 'created'} at schema {head}: {where}")
+    click.echo(f"account: {account.name}")
+
+    ask = app.can_prompt and not yes
+    # Without PINBOT_ASSETS_DIR the settings fall back to pinbot's bundled assets when ./assets is
+    # missing; the owner's brand kit belongs in their own folder, never in pinbot's.
+    assets_dir = settings.assets_dir if app.env.get("PINBOT_ASSETS_DIR") else Path.cwd() / "assets"
+    brand_file = assets_dir / "brand.toml"
+    given = any((shop_name, website, colors, logo, boards, from_account, timezone))
+    if brand_file.is_file() and not given:
+        _describe_shop(app, assets_dir)
+        return
+    if not shop_name and ask:
+        shop_name = click.prompt("Your shop's name (shown on every pin)", default=_existing_name(assets_dir) or None)
+    if not shop_name:
+        if brand_file.is_file():
+            shop_name = _existing_name(assets_dir)
+        if not shop_name:
+            click.echo(
+                'no shop files written yet: run `pinbot init --shop-name "Your Shop" --board "Board name"` '
+                "(or run `pinbot init` in a terminal to be asked)"
+            )
+            return
+    if website is None and ask:
+        website = click.prompt("Your shop's website (blank: none)", default=settings.shop_url, show_default=False)
+    site = check_website(website or "")
+    if colors is None and ask:
+        colors = click.prompt('Brand colours "#primary,#accent" (blank: neutral slate and sand)', default="")
+    palette = parse_colors(colors or "")
+    if logo is None and ask:
+        answer = click.prompt("Logo file, PNG (blank: no logo)", default="", show_default=False)
+        logo = Path(answer).expanduser() if answer.strip() else None
+    logo_file = check_logo(logo) if logo is not None else None
+    if timezone is None and ask:
+        timezone = click.prompt("Your timezone (posting windows are in it)", default=settings.timezone)
+    if timezone:
+        Settings.from_mapping({"PINBOT_TIMEZONE": timezone})  # one clear line for an unknown zone
+    seeds = _boards(app, boards, from_account, ask)
+
+    setup = ShopSetup(shop_name.strip(), site, palette, logo_file, seeds)
+    written = write_shop(
+        setup,
+        boards_dir=settings.boards_dir,
+        assets_dir=assets_dir,
+        rules_file=settings.rules_file,
+        bundled_assets=BUNDLED_ASSETS,
+    )
+    env_note = _write_env(Path.cwd() / ".env", {"PINBOT_SHOP_URL": site, "PINBOT_TIMEZONE": timezone or ""})
+    for path in written.created:
+        click.echo(f"wrote  {_rel(path)}")
+    for path in written.kept:
+        click.echo(f"kept   {_rel(path)} (exists; edit it to change it)")
+    if env_note:
+        click.echo(env_note)
+    _describe_shop(app, assets_dir)
+    if not seeds and not scan_boards(settings.boards_dir)[0]:
+        click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
+    click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
+
+
+def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bool) -> tuple[BoardSeed, ...]:
+    if from_account:
+        remote = _account_boards(app)
+        if remote is None:
+            raise PinbotError("not logged in: run `pinbot auth login` first, then `pinbot init --from-account`")
+        if not remote:
+            raise InvalidInput("--from-account", "your Pinterest account has no boards yet; name some with --board")
+        return seeds_from_account(remote) + seeds_from_names(names)
+    if names or not ask:
+        return seeds_from_names(names)
+    remote = _account_boards(app)
+    if remote:
+        listed = ", ".join(str(b.get("name")) for b in remote[:6]) + (", …" if len(remote) > 6 else "")
+        if click.confirm(f"Use the {plural(len(remote), 'board')} your account has ({listed})?", default=True):
+            return seeds_from_account(remote)
+    answer = click.prompt("Board names to pin to, comma-separated (blank: add later)", default="", show_default=False)
+    return seeds_from_names([answer])
+
+
+def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
+    """The account's boards when a token is stored (None when not logged in)."""
+    from pinbot.pinterest.tokens import TokenStore
+
+    account = app.account()
+    assert account.id is not None
+    settings = app.settings
+    store = TokenStore(app.engine, account.id, app.clock(), seed_access=settings.access_token)
+    state = store.load()
+    if state is None or not state.access_token:
+        return None
+    return app.client().list_boards()
+
+
+def _existing_name(assets_dir: Path) -> str:
+    try:
+        return load_brand(assets_dir).shop_name
+    except PinbotError:
+        return ""
+
+
+def _describe_shop(app: AppContext, assets_dir: Path) -> None:
+    settings = app.settings
+    name = _existing_name(assets_dir) or "(no name: set shop_name in assets/brand.toml)"
+    found, errors = scan_boards(settings.boards_dir)
+    names = ", ".join(b.name for b in found.values()) or "none yet"
+    click.echo(f"shop: {name}; {plural(len(found), 'board')}: {names}")
+    for error in errors:
+        click.echo(f"pinbot: {error}", err=True)
+
+
+def _write_env(path: Path, values: dict[str, str]) -> str:
+    """Create .env (0600: it will hold the app secret) from the settings list, or add missing values."""
+    values = {k: v for k, v in values.items() if v}
+    if not path.exists():
+        lines = ["# pinbot settings (`pinbot doctor` checks them). The real environment wins over this file."]
+        for name, (comment, default) in SETTING_DOCS.items():
+            lines += ["", f"# {comment}", f"{name}={values.get(name, default)}"]
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        return f"wrote  {_rel(path)} (add PINTEREST_APP_ID and PINTEREST_APP_SECRET there)"
+    from dotenv import dotenv_values
+
+    current = dotenv_values(path)
+    missing = {k: v for k, v in values.items() if not current.get(k)}
+    if not missing:
+        return ""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("".join(f"\n{k}={v}" for k, v in missing.items()) + "\n")
+    return f"added  {', '.join(missing)} to {_rel(path)}"
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,295 @@
+"""Where the product is in a photo, and a fingerprint of the photo, from one small thumbnail.
+
+The subject box is what every crop keeps whole and what no text, scrim or badge may cover. It is
+found the way a designer would squint at a product shot: the photo's backdrop is read from its
+border (per row and per column, so a wall-to-table gradient counts as backdrop), and the subject is
+what differs from it in colour or carries edges. Specks are filtered out; what remains is grouped
+into connected blobs and every blob of real size is kept, so a flower above a bud vase or the rim of
+a cup is part of the box. A busy photo (pattern everywhere) gives a box covering most of the photo:
+the honest answer, which makes the layouts keep the whole photo.
+
+The fingerprint is a 64-bit difference hash (dHash) of the same thumbnail: a re-encoded, resized
+or lightly edited copy of a photo differs from the original by a few bits, another photo by ~30.
+Both are computed once per photo (keyed by the file's sha256) in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
+
+from pinbot.errors import PinbotError
+from pinbot.render.loading import PhotoSource, open_photo, read_photo
+
+FracBox = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the photo
+
+_SIDE = 160  # analysis thumbnail, longest side
+_MIN_LEVEL = 34  # backdrop difference below this (0..255) is lighting, not product
+_CACHE_SIZE = 512
+# Two photos are the same picture when their dHashes differ in at most this many bits and their
+# 2x2 average colours by at most this many levels: a resized or re-encoded copy differs by 0-3
+# bits; two product shots on the same backdrop can differ by only ~6 bits, but not in colour.
+NEAR_DUPLICATE_BITS = 5
+NEAR_DUPLICATE_COLOUR = 24
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the layouts need to know about a photo before cutting it."""
+
+    width: int  # upright, full resolution
+    height: int
+    subject: FracBox
+    dhash: int
+    colour: bytes = b""  # 2x2 average colour, 12 bytes
+
+    def subject_px(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
+        w, h = size
+        x0, y0, x1, y1 = self.subject
+        return x0 * w, y0 * h, x1 * w, y1 * h
+
+
+_cache: OrderedDict[str, PhotoInfo] = OrderedDict()
+
+
+def photo_info(
+    src: PhotoSource, image: Image.Image | None = None, full_size: tuple[int, int] | None = None
+) -> PhotoInfo:
+    """The subject box and fingerprint of `src`, cached by its sha256. `image` (any decoded copy,
+    e.g. the one a render opened anyway) saves decoding it again; `full_size` is its upright size
+    at full resolution when `image` was decoded smaller."""
+    key = src.sha256
+    hit = _cache.get(key) if key else None
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit
+    if image is None:
+        opened = open_photo(src, [((_SIDE * 2, _SIDE * 2), 1.0)], (255, 255, 255))
+        image, full_size = opened.image, opened.full_size
+    size = full_size or image.size
+    info = analyse(image, size)
+    if key:
+        _cache[key] = info
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return info
+
+
+def analyse(image: Image.Image, size: tuple[int, int] | None = None) -> PhotoInfo:
+    thumb = _thumbnail(image, _SIDE)
+    fine = _thumbnail(image, _SIDE * 2)
+    w, h = size or image.size
+    return PhotoInfo(w, h, subject_box(thumb, _fine_edges(fine, thumb.size)), dhash(thumb), colours(thumb))
+
+
+def _fine_edges(fine: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Edges found at twice the resolution and kept at their strongest when reduced: a thin cord,
+    chain or stem a pixel wide in the thumbnail still counts."""
+    edges = fine.convert("L").filter(ImageFilter.FIND_EDGES)
+    w, h = edges.size
+    ImageDraw.Draw(edges).rectangle((0, 0, w - 1, h - 1), outline=0)
+    return edges.filter(ImageFilter.MaxFilter(3)).resize(size, Image.Resampling.NEAREST)
+
+
+def _thumbnail(image: Image.Image, side: int) -> Image.Image:
+    w, h = image.size
+    scale = side / max(w, h)
+    size = (max(12, round(w * scale)), max(12, round(h * scale)))
+    thumb = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0) if scale < 1 else image.resize(size)
+    return thumb if thumb.mode == "RGB" else thumb.convert("RGB")
+
+
+def _backdrop(thumb: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """The backdrop as the border sees it: left/right border blended across each row, and
+    top/bottom border blended down each column."""
+    w, h = thumb.size
+    left = thumb.crop((0, 0, 2, h)).resize((1, h), Image.Resampling.BOX)
+    right = thumb.crop((w - 2, 0, w, h)).resize((1, h), Image.Resampling.BOX)
+    top = thumb.crop((0, 0, w, 2)).resize((w, 1), Image.Resampling.BOX)
+    bottom = thumb.crop((0, h - 2, w, h)).resize((w, 1), Image.Resampling.BOX)
+    ramp_x = Image.linear_gradient("L").rotate(90, expand=True).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    ramp_x = ramp_x.resize((w, h))
+    ramp_y = Image.linear_gradient("L").resize((w, h))
+    rows = Image.composite(right.resize((w, h)), left.resize((w, h)), ramp_x)
+    cols = Image.composite(bottom.resize((w, h)), top.resize((w, h)), ramp_y)
+    return rows, cols
+
+
+def _max_channel(diff: Image.Image) -> Image.Image:
+    r, g, b = diff.split()
+    return ImageChops.lighter(ImageChops.lighter(r, g), b)
+
+
+def subject_mask(thumb: Image.Image, fine_edges: Image.Image | None = None) -> Image.Image:
+    """255 where the thumbnail shows the product rather than its backdrop."""
+    w, h = thumb.size
+    soft = thumb.filter(ImageFilter.GaussianBlur(0.8))
+    rows, cols = _backdrop(soft)
+    diff = ImageChops.darker(
+        _max_channel(ImageChops.difference(soft, rows)), _max_channel(ImageChops.difference(soft, cols))
+    )
+    edges = soft.convert("L").filter(ImageFilter.FIND_EDGES)
+    ImageDraw.Draw(edges).rectangle((0, 0, w - 1, h - 1), outline=0)
+    if fine_edges is not None:
+        edges = ImageChops.lighter(edges, fine_edges)
+    score = ImageChops.lighter(diff, edges.point(lambda v: min(255, v * 2)))
+    level = max(_MIN_LEVEL, _otsu(score.histogram()))
+    mask = score.point(lambda v: 255 if v > level else 0)
+    # A closing (dilate, erode) joins a product's parts; specks are dropped later by blob size
+    # (an opening would also erase thin wires and stems, which are part of the product).
+    return mask.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.MinFilter(3))
+
+
+def subject_box(thumb: Image.Image, fine_edges: Image.Image | None = None) -> FracBox:
+    w, h = thumb.size
+    mask = subject_mask(thumb, fine_edges)
+    blobs = _blobs(mask)
+    if not blobs:
+        return 0.2, 0.2, 0.8, 0.8  # a blank photo: keep its middle
+    largest = max(b[4] for b in blobs)
+    keep = [b for b in blobs if b[4] >= min(0.5 * largest, max(6, 0.0008 * w * h))]
+    x0 = min(b[0] for b in keep)
+    y0 = min(b[1] for b in keep)
+    x1 = max(b[2] for b in keep) + 1
+    y1 = max(b[3] for b in keep) + 1
+    # One thumbnail pixel of slack each side: the blur and the opening can shave an edge.
+    return (
+        max(0.0, (x0 - 1) / w),
+        max(0.0, (y0 - 1) / h),
+        min(1.0, (x1 + 1) / w),
+        min(1.0, (y1 + 1) / h),
+    )
+
+
+def _blobs(mask: Image.Image) -> list[tuple[int, int, int, int, int]]:
+    """Connected regions of the mask (8-neighbours): (x0, y0, x1, y1, area) each."""
+    w, h = mask.size
+    data = bytearray(mask.tobytes())
+    out: list[tuple[int, int, int, int, int]] = []
+    for start in range(w * h):
+        if not data[start]:
+            continue
+        data[start] = 0
+        stack = [start]
+        x0 = x1 = start % w
+        y0 = y1 = start // w
+        area = 0
+        while stack:
+            i = stack.pop()
+            area += 1
+            y, x = divmod(i, w)
+            x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+            for dy in (-1, 0, 1):
+                ny = y + dy
+                if not 0 <= ny < h:
+                    continue
+                for dx in (-1, 0, 1):
+                    nx = x + dx
+                    if 0 <= nx < w:
+                        j = ny * w + nx
+                        if data[j]:
+                            data[j] = 0
+                            stack.append(j)
+        out.append((x0, y0, x1, y1, area))
+    return out
+
+
+def _otsu(hist: list[int]) -> int:
+    total = sum(hist)
+    if not total:
+        return 0
+    sum_all = sum(i * n for i, n in enumerate(hist))
+    best, level = -1.0, 0
+    weight = 0
+    acc = 0.0
+    for i, n in enumerate(hist):
+        weight += n
+        if weight == 0:
+            continue
+        rest = total - weight
+        if rest == 0:
+            break
+        acc += i * n
+        m0 = acc / weight
+        m1 = (sum_all - acc) / rest
+        between = weight * rest * (m0 - m1) ** 2
+        if between > best:
+            best, level = between, i
+    return level
+
+
+def dhash(thumb: Image.Image) -> int:
+    """64-bit difference hash: is each of 8x8 cells brighter than its right neighbour."""
+    small = thumb.convert("L").resize((9, 8), Image.Resampling.BOX)
+    px = small.tobytes()
+    bits = 0
+    for y in range(8):
+        for x in range(8):
+            bits = (bits << 1) | (px[y * 9 + x] > px[y * 9 + x + 1])
+    return bits
+
+
+def colours(thumb: Image.Image) -> bytes:
+    return thumb.convert("RGB").resize((2, 2), Image.Resampling.BOX).tobytes()
+
+
+def hash_distance(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def same_picture(a: tuple[int, bytes], b: tuple[int, bytes]) -> bool:
+    """(dhash, colour) pairs of two photos: is one a copy of the other (resized, re-encoded)?"""
+    if hash_distance(a[0], b[0]) > NEAR_DUPLICATE_BITS:
+        return False
+    return not a[1] or not b[1] or max(abs(x - y) for x, y in zip(a[1], b[1], strict=True)) <= NEAR_DUPLICATE_COLOUR
+
+
+def distinct_photos(infos: list[PhotoInfo]) -> int:
+    """How many different pictures there are among `infos` (near-duplicates count once)."""
+    kept: list[tuple[int, bytes]] = []
+    for info in infos:
+        key = (info.dhash, info.colour)
+        if not any(same_picture(key, k) for k in kept):
+            kept.append(key)
+    return len(kept)
+
+
+_FLAT_SPREAD = 3.0  # grey-level spread below which a photo is blank: its hash says nothing
+
+
+FINGERPRINT_CHARS = 40
+
+
+def fingerprint(path: Path) -> str | None:
+    """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while
+    the file is unchanged; None for a file that cannot be read or a blank image (every blank image
+    hashes alike)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _fingerprint(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _fingerprint(path: str, _mtime_ns: int, _size: int) -> str | None:
+    try:
+        src = read_photo(Path(path))
+        image = open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image
+    except PinbotError:
+        return None
+    thumb = _thumbnail(image, 64)
+    if ImageStat.Stat(thumb.convert("L")).stddev[0] < _FLAT_SPREAD:
+        return None
+    return f"{dhash(thumb):016x}{colours(thumb).hex()}"
+
+
+def parse_fingerprint(value: str) -> tuple[int, bytes] | None:
+    try:
+        return int(value[:16], 16), bytes.fromhex(value[16:])
+    except ValueError:
+        return None
