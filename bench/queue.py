@@ -1,6 +1,8 @@
-"""Queue benchmark: claim + record of one pin with 1,000,000 queued rows, next to the same two
-statements in raw sqlite3 (the floor, same pragmas, same file), and the time to import a
-10,000-row CSV through `pinbot queue import`.
+"""Queue benchmark: claim + record of one pin with 1,000,000 queued rows, next to the same work in
+raw sqlite3 (the floor, same pragmas, same file: the claim, its PostAttempt row, the conditional
+record and the attempt's outcome, in two transactions), and the time to import a 10,000-row CSV
+through `pinbot queue import`. Client CPU time (time.process_time) is the figure compared: the disk
+syncs are the same for both and, on a loaded machine, wall time mostly measures the neighbours.
 
 Run: .venv/bin/python bench/queue.py [--rows 1000000] [--repeat 300]
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -65,7 +68,7 @@ def bench_pinbot(path: Path, repeat: int) -> list[float]:
     when = datetime(2030, 1, 1, tzinfo=UTC)
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         # The poster's one claim path: read the next due pin, claim it, record the outcome.
         (due, _board), *_ = due_pins(engine, 1, when, limit=1)
         assert due.id is not None
@@ -73,7 +76,7 @@ def bench_pinbot(path: Path, repeat: int) -> list[float]:
         assert pin is not None
         posted = {"pinterest_pin_id": "1", "posted_at": when}
         assert finish(engine, pin, when, outcome="posted", status=PinStatus.posted, pin_values=posted)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     engine.dispose()
     return times
 
@@ -85,33 +88,43 @@ def bench_floor(path: Path, repeat: int) -> list[float]:
     when = "2030-01-01 00:00:00.000000"
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
+        attempt = uuid.uuid4().hex
         conn.execute("BEGIN IMMEDIATE")
         (pin_id,) = conn.execute(
             "UPDATE pin SET status='posting', attempt_id=?, claimed_by='floor', claimed_at=?, attempts=attempts+1, "
             "updated_at=? WHERE id = (SELECT id FROM pin WHERE status='queued' AND account_id=1 AND due_at <= ? "
             "ORDER BY due_at, id LIMIT 1) RETURNING id",
-            (uuid.uuid4().hex, when, when, when),
+            (attempt, when, when, when),
         ).fetchone()
+        conn.execute(
+            "INSERT INTO postattempt (pin_id, attempt_id, worker_id, started_at) VALUES (?, ?, 'floor', ?)",
+            (pin_id, attempt, when),
+        )
         conn.execute("COMMIT")
         conn.execute("BEGIN IMMEDIATE")
         cur = conn.execute(
             "UPDATE pin SET status='posted', pinterest_pin_id='1', posted_at=?, updated_at=? "
-            "WHERE id=? AND status='posting'",
-            (when, when, pin_id),
+            "WHERE id=? AND attempt_id=? AND status='posting'",
+            (when, when, pin_id, attempt),
         )
         assert cur.rowcount == 1
+        conn.execute(
+            "UPDATE postattempt SET finished_at=?, outcome='posted' WHERE attempt_id=? AND pin_id=?",
+            (when, attempt, pin_id),
+        )
         conn.execute("COMMIT")
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     conn.close()
     return times
 
 
 def bench_import(workdir: Path, rows: int) -> float:
     (workdir / "photos").mkdir(parents=True)
-    # One photo per row: the spam lint refuses the same photo and design twice on one board.
+    # One photo per row: the spam lint refuses the same photo and design twice on one board. Each is
+    # as small as a photo pinbot accepts (100 px on the short side).
     for i in range(rows):
-        Image.new("RGB", (6, 9), (i % 256, (i // 256) % 256, 120)).save(workdir / "photos" / f"p{i}.png")
+        Image.new("RGB", (100, 150), (i % 256, (i // 256) % 256, 120)).save(workdir / "photos" / f"p{i}.png")
     csv_path = workdir / "pins.csv"
     with csv_path.open("w") as fh:
         fh.write("board,title,description,link,image,key\n")
@@ -127,13 +140,14 @@ def bench_import(workdir: Path, rows: int) -> float:
     }
     cli = [sys.executable, "-m", "pinbot.cli"]
     subprocess.run([*cli, "init"], env=env, cwd=workdir, check=True, capture_output=True)
-    t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [*cli, "queue", "import", str(csv_path), "--json"], env=env, cwd=workdir, capture_output=True, text=True
     )
-    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if out.returncode != 0 or f'"queued": {rows}' not in out.stdout:
-        raise SystemExit(f"import failed: {out.stderr or out.stdout}")
+        raise SystemExit(f"import failed: {(out.stderr or out.stdout)[:2000]}")
     return elapsed
 
 
@@ -159,10 +173,10 @@ def main() -> None:
     pin_ms = statistics.median(pinbot_times) * 1000
     floor_ms = statistics.median(floor_times) * 1000
     print(f"queued rows:                 {args.rows:,} (built in {build_s:.1f} s)")
-    print(f"claim + record, pinbot:      {pin_ms:.3f} ms median over {len(pinbot_times)}")
-    print(f"claim + record, raw sqlite3: {floor_ms:.3f} ms median over {len(floor_times)} (floor)")
-    print(f"ratio:                       {pin_ms / floor_ms:.2f}x the floor (goal <= 5x)")
-    print(f"import {args.csv_rows:,}-row CSV:      {import_s:.2f} s wall, whole CLI process (goal <= 3 s)")
+    print(f"claim + record, pinbot:      {pin_ms:.3f} ms CPU median over {len(pinbot_times)}")
+    print(f"claim + record, raw sqlite3: {floor_ms:.3f} ms CPU median over {len(floor_times)} (floor)")
+    print(f"ratio:                       {pin_ms / floor_ms:.2f}x the floor (goal <= 2x)")
+    print(f"import {args.csv_rows:,}-row CSV:      {import_s:.2f} s CPU, whole CLI process (goal <= 3 s for 10,000)")
 
 
 if __name__ == "__main__":

@@ -15,28 +15,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from pinbot.advocates.deadlinks import PreflightGate
-from pinbot.advocates.job import DemandJobs
-from pinbot.advocates.pull import ReachAPI
 from pinbot.clock import Clock
 from pinbot.config import Settings
-from pinbot.daemon import Daemon, DaemonSettings
-from pinbot.loops.store import LoopStore
-from pinbot.loops.topup import LoopRunner
-from pinbot.metrics.sweep import MetricsService, Progress, SweepResult
-from pinbot.pinterest.client import PinterestClient
-from pinbot.pinterest.types import PinterestAPI
-from pinbot.posting.images import CachedRenderer
-from pinbot.posting.poster import Poster
-from pinbot.posting.reconcile import Reconciler, ReconcileSettings
 from pinbot.queue.planner import RulesPlanner
 from pinbot.queue.service import QueueService
 from pinbot.shop.boards import BoardDef, load_boards
 from pinbot.shop.rules import Rules, load_rules
 from pinbot.store import db
+
+if TYPE_CHECKING:
+    from pinbot.advocates.deadlinks import PreflightGate
+    from pinbot.advocates.job import DemandJobs
+    from pinbot.advocates.pull import ReachAPI
+
+    # Imported where used: `pinbot queue list` needs the queue, not the daemon, the Pinterest client,
+    # the renderer or the metrics (a second of start-up between them).
+    from pinbot.daemon import Daemon, DaemonSettings
+    from pinbot.loops.store import LoopStore
+    from pinbot.loops.topup import LoopRunner
+    from pinbot.metrics.sweep import MetricsService, Progress, SweepResult
+    from pinbot.pinterest.client import PinterestClient
+    from pinbot.pinterest.types import PinterestAPI
+    from pinbot.posting.images import CachedRenderer
+    from pinbot.posting.reconcile import ReconcileSettings
 
 __all__ = ["SAFE_GRACE_SECONDS", "Shop", "open_shop"]
 
@@ -73,23 +78,35 @@ class Shop:
 
     def loops(self) -> LoopStore:
         """The shop's evergreen and seasonal loops."""
+        from pinbot.loops.store import LoopStore
+
         return LoopStore(self.engine, self.account_id, self.boards, self.clock)
 
     def loop_runner(self) -> LoopRunner:
         """Tops the loops up through the queue service (so the planner and the lint apply)."""
+        from pinbot.loops.topup import LoopRunner
+
         return LoopRunner(self.queue_service(), self.rules.schedule, self.settings.assets_dir)
 
     def client(self) -> PinterestClient:
         """The Pinterest client of this shop (tokens from the store, seeded from the environment)."""
+        from pinbot.pinterest.client import PinterestClient
+
         return PinterestClient(self.settings, self.engine, self.account_id, self.clock)
 
     def metrics_service(self, client: PinterestAPI, progress: Progress | None = None) -> MetricsService:
+        from pinbot.metrics.sweep import MetricsService
+
         return MetricsService(self.engine, self.account_id, client, self.clock, self.settings.access_tier, progress)
 
     def renderer(self, renders_dir: Path | None = None) -> CachedRenderer:
+        from pinbot.posting.images import CachedRenderer
+
         return CachedRenderer(self.settings.assets_dir, renders_dir or self.settings.data_dir / "renders")
 
     def reconcile_settings(self) -> ReconcileSettings:
+        from pinbot.posting.reconcile import ReconcileSettings
+
         service = self.rules.service
         return ReconcileSettings(
             grace=timedelta(seconds=service.reconcile_grace_seconds),
@@ -124,6 +141,12 @@ class Shop:
 
         Without a client (a dry run) only the poster runs, describing what it would post.
         `check_links=False` (the demo: its shop's links lead nowhere real) skips the link checks."""
+        from pinbot.advocates.deadlinks import PreflightGate
+        from pinbot.advocates.pull import ReachAPI
+        from pinbot.daemon import Daemon, DaemonSettings
+        from pinbot.posting.poster import Poster
+        from pinbot.posting.reconcile import Reconciler
+
         gate = PreflightGate(self.engine, self.account_id, self.clock) if check_links else None
         poster = Poster(
             self.engine,
@@ -190,6 +213,8 @@ class Shop:
 
     def demand_jobs(self, client: ReachAPI, gate: PreflightGate | None = None) -> DemandJobs:
         """The earned pull, surge alerts, weekly link check and digest of this shop."""
+        from pinbot.advocates.job import DemandJobs
+
         return DemandJobs(self.settings, self.engine, self.account_id, client, self.clock, gate)
 
 

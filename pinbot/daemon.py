@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlalchemy import Engine, bindparam, func
+from sqlalchemy import select as sa_select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import PinbotError
@@ -28,11 +28,17 @@ from pinbot.metrics.sweep import SweepResult
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
-from pinbot.store.db import read_scope
-from pinbot.store.models import Pin, PinStatus
+from pinbot.store.db import read_connection
+from pinbot.store.models import PinStatus
 from pinbot.store.state import read_heartbeat, read_heartbeat_detail
+from pinbot.store.tables import PIN
 
 __all__ = ["Daemon", "DaemonSettings", "Job", "RunReport", "read_heartbeat", "read_heartbeat_detail"]
+
+# Asked on every idle tick: built once, run without an ORM session.
+_NEXT_DUE = sa_select(func.min(PIN.c.due_at)).where(
+    PIN.c.account_id == bindparam("p_account"), PIN.c.status == PinStatus.queued
+)
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +235,8 @@ class Daemon:
         return 0.0  # more may be due: go on at once (the stop flag is checked between pins)
 
     def _until_next_due(self, now: datetime) -> float:
-        with read_scope(self.engine) as session:
-            nxt = session.exec(
-                select(func.min(Pin.due_at)).where(Pin.account_id == self.account_id, Pin.status == PinStatus.queued)
-            ).first()
+        with read_connection(self.engine) as conn:
+            nxt = conn.execute(_NEXT_DUE, {"p_account": self.account_id}).scalar()
         poll = self.settings.idle_poll
         if nxt is None or (self.poster is not None and self.poster.dry_run):
             return poll

@@ -156,3 +156,44 @@ def test_commands_before_init_say_so(cli: Cli, tmp_path: Path) -> None:
     result = cli("queue", "list")
     assert result.exit_code != 0
     assert "pinbot init" in result.stderr and "Traceback" not in result.output
+
+
+def _queue_many(cli: Cli, n: int) -> None:
+    """`n` queued pins on one board, straight into the database (the listing is under test)."""
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    with db.session_scope(engine) as session:
+        account = db.get_or_create_account(session, cli.env.get("PINBOT_ACCOUNT") or "default")
+        board = Board(account_id=account.id, key="ceramics", name="Ceramics")
+        session.add(board)
+        session.flush()
+        start = datetime(2030, 1, 1, tzinfo=UTC)
+        for i in range(n):
+            session.add(
+                Pin(
+                    account_id=account.id,
+                    board_id=board.id,
+                    title=f"Mug {i}",
+                    due_at=start.replace(minute=i % 60, hour=i // 60),
+                    source_key=f"k{i}",
+                )
+            )
+    engine.dispose()
+
+
+def test_list_shows_the_first_50_and_counts_the_rest(initialised_cli: Cli) -> None:
+    _queue_many(initialised_cli, 75)
+    shown = initialised_cli.ok("queue", "list")
+    lines = shown.stdout.splitlines()
+    assert lines, (shown.stdout, shown.stderr)
+    assert lines[0].split()[:3] == ["id", "status", "due"] and len(lines) == 1 + 50
+    assert "Mug 0" in lines[1] and "Mug 49" in lines[50]
+    assert "… and 25 more: --all, --limit N" in shown.stderr
+    assert len(initialised_cli.ok("queue", "list", "--all").stdout.splitlines()) == 1 + 75
+    limited = initialised_cli.ok("queue", "list", "--limit", "10")
+    assert len(limited.stdout.splitlines()) == 1 + 10 and "and 65 more" in limited.stderr
+    # --json streams every pin (a script wants them all) as one valid array; --limit still applies
+    everything = json.loads(initialised_cli.ok("queue", "list", "--json").stdout)
+    assert [p["title"] for p in everything] == [f"Mug {i}" for i in range(75)]
+    assert set(everything[0]) >= {"id", "status", "board", "title", "due_at", "fix"}
+    assert len(json.loads(initialised_cli.ok("queue", "list", "--json", "--limit", "3").stdout)) == 3
+    assert json.loads(initialised_cli.ok("queue", "list", "--json", "--status", "failed").stdout) == []

@@ -5,8 +5,10 @@ command runs. This guards against a heavy import creeping back into the top of t
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "PIL", "requests", "rich", "alembic", "dotenv")
 
@@ -36,3 +38,36 @@ def test_every_listed_command_loads() -> None:
     for name in COMMANDS:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
+
+
+LIST_PROBE = """
+import sys
+from pinbot.cli import main
+try:
+    main(["queue", "list"])
+except SystemExit:
+    pass
+print(",".join(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1].split(",")))))
+"""
+
+
+def test_queue_list_imports_only_the_queue(tmp_path: Path) -> None:
+    """`pinbot queue list` needs the database and the queue: not alembic (the schema check reads the
+    revision itself), the renderer, the Pinterest client or rich."""
+    env = {
+        **os.environ,
+        "PINBOT_DATA_DIR": str(tmp_path / "data"),
+        "PINBOT_BOARDS_DIR": str(Path(__file__).resolve().parent.parent / "boards"),
+        "PINBOT_DATABASE_URL": "",
+    }
+    subprocess.run([sys.executable, "-m", "pinbot.cli", "init"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", LIST_PROBE, "alembic,PIL,requests,rich"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.splitlines()[-1] == "", f"`pinbot queue list` imported: {probe.stdout.splitlines()[-1]}"
+    assert "no pins match" in probe.stderr

@@ -11,18 +11,17 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from dotenv import dotenv_values
-from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from pinbot.cli.progress import Bars, Detail, progress
 from pinbot.clock import Clock, SystemClock, as_utc
 from pinbot.config import Settings, mask_url
 from pinbot.errors import DatabaseError
@@ -31,7 +30,10 @@ from pinbot.store import db
 from pinbot.store.models import Account
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pinbot.app import Shop
+    from pinbot.cli.progress import Bars, Detail
     from pinbot.pinterest.client import PinterestClient
     from pinbot.queue.service import QueueService
     from pinbot.shop.rules import Rules
@@ -57,8 +59,19 @@ class AppContext:
     env: Mapping[str, str]
     _settings: Settings | None = None
     _engine: Engine | None = None
-    console: Console = field(default_factory=lambda: Console(highlight=False))
-    err_console: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    # rich is imported on first use: a command printing plain lines or JSON never pays for it.
+    @cached_property
+    def console(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False)
+
+    @cached_property
+    def err_console(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
 
     @property
     def settings(self) -> Settings:
@@ -76,7 +89,7 @@ class AppContext:
                 raise DatabaseError(self.not_a_shop("no shop database here"))
             engine = db.make_engine(self.settings.database_url)
             try:
-                current, _head = db.schema_revisions(engine)
+                current = db.current_revision(engine)  # without alembic: half a second of start-up
             except OperationalError as exc:
                 raise DatabaseError(db.describe_db_error(exc)) from None
             if current is None:
@@ -153,6 +166,9 @@ class AppContext:
         """Progress chatter goes to stderr so that stdout stays clean for --json consumers. One
         message is one line, never wrapped at 80 columns when piped (a log or grep reads it whole),
         and its text is printed as it is (a "[52] pages" in a description is not markup)."""
+        if not self.interactive:  # a pipe or a log gets the plain line (and rich is never loaded)
+            click.echo(message, err=True)
+            return
         self.err_console.print(message, markup=False, soft_wrap=True)
 
     @property
@@ -168,6 +184,8 @@ class AppContext:
         self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False
     ) -> AbstractContextManager[Bars | None]:
         """Progress bars on stderr when it is a terminal; None otherwise (logs and pipes stay clean)."""
+        from pinbot.cli.progress import progress
+
         extra: dict[str, Any] = {"detail": detail} if detail is not None else {}
         return progress(self.err_console, label, enabled=self.interactive, titles=titles, keep=keep, **extra)
 

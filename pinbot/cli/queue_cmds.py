@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from sqlmodel import col, select
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
-from pinbot.queue.csv_import import ParsedFile, parse_csv
-from pinbot.queue.keywords import keyword_warnings
-from pinbot.queue.photo_check import photo_warnings
-from pinbot.queue.problems import pin_fix
-from pinbot.queue.product_pins import ProductPinOptions, product_requests
+from pinbot.queue.problems import needs_owner, pin_fix
 from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
-from pinbot.queue.upcoming import upcoming
-from pinbot.shop.products import ProductService
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
     BADGE_MAX,
@@ -31,8 +27,13 @@ from pinbot.shop.validation import (
     parse_when,
 )
 from pinbot.store.db import session_scope
-from pinbot.store.models import PinStatus, PostAttempt
+from pinbot.store.models import PinStatus
 from pinbot.words import plural
+
+if TYPE_CHECKING:  # the CSV reader, products and rich are imported by the commands that use them
+    from pinbot.queue.csv_import import ParsedFile
+
+LIST_DEFAULT = 50
 
 
 class ImportFailed(PinbotError):
@@ -90,6 +91,9 @@ def add(
     service = app.queue_service()
     when = parse_when(at, settings.tz) if at else None
     if product_ref is not None:
+        from pinbot.queue.product_pins import ProductPinOptions, product_requests
+        from pinbot.shop.products import ProductService
+
         headline = check_text("headline", headline, HEADLINE_MAX) if headline is not None else None
         badge = check_text("badge", badge, BADGE_MAX) if badge is not None else None
         options = ProductPinOptions(
@@ -123,6 +127,10 @@ def add(
             "give --link https://your-shop/product (or a product with a link)"
         )
     result = service.enqueue(reqs)
+
+    from pinbot.queue.keywords import keyword_warnings
+    from pinbot.queue.photo_check import photo_warnings
+
     for warning in photo_warnings(settings.assets_dir, service.boards, reqs):
         app.info(warning)
     made = service.pins(result.created)
@@ -146,14 +154,19 @@ def add(
 @pass_app
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
+
     service = app.queue_service()
     with app.progress("checking rows") as bars:
+        from pinbot.queue.csv_import import parse_csv
+
         parsed = parse_csv(file, service.boards, app.settings.tz, progress=bars.advance if bars else None)
     queued = existing = 0
     if parsed.requests and not (strict and parsed.errors):
         try:
             result = service.enqueue(req for _, req in parsed.requests)
             queued, existing = len(result.created), len(result.existing)
+            from pinbot.queue.photo_check import photo_warnings
+
             for warning in photo_warnings(app.settings.assets_dir, service.boards, [r for _, r in parsed.requests]):
                 app.info(warning)
         except InvalidInput as exc:
@@ -203,39 +216,84 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
 @queue.command("list")
 @click.option("--status", type=click.Choice([s.value for s in PinStatus]), default=None)
 @click.option("--board", default=None, help="Only this board key.")
-@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help=f"Show this many pins (default {LIST_DEFAULT})."
+)
+@click.option("--all", "show_all", is_flag=True, help="Show every pin (the default with --json).")
 @click.option("--problems", is_flag=True, help="Only pins that need you: failed, needs attention, overdue.")
 @json_option
 @pass_app
 def list_(
-    app: AppContext, status: str | None, board: str | None, limit: int | None, problems: bool, as_json: bool
+    app: AppContext,
+    status: str | None,
+    board: str | None,
+    limit: int | None,
+    show_all: bool,
+    problems: bool,
+    as_json: bool,
 ) -> None:
-    """List queued (and past) pins, soonest first; failed and stuck pins say why and what to do."""
+    """List queued (and past) pins, soonest first: the first 50 and how many more; failed and stuck
+    pins say why and what to do. With --json, every pin unless --limit is given."""
     now = app.clock().now()
-    rows = app.queue_service().list(PinStatus(status) if status else None, board, limit)
-    if problems:
-        rows = [(pin, key) for pin, key in rows if pin_fix(pin, now)]
+    service = app.queue_service()
+    pin_status = PinStatus(status) if status else None
+    where = needs_owner(now) if problems else None
+    if limit is None and not show_all and not as_json:
+        limit = LIST_DEFAULT
+    if show_all:
+        limit = None
+    rows = service.listing(pin_status, board, limit, where)
     if as_json:
-        app.print_json([{**pin_to_dict(pin, key), "fix": pin_fix(pin, now) or None} for pin, key in rows])
+        stream_json_array({**pin_to_dict(row, row.board_key), "fix": pin_fix(row, now) or None} for row in rows)
         return
-    table = Table("id", "status", "due (shop time)", "board", "title", "pinterest id", box=None)
-    for pin, key in rows:
-        table.add_row(
-            str(pin.id),
-            pin.status.value,
-            app.shop_time(pin.due_at),
-            key,
-            pin.title[:50],
-            pin.pinterest_pin_id or "",
+    shown = 0
+    stuck: list[str] = []
+    lines: list[str] = []
+    out = sys.stdout
+    for row in rows:
+        if not shown:
+            header = _LIST_ROW.format("id", "status", "due (shop time)", "board", "title", "pinterest id")
+            out.write(header.rstrip() + "\n")
+        shown += 1
+        due = app.shop_time(row.due_at)
+        pinterest_id = row.pinterest_pin_id or ""
+        lines.append(
+            _LIST_ROW.format(row.id, row.status.value, due, row.board_key, row.title[:50], pinterest_id).rstrip()
         )
-    app.console.print(table)
-    stuck = [(pin, pin_fix(pin, now)) for pin, _ in rows if pin_fix(pin, now)]
-    for pin, fix in stuck:
-        # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
-        why = pin.last_error or pin.status.value
-        click.echo(f"pin {pin.id} {pin.status.value}: {why}; fix: {fix}")
-    if not rows:
+        fix = pin_fix(row, now)
+        if fix:
+            # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
+            stuck.append(f"pin {row.id} {row.status.value}: {row.last_error or row.status.value}; fix: {fix}")
+        if len(lines) >= 1000:  # --all on a big queue: write as we go, hold no more than this
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    for line in stuck:
+        click.echo(line)
+    if not shown:
         app.info("no pins match")
+    elif limit is not None and shown == limit:
+        rest = service.listing_count(pin_status, board, where) - shown
+        if rest > 0:
+            app.info(f"… and {rest:,} more: --all, --limit N")
+
+
+# A plain text table: rich's Table measures every cell of every row first, which for a big queue
+# costs seconds and holds the whole listing in memory.
+_LIST_ROW = "{:>7}  {:<15}  {:<20}  {:<24}  {:<50}  {}"
+
+
+def stream_json_array(items: Iterator[dict[str, Any]]) -> None:
+    """Print a JSON array item by item as `print_json` would print the whole list (indent 2,
+    sorted keys), without holding the list in memory."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        body = json.dumps(item, indent=2, sort_keys=True, default=str).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + body)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 @queue.command("show")
@@ -244,6 +302,10 @@ def list_(
 @pass_app
 def show(app: AppContext, pin_id: int, as_json: bool) -> None:
     """Everything about one pin, its attempts included."""
+    from sqlmodel import col, select
+
+    from pinbot.store.models import PostAttempt
+
     pin, key = app.queue_service().get(pin_id)
     with session_scope(app.engine) as session:
         attempts = session.exec(
@@ -301,6 +363,10 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
 @pass_app
 def plan(app: AppContext, days: int, as_json: bool) -> None:
     """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
+    from rich.table import Table
+
+    from pinbot.queue.upcoming import upcoming
+
     account = app.account()
     assert account.id is not None
     rules = app.rules()

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlalchemy import Engine, bindparam, func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import ImageError, PinbotError
@@ -40,8 +41,9 @@ from pinbot.pinterest.types import NewPin, PinImage, PinterestAPI
 from pinbot.posting.images import ImageSource
 from pinbot.shop.boards import BoardDef
 from pinbot.store import state as service_state
-from pinbot.store.db import read_scope, session_scope
-from pinbot.store.models import Board, Pin, PinStatus, PostAttempt, Product, new_uid
+from pinbot.store.db import detached, read_connection, read_scope, session_scope, write_connection
+from pinbot.store.models import Board, Pin, PinStatus, Product, new_uid
+from pinbot.store.tables import ATTEMPT, BOARD, PIN
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +88,14 @@ class _Error:
         return cls(message=f"{type(exc).__name__}: {exc}")
 
 
+_ATTEMPT_OUTCOME = ("finished_at", "outcome", "http_status", "error_code", "request_id", "message")
+
+
 def due_pins(engine: Engine, account_id: int, now: datetime, limit: int = 5) -> list[tuple[Pin, Board]]:
     """The next due `queued` pins with their boards, oldest first (a read; nothing is claimed)."""
-    stmt = (
-        select(Pin, Board)
-        .join(Board, col(Board.id) == Pin.board_id)
-        .where(Pin.account_id == account_id, Pin.status == PinStatus.queued, col(Pin.due_at) <= as_utc(now))
-        .order_by(col(Pin.due_at), col(Pin.id))
-        .limit(limit)
-    )
-    with read_scope(engine) as session:
-        rows = session.exec(stmt).all()
-        session.expunge_all()
-        return [(pin, board) for pin, board in rows]
+    with read_connection(engine) as conn:
+        rows = conn.execute(_DUE, {"p_account": account_id, "p_now": as_utc(now), "p_limit": limit})
+        return [(detached(Pin, row._mapping), _board_of(row)) for row in rows]
 
 
 def claim_pin(engine: Engine, pin_id: int, now: datetime, worker_id: str, rendered: str | None) -> Pin | None:
@@ -107,28 +104,13 @@ def claim_pin(engine: Engine, pin_id: int, now: datetime, worker_id: str, render
     PostgreSQL skips a row another worker has locked (FOR UPDATE SKIP LOCKED) instead of waiting."""
     now = as_utc(now)
     attempt_id = new_uid()
-    target = select(Pin.id).where(Pin.id == pin_id, Pin.status == PinStatus.queued, col(Pin.due_at) <= now)
-    if engine.dialect.name == "postgresql":
-        target = target.with_for_update(skip_locked=True)
-    values: dict[str, Any] = {
-        "status": PinStatus.posting,
-        "attempt_id": attempt_id,
-        "claimed_by": worker_id,
-        "claimed_at": now,
-        "attempts": Pin.attempts + 1,
-        "updated_at": now,
-    }
-    if rendered is not None:
-        values["rendered_path"] = rendered
-    stmt = update(Pin).where(col(Pin.id) == target.scalar_subquery()).values(**values).returning(col(Pin.id))
-    with session_scope(engine) as session:
-        if session.execute(stmt).scalar() is None:
+    params = {"p_pin": pin_id, "p_now": now, "p_attempt": attempt_id, "p_worker": worker_id, "p_rendered": rendered}
+    with write_connection(engine) as conn:
+        row = conn.execute(_claim_statement(engine.dialect.name), params).first()
+        if row is None:
             return None
-        session.add(PostAttempt(pin_id=pin_id, attempt_id=attempt_id, worker_id=worker_id, started_at=now))
-        pin = session.get(Pin, pin_id)
-        assert pin is not None
-        session.expunge(pin)
-        return pin
+        conn.execute(_ATTEMPT_STARTED, params)
+    return detached(Pin, row._mapping)
 
 
 def finish(
@@ -148,27 +130,101 @@ def finish(
     values: dict[str, Any] = {"status": status, "updated_at": now, **(pin_values or {})}
     if status != PinStatus.posted:
         values.setdefault("last_error", err.message or None)
-    stmt = (
-        update(Pin)
-        .where(col(Pin.id) == pin.id, col(Pin.attempt_id) == pin.attempt_id, col(Pin.status) == PinStatus.posting)
-        .values(**values)
-    )
-    attempt = (
-        update(PostAttempt)
-        .where(col(PostAttempt.attempt_id) == pin.attempt_id, col(PostAttempt.pin_id) == pin.id)
-        .values(
-            finished_at=now,
-            outcome=outcome,
-            http_status=err.status,
-            error_code=err.code,
-            request_id=err.request_id,
-            message=err.message or None,
-        )
-    )
-    with session_scope(engine) as session:
-        owned = session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
-        session.execute(attempt)
+    ours = {"p_pin": pin.id, "p_attempt": pin.attempt_id}
+    attempt = {
+        **ours,
+        "p_finished_at": now,
+        "p_outcome": outcome,
+        "p_http_status": err.status,
+        "p_error_code": err.code,
+        "p_request_id": err.request_id,
+        "p_message": err.message or None,
+    }
+    changes = {f"p_{k}": v for k, v in values.items()}
+    with write_connection(engine) as conn:
+        owned = conn.execute(_finish_statement(tuple(sorted(values))), {**ours, **changes}).rowcount == 1
+        conn.execute(_ATTEMPT_FINISHED, attempt)
     return bool(owned)
+
+
+# The hot path's statements, built once: SQLAlchemy then reuses their compiled form, and no ORM
+# session, unit of work or identity map runs per pin (they cost several times the SQL itself).
+_BOARD_COLUMNS = [c.label(f"board__{c.key}") for c in BOARD.c]
+_DUE = (
+    sa_select(PIN, *_BOARD_COLUMNS)
+    .join(BOARD, BOARD.c.id == PIN.c.board_id)
+    .where(
+        PIN.c.account_id == bindparam("p_account"),
+        PIN.c.status == PinStatus.queued,
+        PIN.c.due_at <= bindparam("p_now", type_=PIN.c.due_at.type),
+    )
+    .order_by(PIN.c.due_at, PIN.c.id)
+    .limit(bindparam("p_limit"))
+)
+_ATTEMPT_STARTED = ATTEMPT.insert().values(
+    pin_id=bindparam("p_pin"),
+    attempt_id=bindparam("p_attempt"),
+    worker_id=bindparam("p_worker"),
+    started_at=bindparam("p_now", type_=ATTEMPT.c.started_at.type),
+)
+_ATTEMPT_FINISHED = (
+    ATTEMPT.update()
+    .where(ATTEMPT.c.attempt_id == bindparam("p_attempt"), ATTEMPT.c.pin_id == bindparam("p_pin"))
+    .values({k: bindparam(f"p_{k}", type_=ATTEMPT.c[k].type) for k in _ATTEMPT_OUTCOME})
+)
+_TEXT = PIN.c.rendered_path.type
+_claims: dict[str, Any] = {}
+_finishes: dict[tuple[str, ...], Any] = {}
+
+
+def _board_of(row: Any) -> Board:
+    m = row._mapping
+    return detached(Board, {c.key: m[f"board__{c.key}"] for c in BOARD.c})
+
+
+def _claim_statement(dialect: str) -> Any:
+    stmt = _claims.get(dialect)
+    if stmt is None:
+        target = sa_select(PIN.c.id).where(
+            PIN.c.id == bindparam("p_pin"),
+            PIN.c.status == PinStatus.queued,
+            PIN.c.due_at <= bindparam("p_now", type_=PIN.c.due_at.type),
+        )
+        if dialect == "postgresql":
+            target = target.with_for_update(skip_locked=True)
+        stmt = _claims[dialect] = (
+            PIN.update()
+            .where(PIN.c.id == target.scalar_subquery())
+            .values(
+                status=PinStatus.posting,
+                attempt_id=bindparam("p_attempt"),
+                claimed_by=bindparam("p_worker"),
+                claimed_at=bindparam("p_now", type_=PIN.c.claimed_at.type),
+                attempts=PIN.c.attempts + 1,
+                updated_at=bindparam("p_now", type_=PIN.c.updated_at.type),
+                # None keeps the path a previous attempt rendered
+                rendered_path=func.coalesce(
+                    bindparam("p_rendered", type_=PIN.c.rendered_path.type), PIN.c.rendered_path
+                ),
+            )
+            .returning(*PIN.c)
+        )
+    return stmt
+
+
+def _finish_statement(keys: tuple[str, ...]) -> Any:
+    stmt = _finishes.get(keys)
+    if stmt is None:
+        stmt = _finishes[keys] = (
+            PIN.update()
+            .where(
+                PIN.c.id == bindparam("p_pin"),
+                PIN.c.attempt_id == bindparam("p_attempt"),
+                PIN.c.status == PinStatus.posting,
+            )
+            .values({k: bindparam(f"p_{k}", type_=PIN.c[k].type) for k in keys})
+        )
+    return stmt
 
 
 def _fail_unclaimed(engine: Engine, pin_id: int, now: datetime, message: str, *, status: PinStatus) -> None:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import tzinfo as tzinfo_t
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -69,6 +70,11 @@ class Schedule:
         self.per_day: dict[date, int] = defaultdict(int)
         self._skip: dict[date, date] = {}
         self._frontier: dict[tuple[int, str], tuple[datetime, datetime]] = {}
+        # Time-zone arithmetic is most of a placement's cost: each local day's bounds and posting
+        # windows, in UTC, are worked out once (exactly: DST days get their own bounds).
+        self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
+        self._day_bounds: dict[date, tuple[datetime, datetime]] = {}
+        self._last_day: tuple[datetime, datetime, date] | None = None
         for slot in slots:
             self.add(slot)
 
@@ -93,7 +99,33 @@ class Schedule:
         return day
 
     def local_day(self, at: datetime) -> date:
-        return at.astimezone(self.tz).date()
+        if at.tzinfo is None:
+            return at.astimezone(self.tz).date()
+        last = self._last_day
+        if last is not None and last[0] <= at < last[1]:
+            return last[2]
+        day = at.astimezone(self.tz).date()
+        bounds = self._day_bounds.get(day)
+        if bounds is None:
+            start = datetime.combine(day, datetime.min.time(), self.tz).astimezone(at.tzinfo)
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.tz).astimezone(at.tzinfo)
+            bounds = self._day_bounds[day] = (start, end)
+        if bounds[0] <= at < bounds[1]:
+            self._last_day = (bounds[0], bounds[1], day)
+        return day
+
+    def windows_on(self, day: date, tzinfo: tzinfo_t | None) -> list[tuple[datetime, datetime]]:
+        """The posting windows of a local day as (start, end) instants."""
+        found = self._windows.get(day)
+        if found is None:
+            found = self._windows[day] = [
+                (
+                    datetime.combine(day, w.start, self.tz).astimezone(tzinfo),
+                    datetime.combine(day, w.end, self.tz).astimezone(tzinfo),
+                )
+                for w in self.rules.windows
+            ]
+        return found
 
     # -- the rules -----------------------------------------------------------------------------
     def into_window(self, t: datetime) -> datetime:
@@ -105,9 +137,7 @@ class Schedule:
             d = day + timedelta(days=offset)
             if d.weekday() not in allowed:
                 continue
-            for w in self.rules.windows:
-                start = datetime.combine(d, w.start, self.tz).astimezone(t.tzinfo)
-                end = datetime.combine(d, w.end, self.tz).astimezone(t.tzinfo)
+            for start, end in self.windows_on(d, t.tzinfo):
                 if t < end:
                     return max(t, start)
         raise AssertionError("no posting window in a week")  # rules always hold >= 1 day and window

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, Row, and_, or_
 from sqlmodel import col, select
 
 from pinbot.clock import as_utc
 from pinbot.store.db import read_scope
 from pinbot.store.models import Pin, PinStatus
+from pinbot.store.tables import PIN
 from pinbot.words import plural
 
 # A queued pin this far past its time is stuck: the service is not running, or posting is stopped.
 OVERDUE = timedelta(hours=2)
 
 
-def pin_fix(pin: Pin, now: datetime | None = None) -> str:
+def pin_fix(pin: Pin | Row[Any], now: datetime | None = None) -> str:
     """What the owner should do about this pin; "" when nothing."""
     if pin.status == PinStatus.failed:
         return f"fix what the error says, then `pinbot queue retry {pin.id}` (or `pinbot queue cancel {pin.id}`)"
@@ -32,6 +34,14 @@ def pin_fix(pin: Pin, now: datetime | None = None) -> str:
     if pin.status == PinStatus.queued and now is not None and as_utc(pin.due_at) < as_utc(now) - OVERDUE:
         return "overdue: is `pinbot run` running, and posting not paused? (`pinbot doctor`)"
     return ""
+
+
+def needs_owner(now: datetime) -> ColumnElement[bool]:
+    """The SQL form of "pin_fix(pin, now) is not empty", for listings that filter in the query."""
+    return or_(
+        PIN.c.status.in_([PinStatus.failed, PinStatus.needs_attention]),
+        and_(PIN.c.status == PinStatus.queued, PIN.c.due_at < as_utc(now) - OVERDUE),
+    )
 
 
 @dataclass

@@ -9,21 +9,22 @@ hands new pins to a `Planner` (the default one makes them due at once, or at the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, insert
+from sqlalchemy import ColumnElement, Engine, Row, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
-from pinbot.render.subject import fingerprint
 from pinbot.shop.boards import BoardDef, require_board
-from pinbot.store.db import read_scope, session_scope
+from pinbot.store.db import read_connection, read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
+from pinbot.store.tables import BOARD, PIN
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,8 @@ class EnqueueResult:
     existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
 
 
-def pin_to_dict(pin: Pin, board_key: str | None = None) -> dict[str, Any]:
-    """The stable JSON shape of a queue item (`--json` output)."""
+def pin_to_dict(pin: Pin | Row[Any], board_key: str | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a queue item (`--json` output); `pin` is a Pin or a `listing` row."""
 
     def iso(value: datetime | None) -> str | None:
         return as_utc(value).isoformat() if value else None
@@ -214,6 +215,8 @@ class QueueService:
         now = self.clock.now()
         result = EnqueueResult()
         # Outside the transaction: reading photos must not hold the database's write lock.
+        from pinbot.render.subject import fingerprint  # Pillow: only when pins are queued
+
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
             existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
@@ -359,6 +362,51 @@ class QueueService:
             if limit:
                 query = query.limit(limit)
             return [(pin, key) for pin, key in session.exec(query).all()]
+
+    def _listing_filter(
+        self, status: PinStatus | None, board: str | None, where: ColumnElement[bool] | None
+    ) -> tuple[ColumnElement[bool], ...]:
+        clauses = [PIN.c.account_id == self.account_id]
+        if status is not None:
+            clauses.append(PIN.c.status == status)
+        if board is not None:
+            require_board(self.boards, board)
+            clauses.append(BOARD.c.key == board)
+        if where is not None:
+            clauses.append(where)
+        return tuple(clauses)
+
+    def listing(
+        self,
+        status: PinStatus | None = None,
+        board: str | None = None,
+        limit: int | None = None,
+        where: ColumnElement[bool] | None = None,
+    ) -> Iterator[Row[Any]]:
+        """Pins soonest first as plain rows (every pin column, and `board_key`), read as they are
+        iterated: a listing of 100,000 pins builds no ORM objects and holds no list of them."""
+        stmt = (
+            core_select(PIN, BOARD.c.key.label("board_key"))
+            .join(BOARD, BOARD.c.id == PIN.c.board_id)
+            .where(*self._listing_filter(status, board, where))
+            .order_by(PIN.c.due_at, PIN.c.id)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with read_connection(self.engine) as conn:
+            yield from conn.execute(stmt)
+
+    def listing_count(
+        self, status: PinStatus | None = None, board: str | None = None, where: ColumnElement[bool] | None = None
+    ) -> int:
+        """How many pins `listing` would yield without a limit."""
+        stmt = (
+            core_select(func.count())
+            .select_from(PIN.join(BOARD, BOARD.c.id == PIN.c.board_id))
+            .where(*self._listing_filter(status, board, where))
+        )
+        with read_connection(self.engine) as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with read_scope(self.engine) as session:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pinbot.errors import ImageError, InvalidInput
-from pinbot.render import check_photo
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 800
@@ -110,6 +109,8 @@ def check_image_path(value: str, *, base: Path | None = None, row: int | None = 
         head = fh.read(16)
     if not _looks_like_image(head):
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
+    from pinbot.render import check_photo  # Pillow and the renderer: only when a photo is checked
+
     try:
         check_photo(path)
     except ImageError as exc:

@@ -16,12 +16,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table, bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from pinbot.clock import as_utc
-from pinbot.store.db import read_scope, session_scope
+from pinbot.store.db import read_connection, read_scope, session_scope
 from pinbot.store.models import ServiceState
 
 PAUSED = "paused"
@@ -139,15 +140,17 @@ class PostingGate:
         return None
 
 
+_STATE: Table = ServiceState.__table__  # type: ignore[attr-defined]
+# Read on every tick of the service: built once, no ORM session (see `read_connection`).
+_GATE = sa_select(_STATE.c.key, _STATE.c.value).where(
+    _STATE.c.account_id == bindparam("p_account"), _STATE.c.key.in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))
+)
+
+
 def posting_gate(engine: Engine, account_id: int) -> PostingGate:
     """One read of everything that can stop posting."""
-    with read_scope(engine) as session:
-        rows = session.exec(
-            select(ServiceState).where(
-                ServiceState.account_id == account_id, col(ServiceState.key).in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))
-            )
-        ).all()
-    values = {row.key: row.value for row in rows}
+    with read_connection(engine) as conn:
+        values = {key: value for key, value in conn.execute(_GATE, {"p_account": account_id})}
     hold_until = hold_reason = None
     if POSTING_HOLD in values:
         try:

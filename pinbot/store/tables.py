@@ -16,6 +16,7 @@ from pinbot.store.models import (
     Loop,
     Pin,
     PinMetricDaily,
+    PostAttempt,
     Product,
 )
 
@@ -27,3 +28,4 @@ PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 EXPERIMENT: Table = Experiment.__table__  # type: ignore[attr-defined]
 VARIANT: Table = ExperimentVariant.__table__  # type: ignore[attr-defined]
 LOOP: Table = Loop.__table__  # type: ignore[attr-defined]
+ATTEMPT: Table = PostAttempt.__table__  # type: ignore[attr-defined]
