@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pinbot.posting.poster import claim_pin, due_pins, finish
+from pinbot.posting.claim import claim_pin, due_pins, finish
 from pinbot.store import db
 from pinbot.store.models import PinStatus
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pinbot.posting import poster
+from pinbot.posting import claim, poster
 from pinbot.store.models import Pin, PinStatus
 
 
 def _retry_on_any_error(self: poster.Poster, pin: Pin, exc: BaseException, now: datetime) -> poster.PostResult:
     assert pin.id is not None
-    err = poster._Error.of(exc)
-    poster.finish(
-        self.engine, pin, now, outcome="retry", status=PinStatus.queued, error=err, pin_values={"due_at": now}
-    )
+    err = claim.AttemptError.of(exc)
+    claim.finish(self.engine, pin, now, outcome="retry", status=PinStatus.queued, error=err, pin_values={"due_at": now})
     return poster.PostResult(pin.id, "retry", err.message)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from pinbot.clock import FakeClock
-from pinbot.posting.poster import claim_pin, due_pins, finish
+from pinbot.posting.claim import claim_pin, due_pins, finish
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
-from pinbot.posting.poster import claim_pin
+from pinbot.posting.claim import claim_pin
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
 from pinbot.store.models import PinStatus

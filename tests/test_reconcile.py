@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from pinbot.clock import FakeClock
-from pinbot.posting.poster import claim_pin
+from pinbot.posting.claim import claim_pin
 from pinbot.posting.reconcile import Reconciler, ReconcileReport, ReconcileSettings
 from pinbot.store.models import PinStatus
 from tests.scheduler_support import Shop, make_shop

@@ -13,7 +13,7 @@ from pinbot.errors import InvalidInput, NotFound
 from pinbot.loops.season import lead_start, parse_md
 from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, loop_to_dict
 from pinbot.pinterest.trends import REGIONS
-from pinbot.queue.service import pin_to_dict
+from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService
 from pinbot.store.models import Loop, PinStatus
 

@@ -27,7 +27,7 @@ from pinbot.importers.feed import parse_feed
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
-from pinbot.queue.service import pin_to_dict
+from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
 from pinbot.words import plural

@@ -14,7 +14,8 @@ import click
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.problems import needs_owner, pin_fix
-from pinbot.queue.service import PinRequest, QueueService, pin_to_dict
+from pinbot.queue.service import PinRequest, QueueService
+from pinbot.queue.views import pin_to_dict
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
     BADGE_MAX,

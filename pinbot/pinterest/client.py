@@ -43,6 +43,7 @@ from pinbot.pinterest.oauth import OAuthApp
 from pinbot.pinterest.pacing import Pacer
 from pinbot.pinterest.payloads import object_id as _id
 from pinbot.pinterest.payloads import pin_body
+from pinbot.pinterest.reach import ReachCalls
 from pinbot.pinterest.tokens import TokenState, TokenStore
 from pinbot.pinterest.transport import (
     REQUEST_ID_HEADER,
@@ -62,7 +63,7 @@ from pinbot.store.state import record_spam_block, spam_block
 log = logging.getLogger(__name__)
 
 
-class PinterestClient(TrendsCalls):
+class PinterestClient(TrendsCalls, ReachCalls):
     def __init__(
         self,
         settings: Settings,
@@ -381,21 +382,3 @@ class PinterestClient(TrendsCalls):
                 self._multi_unavailable, status=exc.status, code=exc.code, request_id=exc.request_id
             ) from None
         return an.parse_multi(data, ids)
-
-    def account_analytics(self, start: date, end: date, **filters: str) -> list[DailyMetrics]:
-        """Daily numbers; source OTHER_PINS: others' pins of the claimed website (earned), YOUR_PINS: own."""
-        an.check_window(start, end, self._today())
-        params = {**an.date_params(start, end), "metric_types": ",".join(an.ACCOUNT_METRICS), "app_types": "ALL"}
-        params.update(an.reach_filters(**filters))
-        return an.parse_daily(self._call("GET", "/user_account/analytics", req.ANALYTICS, req.S_USER, params=params))
-
-    def top_pins(
-        self, sort_by: str, start: date, end: date, num_of_pins: int = 50, **filters: str
-    ) -> list[dict[str, Any]]:
-        """Top pins by one metric: ids, metrics, data_status (titles via get_pin); filters as account_analytics."""
-        params = an.top_pins_params(sort_by, start, end, num_of_pins, self._today(), **filters)
-        data = self._call("GET", "/user_account/analytics/top_pins", req.ANALYTICS, req.S_TOP_PINS, params=params) or {}
-        return [p for p in (data.get("pins") if isinstance(data, dict) else None) or [] if isinstance(p, dict)]
-
-    def list_websites(self) -> list[dict[str, Any]]:  # the websites the account claimed (or tried to)
-        return list(self._paginate("/user_account/websites", req.S_USER, req.MAX_PAGE_SIZE))
