@@ -4,7 +4,7 @@ Owns: engine creation (SQLite with WAL, synchronous=FULL, busy_timeout, foreign 
 BEGIN IMMEDIATE on every write transaction; PostgreSQL through psycopg), the write and read
 scopes every module uses, running the alembic migrations, and turning driver errors into one
 line. The claim of a pin and the recording of its outcome by attempt id belong to the poster
-(`pinbot.posting.poster`, see docs/posting-exactly-once.md): there is one claim path.
+(`pinbot.posting.claim`, see docs/posting-exactly-once.md): there is one claim path.
 """
 
 from __future__ import annotations
