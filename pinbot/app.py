@@ -94,6 +94,18 @@ class Shop:
 
         return PinterestClient(self.settings, self.engine, self.account_id, self.clock)
 
+    def background_client(self, client: PinterestAPI) -> PinterestAPI:
+        """The client the service's analytics jobs use (metrics sweep, earned reach, digest): it never
+        waits in the pacer, because the daemon runs its jobs one after another and a minute's wait
+        there would hold the next pin back. A job that finds its budget spent stops and comes back."""
+        from pinbot.pinterest.client import PinterestClient
+
+        if isinstance(client, PinterestClient):
+            return PinterestClient(
+                client.settings, client.engine, client.account_id, client.clock, client.session, max_wait=0.0
+            )
+        return client
+
     def metrics_service(self, client: PinterestAPI, progress: Progress | None = None) -> MetricsService:
         from pinbot.metrics.sweep import MetricsService
 
@@ -173,7 +185,8 @@ class Shop:
                 boards=self.boards,
                 delete_duplicates=self.settings.delete_duplicates,
             )
-            sweep = self.metrics_service(live).sweep
+            background = self.background_client(live)
+            sweep = self.metrics_service(background).sweep
 
             def metrics() -> SweepResult:
                 result = sweep()
@@ -197,7 +210,7 @@ class Shop:
             or DaemonSettings(idle_poll=service.idle_poll_seconds, reconcile_every=service.reconcile_every_seconds),
         )
         if live is not None and isinstance(live, ReachAPI):
-            jobs = self.demand_jobs(live, gate)
+            jobs = self.demand_jobs(self.background_client(live), gate)  # type: ignore[arg-type]
             daemon.schedule("earned", 3600.0, jobs.daily)
             if check_links:
                 daemon.schedule("links", 6 * 3600.0, jobs.weekly_links)

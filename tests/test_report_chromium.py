@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from pinbot.clock import FakeClock
+from pinbot.demo.photos import draw_photo
 from pinbot.experiments.plan import create_experiment
 from pinbot.metrics.sweep import upsert_pin_days
 from pinbot.pinterest.types import DailyMetrics
@@ -102,9 +103,13 @@ def report_file(engine: Engine, shop_dir: Path, tmp_path: Path) -> Path:
     account_id = make_account(engine)
     seed_shop(engine, account_id, today)
     photos = sorted(str(p) for p in PHOTOS.glob("*.jpg"))
+    # The experiment's product needs a photo every design can show whole (a product on a table);
+    # the others keep the real photos, whose thumbnails the report shows.
+    table = tmp_path / "mug-on-table.jpg"
+    draw_photo("mug", 0).save(table, "JPEG", quality=85)
     with session_scope(engine) as session:
         for i, product in enumerate(session.exec(select(Product)).all()):
-            product.image_paths = [photos[i % len(photos)]]
+            product.image_paths = [str(table) if i == 0 else photos[i % len(photos)]]
             # A long product name, which must wrap rather than be cut.
             product.title = product.title + " — wheel-thrown stoneware, glazed in small batches" * (i == 0)
             session.add(product)
