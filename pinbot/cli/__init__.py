@@ -94,7 +94,8 @@ def main(ctx: click.Context) -> None:
     """pinbot: render, schedule, post and review Pinterest pins for a small shop."""
     from pinbot.cli.context import AppContext, load_environment
 
-    ctx.obj = AppContext(env=load_environment())
+    ctx.obj = app = AppContext(env=load_environment())
+    ctx.call_on_close(app.close)
 
 
 def _full_short_help(command: click.Command) -> None:

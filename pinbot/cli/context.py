@@ -80,6 +80,12 @@ class AppContext:
             configure_logging(self._settings.log_level, self._settings.secrets)
         return self._settings
 
+    def close(self) -> None:
+        """Close the database connections when the command ends (PostgreSQL would otherwise see
+        them dropped, and Python warn about them, at exit)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
     @property
     def engine(self) -> Engine:
         """The engine of a database already at the current schema (else a clear error that says
