@@ -4,23 +4,20 @@ Owns: Wilson score intervals for a rate, the two-proportion z-test (with a quasi
 correction when pins vary more than chance allows), the posterior probability that one rate beats
 another, a plain fixed-sample plan and its power, the experiment's comparison within strata
 (`paired_test`) and the review's comparison of a group of pins with the rest (`compare_pins`).
-When to look and what a look decides is `pinbot.stats_sequential`; how much information a shop's
-traffic gives by when is `pinbot.experiments.sizing`.
+When to look is `pinbot.stats_sequential`; how much information by when, `pinbot.experiments.sizing`.
 
-Defaults: two-sided alpha 3% over all the looks (split over the comparisons), 92% power aimed
-for; checked on an independent simulation of small shops (tests/shop_sim.py, bench/experiments.py).
+Defaults: two-sided alpha 3% over all the looks, 92% power aimed for (bench/experiments.py).
 
-How an experiment is compared (docs/statistics.md). A (round, board, product) cell
-holds one pin of every design: a *stratum*. Pooling impressions across strata would let whichever
-design's big pin landed in a better-clicking stratum take the credit. So:
+How an experiment is compared (docs/statistics.md). A (round, board, product) cell holds one pin
+of every design: a *stratum*. Pooled impressions would credit whichever design's big pin landed in
+a better-clicking stratum. So:
 
 1. each stratum gives a log rate ratio, one scoring step from "no difference" (`_score_step`);
-2. strata are averaged with weights fixed by clicks and reach only, 1 / (binomial variance +
-   2 * pin spread^2), so a pin with a huge reach cannot outweigh the rest;
-3. the error comes from how much the strata really disagree (strata posted in the same days, one
-   round on one board, as one cluster; leverage-corrected; never below the binomial noise), read
-   against t(effective clusters - 1): spread nobody planned for widens the test;
-4. The information (sum of the weights) is what the plan sizes and the looks are placed by.
+2. a board's strata are averaged with weights 1 / (binomial variance + 2 * pin spread^2), so a pin
+   with a huge reach cannot outweigh the rest; the boards then count equally;
+3. the error comes from how much each board's strata really disagree (one round on one board is a
+   cluster; never below the binomial noise), read against t: unplanned spread widens the test;
+4. The information (what the weights promise) is what the plan sizes and the looks are placed by.
 """
 
 from __future__ import annotations
@@ -269,7 +266,7 @@ class Paired:
     se: float  # from how much the strata really disagree (sandwich), inf when it cannot be told
     z: float  # estimate / se read against t(strata - 1), as the normal deviate with the same tail
     p_value: float
-    information: float  # sum of the strata's weights: 1 / variance the model expects (clicks and reach only)
+    information: float  # 1 / the variance the weights promise (clicks and reach only): sum of weights on even boards
     strata: int
     top_share: float  # the largest stratum's share of the weight
     rate_a: float
@@ -289,15 +286,14 @@ class Paired:
 def paired_test(a: VariantCounts, b: VariantCounts, pin_spread: float = PIN_SPREAD) -> Paired:
     """b against a within strata (a stratum: one round, board and product, one pin per design).
 
-    Each stratum gives a log rate ratio (`_score_step`); they are averaged with weights fixed by
-    clicks and reach only, 1 / (binomial variance + 2 * pin_spread**2): a pin's own click rate
-    differs from its twin's by about `pin_spread` on the log scale, so a pin with a huge reach
-    cannot take more weight than that spread allows (the heavy tail stays honest). The standard
-    error comes from how much the strata actually disagree, so spread the plan did not foresee
-    widens the test instead of inventing winners; it is read against t(strata - 1).
+    Each stratum gives a log rate ratio (`_score_step`), weighted by 1 / (binomial variance +
+    2 * pin_spread**2): a pin's click rate differs from its twin's by about `pin_spread`, so a pin
+    with a huge reach cannot take more weight than that allows. The error comes from how much the
+    strata actually disagree, so spread the plan did not foresee widens the test.
     """
     sa, sb = _by_stratum(a), _by_stratum(b)
-    cells = [(sa[k], sb[k]) for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0 and sa[k][0] + sb[k][0] > 0]
+    keys = [k for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0 and sa[k][0] + sb[k][0] > 0]
+    cells = [(sa[k], sb[k]) for k in keys]
     k = len(cells)
     n_a, n_b = sum(ca[1] for ca, _ in cells), sum(cb[1] for _, cb in cells)
     x_a, x_b = sum(ca[0] for ca, _ in cells), sum(cb[0] for _, cb in cells)
@@ -307,28 +303,34 @@ def paired_test(a: VariantCounts, b: VariantCounts, pin_spread: float = PIN_SPRE
     sw = sum(w)
     if k < 3 or sw <= 0:
         return Paired(0.0, math.inf, 0.0, 1.0, sw, k, 1.0, rate_a, rate_b, min(n_a, n_b))
-    est = sum(wi * di for wi, di in zip(w, d, strict=True)) / sw
-    # Strata posted in the same days (one round on one board: the stratum key without its last
-    # part, the product) share those days' weather, weekday and feed, so they are one cluster for
-    # the error. Each cluster's residual is inflated by its leverage (CR2-like): a heavy cluster
-    # pulls the average towards itself and would otherwise look closer to it than it is.
-    keys = [k for k in sa if k in sb and sa[k][1] > 0 and sb[k][1] > 0 and sa[k][0] + sb[k][0] > 0]
-    clusters: dict[str, list[float]] = {}
+    # "This design on my boards": boards count equally (docs/statistics.md), so a design that suits
+    # one board more adds no bias and no error. One round on one board shares its days' weather:
+    # a cluster (a board of one round: its strata), its residual inflated by its leverage (CR2-like).
+    boards: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for key, wi, di in zip(keys, w, d, strict=True):
-        c = clusters.setdefault(key.rsplit(":", 1)[0], [0.0, 0.0])
-        c[0] += wi
-        c[1] += wi * (di - est)
-    resid = sum(r * r / max(1 - cw / sw, 0.05) for cw, r in clusters.values())
-    # Never below the binomial noise alone: a few strata can agree more than chance allows.
-    binomial = sum(wi * wi * (1 / wi - 2 * pin_spread**2) for wi in w)
-    var = max(resid, binomial) / sw**2
+        parts = key.split(":")
+        board = boards.setdefault(parts[1] if len(parts) == 3 else "", {})
+        board.setdefault(key.rsplit(":", 1)[0], []).append((wi, di))
+    est = var_model = resid = binomial = share2 = 0.0
+    for board in boards.values():
+        units = list(board.values()) if len(board) > 1 else [[u] for u in next(iter(board.values()))]
+        wb = sum(wi for unit in units for wi, _ in unit)
+        eb = sum(wi * di for unit in units for wi, di in unit) / wb
+        scale = len(boards) * wb  # the board's estimate counts 1 / boards
+        est += eb / len(boards)
+        var_model += wb / scale**2
+        for unit in units:
+            cw, r = sum(wi for wi, _ in unit), sum(wi * (di - eb) for wi, di in unit)
+            resid += r * r / max(1 - cw / wb, 0.05) / scale**2
+            share2 += (cw / scale) ** 2
+            binomial += sum(wi * wi * (1 / wi - 2 * pin_spread**2) for wi, _ in unit) / scale**2
+    var = max(resid, binomial)  # never below the binomial noise: a few strata can agree by chance
     se = math.sqrt(var) if var > 0 else math.inf
     t = est / se if math.isfinite(se) else 0.0
-    # Uneven clusters carry fewer clusters' worth of evidence about the spread: (sum W)^2 / sum W^2.
-    df = max(1, round(sw * sw / sum(cw * cw for cw, _ in clusters.values())) - 1)
+    df = max(1, round(1 / share2) - len(boards))  # uneven units count fewer; a board's mean costs one
     p = t_two_sided_p(t, df)
     z = math.copysign(_N.inv_cdf(1 - max(p, 1e-300) / 2), t) if p < 1 else 0.0
-    return Paired(est, se, z, p, sw, k, max(w) / sw, rate_a, rate_b, min(n_a, n_b))
+    return Paired(est, se, z, p, 1 / var_model, k, max(w) / sw, rate_a, rate_b, min(n_a, n_b))
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ def run_shop(seed: int, cond: Condition, prior_rate: float = 0.01) -> Outcome:
             )
             for d, key in enumerate("AB")
         ]
-        v = verdict(arms, info, looks, final=final)
+        # The plan's pin spread, as `pinbot experiment status` reads it back from the stored plan.
+        v = verdict(arms, info, looks, final=final, pin_spread=known.pin_spread)
         looks = v.looks
         if v.final:
             return Outcome(v.status, v.winner, plan.sizing.power, plan.feasible, day, v.detectable_lift)

@@ -24,8 +24,26 @@ def test_a_sample_of_shops_ends_with_verdicts_that_find_real_lifts() -> None:
     null = [run_shop(seed, FAST_NULL) for seed in range(200, 206)]
     assert all(o.status in ("winner", "no_difference") for o in null)
     assert sum(o.status == "winner" for o in null) <= 1
-    lessons = [o.detectable for o in null if o.status == "no_difference"]
-    assert lessons and all(d is not None and 0 < d < 0.5 for d in lessons)  # "no difference larger than X%"
+    lessons = sorted(o.detectable or 0.0 for o in null if o.status == "no_difference")
+    assert lessons and all(0 < d < 1 for d in lessons)  # "no difference larger than X%"
+    # X is about the lift the plan was sized for; a shop whose pins disagree more than planned says so.
+    assert lessons[len(lessons) // 2] < 0.4
+
+
+INTERACTION = next(c for c in CONDITIONS if c.interaction > 0.15 and c.lift)
+INTERACTION_NULL = next(c for c in CONDITIONS if c.interaction > 0.15 and not c.lift)
+
+
+def test_a_design_that_suits_one_board_more_than_another_is_still_judged_on_all_boards() -> None:
+    # Board x design interaction (sd 0.2 on the log scale, 3 boards): each board's lift differs,
+    # their average is +30%. The boards count equally, so the interaction costs neither bias nor power.
+    found = [run_shop(seed, INTERACTION) for seed in range(300, 308)]
+    assert all(o.status in ("winner", "no_difference") for o in found)
+    assert sum(o.winner == "B" for o in found) >= 6 and not any(o.winner == "A" for o in found)
+    assert all(0.5 <= o.stated_power <= 1.0 for o in found)
+    null = [run_shop(seed, INTERACTION_NULL) for seed in range(400, 408)]
+    assert all(o.status in ("winner", "no_difference") for o in null)
+    assert sum(o.status == "winner" for o in null) <= 1
 
 
 # A strong board x design interaction (sd 0.2 on three boards) makes the lift differ by board: the

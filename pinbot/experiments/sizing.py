@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist, fmean, pstdev
 
-from pinbot.stats import PIN_SPREAD, POWER
+from pinbot.stats import PIN_SPREAD, POWER, t_two_sided_p
 from pinbot.stats_sequential import power
 
 DAY = 24.0  # hours
@@ -104,7 +104,10 @@ def traffic(pins: History, prior_rate: float) -> Traffic:
             continue
         r = gx / gn
         num += sum((grown[i][0] - r * grown[i][1]) ** 2 - r * grown[i][1] * (1 - grown[i][1] / gn) for i in ids)
-        den += r * r * sum(grown[i][1] ** 2 for i in ids) * (1 - 1 / len(ids))
+        # The spread's share of those residuals once the group's own rate is taken out: the big pins
+        # set that rate, so with uneven reach their residuals shrink far more than 1 - 1/pins says.
+        s2, s3 = sum(grown[i][1] ** 2 for i in ids), sum(grown[i][1] ** 3 for i in ids)
+        den += r * r * (s2 - 2 * s3 / gn + s2 * s2 / gn**2)
     pin_spread = min(0.6, max(0.1, math.sqrt(max(num / den, 0.0)))) if den > 0 else PIN_SPREAD
     return Traffic(
         rate,
@@ -202,8 +205,27 @@ def information_at(strata: Strata, at_hours: float, t: Traffic, lift: float = 0.
     return total, signal
 
 
-def size(strata: Strata, t: Traffic, lift: float, alpha: float, rounds: int) -> Sizing:
-    """What `rounds` rounds (the strata given are theirs, with posting times) promise."""
+@lru_cache(maxsize=256)
+def t_cost(alpha: float, df: int) -> float:
+    """How much further a statistic read against t(df) must go than a normal one to pass at `alpha`
+    (the verdict reads its error from the strata's own spread: `pinbot.stats.paired_test`)."""
+    normal = _N.inv_cdf(1 - alpha / 2)
+    lo, hi = normal, normal + 60.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if t_two_sided_p(mid, max(df, 1)) > alpha else (lo, mid)
+    return hi - normal
+
+
+def error_df(boards: int, products: int, rounds: int) -> int:
+    """The degrees of freedom the verdict's error will have: a unit per round on each board (per
+    stratum when there is one round), less one per board for the board's own average."""
+    return max(1, boards * (rounds - 1 if rounds > 1 else products - 1))
+
+
+def size(strata: Strata, t: Traffic, lift: float, alpha: float, rounds: int, df: int = 1000) -> Sizing:
+    """What `rounds` rounds (the strata given are theirs, with posting times) promise, for a verdict
+    whose error has `df` degrees of freedom."""
     last = max(h for times in strata for h in times)
     horizon = last + MATURE_DAYS * DAY
     looks = [LOOK_EVERY_DAYS * DAY * j for j in range(1, int(horizon // (LOOK_EVERY_DAYS * DAY)) + 1)]
@@ -214,18 +236,20 @@ def size(strata: Strata, t: Traffic, lift: float, alpha: float, rounds: int) -> 
     fractions = tuple(max(information_at(strata, h, t)[0] / info, 1e-3) for h in looks)
     fractions = tuple(f for i, f in enumerate(fractions) if i == 0 or f > fractions[i - 1] + 1e-4)
     scale = math.sqrt(info)
-    promised = power(fractions, alpha, signal / scale)
+    cost = t_cost(alpha, df)
+    promised = power(fractions, alpha, max(signal / scale - cost, 0.0))
     # The lift it finds with the target power (fixed-sample approximation, close for these boundaries).
-    drift = _N.inv_cdf(1 - alpha / 2) + _N.inv_cdf(TARGET_POWER)
+    drift = _N.inv_cdf(1 - alpha / 2) + _N.inv_cdf(TARGET_POWER) + cost
     clicks = sum(t.rate * t.per_pin * accrued((horizon - h) / DAY) for times in strata for h in times) / 2
     return Sizing(rounds, horizon, info, fractions, promised, math.expm1(drift / scale), clicks)
 
 
-def quick_power(strata: Strata, t: Traffic, lift: float, alpha: float) -> float:
+def quick_power(strata: Strata, t: Traffic, lift: float, alpha: float, df: int = 1000) -> float:
     """Fixed-sample power at the horizon: the sequential one is within a point or two, for searching."""
     last = max(h for times in strata for h in times)
     info, signal = information_at(strata, last + MATURE_DAYS * DAY, t, lift)
-    return _N.cdf(signal / math.sqrt(info) - _N.inv_cdf(1 - alpha / 2)) if info > 0 else 0.0
+    edge = _N.inv_cdf(1 - alpha / 2) + t_cost(alpha, df)
+    return _N.cdf(signal / math.sqrt(info) - edge) if info > 0 else 0.0
 
 
 LINK_GAP_HOURS = 48  # the same product link at most once per 48 h (spam-block advice)
@@ -294,6 +318,9 @@ def propose(
     def strata(n: int) -> list[list[float]]:
         return strata_of(schedule(designs, boards, products, n, every))
 
+    def df(n: int) -> int:
+        return error_df(boards, products, n)
+
     def days(n: int) -> float:
         return (designs * boards * products * n - 1) * every / DAY + MATURE_DAYS
 
@@ -301,13 +328,13 @@ def propose(
         longest = max([n for n in range(1, max_rounds + 1) if days(n) <= MAX_DAYS], default=1)
         rounds = longest
         for n in range(1, longest + 1):  # the GS looks cost a point or two: search with a margin
-            if quick_power(strata(n), t, lift, alpha / (designs - 1)) >= TARGET_POWER + 0.02:
+            if quick_power(strata(n), t, lift, alpha / (designs - 1), df(n)) >= TARGET_POWER + 0.02:
                 rounds = n
                 break
-        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds)
+        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
         while sizing.power < TARGET_POWER and rounds < longest:
             rounds += 1
-            sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds)
+            sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
     else:
-        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds)
+        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
     return Proposal(sizing, sizing.power >= TARGET_POWER - 1e-9, every)
