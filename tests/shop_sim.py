@@ -6,7 +6,8 @@ with a viral pin, impressions decay after posting as a mix of a fast and a slow 
 (pins keep collecting after 30 days), the posting hour moves reach, the weekday moves both
 impressions and click rates, boards and products move both, each pin has its own click rate
 (spread 0.1-0.3 on the log scale), and the design's effect differs by board (board x design
-interaction, centred so that the average over the shop's own boards is the stated lift).
+interaction, centred so that the average over the shop's own boards is the stated lift; one
+condition also makes the boards' reach very uneven).
 
 Only pinbot's planning (`pinbot.experiments.sizing`) and verdict (`pinbot.stats_sequential`)
 are called, as `pinbot experiment create` / `status` call them: the plan from the shop's history
@@ -36,6 +37,7 @@ class Condition:
     history: bool = True
     products: tuple[int, ...] = (3, 4)
     boards: int = 3
+    board_spread: float = 0.4  # how much boards' reach differs (log scale)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Shop:
         self.decay = (fast, 90.0, 0.85)  # (fast days, slow days, fast share)
         month = self.decay[2] * (1 - math.exp(-30 / fast)) + (1 - self.decay[2]) * (1 - math.exp(-30 / 90))
         self.norm = 1 / month  # the mean pin gets `per_pin` impressions in its first 30 days
-        self.board_reach = [math.exp(rng.gauss(0, 0.4)) for _ in range(cond.boards)]
+        self.board_reach = [math.exp(rng.gauss(0, cond.board_spread)) for _ in range(cond.boards)]
         self.board_rate = [math.exp(rng.gauss(0, 0.2)) for _ in range(cond.boards)]
         self.hour_reach = [math.exp(rng.gauss(0, 0.2)) for _ in range(24)]
         self.weekday_imp = [1 + 0.15 * math.sin(2 * math.pi * d / 7 + rng.uniform(0, 6.3)) for d in range(7)]
@@ -169,6 +171,8 @@ CONDITIONS = (
     Condition("+30%, Pareto reach + viral", 0.3, tail="pareto", viral=0.6),
     Condition("no difference, pin spread 0.3, interaction 0.2", 0.0, pin_spread=(0.3, 0.3), interaction=0.2),
     Condition("+30%, pin spread 0.3, interaction 0.2", 0.3, pin_spread=(0.3, 0.3), interaction=0.2),
+    Condition("no difference, interaction 0.3, uneven boards", 0.0, interaction=0.3, board_spread=1.0),
+    Condition("+30%, interaction 0.3, uneven boards", 0.3, interaction=0.3, board_spread=1.0),
     Condition("no difference, no history (prior)", 0.0, history=False),
     Condition("+30%, no history (prior)", 0.3, history=False),
 )

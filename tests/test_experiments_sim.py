@@ -46,22 +46,32 @@ def test_a_design_that_suits_one_board_more_than_another_is_still_judged_on_all_
     assert sum(o.status == "winner" for o in null) <= 1
 
 
-# A strong board x design interaction (sd 0.2 on three boards) makes the lift differ by board: the
-# test weighs boards by their traffic while the simulation's truth is the plain board average, and
-# the plan does not size for it (bench: 84.5% achieved of 90.7% stated). Known, not yet solved.
-KNOWN_SHORT = pytest.mark.xfail(reason="board x design interaction 0.2: power below the plan", strict=False)
+# Plans the shop's history calls infeasible promise less than they deliver: the simulation's earlier
+# pins differ more than twins in an experiment (other photos, other seasons), which pinbot cannot
+# tell from the history, so over all shops the stated power is below the achieved by more than 5
+# points where the history is spread (bench: e.g. 84.1% stated, 95.0% achieved with interaction
+# 0.2). Careful, not broken; feasible plans keep their promise (test_the_promise_holds_over_200_shops).
+UNDER_PROMISE = pytest.mark.xfail(reason="infeasible plans under-promise: past pins vary more", strict=False)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "cond",
-    [pytest.param(c, marks=KNOWN_SHORT) if c.interaction > 0.15 and c.lift else c for c in CONDITIONS],
-    ids=[c.name for c in CONDITIONS],
-)
+@pytest.mark.parametrize("cond", CONDITIONS, ids=[c.name for c in CONDITIONS])
 def test_the_promise_holds_over_200_shops(cond: Condition) -> None:
     r = summarise(cond, [run_shop(1000 + s, cond) for s in range(200)])
     assert r["inconclusive"] == 0
     assert r["false_winners"] <= 0.05
     if cond.lift:
-        assert abs(r["achieved_power"] - r["stated_power"]) <= 0.05
+        assert abs(r["achieved_power_feasible"] - r["stated_power_feasible"]) <= 0.05
         assert r["achieved_power_feasible"] >= 0.9
+        assert r["achieved_power"] >= r["stated_power"] - 0.05  # never promises more than it delivers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "cond",
+    [pytest.param(c, marks=[UNDER_PROMISE] if c.history else []) for c in CONDITIONS if c.lift],
+    ids=[c.name for c in CONDITIONS if c.lift],
+)
+def test_stated_power_over_all_shops_within_5_points(cond: Condition) -> None:
+    r = summarise(cond, [run_shop(1000 + s, cond) for s in range(200)])
+    assert abs(r["achieved_power"] - r["stated_power"]) <= 0.05
