@@ -124,18 +124,36 @@ def bench_floor(path: Path, repeat: int) -> list[float]:
 IMPORT_BOARDS = 10  # each photo goes to every board: a photo is checked once, however many rows name it
 
 
+def photo(p: int) -> Image.Image:
+    """Photo number p: four quadrants whose colours spell p in base 5, 50 levels apart, so that no
+    two photos are within the lint's colour tolerance (24) of each other."""
+    digits = [(p // 5**i) % 5 * 50 + 3 for i in range(6)]
+    top_left, top_right = tuple(digits[:3]), tuple(digits[3:])
+    image = Image.new("RGB", (100, 150))
+    for box, colour in (
+        ((0, 0, 50, 75), top_left),
+        ((50, 0, 100, 75), top_right),
+        ((0, 75, 50, 150), tuple(255 - c for c in top_right)),
+        ((50, 75, 100, 150), tuple(255 - c for c in top_left)),
+    ):
+        image.paste(colour, box)
+    image.paste((0, 0, 0), (0, 0, 8, 150))  # a dark edge and a light one: never a blank photo
+    image.paste((255, 255, 255), (92, 0, 100, 150))
+    return image
+
+
 def write_import_fixture(workdir: Path, rows: int, first: int = 0) -> Path:
     """A pin CSV of `rows` rows (row numbers from `first`) and its photos: `rows // IMPORT_BOARDS`
     photos, each on IMPORT_BOARDS boards (the spam lint allows one photo per board and design, and
-    one product link on at most 10 boards). Solid colours at pinbot's minimum size (100 px on the
-    short side): their perceptual hash is blank, so only the path counts as "the same photo"."""
+    one product link on at most 10 boards). Photos at pinbot's minimum size (100 px on the short
+    side), each a different picture to the near-duplicate lint, as a shop's photos are."""
     photos = workdir / "photos"
     photos.mkdir(parents=True, exist_ok=True)
     per_board = max(1, rows // IMPORT_BOARDS)
     for p in range(first // IMPORT_BOARDS, first // IMPORT_BOARDS + per_board):
         path = photos / f"p{p}.png"
         if not path.exists():
-            Image.new("RGB", (100, 150), (p % 256, (p // 256) % 256, 120 + p // 65536)).save(path)
+            photo(p).save(path)
     boards = workdir / "boards"
     boards.mkdir(exist_ok=True)
     for b in range(IMPORT_BOARDS):
