@@ -137,8 +137,11 @@ def photo(p: int) -> Image.Image:
         ((50, 75, 100, 150), tuple(255 - c for c in top_left)),
     ):
         image.paste(colour, box)
-    image.paste((0, 0, 0), (0, 0, 8, 150))  # a dark edge and a light one: never a blank photo
-    image.paste((255, 255, 255), (92, 0, 100, 150))
+    # The "product": a dark block in a different place on each photo, as shapes differ between
+    # products (photos of one shape in many colours would all share one perceptual hash).
+    x, y = 8 + p * 7919 % 53, p * 104729 % 96
+    image.paste((20, 20, 20), (x, y, x + 30 + p % 9, y + 45 + p % 11))
+    image.paste((255, 255, 255), (92, 0, 100, 150))  # a light edge: never a blank photo
     return image
 
 

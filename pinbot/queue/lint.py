@@ -21,7 +21,13 @@ from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, is_shortener, link_key
-from pinbot.render.subject import NEAR_DUPLICATE_BITS, fingerprint, parse_fingerprint, same_picture
+from pinbot.render.subject import (
+    NEAR_DUPLICATE_BITS,
+    NEAR_DUPLICATE_COLOUR,
+    fingerprint,
+    parse_fingerprint,
+    same_picture,
+)
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -87,28 +93,69 @@ def _chunks(h: int) -> list[tuple[int, int]]:
     return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
 
 
+# Photos of one layout (a product on a white background) share most of their hash, so its chunks
+# alone find thousands of candidates: the colour narrows them. Two photos within
+# NEAR_DUPLICATE_COLOUR on every colour byte fall in the same or a neighbouring cell of this width
+# on the two bytes indexed (green of the top-left and bottom-right quarters).
+_CELL = NEAR_DUPLICATE_COLOUR
+_CELL_BYTES = (1, 10)
+
+
+def _cell(colour: bytes) -> tuple[int, int] | None:
+    return (colour[_CELL_BYTES[0]] // _CELL, colour[_CELL_BYTES[1]] // _CELL) if len(colour) == 12 else None
+
+
+def _near_cells(cell: tuple[int, int] | None) -> list[tuple[int, int] | None]:
+    """The cells a photo's copies can be in (None: photos without a colour, which match any)."""
+    if cell is None:
+        return [None]
+    return [(cell[0] + i, cell[1] + j) for i in (-1, 0, 1) for j in (-1, 0, 1)] + [None]
+
+
 class NearIndex:
     """Photos seen so far per (board, design), found again by exact path or perceptual hash."""
 
     def __init__(self) -> None:
         self.paths: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
-        self.buckets: dict[tuple[int, tuple[str, str], int, int], list[tuple[tuple[int, bytes], PinLike]]] = {}
+        # (board, design, chunk, value, colour cell) -> (order added, hash, pin)
+        self.buckets: dict[tuple[object, ...], list[tuple[int, tuple[int, bytes], PinLike]]] = {}
+        # (board, design, chunk, value) -> every entry whatever its colour, for a photo without one
+        self.any_colour: dict[tuple[object, ...], list[tuple[int, tuple[int, bytes], PinLike]]] = {}
+        self._added = 0
 
     def find(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None) -> PinLike | None:
+        """The first photo added that is a copy of this one (same path, or a near-duplicate)."""
         hit = self.paths.get((board_id, key))
         if hit is not None or h is None:
             return hit
+        cell = _cell(h[1])
+        best: tuple[int, PinLike] | None = None
+        seen: set[int] = set()
         for i, part in _chunks(h[0]):
-            for other, pin in self.buckets.get((board_id, key[1:], i, part), []):
-                if same_picture(h, other):
-                    return pin
-        return None
+            base = (board_id, key[1:], i, part)
+            if h[1]:
+                groups = [self.buckets.get((*base, c), []) for c in _near_cells(cell)]
+            else:
+                groups = [self.any_colour.get(base, [])]
+            for group in groups:
+                for order, other, pin in group:
+                    if order in seen or (best is not None and order >= best[0]):
+                        continue
+                    seen.add(order)
+                    if same_picture(h, other):
+                        best = (order, pin)
+        return best[1] if best is not None else None
 
     def add(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
         if h is not None:
+            entry = (self._added, h, pin)
+            self._added += 1
+            cell = _cell(h[1]) if h[1] else None
             for i, part in _chunks(h[0]):
-                self.buckets.setdefault((board_id, key[1:], i, part), []).append((h, pin))
+                base = (board_id, key[1:], i, part)
+                self.buckets.setdefault((*base, cell), []).append(entry)
+                self.any_colour.setdefault(base, []).append(entry)
 
 
 def product_key(pin: PinLike) -> str | None:
