@@ -10,6 +10,7 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -94,22 +95,18 @@ def _chunks(h: int) -> list[tuple[int, int]]:
 
 
 # Photos of one layout (a product on a white background) share most of their hash, so its chunks
-# alone find thousands of candidates: the colour narrows them. Two photos within
+# find thousands of candidates; the colour tells them apart. Two photos within
 # NEAR_DUPLICATE_COLOUR on every colour byte fall in the same or a neighbouring cell of this width
-# on the two bytes indexed (green of the top-left and bottom-right quarters).
+# on each byte indexed (the green of the four quarters): 81 cells to look in, each holding a few
+# photos, however many photos share the layout.
 _CELL = NEAR_DUPLICATE_COLOUR
-_CELL_BYTES = (1, 10)
+_CELL_BYTES = (1, 4, 7, 10)
+
+Entry = tuple[int, tuple[int, bytes], "PinLike"]  # (order added, hash, pin)
 
 
-def _cell(colour: bytes) -> tuple[int, int] | None:
-    return (colour[_CELL_BYTES[0]] // _CELL, colour[_CELL_BYTES[1]] // _CELL) if len(colour) == 12 else None
-
-
-def _near_cells(cell: tuple[int, int] | None) -> list[tuple[int, int] | None]:
-    """The cells a photo's copies can be in (None: photos without a colour, which match any)."""
-    if cell is None:
-        return [None]
-    return [(cell[0] + i, cell[1] + j) for i in (-1, 0, 1) for j in (-1, 0, 1)] + [None]
+def _cell(colour: bytes) -> tuple[int, ...] | None:
+    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
 
 
 class NearIndex:
@@ -117,10 +114,9 @@ class NearIndex:
 
     def __init__(self) -> None:
         self.paths: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
-        # (board, design, chunk, value, colour cell) -> (order added, hash, pin)
-        self.buckets: dict[tuple[object, ...], list[tuple[int, tuple[int, bytes], PinLike]]] = {}
-        # (board, design, chunk, value) -> every entry whatever its colour, for a photo without one
-        self.any_colour: dict[tuple[object, ...], list[tuple[int, tuple[int, bytes], PinLike]]] = {}
+        self.cells: dict[tuple[object, ...], dict[tuple[int, ...], list[Entry]]] = {}  # (board, design) -> cell
+        self.blank: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): no colour
+        self.buckets: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): every photo
         self._added = 0
 
     def find(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None) -> PinLike | None:
@@ -128,34 +124,41 @@ class NearIndex:
         hit = self.paths.get((board_id, key))
         if hit is not None or h is None:
             return hit
+        design = key[1:]
         cell = _cell(h[1])
-        best: tuple[int, PinLike] | None = None
-        seen: set[int] = set()
+        groups: list[list[Entry]] = []
+        if cell is not None:  # a copy has a colour near this one's, or none (it matches any)
+            cells = self.cells.get((board_id, design), {})
+            near = itertools.product(*(range(c - 1, c + 2) for c in cell))
+            groups.extend(found for found in map(cells.get, near) if found)
+            chunked = self.blank
+        else:
+            chunked = self.buckets
         for i, part in _chunks(h[0]):
-            base = (board_id, key[1:], i, part)
-            if h[1]:
-                groups = [self.buckets.get((*base, c), []) for c in _near_cells(cell)]
-            else:
-                groups = [self.any_colour.get(base, [])]
-            for group in groups:
-                for order, other, pin in group:
-                    if order in seen or (best is not None and order >= best[0]):
-                        continue
-                    seen.add(order)
-                    if same_picture(h, other):
-                        best = (order, pin)
+            found = chunked.get((board_id, design, i, part))
+            if found:
+                groups.append(found)
+        best: tuple[int, PinLike] | None = None
+        for group in groups:
+            for order, other, pin in group:
+                if (best is None or order < best[0]) and same_picture(h, other):
+                    best = (order, pin)
         return best[1] if best is not None else None
 
     def add(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
-        if h is not None:
-            entry = (self._added, h, pin)
-            self._added += 1
-            cell = _cell(h[1]) if h[1] else None
-            for i, part in _chunks(h[0]):
-                base = (board_id, key[1:], i, part)
-                self.buckets.setdefault((*base, cell), []).append(entry)
-                self.any_colour.setdefault(base, []).append(entry)
+        if h is None:
+            return
+        entry = (self._added, h, pin)
+        self._added += 1
+        design = key[1:]
+        cell = _cell(h[1])
+        if cell is not None:
+            self.cells.setdefault((board_id, design), {}).setdefault(cell, []).append(entry)
+        for i, part in _chunks(h[0]):
+            if cell is None:
+                self.blank.setdefault((board_id, design, i, part), []).append(entry)
+            self.buckets.setdefault((board_id, design, i, part), []).append(entry)
 
 
 def product_key(pin: PinLike) -> str | None:
