@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -305,7 +304,8 @@ class Settings:
             assets_dir=assets_dir,
             rules_file=path("PINBOT_RULES_FILE"),
             timezone=timezone,
-            worker_id=get("PINBOT_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
+            # uname is socket.gethostname() without importing socket (a few ms of every start-up)
+            worker_id=get("PINBOT_WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
             log_level=level,
             shop_url=shop_url,
             **alerts,

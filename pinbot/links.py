@@ -8,6 +8,7 @@ Leaf module.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MARKER_PREFIX = "pb-"
@@ -70,6 +71,7 @@ def marker_in(link: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65_536)  # an import asks it of every row; a shop has far fewer links
 def domain_of(link: str) -> str:
     host = (urlsplit(link).hostname or "").lower()
     return host.removeprefix("www.")
@@ -79,6 +81,7 @@ def is_shortener(link: str) -> bool:
     return domain_of(link) in SHORTENER_DOMAINS
 
 
+@lru_cache(maxsize=65_536)
 def link_key(link: str) -> str:
     """A link's identity for spacing: host + path + non-UTM query (the tags pinbot adds differ)."""
     if not link:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pinbot.store import db
+from pinbot.store import engine
 from tests.conftest import PG_URL, Cli
 from tests.killloop_support import KillLoop
 
@@ -19,7 +19,7 @@ from tests.killloop_support import KillLoop
 def test_run_waits_for_a_database_locked_at_start(
     initialised_cli: Cli, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # the real one is 30 s
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 200)  # the real one is 30 s
     path = initialised_cli.env["PINBOT_DATABASE_URL"].split("///", 1)[1]
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN EXCLUSIVE")  # a backup or another tool holding the whole file

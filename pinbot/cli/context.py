@@ -18,25 +18,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from dotenv import dotenv_values
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from pinbot.clock import Clock, SystemClock, as_utc
 from pinbot.config import Settings, mask_url
 from pinbot.errors import DatabaseError
 from pinbot.logs import configure_logging
-from pinbot.store import db
-from pinbot.store.models import Account
 
+# SQLAlchemy is imported by the commands that open the database, and then only its Core:
+# `pinbot queue list` reads through `pinbot.store.engine` and never loads sqlmodel or the ORM.
 if TYPE_CHECKING:
     from rich.console import Console
+    from sqlalchemy import Engine
 
     from pinbot.app import Shop
     from pinbot.cli.progress import Bars, Detail
     from pinbot.pinterest.client import PinterestClient
     from pinbot.queue.service import QueueService
     from pinbot.shop.rules import Rules
+    from pinbot.store.models import Account
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +46,8 @@ def load_environment(cwd: Path | None = None) -> dict[str, str]:
     merged: dict[str, str] = {}
     env_file = base / ".env"
     if env_file.is_file():
+        from dotenv import dotenv_values
+
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(os.environ)
     return merged
@@ -91,16 +92,20 @@ class AppContext:
         """The engine of a database already at the current schema (else a clear error that says
         where pinbot looked and how to point it at the shop; nothing is created)."""
         if self._engine is None:
+            from sqlalchemy.exc import OperationalError
+
+            from pinbot.store.engine import current_revision, describe_db_error, make_engine, require_current_schema
+
             if self.database_missing():
                 raise DatabaseError(self.not_a_shop("no shop database here"))
-            engine = db.make_engine(self.settings.database_url)
+            engine = make_engine(self.settings.database_url)
             try:
-                current = db.current_revision(engine)  # without alembic: half a second of start-up
+                current = current_revision(engine)  # without alembic: half a second of start-up
             except OperationalError as exc:
-                raise DatabaseError(db.describe_db_error(exc)) from None
+                raise DatabaseError(describe_db_error(exc)) from None
             if current is None:
                 raise DatabaseError(self.not_a_shop("the database has no pinbot shop in it"))
-            db.require_current_schema(engine)
+            require_current_schema(engine, current)
             self._engine = engine
         return self._engine
 
@@ -130,12 +135,23 @@ class AppContext:
     def raw_engine(self) -> Engine:
         """An engine without the schema check (for `init` and `doctor`)."""
         if self._engine is None:
-            self._engine = db.make_engine(self.settings.database_url)
+            from pinbot.store.engine import make_engine
+
+            self._engine = make_engine(self.settings.database_url)
         return self._engine
 
     def account(self) -> Account:
+        """The current account's row, made on first use."""
+        from pinbot.store import db
+
         with db.session_scope(self.engine) as session:
             return db.get_or_create_account(session, self.settings.account)
+
+    def account_id(self) -> int | None:
+        """The current account's id without the ORM (None: no row yet, so nothing of it is stored)."""
+        from pinbot.store.core_tables import account_id
+
+        return account_id(self.engine, self.settings.account)
 
     def clock(self) -> Clock:
         return SystemClock()

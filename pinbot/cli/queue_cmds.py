@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.queue_list import list_
 from pinbot.errors import InvalidInput, PinbotError
-from pinbot.queue.problems import needs_owner, pin_fix
-from pinbot.queue.service import PinRequest, QueueService
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
@@ -27,14 +23,13 @@ from pinbot.shop.validation import (
     check_text,
     parse_when,
 )
-from pinbot.store.db import session_scope
-from pinbot.store.models import PinStatus
 from pinbot.words import plural
 
-if TYPE_CHECKING:  # the CSV reader, products and rich are imported by the commands that use them
+# Each command imports what it needs: `queue list` reads with SQLAlchemy Core alone, and the queue
+# service, the models (sqlmodel, pydantic, the ORM), the CSV reader and rich load only to write.
+if TYPE_CHECKING:
     from pinbot.queue.csv_import import ParsedFile
-
-LIST_DEFAULT = 50
+    from pinbot.queue.service import QueueService
 
 
 class ImportFailed(PinbotError):
@@ -107,6 +102,8 @@ def add(
             raise InvalidInput("title", "is required (or give --product ID_OR_KEY)")
         if not image:
             raise InvalidInput("image", "is required (or give --product ID_OR_KEY)")
+        from pinbot.queue.service import PinRequest
+
         reqs = [
             PinRequest(
                 boards=keys,
@@ -214,89 +211,6 @@ def _enqueue_row_by_row(service: QueueService, parsed: ParsedFile) -> tuple[int,
     return queued, existing
 
 
-@queue.command("list")
-@click.option("--status", type=click.Choice([s.value for s in PinStatus]), default=None)
-@click.option("--board", default=None, help="Only this board key.")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=None, help=f"Show this many pins (default {LIST_DEFAULT})."
-)
-@click.option("--all", "show_all", is_flag=True, help="Show every pin (the default with --json).")
-@click.option("--problems", is_flag=True, help="Only pins that need you: failed, needs attention, overdue.")
-@json_option
-@pass_app
-def list_(
-    app: AppContext,
-    status: str | None,
-    board: str | None,
-    limit: int | None,
-    show_all: bool,
-    problems: bool,
-    as_json: bool,
-) -> None:
-    """List queued (and past) pins, soonest first: the first 50 and how many more; failed and stuck
-    pins say why and what to do. With --json, every pin unless --limit is given."""
-    now = app.clock().now()
-    service = app.queue_service()
-    pin_status = PinStatus(status) if status else None
-    where = needs_owner(now) if problems else None
-    if limit is None and not show_all and not as_json:
-        limit = LIST_DEFAULT
-    if show_all:
-        limit = None
-    rows = service.listing(pin_status, board, limit, where)
-    if as_json:
-        stream_json_array({**pin_to_dict(row, row.board_key), "fix": pin_fix(row, now) or None} for row in rows)
-        return
-    shown = 0
-    stuck: list[str] = []
-    lines: list[str] = []
-    out = sys.stdout
-    for row in rows:
-        if not shown:
-            header = _LIST_ROW.format("id", "status", "due (shop time)", "board", "title", "pinterest id")
-            out.write(header.rstrip() + "\n")
-        shown += 1
-        due = app.shop_time(row.due_at)
-        pinterest_id = row.pinterest_pin_id or ""
-        lines.append(
-            _LIST_ROW.format(row.id, row.status.value, due, row.board_key, row.title[:50], pinterest_id).rstrip()
-        )
-        fix = pin_fix(row, now)
-        if fix:
-            # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
-            stuck.append(f"pin {row.id} {row.status.value}: {row.last_error or row.status.value}; fix: {fix}")
-        if len(lines) >= 1000:  # --all on a big queue: write as we go, hold no more than this
-            out.write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
-        out.write("\n".join(lines) + "\n")
-    for line in stuck:
-        click.echo(line)
-    if not shown:
-        app.info("no pins match")
-    elif limit is not None and shown == limit:
-        rest = service.listing_count(pin_status, board, where) - shown
-        if rest > 0:
-            app.info(f"… and {rest:,} more: --all, --limit N")
-
-
-# A plain text table: rich's Table measures every cell of every row first, which for a big queue
-# costs seconds and holds the whole listing in memory.
-_LIST_ROW = "{:>7}  {:<15}  {:<20}  {:<24}  {:<50}  {}"
-
-
-def stream_json_array(items: Iterator[dict[str, Any]]) -> None:
-    """Print a JSON array item by item as `print_json` would print the whole list (indent 2,
-    sorted keys), without holding the list in memory."""
-    out = sys.stdout
-    first = True
-    for item in items:
-        body = json.dumps(item, indent=2, sort_keys=True, default=str).replace("\n", "\n  ")
-        out.write(("[\n  " if first else ",\n  ") + body)
-        first = False
-    out.write("[]\n" if first else "\n]\n")
-
-
 @queue.command("show")
 @click.argument("pin_id", type=int)
 @json_option
@@ -305,6 +219,7 @@ def show(app: AppContext, pin_id: int, as_json: bool) -> None:
     """Everything about one pin, its attempts included."""
     from sqlmodel import col, select
 
+    from pinbot.store.db import session_scope
     from pinbot.store.models import PostAttempt
 
     pin, key = app.queue_service().get(pin_id)
@@ -393,3 +308,6 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         app.console.print(f"[red]problem[/red] {problem['field']}: {problem['message']}")
     for warning in view["warnings"]:
         app.console.print(f"[yellow]search[/yellow] {warning['field']}: {warning['message']}")
+
+
+queue.add_command(list_)

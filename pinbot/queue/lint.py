@@ -10,6 +10,7 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,13 @@ from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, is_shortener, link_key
-from pinbot.render.subject import NEAR_DUPLICATE_BITS, fingerprint, parse_fingerprint, same_picture
+from pinbot.render.subject import (
+    NEAR_DUPLICATE_BITS,
+    NEAR_DUPLICATE_COLOUR,
+    fingerprint,
+    parse_fingerprint,
+    same_picture,
+)
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -87,28 +94,71 @@ def _chunks(h: int) -> list[tuple[int, int]]:
     return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
 
 
+# Photos of one layout (a product on a white background) share most of their hash, so its chunks
+# find thousands of candidates; the colour tells them apart. Two photos within
+# NEAR_DUPLICATE_COLOUR on every colour byte fall in the same or a neighbouring cell of this width
+# on each byte indexed (the green of the four quarters): 81 cells to look in, each holding a few
+# photos, however many photos share the layout.
+_CELL = NEAR_DUPLICATE_COLOUR
+_CELL_BYTES = (1, 4, 7, 10)
+
+Entry = tuple[int, tuple[int, bytes], "PinLike"]  # (order added, hash, pin)
+
+
+def _cell(colour: bytes) -> tuple[int, ...] | None:
+    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
+
+
 class NearIndex:
     """Photos seen so far per (board, design), found again by exact path or perceptual hash."""
 
     def __init__(self) -> None:
         self.paths: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
-        self.buckets: dict[tuple[int, tuple[str, str], int, int], list[tuple[tuple[int, bytes], PinLike]]] = {}
+        self.cells: dict[tuple[object, ...], dict[tuple[int, ...], list[Entry]]] = {}  # (board, design) -> cell
+        self.blank: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): no colour
+        self.buckets: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): every photo
+        self._added = 0
 
     def find(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None) -> PinLike | None:
+        """The first photo added that is a copy of this one (same path, or a near-duplicate)."""
         hit = self.paths.get((board_id, key))
         if hit is not None or h is None:
             return hit
+        design = key[1:]
+        cell = _cell(h[1])
+        groups: list[list[Entry]] = []
+        if cell is not None:  # a copy has a colour near this one's, or none (it matches any)
+            cells = self.cells.get((board_id, design), {})
+            near = itertools.product(*(range(c - 1, c + 2) for c in cell))
+            groups.extend(found for found in map(cells.get, near) if found)
+            chunked = self.blank
+        else:
+            chunked = self.buckets
         for i, part in _chunks(h[0]):
-            for other, pin in self.buckets.get((board_id, key[1:], i, part), []):
-                if same_picture(h, other):
-                    return pin
-        return None
+            found = chunked.get((board_id, design, i, part))
+            if found:
+                groups.append(found)
+        best: tuple[int, PinLike] | None = None
+        for group in groups:
+            for order, other, pin in group:
+                if (best is None or order < best[0]) and same_picture(h, other):
+                    best = (order, pin)
+        return best[1] if best is not None else None
 
     def add(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
-        if h is not None:
-            for i, part in _chunks(h[0]):
-                self.buckets.setdefault((board_id, key[1:], i, part), []).append((h, pin))
+        if h is None:
+            return
+        entry = (self._added, h, pin)
+        self._added += 1
+        design = key[1:]
+        cell = _cell(h[1])
+        if cell is not None:
+            self.cells.setdefault((board_id, design), {}).setdefault(cell, []).append(entry)
+        for i, part in _chunks(h[0]):
+            if cell is None:
+                self.blank.setdefault((board_id, design, i, part), []).append(entry)
+            self.buckets.setdefault((board_id, design, i, part), []).append(entry)
 
 
 def product_key(pin: PinLike) -> str | None:

@@ -6,42 +6,18 @@ the reason in `Pin.last_error` when it gives up on a pin.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Engine, Row, and_, or_
+from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from pinbot.clock import as_utc
+from pinbot.queue.listing import OVERDUE, pin_fix
 from pinbot.store.db import read_scope
 from pinbot.store.models import Pin, PinStatus
-from pinbot.store.tables import PIN
 from pinbot.words import plural
 
-# A queued pin this far past its time is stuck: the service is not running, or posting is stopped.
-OVERDUE = timedelta(hours=2)
-
-
-def pin_fix(pin: Pin | Row[Any], now: datetime | None = None) -> str:
-    """What the owner should do about this pin; "" when nothing."""
-    if pin.status == PinStatus.failed:
-        return f"fix what the error says, then `pinbot queue retry {pin.id}` (or `pinbot queue cancel {pin.id}`)"
-    if pin.status == PinStatus.needs_attention:
-        return (
-            f"look for it on your Pinterest board: if it is there, `pinbot queue cancel {pin.id}`; "
-            f"if not, `pinbot queue retry {pin.id}`"
-        )
-    if pin.status == PinStatus.queued and now is not None and as_utc(pin.due_at) < as_utc(now) - OVERDUE:
-        return "overdue: is `pinbot run` running, and posting not paused? (`pinbot doctor`)"
-    return ""
-
-
-def needs_owner(now: datetime) -> ColumnElement[bool]:
-    """The SQL form of "pin_fix(pin, now) is not empty", for listings that filter in the query."""
-    return or_(
-        PIN.c.status.in_([PinStatus.failed, PinStatus.needs_attention]),
-        and_(PIN.c.status == PinStatus.queued, PIN.c.due_at < as_utc(now) - OVERDUE),
-    )
+__all__ = ["OVERDUE", "Problems", "find_problems", "pin_fix"]  # pin_fix's home is listing.py
 
 
 @dataclass

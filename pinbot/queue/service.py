@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Engine, Row, func, insert
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.queue.listing import listing, listing_count
 from pinbot.shop.boards import BoardDef, require_board
-from pinbot.store.db import read_connection, read_scope, session_scope
+from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
-from pinbot.store.tables import BOARD, PIN
 
 
 @dataclass(frozen=True)
@@ -330,19 +329,6 @@ class QueueService:
                 query = query.limit(limit)
             return [(pin, key) for pin, key in session.exec(query).all()]
 
-    def _listing_filter(
-        self, status: PinStatus | None, board: str | None, where: ColumnElement[bool] | None
-    ) -> tuple[ColumnElement[bool], ...]:
-        clauses = [PIN.c.account_id == self.account_id]
-        if status is not None:
-            clauses.append(PIN.c.status == status)
-        if board is not None:
-            require_board(self.boards, board)
-            clauses.append(BOARD.c.key == board)
-        if where is not None:
-            clauses.append(where)
-        return tuple(clauses)
-
     def listing(
         self,
         status: PinStatus | None = None,
@@ -350,30 +336,16 @@ class QueueService:
         limit: int | None = None,
         where: ColumnElement[bool] | None = None,
     ) -> Iterator[Row[Any]]:
-        """Pins soonest first as plain rows (every pin column, and `board_key`), read as they are
-        iterated: a listing of 100,000 pins builds no ORM objects and holds no list of them."""
-        stmt = (
-            core_select(PIN, BOARD.c.key.label("board_key"))
-            .join(BOARD, BOARD.c.id == PIN.c.board_id)
-            .where(*self._listing_filter(status, board, where))
-            .order_by(PIN.c.due_at, PIN.c.id)
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        with read_connection(self.engine) as conn:
-            yield from conn.execute(stmt)
+        """Pins soonest first as plain rows (`pinbot.queue.listing`), the board key checked first."""
+        if board is not None:
+            require_board(self.boards, board)
+        return listing(self.engine, self.account_id, status, board, limit, where)
 
     def listing_count(
         self, status: PinStatus | None = None, board: str | None = None, where: ColumnElement[bool] | None = None
     ) -> int:
         """How many pins `listing` would yield without a limit."""
-        stmt = (
-            core_select(func.count())
-            .select_from(PIN.join(BOARD, BOARD.c.id == PIN.c.board_id))
-            .where(*self._listing_filter(status, board, where))
-        )
-        with read_connection(self.engine) as conn:
-            return int(conn.execute(stmt).scalar_one())
+        return listing_count(self.engine, self.account_id, status, board, where)
 
     def counts(self) -> dict[str, int]:
         with read_scope(self.engine) as session:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
+from typing import TYPE_CHECKING, Any
 
 from pinbot.clock import as_utc
-from pinbot.store.models import Pin
+
+if TYPE_CHECKING:  # `pinbot queue list --json` prints rows, and never imports the models
+    from sqlalchemy import Row
+
+    from pinbot.store.models import Pin
 
 
 def pin_to_dict(pin: Pin | Row[Any], board_key: str | None = None) -> dict[str, Any]:

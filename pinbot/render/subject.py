@@ -243,9 +243,16 @@ def hash_distance(a: int, b: int) -> int:
 
 def same_picture(a: tuple[int, bytes], b: tuple[int, bytes]) -> bool:
     """(dhash, colour) pairs of two photos: is one a copy of the other (resized, re-encoded)?"""
-    if hash_distance(a[0], b[0]) > NEAR_DUPLICATE_BITS:
+    if (a[0] ^ b[0]).bit_count() > NEAR_DUPLICATE_BITS:
         return False
-    return not a[1] or not b[1] or max(abs(x - y) for x, y in zip(a[1], b[1], strict=True)) <= NEAR_DUPLICATE_COLOUR
+    if not a[1] or not b[1]:
+        return True
+    # A loop that stops at the first colour apart: photos of one layout share their hash, and an
+    # import compares thousands of them.
+    for x, y in zip(a[1], b[1], strict=True):
+        if x - y > NEAR_DUPLICATE_COLOUR or y - x > NEAR_DUPLICATE_COLOUR:
+            return False
+    return True
 
 
 def distinct_photos(infos: list[PhotoInfo]) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -17,6 +16,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from pinbot.clock import utcnow
+from pinbot.store.status import PinStatus as PinStatus  # its home is status.py; the models' names stay
 
 
 def _now() -> datetime:
@@ -25,17 +25,6 @@ def _now() -> datetime:
 
 def new_uid() -> str:
     return uuid.uuid4().hex
-
-
-class PinStatus(StrEnum):
-    """Queue item states; docs/data-model.md lists every transition."""
-
-    queued = "queued"
-    posting = "posting"
-    posted = "posted"
-    failed = "failed"
-    needs_attention = "needs_attention"
-    cancelled = "cancelled"
 
 
 class Account(SQLModel, table=True):

@@ -1,0 +1,53 @@
+"""The lint's photo index finds every near copy the pairwise check would find: by colour cell for
+photos with a colour (neighbouring cells included), by hash chunk for photos without one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pinbot.queue.lint import NearIndex
+from pinbot.render.subject import same_picture
+
+
+@dataclass
+class Photo:
+    title: str
+    board_id: int = 1
+    link: str = ""
+    image_path: str | None = None
+    template: str | None = None
+    variant_key: str | None = None
+    product_id: int | None = None
+
+
+def key(path: str) -> tuple[str, str, str]:
+    return (path, "", "")
+
+
+def test_copies_across_a_cell_edge_and_without_colour_are_found() -> None:
+    base = (0b1011 << 40, bytes([23] * 12))
+    index = NearIndex()
+    first = Photo("first")
+    index.add(1, key("a.jpg"), base, first)
+    for colour, hash_, expected in (
+        (bytes([47] * 12), base[0], True),  # 24 apart on every byte, across a cell edge: a copy
+        (bytes([48] * 12), base[0], False),  # 25 apart: another photo
+        (bytes([23] * 11 + [60]), base[0], False),  # one byte far apart: another photo
+        (b"", base[0] ^ 0b111, True),  # no colour, hash 3 bits apart: a copy
+        (bytes([23] * 12), base[0] ^ 0b111111, False),  # hash 6 bits apart: another photo
+    ):
+        h = (hash_, colour)
+        assert same_picture(h, base) is expected
+        assert (index.find(1, key("b.jpg"), h) is first) is expected, (colour, hash_)
+        assert index.find(2, key("b.jpg"), h) is None  # another board
+
+
+def test_the_first_copy_added_is_the_one_named() -> None:
+    index = NearIndex()
+    photos = [Photo(str(i)) for i in range(3)]
+    for i, photo in enumerate(photos):
+        index.add(1, key(f"{i}.jpg"), (1 << 63, bytes([100 + 10 * i] * 12)), photo)
+    assert index.find(1, key("new.jpg"), (1 << 63, bytes([115] * 12))) is photos[0]
+    blank = NearIndex()
+    blank.add(1, key("x.jpg"), (5, b""), photos[2])
+    assert blank.find(1, key("y.jpg"), (5, bytes([9] * 12))) is photos[2]
