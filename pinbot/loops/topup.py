@@ -22,17 +22,21 @@ from sqlalchemy import case, func, update
 from sqlalchemy import select as sa_select
 
 from pinbot.clock import as_utc
-from pinbot.loops.designs import DesignOrder, Verdicts, fresh_choice, review_verdicts
+from pinbot.loops.designs import DesignOrder, fresh_choice
 from pinbot.loops.season import in_season, season_around
 from pinbot.loops.store import LoopStore
 from pinbot.loops.wording import write
 from pinbot.queue.designs import preferred_designs
 from pinbot.queue.lint import LIVE, design_key
 from pinbot.queue.service import PinRequest, QueueService
+from pinbot.render.template_file import list_templates
+from pinbot.review.verdicts import Verdicts, loop_verdicts
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.db import read_scope, session_scope
 from pinbot.store.models import Loop, PinStatus
 from pinbot.store.tables import BOARD, PIN, PRODUCT
+
+BOOST_PERIOD = 0.75  # a product the review says to continue comes back a quarter sooner
 
 
 @dataclass
@@ -42,6 +46,7 @@ class TopUpResult:
     wanted: int = 0  # pins that were due within the horizon
     deferred: int = 0  # due, but no room under the daily cap yet: the next pass takes them
     stale: list[str] = field(default_factory=list)  # product/board pairs with no fresh design left
+    stopped: list[int] = field(default_factory=list)  # products the review says to stop: left out
     by_loop: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,6 +56,7 @@ class TopUpResult:
             "wanted": self.wanted,
             "deferred": self.deferred,
             "no_fresh_design": self.stale,
+            "stopped_by_review": self.stopped,
             "by_loop": self.by_loop,
         }
 
@@ -104,6 +110,9 @@ class LoopRunner:
         self.use_review = use_review
         self.store = LoopStore(queue.engine, queue.account_id, queue.boards, queue.clock)
         self._verdicts: tuple[date, Verdicts] | None = None
+        # Design orders outlive a pass while the verdicts and the templates folder stay the same.
+        self._orders: dict[tuple[int, str | None, str | None], DesignOrder] = {}
+        self._orders_basis: tuple[Verdicts, tuple[str, ...]] | None = None
 
     @property
     def tz(self) -> Any:
@@ -124,10 +133,13 @@ class LoopRunner:
             return result  # the queue is full to the horizon: most of the service's hourly passes end here
         engine, account = self.queue.engine, self.queue.account_id
         if self._verdicts is None or self._verdicts[0] != today:  # the review changes once a day at most
-            self._verdicts = (today, review_verdicts(engine, account, today) if self.use_review else Verdicts())
+            self._verdicts = (today, loop_verdicts(engine, account, today) if self.use_review else Verdicts())
         verdicts = self._verdicts[1]
         products, board_ids, history = self._load()
-        due_items: list[tuple[datetime, int, int, Loop, _Product, str, _History | None]] = []
+        result.stopped = sorted(pid for pid in verdicts.stop_products if pid in products)
+        for pid in result.stopped:
+            del products[pid]  # the review says stop: it leaves every loop until the review changes its mind
+        due_items: list[tuple[datetime, int, int, Loop, _Product, str, _History | None, datetime]] = []
         proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
             assert loop.id is not None
@@ -148,37 +160,54 @@ class LoopRunner:
                     if (product.id, board_key) in proposed or (hist is not None and hist.queued):
                         continue  # its next turn is already in the queue
                     last = hist.last if hist is not None else None
-                    due = max(now, opens, last + timedelta(days=loop.every_days) if last else first_turn)
+                    every = timedelta(days=loop.every_days)
+                    if product.id in verdicts.boost_products:
+                        every *= BOOST_PERIOD  # the review says continue: its turns come sooner
+                    due = max(now, opens, last + every if last else first_turn)
                     if due > horizon or (closes is not None and due > closes):
                         continue
                     proposed.add((product.id, board_key))
-                    due_items.append((due, loop.id, product.id, loop, product, board_key, hist))
+                    # Placed at most a day past the horizon (a turn due at its edge lands in the next
+                    # window), never after the season: else not queued, and a later pass tries again.
+                    limit = horizon + timedelta(days=1) if closes is None else min(horizon + timedelta(days=1), closes)
+                    due_items.append((due, loop.id, product.id, loop, product, board_key, hist, limit))
         result.wanted = len(due_items)
-        due_items.sort(key=lambda item: (item[0], item[1], item[2], item[5]))
+        boost = verdicts.boost_products
+        due_items.sort(key=lambda item: (item[0], item[2] not in boost, item[1], item[2], item[5]))
         preferred = preferred_designs(engine, account, {item[2] for item in due_items[: room * 2]})
-        orders: dict[int, DesignOrder] = {}
+        templates = tuple(list_templates(self.assets_dir))
+        if self._orders_basis != (verdicts, templates):
+            self._orders, self._orders_basis = {}, (verdicts, templates)
         taken: list[_Candidate] = []
         used = self._used_designs({item[2] for item in due_items[: room * 2]})
-        for due, loop_id, product_id, loop, product, board_key, hist in due_items:
+        for due, loop_id, product_id, loop, product, board_key, hist, limit in due_items:
             if len(taken) >= room:
                 break
-            if product_id not in orders:
-                key = f"product:{product_id}"
-                orders[product_id] = DesignOrder.build(key, self.assets_dir, verdicts, preferred.get(product_id))
+            look = self.queue.boards[board_key].default_template
+            order_key = (product_id, preferred.get(product_id), look)
+            order = self._orders.get(order_key)
+            if order is None:
+                order = self._orders[order_key] = DesignOrder.build(
+                    f"product:{product_id}", templates, verdicts, preferred.get(product_id), look
+                )
             board_id = board_ids.get(board_key, -1)  # a board never pinned to yet has no row, nothing used
-            choice = fresh_choice(product.images, orders[product_id], used.get((product_id, board_id), ()))
+            choice = fresh_choice(product.images, order, used.get((product_id, board_id), ()))
             if choice is None:
                 result.stale.append(f"product {product_id} on {board_key}")
                 continue
             n = hist.count if hist is not None else 0
-            taken.append(_Candidate(due, loop_id, self._request(loop, product, board_key, choice, n, due)))
+            request = self._request(loop, product, board_key, choice, n, due, limit)
+            taken.append(_Candidate(due, loop_id, request))
         result.deferred = len(due_items) - len(taken) - len(result.stale)
         if taken:
             made = self.queue.enqueue([c.request for c in taken])
             result.created = len(made.created)
+            result.deferred += len(made.later)
+            later = set(made.later)
             names = {lp.id: lp.name for lp in loops}
             for c in taken:
-                result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
+                if c.request.key_for(c.request.boards[0]) not in later:
+                    result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
         return result
 
     # -- pieces ----------------------------------------------------------------------------
@@ -194,7 +223,14 @@ class LoopRunner:
         return as_utc(opens), as_utc(closes)
 
     def _request(
-        self, loop: Loop, product: _Product, board_key: str, choice: tuple[str, str], n: int, due: datetime
+        self,
+        loop: Loop,
+        product: _Product,
+        board_key: str,
+        choice: tuple[str, str],
+        n: int,
+        due: datetime,
+        limit: datetime,
     ) -> PinRequest:
         image, variant = choice
         board = self.queue.boards[board_key]
@@ -212,6 +248,7 @@ class LoopRunner:
             source_key=f"loop:{loop.id}:p{product.id}:n{n}",
             loop_id=loop.id,
             not_before=due,
+            not_after=limit,
         )
 
     def _select(

@@ -313,7 +313,6 @@ class RulesPlanner:
 
         if not pins:
             return
-        lint_new_pins(session, account_id, pins, self.rules.schedule)
         r = self.rules.schedule
         lookback = timedelta(hours=max(r.same_link_hours, 24), minutes=r.domain_burst_minutes)
         existing = load_slots(session, account_id, as_utc(now) - lookback)
@@ -329,3 +328,7 @@ class RulesPlanner:
         ]
         for pin, due in zip(pins, place(r, self.tz, existing, items, now, self.rng), strict=True):
             pin.due_at = due
+        # After placing, on the pins that will be written: a pin the rules can only place after its
+        # `not_after` is not queued, so it cannot clash with anything (the lint reads no due times).
+        kept = [p for p in pins if p.not_after is None or p.due_at <= p.not_after]
+        lint_new_pins(session, account_id, kept, self.rules.schedule)

@@ -40,6 +40,9 @@ class PinRequest:
     at: datetime | None = None  # the owner's explicit time, UTC
     # Not before this time, UTC; the planner still fits the pin into the posting rules (unlike `at`).
     not_before: datetime | None = None
+    # Not after this time, UTC: a pin the rules can only place later is not queued (a loop's
+    # horizon or season end; the next top-up tries again) and is listed in `EnqueueResult.later`.
+    not_after: datetime | None = None
     template: str | None = None
     variant_key: str | None = None
     product_id: int | None = None
@@ -84,6 +87,7 @@ class PinDraft:
     badge: str = ""
     image_hash: str | None = None
     loop_id: int | None = None
+    not_after: datetime | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -134,6 +138,7 @@ class ImmediatePlanner:
 class EnqueueResult:
     created: list[int] = field(default_factory=list)  # new pin ids, in request order
     existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
+    later: list[str] = field(default_factory=list)  # source keys placed after their `not_after`: not queued
 
 
 class QueueService:
@@ -223,10 +228,14 @@ class QueueService:
                             badge=req.badge,
                             image_hash=hashes.get(req.image) if req.image else None,
                             loop_id=req.loop_id,
+                            not_after=as_utc(req.not_after) if req.not_after else None,
                         )
                     )
             if drafts:
                 self.planner.schedule(session, self.account_id, drafts, now)
+                result.later = [d.source_key for d in drafts if d.not_after is not None and d.due_at > d.not_after]
+                drafts = [d for d in drafts if d.not_after is None or d.due_at <= d.not_after]
+            if drafts:
                 rows = [d.row(self.account_id, now) for d in drafts]
                 # A plain executemany: asking RETURNING for ids in order makes SQLite insert row by row.
                 session.execute(insert(Pin), rows)
