@@ -10,6 +10,8 @@ product. `place` is a pure function of (rules, timezone, existing schedule, new 
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -42,7 +44,13 @@ class Slot:
 
     @classmethod
     def of(cls, at: datetime, board: int, link: str) -> Slot:
-        return cls(as_utc(at), board, link_key(link), domain_of(link) if link else "")
+        return cls(as_utc(at), board, *_link_parts(link))
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_parts(link: str) -> tuple[str, str]:
+    """(link_key, domain) of a link: parsed once, as every pass reads the same links again."""
+    return link_key(link), domain_of(link) if link else ""
 
 
 @dataclass(frozen=True)
@@ -332,3 +340,19 @@ class RulesPlanner:
         # `not_after` is not queued, so it cannot clash with anything (the lint reads no due times).
         kept = [p for p in pins if p.not_after is None or p.due_at <= p.not_after]
         lint_new_pins(session, account_id, kept, self.rules.schedule)
+
+
+def day_capacity(rules: ScheduleRules, tz: ZoneInfo, domains: int) -> int:
+    """How many pins the rules let out on one empty allowed day, at most: placed as early as the
+    gaps and each domain's burst limit allow (no jitter), links spread over `domains` domains. A
+    loop asks for no more than this per day (more would land past its horizon and be dropped)."""
+    day = date(2001, 1, 1)
+    while day.weekday() not in rules.weekdays:
+        day += timedelta(days=1)
+    start = datetime.combine(day, datetime.min.time(), tz)
+    end = start + timedelta(days=1)
+    quiet = dataclasses.replace(rules, jitter_minutes=0)
+    n = max(1, domains)
+    items = [Item(board=i, link=f"https://d{i % n}.example/{i}") for i in range(rules.daily_cap)]
+    times = place(quiet, tz, (), items, start, random.Random(0))
+    return sum(1 for t in times if t < end)

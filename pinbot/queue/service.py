@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.queue.board_rows import current_board_ids
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_connection, read_scope, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, new_uid
@@ -192,11 +193,10 @@ class QueueService:
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
             existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
-            board_ids: dict[str, int] = {}
-            for key in dict.fromkeys(k for req in reqs for k in req.boards):
-                board_id = self.board_row(session, key).id
-                assert board_id is not None
-                board_ids[key] = board_id
+            keys = list(dict.fromkeys(k for req in reqs for k in req.boards))
+            board_ids = current_board_ids(session, self.account_id, self.boards, keys)
+            for key in keys:  # a board new or changed in its file
+                board_ids[key] = board_ids.get(key) or self.board_row(session, key).id or 0
             drafts: list[PinDraft] = []
             seen: set[str] = set()
             for req in reqs:
