@@ -93,7 +93,7 @@ class LoopReads:
                 )
                 .where(pin.account_id == account, pin.product_id.is_not(None))
                 .group_by(pin.product_id, pin.board_id)
-            )
+            ).all()
             history = {(int(p), int(b)): History(int(n), as_time(last), bool(q)) for p, b, n, last, q in rows}
         return products, board_ids, history
 

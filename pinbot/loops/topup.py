@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,8 @@ class LoopRunner:
         result.stopped = sorted(pid for pid in verdicts.stop_products if pid in products)
         for pid in result.stopped:
             del products[pid]  # the review says stop: it leaves every loop until the review changes its mind
-        due_items: list[tuple[datetime, int, int, Loop, Product, str, History | None, datetime]] = []
+        # (due, not boosted, loop id, product id, board key, loop, product, history, latest placement)
+        due_items: list[tuple[datetime, bool, int, int, str, Loop, Product, History | None, datetime]] = []
         boosted = verdicts.boost_products
         proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
@@ -154,16 +156,16 @@ class LoopRunner:
                     if due > latest:
                         continue
                     proposed.add((pid, board_key))
-                    due_items.append((due, loop.id, pid, loop, product, board_key, hist, limit))
+                    due_items.append((due, pid not in boosted, loop.id, pid, board_key, loop, product, hist, limit))
         result.wanted = len(due_items)
-        due_items.sort(key=lambda item: (item[0], item[2] not in boosted, item[1], item[2], item[5]))
-        preferred = preferred_designs(engine, account, {item[2] for item in due_items[: room * 2]})
+        due_items.sort(key=itemgetter(0, 1, 2, 3, 4))  # unique: a product goes to a board once per pass
+        preferred = preferred_designs(engine, account, {item[3] for item in due_items[: room * 2]})
         templates = tuple(list_templates(self.assets_dir))
         if self._orders_basis != (verdicts, templates):
             self._orders, self._orders_basis = {}, (verdicts, templates)
         taken: list[_Candidate] = []
-        used = self.reads.used_designs(item[2] for item in due_items[: room * 2])
-        for due, loop_id, product_id, loop, product, board_key, hist, limit in due_items:
+        used = self.reads.used_designs(item[3] for item in due_items[: room * 2])
+        for due, _, loop_id, product_id, board_key, loop, product, hist, limit in due_items:
             if len(taken) >= room:
                 break
             look = self.queue.boards[board_key].default_template

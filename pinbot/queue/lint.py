@@ -70,10 +70,17 @@ def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     return (pin.image_path, *design_key(pin.template, pin.variant_key))
 
 
-def photo_hash(pin: PinLike) -> tuple[int, bytes] | None:
-    """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins)."""
-    stored = getattr(pin, "image_hash", None)
-    value = stored or (fingerprint(Path(pin.image_path)) if pin.image_path else None)
+def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple[int, bytes] | None:
+    """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins);
+    `memo` keeps a file's answer for one check (many pins show one photo)."""
+    value = getattr(pin, "image_hash", None)
+    if not value and pin.image_path:
+        if memo is None:
+            value = fingerprint(Path(pin.image_path))
+        elif pin.image_path in memo:
+            value = memo[pin.image_path]
+        else:
+            value = memo[pin.image_path] = fingerprint(Path(pin.image_path))
     return parse_fingerprint(value) if value else None
 
 
@@ -135,12 +142,13 @@ def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[in
     out: list[Finding] = []
     seen_images = NearIndex()
     boards_of: dict[str, set[int]] = defaultdict(set)
+    memo: dict[str, str | None] = {}
     for pin in pins:
         if (f := shortener_finding(pin)) is not None:
             out.append(f)
         key = image_key(pin)
         if key is not None:
-            h = photo_hash(pin)
+            h = photo_hash(pin, memo)
             first = seen_images.find(pin.board_id, key, h)
             if first is None:
                 seen_images.add(pin.board_id, key, h, pin)
@@ -226,9 +234,10 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) ->
 def _near_copies(session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int]) -> list[int]:
     """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design)."""
     index = NearIndex()
+    memo: dict[str, str | None] = {}
     for pin in pins:
         key = image_key(pin)
-        h = photo_hash(pin) if key is not None else None
+        h = photo_hash(pin, memo) if key is not None else None
         if key is not None and h is not None:
             index.add(pin.board_id, ("", *key[1:]), h, pin)
     if not index.buckets:

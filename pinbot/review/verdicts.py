@@ -15,9 +15,11 @@ pins as the units (`pinbot.stats.compare_pins`), only for groups with enough dat
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -48,7 +50,17 @@ class Verdicts:
 def _versus_rest(group: Group, every_pin: Sequence[tuple[int, int, int, int]], column: int) -> GroupComparison:
     mine = {u[0] for u in group.units}
     rest = [(u[column], u[3]) for u in every_pin if u[0] not in mine]
-    return compare_pins([(u[column], u[3]) for u in group.units], rest)
+    units: list[tuple[float, int]] = [(u[column], u[3]) for u in group.units]
+    shown = sum(n for _, n in units)
+    if shown and not any(x for x, _ in units):
+        # No event at all says nothing to a ratio (its interval is 0 to infinity). Half an event,
+        # spread over the pins by impressions (the usual correction for a zero count), lets plenty
+        # of impressions with none still say "stop", while a few hundred cannot.
+        # No pin carries a result that has no event in any pin: the leave-one-out check is moot.
+        units = [(0.5 * n / shown, n) for _, n in units]
+        found = compare_pins(cast(list[tuple[int, int]], units), rest)  # it computes on any numbers
+        return dataclasses.replace(found, carried_by_one=False)
+    return compare_pins(cast(list[tuple[int, int]], units), rest)
 
 
 def _clearly_below(c: GroupComparison) -> bool:
