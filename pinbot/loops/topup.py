@@ -2,12 +2,13 @@
 
 Owns one pass over the active loops: which in-stock products of each loop's selection are due on
 which of its boards (`every_days` after that product's last live pin there, none while one is still
-queued), seasonal loops only inside their dates (their queued pins outside the season are
-cancelled), a fresh (photo, design) pair per pin, search-minded wording, and how many pins fit:
-the free slots under the daily cap up to the loop's horizon, shared by all loops, earliest due
-first. The pins go through `QueueService.enqueue`, so the planner's windows, cap and spacing and
-the lint apply exactly as to a pin queued by hand; `not_before` keeps a product's turn from
-coming early.
+queued; products the review says to stop left out, those it says to continue sooner), seasonal
+loops only inside their dates (their queued pins outside the season are cancelled), a fresh
+(photo, design) pair per pin, search-minded wording, and how many pins fit: what the rules can
+place per day up to the loop's horizon, shared by all loops, earliest due first. The pins go
+through `QueueService.enqueue`, so the planner's windows, cap and spacing and the lint apply
+exactly as to a pin queued by hand; `not_before` keeps a product's turn from coming early and
+`not_after` drops a pin the rules could only place past the horizon or the season (docs/loops.md).
 """
 
 from __future__ import annotations
