@@ -190,6 +190,9 @@ def run(app: AppContext, as_json: bool) -> None:
         return
     click.echo(f"{result.created} pin(s) queued" + "".join(f", {n} from {k}" for k, n in result.by_loop.items()))
     if result.deferred:
-        click.echo(f"{result.deferred} more are due but the daily cap is full; the next top-up takes them")
+        click.echo(f"{result.deferred} more are due but the days ahead are full; the next top-up takes them")
+    if result.stopped:
+        ids = ", ".join(str(i) for i in result.stopped)
+        click.echo(f"left out, the review says stop (seen, not saved or visited): product {ids}")
     for stale in result.stale:
         click.echo(f"no fresh photo or design left for {stale}: add a photo or a template")
