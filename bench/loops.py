@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import Engine, insert, select  # noqa: E402
+from sqlalchemy import Engine, insert, select, update  # noqa: E402
 
-from pinbot.clock import FakeClock  # noqa: E402
+from pinbot.clock import FakeClock, as_utc  # noqa: E402
 from pinbot.loops.store import LoopSpec  # noqa: E402
 from pinbot.store import db  # noqa: E402
 from pinbot.store.tables import BOARD, LOOP, PIN, PRODUCT  # noqa: E402
-from tests.loops_support import Outcome, make_shop, run, standard_loops  # noqa: E402
+from tests.loops_support import TZ, Outcome, Shop, check, make_shop, run, standard_loops  # noqa: E402
 
 
 def _engine(folder: str, name: str) -> Engine:
@@ -74,6 +74,34 @@ def big_shop(folder: str, name: str, days: int, products: int, boards: int) -> t
     out = run(shop, days)
     out.enqueue_seconds = spent[0]
     return out, time.perf_counter() - t0, shop.engine
+
+
+def year_at_once(folder: str, name: str, days: int, products: int, boards: int) -> tuple[float, Shop]:
+    """One top-up whose horizon covers `days`: the same loops as `big_shop`, `ahead_days=days`."""
+    shop = make_shop(_engine(folder, name), FakeClock(datetime(2026, 1, 1, 11)), products, boards)
+    keys = list(shop.boards)
+    half = len(keys) // 2
+    ahead = {"ahead_days": days}
+    shop.loops.create(LoopSpec("all-a", boards=tuple(keys[:half]), every_days=30, **ahead))
+    shop.loops.create(LoopSpec("all-b", boards=tuple(keys[half:]), every_days=45, **ahead))
+    season = {"season_start": "10-27", "season_end": "12-24"}
+    gifts = LoopSpec("gifts", boards=(keys[0],), selection={"tags": ["gift"]}, every_days=7, **season, **ahead)
+    shop.loops.create(gifts)
+    t0 = time.perf_counter()
+    shop.runner.top_up()
+    return time.perf_counter() - t0, shop
+
+
+def year_rules(shop: Shop) -> tuple[list[str], int, int]:
+    """The rules checked on the year's queued pins as if each went out at its due time:
+    (problems, pins, most in one day)."""
+    with shop.engine.begin() as conn:
+        conn.execute(update(PIN).where(PIN.c.status == "queued").values(status="posted", posted_at=PIN.c.due_at))
+    problems = check(shop)
+    with shop.engine.connect() as conn:
+        dues = [as_utc(d) for (d,) in conn.execute(select(PIN.c.due_at).where(PIN.c.status == "posted"))]
+    per_day = Counter(d.astimezone(TZ).date() for d in dues)
+    return problems, len(dues), max(per_day.values(), default=0)
 
 
 def floor_seconds(source: Engine, folder: str, name: str) -> tuple[float, int]:

@@ -64,6 +64,8 @@ class _Candidate:
     not_before: datetime
     loop_id: int
     request: PinRequest
+    period: timedelta
+    latest: datetime
 
 
 class LoopRunner:
@@ -110,6 +112,29 @@ class LoopRunner:
         if self._verdicts is None or self._verdicts[0] != today:  # the review changes once a day at most
             self._verdicts = (today, loop_verdicts(engine, account, today) if self.use_review else Verdicts())
         verdicts = self._verdicts[1]
+        # Rounds: each queues at most one turn per product and board; another round runs only when
+        # a turn just queued may come back within the horizon (a horizon longer than a loop's
+        # period, e.g. a year planned at once), as its next turn counts from where the rules put it.
+        while True:
+            made, again = self._round(now, today, tz, loops, verdicts, ahead, queued, result)
+            queued += made
+            if not (made and again):
+                break
+        return result
+
+    def _round(
+        self,
+        now: datetime,
+        today: date,
+        tz: Any,
+        loops: list[Loop],
+        verdicts: Verdicts,
+        ahead: int,
+        queued: int,
+        result: TopUpResult,
+    ) -> tuple[int, bool]:
+        """One round of a top-up: (pins queued, whether a turn queued may come again in the horizon)."""
+        engine, account = self.queue.engine, self.queue.account_id
         products, board_ids, history = self.reads.load()
         # What the rules can really place per day (a shop's one domain allows a few pins an hour):
         # asking for more only makes pins that land past the horizon and are dropped.
@@ -117,11 +142,16 @@ class LoopRunner:
         if domains not in self._capacity:
             self._capacity[domains] = day_capacity(self.rules, tz, domains)
         room = self._room(today, ahead, queued, self._capacity[domains])
+        if room == 0:
+            return 0, False
         result.stopped = sorted(pid for pid in verdicts.stop_products if pid in products)
         for pid in result.stopped:
             del products[pid]  # the review says stop: it leaves every loop until the review changes its mind
-        # (due, not boosted, loop id, product id, board key, loop, product, history, latest placement)
-        due_items: list[tuple[datetime, bool, int, int, str, Loop, Product, History | None, datetime]] = []
+        # (due, not boosted, loop id, product id, board key, loop, product, history, latest placement,
+        #  the product's period, the loop's horizon)
+        due_items: list[
+            tuple[datetime, bool, int, int, str, Loop, Product, History | None, datetime, timedelta, datetime]
+        ] = []
         boosted = verdicts.boost_products
         proposed: set[tuple[int, str]] = set()  # two loops on one board: the product goes once
         for loop in loops:
@@ -148,17 +178,18 @@ class LoopRunner:
                 pid = product.id
                 period = sooner if pid in boosted else every
                 for board_key, board_id in on:
+                    if (pid, board_key) in proposed:
+                        continue  # one turn per product and board in a round
                     hist = history.get((pid, board_id))
-                    if (hist is not None and hist.queued) or (pid, board_key) in proposed:
-                        continue  # its next turn is already in the queue
-                    last = hist.last if hist is not None else None
+                    last = hist.last if hist is not None else None  # its last pin, posted or queued
                     turn = last + period if last is not None else anchor + step * rank
                     due = turn if turn > start else start
                     if due > latest:
                         continue
                     proposed.add((pid, board_key))
-                    due_items.append((due, pid not in boosted, loop.id, pid, board_key, loop, product, hist, limit))
-        result.wanted = len(due_items)
+                    kept = pid not in boosted
+                    due_items.append((due, kept, loop.id, pid, board_key, loop, product, hist, limit, period, latest))
+        result.wanted = result.created + len(due_items)
         due_items.sort(key=itemgetter(0, 1, 2, 3, 4))  # unique: a product goes to a board once per pass
         preferred = preferred_designs(engine, account, {item[3] for item in due_items[: room * 2]})
         templates = tuple(list_templates(self.assets_dir))
@@ -166,7 +197,7 @@ class LoopRunner:
             self._orders, self._orders_basis = {}, (verdicts, templates)
         taken: list[_Candidate] = []
         used = self.reads.used_designs(item[3] for item in due_items[: room * 2])
-        for due, _, loop_id, product_id, board_key, loop, product, hist, limit in due_items:
+        for due, _, loop_id, product_id, board_key, loop, product, hist, limit, period, latest in due_items:
             if len(taken) >= room:
                 break
             look = self.queue.boards[board_key].default_template
@@ -179,22 +210,27 @@ class LoopRunner:
             board_id = board_ids.get(board_key, -1)  # a board never pinned to yet has no row, nothing used
             choice = fresh_choice(product.images, order, used.get((product_id, board_id), ()))
             if choice is None:
-                result.stale.append(f"product {product_id} on {board_key}")
+                stale = f"product {product_id} on {board_key}"
+                if stale not in result.stale:
+                    result.stale.append(stale)
                 continue
             n = hist.count if hist is not None else 0
             request = self._request(loop, product, board_key, choice, n, due, limit)
-            taken.append(_Candidate(due, loop_id, request))
-        result.deferred = len(due_items) - len(taken) - len(result.stale)
-        if taken:
-            made = self.queue.enqueue([c.request for c in taken])
-            result.created = len(made.created)
-            result.deferred += len(made.later)
-            later = set(made.later)
-            names = {lp.id: lp.name for lp in loops}
-            for c in taken:
-                if c.request.key_for(c.request.boards[0]) not in later:
-                    result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
-        return result
+            taken.append(_Candidate(due, loop_id, request, period, latest))
+        if not taken:
+            return 0, False
+        made = self.queue.enqueue([c.request for c in taken])
+        result.created += len(made.created)
+        later = set(made.later)
+        names = {lp.id: lp.name for lp in loops}
+        again = False
+        for c in taken:
+            if c.request.key_for(c.request.boards[0]) not in later:
+                result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
+                # placed no earlier than its turn: the next one is at least a period later
+                again = again or c.not_before + c.period <= c.latest
+        result.deferred = result.wanted - result.created - len(result.stale)
+        return len(made.created), again
 
     # -- pieces ----------------------------------------------------------------------------
     def _window(self, loop: Loop, today: date, tz: Any, horizon: datetime) -> tuple[datetime, datetime | None] | None:

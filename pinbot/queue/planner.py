@@ -77,7 +77,8 @@ class Schedule:
         self.by_domain: dict[str, list[datetime]] = defaultdict(list)
         self.per_day: dict[date, int] = defaultdict(int)
         self._skip: dict[date, date] = {}
-        self._frontier: dict[tuple[int, str], tuple[datetime, datetime]] = {}
+        # Spans proven full, per (board or None, domain): sorted starts and their ends.
+        self._frontier: dict[tuple[int | None, str], tuple[list[datetime], list[datetime]]] = {}
         # Time-zone arithmetic is most of a placement's cost: each local day's bounds and posting
         # windows, in UTC, are worked out once (exactly: DST days get their own bounds).
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
@@ -181,7 +182,7 @@ class Schedule:
             return moved
         return None
 
-    def conflict(self, t: datetime, board: int, link: str, domain: str) -> datetime | None:
+    def conflict(self, t: datetime, board: int | None, link: str, domain: str) -> datetime | None:
         """None when a pin may go out at t; else a later time worth trying."""
         r = self.rules
         day = self.local_day(t)
@@ -207,20 +208,30 @@ class Schedule:
 
     def _earliest_ignoring_link(self, start: datetime, board: int, domain: str) -> datetime:
         """The earliest time >= start that every rule but the per-link one allows. Adding slots
-        only removes options, so a span once proven full stays full: remember it per board and
-        domain and let the next search start at its end (a 10,000-row import stays linear)."""
-        key = (board, domain)
-        known = self._frontier.get(key)
-        inside = known is not None and known[0] <= start <= known[1]
-        t = known[1] if known is not None and inside else start
+        only removes options, so a span once proven full stays full: remember it per domain (the
+        rules that ignore the board: cap, gaps, bursts), then per board and domain, and let the
+        next search start at its end (a 10,000-row import, or a year of loops, stays linear)."""
+        return self._walk(self._walk(start, None, domain), board, domain)
+
+    def _walk(self, start: datetime, board: int | None, domain: str) -> datetime:
+        spans = self._frontier.setdefault((board, domain), ([], []))
+        starts, ends = spans
+        t = start
         for _ in range(_MAX_STEPS):
+            i = bisect.bisect_right(starts, t) - 1
+            if i >= 0 and t < ends[i]:
+                t = ends[i]  # a span proven full: skip it
             t = self.into_window(t)
             moved = self.conflict(t, board, "", domain)
             if moved is None:
                 break
             t = max(moved, t + timedelta(seconds=1))
-        if known is None or inside:
-            self._frontier[key] = (known[0] if known is not None else start, t)
+        if t > start:  # remember [start, t) as full, merged with the spans it touches
+            lo = bisect.bisect_left(ends, start)
+            hi = bisect.bisect_right(starts, t)
+            first = min(start, starts[lo]) if lo < hi else start
+            last = max(t, ends[hi - 1]) if lo < hi else t
+            starts[lo:hi], ends[lo:hi] = [first], [last]
         return t
 
     def earliest(self, start: datetime, board: int, link: str, domain: str) -> datetime:
