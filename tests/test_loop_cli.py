@@ -108,3 +108,24 @@ def test_trends_and_a_seasonal_loop_from_a_trend_against_the_emulator(initialise
     assert any(w["word"] == "christmas mug" and w["source"] == "trend" for w in suggested["words"])
     bad = cli("keywords", "trends", "--type", "weekly")
     assert bad.exit_code != 0 and "weekly" in bad.output
+
+
+def test_a_loop_from_a_board_uses_each_boards_default_template(initialised_cli: Cli, shop_dir: Path) -> None:
+    cli = initialised_cli
+    _products(cli, shop_dir)
+    cli.ok("queue", "add", "--product", "p0", "--board", "ceramics")  # by hand: p0 is now on ceramics
+    args = ["--board", "handmade-jewelry", "--from-board", "ceramics", "--every", "14", "--json"]
+    made = json.loads(cli.ok("loop", "create", "again", *args).output)
+    assert made["selection"] == {"boards": ["ceramics"]}
+    cli.ok("loop", "create", "mugs", "--board", "ceramics", "--tag", "mug", "--tag", "planter", "--every", "14")
+    ran = json.loads(cli.ok("loop", "run", "--json").output)
+    assert ran["by_loop"] == {"again": 1, "mugs": 1}  # p0 is still queued on ceramics by hand: only p1 there
+    again = json.loads(cli.ok("loop", "show", "again", "--json").output)["queued"]
+    mugs = json.loads(cli.ok("loop", "show", "mugs", "--json").output)["queued"]
+    p0 = json.loads(cli.ok("products", "show", "p0", "--json").output)["id"]
+    assert [(p["product_id"], p["board"]) for p in again] == [(p0, "handmade-jewelry")]
+    # boards/*.toml: handmade-jewelry's default_template is photo-band, ceramics' is split-block.
+    assert again[0]["template"] == "photo-band" and again[0]["variant"].startswith("photo-band.")
+    assert mugs[0]["template"] == "split-block" and mugs[0]["variant"].startswith("split-block.")
+    bad = cli("loop", "create", "two", "--board", "ceramics", "--from-board", "ceramics", "--tag", "mug")
+    assert bad.exit_code != 0 and "choose one of" in bad.output and "Traceback" not in bad.output

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import click
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.errors import InvalidInput, NotFound
-from pinbot.loops.season import lead_start, parse_md
+from pinbot.errors import InvalidInput
+from pinbot.loops.season import lead_start, parse_md, season_from_trend
 from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, loop_to_dict
 from pinbot.pinterest.trends import REGIONS
 from pinbot.queue.views import pin_to_dict
@@ -34,16 +33,6 @@ def _selection(all_: bool, tags: tuple[str, ...], from_boards: tuple[str, ...], 
     if not given or given[0] == "all":
         return {"all": True}
     return {given[0]: list({"tags": tags, "boards": from_boards, "products": products}[given[0]])}
-
-
-def _season_from_trend(app: AppContext, keyword: str, region: str, lead: int) -> tuple[str, str, str]:
-    """(start, end, keyword) of a season around the peak week of a seasonal trend."""
-    trends = app.client().trending_keywords(region, "seasonal", include_keywords=[keyword])
-    match = next((t for t in trends if t.keyword.lower() == keyword.lower()), None) or (trends[0] if trends else None)
-    if match is None or match.peak_week is None:
-        raise NotFound(f"no seasonal trend for {keyword!r} in {region} now (pinbot keywords trends --type seasonal)")
-    peak = match.peak_week.strftime("%m-%d")
-    return lead_start(peak, lead), (match.peak_week + timedelta(days=3)).strftime("%m-%d"), match.keyword
 
 
 @loop.command("create")
@@ -95,7 +84,7 @@ def create(
         peak = parse_md(peak, "peak")
         start, end = lead_start(peak, lead), peak
     if trend:
-        start, end, found = _season_from_trend(app, trend, region, lead)
+        start, end, found = season_from_trend(app.client(), trend, region, lead)
         keywords = (found, *keywords)
     spec = LoopSpec(
         name, tuple(boards), _selection(all_, tags, from_boards, ids), every, ahead, start, end, tuple(keywords)
@@ -201,6 +190,9 @@ def run(app: AppContext, as_json: bool) -> None:
         return
     click.echo(f"{result.created} pin(s) queued" + "".join(f", {n} from {k}" for k, n in result.by_loop.items()))
     if result.deferred:
-        click.echo(f"{result.deferred} more are due but the daily cap is full; the next top-up takes them")
+        click.echo(f"{result.deferred} more are due but the days ahead are full; the next top-up takes them")
+    if result.stopped:
+        ids = ", ".join(str(i) for i in result.stopped)
+        click.echo(f"left out, the review says stop (seen, not saved or visited): product {ids}")
     for stale in result.stale:
         click.echo(f"no fresh photo or design left for {stale}: add a photo or a template")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from pinbot.errors import InvalidInput
+from pinbot.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from pinbot.pinterest.types import PinterestAPI
 
 
 def parse_md(value: str, field: str) -> str:
@@ -47,3 +51,14 @@ def season_around(day: date, start: str, end: str) -> tuple[date, date]:
 def lead_start(peak: str, lead_days: int) -> str:
     """The start of a season that climbs `lead_days` before its peak (searches start 45-60 days early)."""
     return (_on(peak, 2025) - timedelta(days=lead_days)).strftime("%m-%d")
+
+
+def season_from_trend(client: PinterestAPI, keyword: str, region: str, lead: int) -> tuple[str, str, str]:
+    """(start, end, keyword) of a season around the peak week of a seasonal trend: from `lead` days
+    before the peak to the end of the peak week (GET /trends/keywords/{region}/top/seasonal)."""
+    trends = client.trending_keywords(region, "seasonal", include_keywords=[keyword])
+    match = next((t for t in trends if t.keyword.lower() == keyword.lower()), None) or (trends[0] if trends else None)
+    if match is None or match.peak_week is None:
+        raise NotFound(f"no seasonal trend for {keyword!r} in {region} now (pinbot keywords trends --type seasonal)")
+    peak = match.peak_week.strftime("%m-%d")
+    return lead_start(peak, lead), (match.peak_week + timedelta(days=3)).strftime("%m-%d"), match.keyword

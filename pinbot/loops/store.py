@@ -26,6 +26,7 @@ KINDS = ("evergreen", "seasonal")
 SELECTIONS = ("all", "tags", "boards", "products")
 DEFAULT_EVERY_DAYS = 30
 DEFAULT_AHEAD_DAYS = 7
+MAX_AHEAD_DAYS = 366  # a whole year can be planned at once
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,8 @@ class LoopStore:
             require_board(self.boards, key)
         if not 1 <= spec.every_days <= 365:
             raise InvalidInput("every", f"must be 1 to 365 days, got {spec.every_days}")
-        if not 1 <= spec.ahead_days <= 60:
-            raise InvalidInput("ahead", f"must be 1 to 60 days, got {spec.ahead_days}")
+        if not 1 <= spec.ahead_days <= MAX_AHEAD_DAYS:
+            raise InvalidInput("ahead", f"must be 1 to {MAX_AHEAD_DAYS} days, got {spec.ahead_days}")
         if bool(spec.season_start) != bool(spec.season_end):
             raise InvalidInput("season", "a seasonal loop needs both a start and an end date")
         selection = _check_selection(dict(spec.selection))

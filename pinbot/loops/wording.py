@@ -103,6 +103,9 @@ def write(
         text = f"{_cap(kw)}: {base}"
     others = [k for k in pool if k != kw] or [kw]
     kw2 = others[n % len(others)]
+    searched = [k for k, s in pool.items() if s == "loop" and k != kw]
+    if searched and pool[kw] != "loop":  # a loop's own search (e.g. its trend) is in every pin's words
+        kw2 = searched[n % len(searched)]
     sentence = _SENTENCES[(n // len(_TITLES) + n) % len(_SENTENCES)].format(kw=kw, kw2=kw2)
     lead = first_sentence(description) or f"{base}."
     tag_words = [t for t, s in pool.items() if s == "tag"]

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -77,10 +77,17 @@ def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     return (pin.image_path, *design_key(pin.template, pin.variant_key))
 
 
-def photo_hash(pin: PinLike) -> tuple[int, bytes] | None:
-    """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins)."""
-    stored = getattr(pin, "image_hash", None)
-    value = stored or (fingerprint(Path(pin.image_path)) if pin.image_path else None)
+def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple[int, bytes] | None:
+    """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins);
+    `memo` keeps a file's answer for one check (many pins show one photo)."""
+    value = getattr(pin, "image_hash", None)
+    if not value and pin.image_path:
+        if memo is None:
+            value = fingerprint(Path(pin.image_path))
+        elif pin.image_path in memo:
+            value = memo[pin.image_path]
+        else:
+            value = memo[pin.image_path] = fingerprint(Path(pin.image_path))
     return parse_fingerprint(value) if value else None
 
 
@@ -185,12 +192,13 @@ def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[in
     out: list[Finding] = []
     seen_images = NearIndex()
     boards_of: dict[str, set[int]] = defaultdict(set)
+    memo: dict[str, str | None] = {}
     for pin in pins:
         if (f := shortener_finding(pin)) is not None:
             out.append(f)
         key = image_key(pin)
         if key is not None:
-            h = photo_hash(pin)
+            h = photo_hash(pin, memo)
             first = seen_images.find(pin.board_id, key, h)
             if first is None:
                 seen_images.add(pin.board_id, key, h, pin)
@@ -221,39 +229,65 @@ def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[in
     return out
 
 
-def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) -> list[Pin]:
+@dataclass(slots=True)
+class LivePin:
+    """A live pin as the lint reads it: plain columns, no ORM object (a top-up reads hundreds)."""
+
+    id: int
+    board_id: int
+    title: str
+    link: str
+    image_path: str | None
+    template: str | None
+    variant_key: str | None
+    product_id: int | None
+    image_hash: str | None
+
+
+_LIVE_COLUMNS = (
+    col(Pin.id),
+    col(Pin.board_id),
+    col(Pin.title),
+    col(Pin.link),
+    col(Pin.image_path),
+    col(Pin.template),
+    col(Pin.variant_key),
+    col(Pin.product_id),
+    col(Pin.image_hash),
+)
+
+
+def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) -> list[LivePin]:
     """The live pins already queued or posted that the new ones could clash with."""
     boards = {p.board_id for p in pins}
     images = {p.image_path for p in pins if p.image_path}
     products = {p.product_id for p in pins if p.product_id is not None}
     links = {p.link for p in pins if p.link}
-    found: dict[int, Pin] = {}
+    found: dict[int, LivePin] = {}
+    mine = (col(Pin.account_id) == account_id, col(Pin.status).in_(LIVE))
+
+    def read(*where: Any) -> None:
+        for row in session.execute(sa_select(*_LIVE_COLUMNS).where(*where)):
+            found[row[0]] = LivePin(*row)
+
     with session.no_autoflush:
         if images:
-            q = select(Pin).where(
-                Pin.account_id == account_id,
-                col(Pin.status).in_(LIVE),
-                col(Pin.board_id).in_(boards),
-                col(Pin.image_path).in_(images),
-            )
-            found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
+            read(*mine, col(Pin.board_id).in_(boards), col(Pin.image_path).in_(images))
         near = _near_copies(session, account_id, pins, boards)
         if near:
-            q = select(Pin).where(col(Pin.id).in_(near))
-            found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
+            read(col(Pin.id).in_(near))
         if products or links:
-            cond = col(Pin.product_id).in_(products) | col(Pin.link).in_(links)
-            q = select(Pin).where(Pin.account_id == account_id, col(Pin.status).in_(LIVE), cond)
-            found.update({p.id: p for p in session.exec(q).all() if p.id is not None})
+            read(*mine, col(Pin.product_id).in_(products) | col(Pin.link).in_(links))
     return list(found.values())
 
 
 def _near_copies(session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int]) -> list[int]:
     """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design)."""
     index = NearIndex()
+    memo: dict[str, str | None] = {}
     for pin in pins:
         key = image_key(pin)
-        h = photo_hash(pin) if key is not None else None
+        h = photo_hash(pin, memo) if key is not None else None
         if key is not None and h is not None:
             index.add(pin.board_id, ("", *key[1:]), h, pin)
     if not index.buckets:

@@ -10,6 +10,8 @@ product. `place` is a pure function of (rules, timezone, existing schedule, new 
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -42,7 +44,13 @@ class Slot:
 
     @classmethod
     def of(cls, at: datetime, board: int, link: str) -> Slot:
-        return cls(as_utc(at), board, link_key(link), domain_of(link) if link else "")
+        return cls(as_utc(at), board, *_link_parts(link))
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_parts(link: str) -> tuple[str, str]:
+    """(link_key, domain) of a link: parsed once, as every pass reads the same links again."""
+    return link_key(link), domain_of(link) if link else ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,8 @@ class Schedule:
         self.by_domain: dict[str, list[datetime]] = defaultdict(list)
         self.per_day: dict[date, int] = defaultdict(int)
         self._skip: dict[date, date] = {}
-        self._frontier: dict[tuple[int, str], tuple[datetime, datetime]] = {}
+        # Spans proven full, per (board or None, domain): sorted starts and their ends.
+        self._frontier: dict[tuple[int | None, str], tuple[list[datetime], list[datetime]]] = {}
         # Time-zone arithmetic is most of a placement's cost: each local day's bounds and posting
         # windows, in UTC, are worked out once (exactly: DST days get their own bounds).
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
@@ -173,7 +182,7 @@ class Schedule:
             return moved
         return None
 
-    def conflict(self, t: datetime, board: int, link: str, domain: str) -> datetime | None:
+    def conflict(self, t: datetime, board: int | None, link: str, domain: str) -> datetime | None:
         """None when a pin may go out at t; else a later time worth trying."""
         r = self.rules
         day = self.local_day(t)
@@ -199,20 +208,30 @@ class Schedule:
 
     def _earliest_ignoring_link(self, start: datetime, board: int, domain: str) -> datetime:
         """The earliest time >= start that every rule but the per-link one allows. Adding slots
-        only removes options, so a span once proven full stays full: remember it per board and
-        domain and let the next search start at its end (a 10,000-row import stays linear)."""
-        key = (board, domain)
-        known = self._frontier.get(key)
-        inside = known is not None and known[0] <= start <= known[1]
-        t = known[1] if known is not None and inside else start
+        only removes options, so a span once proven full stays full: remember it per domain (the
+        rules that ignore the board: cap, gaps, bursts), then per board and domain, and let the
+        next search start at its end (a 10,000-row import, or a year of loops, stays linear)."""
+        return self._walk(self._walk(start, None, domain), board, domain)
+
+    def _walk(self, start: datetime, board: int | None, domain: str) -> datetime:
+        spans = self._frontier.setdefault((board, domain), ([], []))
+        starts, ends = spans
+        t = start
         for _ in range(_MAX_STEPS):
+            i = bisect.bisect_right(starts, t) - 1
+            if i >= 0 and t < ends[i]:
+                t = ends[i]  # a span proven full: skip it
             t = self.into_window(t)
             moved = self.conflict(t, board, "", domain)
             if moved is None:
                 break
             t = max(moved, t + timedelta(seconds=1))
-        if known is None or inside:
-            self._frontier[key] = (known[0] if known is not None else start, t)
+        if t > start:  # remember [start, t) as full, merged with the spans it touches
+            lo = bisect.bisect_left(ends, start)
+            hi = bisect.bisect_right(starts, t)
+            first = min(start, starts[lo]) if lo < hi else start
+            last = max(t, ends[hi - 1]) if lo < hi else t
+            starts[lo:hi], ends[lo:hi] = [first], [last]
         return t
 
     def earliest(self, start: datetime, board: int, link: str, domain: str) -> datetime:
@@ -313,7 +332,6 @@ class RulesPlanner:
 
         if not pins:
             return
-        lint_new_pins(session, account_id, pins, self.rules.schedule)
         r = self.rules.schedule
         lookback = timedelta(hours=max(r.same_link_hours, 24), minutes=r.domain_burst_minutes)
         existing = load_slots(session, account_id, as_utc(now) - lookback)
@@ -329,3 +347,23 @@ class RulesPlanner:
         ]
         for pin, due in zip(pins, place(r, self.tz, existing, items, now, self.rng), strict=True):
             pin.due_at = due
+        # After placing, on the pins that will be written: a pin the rules can only place after its
+        # `not_after` is not queued, so it cannot clash with anything (the lint reads no due times).
+        kept = [p for p in pins if p.not_after is None or p.due_at <= p.not_after]
+        lint_new_pins(session, account_id, kept, self.rules.schedule)
+
+
+def day_capacity(rules: ScheduleRules, tz: ZoneInfo, domains: int) -> int:
+    """How many pins the rules let out on one empty allowed day, at most: placed as early as the
+    gaps and each domain's burst limit allow (no jitter), links spread over `domains` domains. A
+    loop asks for no more than this per day (more would land past its horizon and be dropped)."""
+    day = date(2001, 1, 1)
+    while day.weekday() not in rules.weekdays:
+        day += timedelta(days=1)
+    start = datetime.combine(day, datetime.min.time(), tz)
+    end = start + timedelta(days=1)
+    quiet = dataclasses.replace(rules, jitter_minutes=0)
+    n = max(1, domains)
+    items = [Item(board=i, link=f"https://d{i % n}.example/{i}") for i in range(rules.daily_cap)]
+    times = place(quiet, tz, (), items, start, random.Random(0))
+    return sum(1 for t in times if t < end)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
+from pinbot.queue.board_rows import current_board_ids
 from pinbot.queue.listing import listing, listing_count
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
@@ -39,6 +40,9 @@ class PinRequest:
     at: datetime | None = None  # the owner's explicit time, UTC
     # Not before this time, UTC; the planner still fits the pin into the posting rules (unlike `at`).
     not_before: datetime | None = None
+    # Not after this time, UTC: a pin the rules can only place later is not queued (a loop's
+    # horizon or season end; the next top-up tries again) and is listed in `EnqueueResult.later`.
+    not_after: datetime | None = None
     template: str | None = None
     variant_key: str | None = None
     product_id: int | None = None
@@ -83,6 +87,7 @@ class PinDraft:
     badge: str = ""
     image_hash: str | None = None
     loop_id: int | None = None
+    not_after: datetime | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
         return {
@@ -133,6 +138,7 @@ class ImmediatePlanner:
 class EnqueueResult:
     created: list[int] = field(default_factory=list)  # new pin ids, in request order
     existing: list[int] = field(default_factory=list)  # ids of pins that were already queued
+    later: list[str] = field(default_factory=list)  # source keys placed after their `not_after`: not queued
 
 
 class QueueService:
@@ -186,11 +192,10 @@ class QueueService:
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
             existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
-            board_ids: dict[str, int] = {}
-            for key in dict.fromkeys(k for req in reqs for k in req.boards):
-                board_id = self.board_row(session, key).id
-                assert board_id is not None
-                board_ids[key] = board_id
+            keys = list(dict.fromkeys(k for req in reqs for k in req.boards))
+            board_ids = current_board_ids(session, self.account_id, self.boards, keys)
+            for key in keys:  # a board new or changed in its file
+                board_ids[key] = board_ids.get(key) or self.board_row(session, key).id or 0
             drafts: list[PinDraft] = []
             seen: set[str] = set()
             for req in reqs:
@@ -222,10 +227,14 @@ class QueueService:
                             badge=req.badge,
                             image_hash=hashes.get(req.image) if req.image else None,
                             loop_id=req.loop_id,
+                            not_after=as_utc(req.not_after) if req.not_after else None,
                         )
                     )
             if drafts:
                 self.planner.schedule(session, self.account_id, drafts, now)
+                result.later = [d.source_key for d in drafts if d.not_after is not None and d.due_at > d.not_after]
+                drafts = [d for d in drafts if d.not_after is None or d.due_at <= d.not_after]
+            if drafts:
                 rows = [d.row(self.account_id, now) for d in drafts]
                 # A plain executemany: asking RETURNING for ids in order makes SQLite insert row by row.
                 session.execute(insert(Pin), rows)

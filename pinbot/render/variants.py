@@ -67,6 +67,11 @@ def variants_for(product_key: str, n: int, assets_dir: Path, photos: Sequence[Pa
     key only rotates palettes and crops, so two products do not get identical second choices; the
     same key and photos always give the same list."""
     templates, _ = suitable_templates(assets_dir, photos)
+    return variants_over(product_key, n, templates)
+
+
+def variants_over(product_key: str, n: int, templates: Sequence[str]) -> list[Variant]:
+    """`variants_for` over a known list of templates (a loop lists the folder once per pass)."""
     if n <= 0 or not templates:
         return []
     digest = hashlib.sha256(product_key.encode("utf-8")).digest()

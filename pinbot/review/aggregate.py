@@ -45,6 +45,8 @@ def load_pins(engine: Engine, account_id: int, since: date, until: date) -> list
                 .group_by(pmd.pin_id)
             )
         }
+        if not totals:
+            return []  # no pin has data in the period (a pin without data is not listed anyway)
         rows = session.execute(
             sa_select(
                 pin.id,
