@@ -51,3 +51,27 @@ def test_the_first_copy_added_is_the_one_named() -> None:
     blank = NearIndex()
     blank.add(1, key("x.jpg"), (5, b""), photos[2])
     assert blank.find(1, key("y.jpg"), (5, bytes([9] * 12))) is photos[2]
+
+
+def test_fingerprints_find_every_copy_the_pairwise_check_finds() -> None:
+    import random
+
+    from pinbot.queue.lint import Fingerprints
+
+    rng = random.Random(7)
+    prints: list[tuple[int, bytes]] = []
+    for _ in range(400):  # clustered hashes and colours: many near pairs, many near misses
+        base = rng.choice(prints) if prints and rng.random() < 0.7 else (rng.getrandbits(64), bytes(12))
+        h = base[0] ^ sum(1 << rng.randrange(64) for _ in range(rng.randrange(8)))
+        old = base[1] or bytes(rng.randrange(256) for _ in range(12))
+        colour = b"" if rng.random() < 0.05 else bytes(min(255, max(0, c + rng.randrange(-30, 31))) for c in old)
+        prints.append((h, colour))
+    index = Fingerprints()
+    for h in prints:
+        index.register(h)
+    pairs = 0
+    for h in prints:
+        expected = {other for other in prints if same_picture(h, other)}
+        assert set(index.near[h]) == expected
+        pairs += len(expected) - 1
+    assert pairs > 200

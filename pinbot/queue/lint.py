@@ -10,6 +10,7 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -88,7 +89,11 @@ def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple
             value = memo[pin.image_path]
         else:
             value = memo[pin.image_path] = fingerprint(Path(pin.image_path))
-    return parse_fingerprint(value) if value else None
+    return _parse(value) if value else None
+
+
+# Many pins show one photo: its stored fingerprint is parsed once.
+_parse = functools.lru_cache(maxsize=1 << 16)(parse_fingerprint)
 
 
 # Pigeonhole: two 64-bit hashes within NEAR_DUPLICATE_BITS bits agree exactly on at least one of
@@ -101,71 +106,108 @@ def _chunks(h: int) -> list[tuple[int, int]]:
     return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
 
 
-# Photos of one layout (a product on a white background) share most of their hash, so its chunks
-# find thousands of candidates; the colour tells them apart. Two photos within
-# NEAR_DUPLICATE_COLOUR on every colour byte fall in the same or a neighbouring cell of this width
-# on each byte indexed (the green of the four quarters): 81 cells to look in, each holding a few
-# photos, however many photos share the layout.
-_CELL = NEAR_DUPLICATE_COLOUR
-_CELL_BYTES = (1, 4, 7, 10)
+# Photos of one layout (a product on a white background) share most of their hash, so a chunk alone
+# finds thousands of candidates; the colour tells them apart. Cells are twice the colour tolerance
+# wide, so a copy's colour byte lies in the cell of (byte - tolerance) or of (byte + tolerance):
+# two cells to look in per byte indexed (the red, green and blue of the top two quarters).
+_CELL = 2 * NEAR_DUPLICATE_COLOUR
+_CELL_BYTES = (0, 1, 2, 3, 4, 5)
 
-Entry = tuple[int, tuple[int, bytes], "PinLike"]  # (order added, hash, pin)
+Fingerprint = tuple[int, bytes]
 
 
 def _cell(colour: bytes) -> tuple[int, ...] | None:
     return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
 
 
+def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
+    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
+    r = NEAR_DUPLICATE_COLOUR
+    return list(itertools.product(*({(colour[k] - r) // _CELL, (colour[k] + r) // _CELL} for k in _CELL_BYTES)))
+
+
+class Fingerprints:
+    """Distinct photo fingerprints and, for each, every fingerprint of a copy of it (itself
+    included). Whether two photos are copies does not depend on the board or the pin, so it is
+    worked out once per distinct photo, looked up by hash chunk and colour cell."""
+
+    def __init__(self) -> None:
+        self.near: dict[Fingerprint, list[Fingerprint]] = {}
+        self._coloured: dict[tuple[int, int], dict[tuple[int, ...], list[Fingerprint]]] = {}  # chunk -> cell
+        self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
+        self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
+
+    def candidates(self, h: Fingerprint) -> set[Fingerprint]:
+        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
+        found: set[Fingerprint] = set()
+        cells = _near_cells(h[1]) if len(h[1]) == 12 else None
+        for chunk in _chunks(h[0]):
+            if cells is None:  # no colour: a copy is anything with a close hash
+                found.update(self._every.get(chunk, ()))
+                continue
+            found.update(self._blank.get(chunk, ()))
+            by_cell = self._coloured.get(chunk)
+            if by_cell:
+                for cell in cells:
+                    found.update(by_cell.get(cell, ()))
+        return found
+
+    def copies(self, h: Fingerprint) -> list[Fingerprint]:
+        """The registered fingerprints that are copies of h (h itself when registered)."""
+        return [other for other in self.candidates(h) if same_picture(h, other)]
+
+    def register(self, h: Fingerprint) -> list[Fingerprint]:
+        """Add h (once) and return its copies, itself included."""
+        near = self.near.get(h)
+        if near is not None:
+            return near
+        near = self.copies(h)
+        for other in near:
+            self.near[other].append(h)
+        near.append(h)
+        self.near[h] = near
+        cell = _cell(h[1])
+        for chunk in _chunks(h[0]):
+            self._every.setdefault(chunk, []).append(h)
+            if cell is None:
+                self._blank.setdefault(chunk, []).append(h)
+            else:
+                self._coloured.setdefault(chunk, {}).setdefault(cell, []).append(h)
+        return near
+
+
 class NearIndex:
     """Photos seen so far per (board, design), found again by exact path or perceptual hash."""
 
-    def __init__(self) -> None:
+    def __init__(self, fingerprints: Fingerprints | None = None) -> None:
         self.paths: dict[tuple[int, tuple[str, str, str]], PinLike] = {}
-        self.cells: dict[tuple[object, ...], dict[tuple[int, ...], list[Entry]]] = {}  # (board, design) -> cell
-        self.blank: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): no colour
-        self.buckets: dict[tuple[object, ...], list[Entry]] = {}  # (board, design, chunk, value): every photo
+        self.fingerprints = fingerprints or Fingerprints()
+        # (board, design, fingerprint) -> (order added, first pin added with that photo)
+        self.seen: dict[tuple[int, tuple[str, str], Fingerprint], tuple[int, PinLike]] = {}
         self._added = 0
 
-    def find(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None) -> PinLike | None:
+    def find(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None) -> PinLike | None:
         """The first photo added that is a copy of this one (same path, or a near-duplicate)."""
         hit = self.paths.get((board_id, key))
         if hit is not None or h is None:
             return hit
-        design = key[1:]
-        cell = _cell(h[1])
-        groups: list[list[Entry]] = []
-        if cell is not None:  # a copy has a colour near this one's, or none (it matches any)
-            cells = self.cells.get((board_id, design), {})
-            near = itertools.product(*(range(c - 1, c + 2) for c in cell))
-            groups.extend(found for found in map(cells.get, near) if found)
-            chunked = self.blank
-        else:
-            chunked = self.buckets
-        for i, part in _chunks(h[0]):
-            found = chunked.get((board_id, design, i, part))
-            if found:
-                groups.append(found)
+        design = (key[1], key[2])
         best: tuple[int, PinLike] | None = None
-        for group in groups:
-            for order, other, pin in group:
-                if (best is None or order < best[0]) and same_picture(h, other):
-                    best = (order, pin)
+        for other in self.fingerprints.register(h):
+            found = self.seen.get((board_id, design, other))
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
         return best[1] if best is not None else None
 
-    def add(self, board_id: int, key: tuple[str, str, str], h: tuple[int, bytes] | None, pin: PinLike) -> None:
+    def add(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
         if h is None:
             return
-        entry = (self._added, h, pin)
-        self._added += 1
-        design = key[1:]
-        cell = _cell(h[1])
-        if cell is not None:
-            self.cells.setdefault((board_id, design), {}).setdefault(cell, []).append(entry)
-        for i, part in _chunks(h[0]):
-            if cell is None:
-                self.blank.setdefault((board_id, design, i, part), []).append(entry)
-            self.buckets.setdefault((board_id, design, i, part), []).append(entry)
+        self.fingerprints.register(h)
+        seen_key = (board_id, (key[1], key[2]), h)
+        if seen_key not in self.seen:
+            self.seen[seen_key] = (self._added, pin)
+            self._added += 1
 
 
 def product_key(pin: PinLike) -> str | None:
@@ -282,27 +324,39 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) ->
 
 
 def _near_copies(session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int]) -> list[int]:
-    """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design)."""
-    index = NearIndex()
+    """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design).
+    The queue's distinct photos are compared, not its pins: a photo on many boards is read once."""
+    prints = Fingerprints()
+    wanted: set[tuple[int, tuple[str, str], Fingerprint]] = set()  # (board, design, photo) of new pins
     memo: dict[str, str | None] = {}
     for pin in pins:
         key = image_key(pin)
         h = photo_hash(pin, memo) if key is not None else None
         if key is not None and h is not None:
-            index.add(pin.board_id, ("", *key[1:]), h, pin)
-    if not index.buckets:
+            prints.register(h)
+            wanted.add((pin.board_id, (key[1], key[2]), h))
+    if not wanted:
         return []
-    q = sa_select(col(Pin.id), col(Pin.board_id), col(Pin.image_hash), col(Pin.template), col(Pin.variant_key)).where(
+    mine = (
         col(Pin.account_id) == account_id,
         col(Pin.status).in_(LIVE),
         col(Pin.board_id).in_(boards),
-        col(Pin.image_hash).is_not(None),
     )
+    values = [
+        value
+        for (value,) in session.execute(sa_select(col(Pin.image_hash)).distinct().where(*mine))
+        if value and (h := _parse(value)) is not None and prints.copies(h)
+    ]
     out: list[int] = []
-    for pin_id, board_id, value, template, variant in session.execute(q).all():
-        h = parse_fingerprint(value) if value else None
-        if pin_id is not None and h is not None and index.find(board_id, ("\0", *design_key(template, variant)), h):
-            out.append(pin_id)
+    for start in range(0, len(values), 500):
+        q = sa_select(col(Pin.id), col(Pin.board_id), col(Pin.image_hash), col(Pin.template), col(Pin.variant_key))
+        for pin_id, board_id, value, template, variant in session.execute(
+            q.where(*mine, col(Pin.image_hash).in_(values[start : start + 500]))
+        ):
+            h = _parse(value)
+            design = design_key(template, variant)
+            if h is not None and any((board_id, design, other) in wanted for other in prints.copies(h)):
+                out.append(pin_id)
     return out
 
 
