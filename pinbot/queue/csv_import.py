@@ -94,6 +94,7 @@ def parse_csv(
 
     result = ParsedFile()
     image_cache: dict[str, Path | InvalidInput] = {}
+    checked: dict[tuple[str, str], str] = {}  # (field, raw value) -> valid value: a file repeats its values
     try:
         for row_no, cells in rows:
             result.rows += 1
@@ -101,7 +102,7 @@ def parse_csv(
                 progress(1)
             row = {known[key]: value for key, value in cells.items()}
             try:
-                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache)
+                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache, checked)
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
@@ -131,7 +132,18 @@ def _row_request(
     boards: dict[str, BoardDef],
     tz: ZoneInfo,
     image_cache: dict[str, Path | InvalidInput],
+    checked: dict[tuple[str, str], str] | None = None,
 ) -> PinRequest:
+    memo = {} if checked is None else checked
+
+    def text(field: str, limit: int, required: bool = False, single_line: bool = False) -> str:
+        raw = row.get(field, "")
+        value = memo.get((field, raw))
+        if value is None:  # a bad value is not kept: its error names each row it is in
+            value = check_text(field, raw, limit, required=required, row=row_no, source=src, single_line=single_line)
+            memo[(field, raw)] = value
+        return value
+
     raw_boards = ",".join(v for v in (row.get("board", ""), row.get("boards", "")) if v.strip())
     keys = tuple(dict.fromkeys(k.strip() for k in raw_boards.split(",") if k.strip()))
     if not keys:
@@ -142,12 +154,13 @@ def _row_request(
         )
     for key in keys:
         require_board(boards, key, row=row_no, source=src)
-    title = check_text(
-        "title", row.get("title", ""), TITLE_MAX, required=True, row=row_no, source=src, single_line=True
-    )
-    description = check_text("description", row.get("description", ""), DESCRIPTION_MAX, row=row_no, source=src)
-    link = check_link(row.get("link", ""), row=row_no, source=src)
-    alt_text = check_text("alt_text", row.get("alt_text", ""), ALT_TEXT_MAX, row=row_no, source=src)
+    title = text("title", TITLE_MAX, required=True, single_line=True)
+    description = text("description", DESCRIPTION_MAX)
+    raw_link = row.get("link", "")
+    link = memo.get(("link", raw_link))
+    if link is None:
+        link = memo[("link", raw_link)] = check_link(raw_link, row=row_no, source=src)
+    alt_text = text("alt_text", ALT_TEXT_MAX)
     image_value = row.get("image", "").strip()
     cached = image_cache.get(image_value)
     if cached is None:
@@ -160,8 +173,8 @@ def _row_request(
         raise InvalidInput("image", cached.reason, row=row_no, source=src)
     at = parse_when(row["at"], tz, row=row_no, source=src) if row.get("at", "").strip() else None
     template = row.get("template", "").strip() or None
-    headline = check_text("headline", row.get("headline", ""), HEADLINE_MAX, row=row_no, source=src)
-    badge = check_text("badge", row.get("badge", ""), BADGE_MAX, row=row_no, source=src)
+    headline = text("headline", HEADLINE_MAX)
+    badge = text("badge", BADGE_MAX)
     key = row.get("key", "").strip()
     if len(key) > 200:
         raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
