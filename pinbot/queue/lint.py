@@ -141,13 +141,20 @@ class Fingerprints:
         """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
         found: set[Fingerprint] = set()
         cells = _near_cells(h[1]) if len(h[1]) == 12 else None
+        near = set(cells or ())
         for chunk in _chunks(h[0]):
             if cells is None:  # no colour: a copy is anything with a close hash
                 found.update(self._every.get(chunk, ()))
                 continue
             found.update(self._blank.get(chunk, ()))
             by_cell = self._coloured.get(chunk)
-            if by_cell:
+            if not by_cell:
+                continue
+            if len(by_cell) < len(cells):  # few cells filled: walk them instead of looking up each
+                for cell, prints in by_cell.items():
+                    if cell in near:
+                        found.update(prints)
+            else:
                 for cell in cells:
                     found.update(by_cell.get(cell, ()))
         return found
