@@ -84,7 +84,13 @@ class Schedule:
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
         self._day_bounds: dict[date, tuple[datetime, datetime]] = {}
         self._last_day: tuple[datetime, datetime, date] | None = None
-        for slot in slots:
+        self._gaps = (  # built once: `conflict` runs several times per pin placed
+            timedelta(minutes=rules.min_gap_minutes),
+            timedelta(minutes=rules.board_gap_minutes),
+            timedelta(hours=rules.same_link_hours),
+            timedelta(minutes=rules.domain_burst_minutes),
+        )
+        for slot in sorted(slots, key=lambda s: s.at):  # in time order: each insort appends
             self.add(slot)
 
     def add(self, slot: Slot) -> None:
@@ -139,8 +145,7 @@ class Schedule:
     # -- the rules -----------------------------------------------------------------------------
     def into_window(self, t: datetime) -> datetime:
         """The earliest instant >= t inside a posting window on an allowed day."""
-        local = t.astimezone(self.tz)
-        day = local.date()
+        day = self.local_day(t)
         allowed = self.rules.weekdays
         for offset in range(8):
             d = day + timedelta(days=offset)
@@ -189,17 +194,15 @@ class Schedule:
         if self.per_day.get(day, 0) >= r.daily_cap:
             nxt = datetime.combine(self.open_day(day + timedelta(days=1)), datetime.min.time(), self.tz)
             return nxt.astimezone(t.tzinfo)
+        min_gap, board_gap, link_gap, span = self._gaps
         moves = [
-            self._push(self.all, t, timedelta(minutes=r.min_gap_minutes)),
-            self._push(
-                self.by_board.get(board, []) if board is not None else [], t, timedelta(minutes=r.board_gap_minutes)
-            ),
+            self._push(self.all, t, min_gap),
+            self._push(self.by_board.get(board, []) if board is not None else [], t, board_gap),
         ]
         if link:
-            moves.append(self._push(self.by_link.get(link, []), t, timedelta(hours=r.same_link_hours)))
+            moves.append(self._push(self.by_link.get(link, []), t, link_gap))
         if domain:
             times = self.by_domain.get(domain, [])
-            span = timedelta(minutes=r.domain_burst_minutes)
             lo, hi = bisect.bisect_right(times, t - span), bisect.bisect_left(times, t + span)
             if hi - lo >= r.domain_burst_limit:
                 moves.append(times[lo] + span)
