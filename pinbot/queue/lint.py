@@ -236,10 +236,15 @@ def shortener_finding(pin: PinLike) -> Finding | None:
     return None
 
 
-def findings(pins: Sequence[PinLike], rules: ScheduleRules, board_names: dict[int, str]) -> list[Finding]:
+def findings(
+    pins: Sequence[PinLike],
+    rules: ScheduleRules,
+    board_names: dict[int, str],
+    fingerprints: Fingerprints | None = None,
+) -> list[Finding]:
     """Every lint problem among `pins` (which must include the live pins they compete with)."""
     out: list[Finding] = []
-    seen_images = NearIndex()
+    seen_images = NearIndex(fingerprints)
     boards_of: dict[str, set[int]] = defaultdict(set)
     memo: dict[str, str | None] = {}
     for pin in pins:
@@ -306,7 +311,7 @@ _LIVE_COLUMNS = (
 )
 
 
-def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) -> list[LivePin]:
+def _live_related(session: Session, account_id: int, pins: Sequence[PinLike], prints: Fingerprints) -> list[LivePin]:
     """The live pins already queued or posted that the new ones could clash with."""
     boards = {p.board_id for p in pins}
     images = {p.image_path for p in pins if p.image_path}
@@ -322,7 +327,7 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) ->
     with session.no_autoflush:
         if images:
             read(*mine, col(Pin.board_id).in_(boards), col(Pin.image_path).in_(images))
-        near = _near_copies(session, account_id, pins, boards)
+        near = _near_copies(session, account_id, pins, boards, prints)
         if near:
             read(col(Pin.id).in_(near))
         if products or links:
@@ -330,10 +335,11 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike]) ->
     return list(found.values())
 
 
-def _near_copies(session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int]) -> list[int]:
+def _near_copies(
+    session: Session, account_id: int, pins: Sequence[PinLike], boards: set[int], prints: Fingerprints
+) -> list[int]:
     """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design).
     The queue's distinct photos are compared, not its pins: a photo on many boards is read once."""
-    prints = Fingerprints()
     wanted: set[tuple[int, tuple[str, str], Fingerprint]] = set()  # (board, design, photo) of new pins
     memo: dict[str, str | None] = {}
     for pin in pins:
@@ -379,9 +385,10 @@ def board_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 def lint_new_pins(session: Session, account_id: int, pins: Sequence[PinLike], rules: ScheduleRules) -> None:
     """Raise InvalidInput for the first spam trigger among the new pins (nothing is written then)."""
     new_ids = {id(p) for p in pins}
-    existing = [p for p in _live_related(session, account_id, pins) if id(p) not in new_ids]
+    prints = Fingerprints()  # the new photos, compared once here and again by `findings`
+    existing = [p for p in _live_related(session, account_id, pins, prints) if id(p) not in new_ids]
     names = board_names(session, {p.board_id for p in pins})
-    problems = findings([*existing, *pins], rules, names)
+    problems = findings([*existing, *pins], rules, names, prints)
     for problem in problems:
         if problem.pin_id is not None:
             continue  # an old pin's problem is not the new pins' fault (e.g. queued before the lint)
