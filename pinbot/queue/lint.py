@@ -140,21 +140,24 @@ class Fingerprints:
     def candidates(self, h: Fingerprint) -> set[Fingerprint]:
         """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
         found: set[Fingerprint] = set()
-        cells = _near_cells(h[1]) if len(h[1]) == 12 else None
-        near = set(cells or ())
-        for chunk in _chunks(h[0]):
-            if cells is None:  # no colour: a copy is anything with a close hash
+        if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
+            for chunk in _chunks(h[0]):
                 found.update(self._every.get(chunk, ()))
-                continue
+            return found
+        r = NEAR_DUPLICATE_COLOUR
+        lo, hi = zip(*(((h[1][k] - r) // _CELL, (h[1][k] + r) // _CELL) for k in _CELL_BYTES), strict=True)
+        cells: list[tuple[int, ...]] | None = None
+        for chunk in _chunks(h[0]):
             found.update(self._blank.get(chunk, ()))
             by_cell = self._coloured.get(chunk)
             if not by_cell:
                 continue
-            if len(by_cell) < len(cells):  # few cells filled: walk them instead of looking up each
+            if len(by_cell) < 2 ** len(_CELL_BYTES):  # few cells filled: walk them, not the neighbours
                 for cell, prints in by_cell.items():
-                    if cell in near:
+                    if lo <= cell <= hi and all(a <= c <= b for a, c, b in zip(lo, cell, hi, strict=True)):
                         found.update(prints)
             else:
+                cells = cells or _near_cells(h[1])
                 for cell in cells:
                     found.update(by_cell.get(cell, ()))
         return found
