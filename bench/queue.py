@@ -28,6 +28,8 @@ from pathlib import Path
 from PIL import Image
 
 from pinbot.posting.claim import claim_pin, due_pins, finish
+from pinbot.queue.lint import Fingerprints
+from pinbot.render.subject import fingerprint, parse_fingerprint
 from pinbot.store import db
 from pinbot.store.models import PinStatus
 
@@ -122,11 +124,14 @@ def bench_floor(path: Path, repeat: int) -> list[float]:
 
 
 IMPORT_BOARDS = 10  # each photo goes to every board: a photo is checked once, however many rows name it
+_PRINTS = Fingerprints()  # every fixture photo's fingerprint: no two may be near copies
+_PHOTOS: set[Path] = set()
 
 
-def photo(p: int) -> Image.Image:
-    """Photo number p: four quadrants whose colours spell p in base 5, 50 levels apart, so that no
-    two photos are within the lint's colour tolerance (24) of each other."""
+def photo(p: int, shift: int = 0) -> Image.Image:
+    """Photo number p: four quadrants whose colours spell p in base 5, 50 levels apart, so that
+    few photos are within the lint's colour tolerance (24) of each other (the dark block moves the
+    averages; `shift` moves the block of a photo that came out a near copy of another)."""
     digits = [(p // 5**i) % 5 * 50 + 3 for i in range(6)]
     top_left, top_right = tuple(digits[:3]), tuple(digits[3:])
     image = Image.new("RGB", (100, 150))
@@ -139,7 +144,7 @@ def photo(p: int) -> Image.Image:
         image.paste(colour, box)
     # The "product": a dark block in a different place on each photo, as shapes differ between
     # products (photos of one shape in many colours would all share one perceptual hash).
-    x, y = 8 + p * 7919 % 53, p * 104729 % 96
+    x, y = 8 + (p + shift * 17) * 7919 % 53, (p + shift * 31) * 104729 % 96
     image.paste((20, 20, 20), (x, y, x + 30 + p % 9, y + 45 + p % 11))
     image.paste((255, 255, 255), (92, 0, 100, 150))  # a light edge: never a blank photo
     return image
@@ -155,8 +160,21 @@ def write_import_fixture(workdir: Path, rows: int, first: int = 0) -> Path:
     per_board = max(1, rows // IMPORT_BOARDS)
     for p in range(first // IMPORT_BOARDS, first // IMPORT_BOARDS + per_board):
         path = photos / f"p{p}.png"
-        if not path.exists():
-            photo(p).save(path)
+        if path in _PHOTOS:
+            continue
+        for shift in range(20):
+            if not path.exists():
+                photo(p, shift).save(path)
+            value = fingerprint(path)
+            h = parse_fingerprint(value) if value else None
+            # A near copy of an earlier photo would be refused by the lint (rightly): make another.
+            if h is not None and not _PRINTS.copies(h):
+                _PRINTS.register(h)
+                _PHOTOS.add(path)
+                break
+            path.unlink()
+        else:
+            raise SystemExit(f"photo {p}: no shift makes it differ from the others")
     boards = workdir / "boards"
     boards.mkdir(exist_ok=True)
     for b in range(IMPORT_BOARDS):
