@@ -140,14 +140,15 @@ class Fingerprints:
     def candidates(self, h: Fingerprint) -> set[Fingerprint]:
         """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
         found: set[Fingerprint] = set()
+        chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
         if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
-            for chunk in _chunks(h[0]):
-                found.update(self._every.get(chunk, ()))
+            for chunk in chunks:
+                found.update(self._every[chunk])
             return found
         r = NEAR_DUPLICATE_COLOUR
         lo, hi = zip(*(((h[1][k] - r) // _CELL, (h[1][k] + r) // _CELL) for k in _CELL_BYTES), strict=True)
         cells: list[tuple[int, ...]] | None = None
-        for chunk in _chunks(h[0]):
+        for chunk in chunks:
             found.update(self._blank.get(chunk, ()))
             by_cell = self._coloured.get(chunk)
             if not by_cell:
