@@ -238,9 +238,11 @@ class Schedule:
         return t
 
     def earliest(self, start: datetime, board: int, link: str, domain: str) -> datetime:
-        t = self._earliest_ignoring_link(start, board, domain)
+        t = start
         for _ in range(_MAX_STEPS):
-            t = self.into_window(t)
+            # After the link's gap moved t, the walks skip the spans already proven full again (a
+            # step at a time through a packed week cost seconds on an unlucky jitter).
+            t = self.into_window(self._earliest_ignoring_link(t, board, domain))
             moved = self.conflict(t, board, link, domain)
             if moved is None:
                 return t
