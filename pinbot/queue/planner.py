@@ -84,6 +84,13 @@ class Schedule:
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
         self._day_bounds: dict[date, tuple[datetime, datetime]] = {}
         self._last_day: tuple[datetime, datetime, date] | None = None
+        # (any two pins, one board, one link, a domain's burst span): built once, read on every try
+        self._gaps = (
+            timedelta(minutes=rules.min_gap_minutes),
+            timedelta(minutes=rules.board_gap_minutes),
+            timedelta(hours=rules.same_link_hours),
+            timedelta(minutes=rules.domain_burst_minutes),
+        )
         for slot in slots:
             self.add(slot)
 
@@ -189,17 +196,16 @@ class Schedule:
         if self.per_day.get(day, 0) >= r.daily_cap:
             nxt = datetime.combine(self.open_day(day + timedelta(days=1)), datetime.min.time(), self.tz)
             return nxt.astimezone(t.tzinfo)
+        gaps = self._gaps
         moves = [
-            self._push(self.all, t, timedelta(minutes=r.min_gap_minutes)),
-            self._push(
-                self.by_board.get(board, []) if board is not None else [], t, timedelta(minutes=r.board_gap_minutes)
-            ),
+            self._push(self.all, t, gaps[0]),
+            self._push(self.by_board.get(board, []), t, gaps[1]) if board is not None else None,
         ]
         if link:
-            moves.append(self._push(self.by_link.get(link, []), t, timedelta(hours=r.same_link_hours)))
+            moves.append(self._push(self.by_link.get(link, []), t, gaps[2]))
         if domain:
             times = self.by_domain.get(domain, [])
-            span = timedelta(minutes=r.domain_burst_minutes)
+            span = gaps[3]
             lo, hi = bisect.bisect_right(times, t - span), bisect.bisect_left(times, t + span)
             if hi - lo >= r.domain_burst_limit:
                 moves.append(times[lo] + span)
