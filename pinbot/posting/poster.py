@@ -41,6 +41,7 @@ from pinbot.posting.images import ImageSource
 from pinbot.shop.boards import BoardDef
 from pinbot.store import state as service_state
 from pinbot.store.db import read_scope
+from pinbot.store.driver import HotConnection, hot_connection
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,26 @@ class Poster:
     # (pin, product, the link as it would be posted) -> why not to post it now, or None
     link_gate: Callable[[Pin, Product | None, str], str | None] | None = None
     _shown: set[int] = field(default_factory=set)  # dry run: pins already reported
+    _conn: HotConnection | None = field(default=None, init=False, repr=False)  # the connection of the post in hand
 
-    def post_next(self, now: datetime) -> PostResult | None:
-        """Post (or, dry run, describe) the next due pin. None when nothing is due."""
-        for pin, board in due_pins(self.engine, self.account_id, now, limit=5 + len(self._shown)):
+    def post_next(self, now: datetime, conn: HotConnection | None = None) -> PostResult | None:
+        """Post (or, dry run, describe) the next due pin. None when nothing is due. The claim path's
+        statements share one pool check-out: the caller's `conn`, or one taken here."""
+        if conn is None:
+            with hot_connection(self.engine) as held:
+                return self.post_next(now, held)
+        self._conn = conn
+        try:
+            return self._post_next(now, conn)
+        finally:
+            self._conn = None
+
+    def _db(self) -> Engine | HotConnection:
+        """Where the claim path's statements go: the connection of the post in hand, if any."""
+        return self._conn if self._conn is not None else self.engine
+
+    def _post_next(self, now: datetime, conn: HotConnection) -> PostResult | None:
+        for pin, board in due_pins(conn, self.account_id, now, limit=5 + len(self._shown)):
             assert pin.id is not None
             if self.dry_run and pin.id in self._shown:
                 continue
@@ -145,7 +162,7 @@ class Poster:
                 return PostResult(pin.id, "dry_run", str(rendered))
             # The claim's time is when it really happens (rendering took a while since `now`): the
             # lease and reconcile's grace both count from it.
-            claimed = claim_pin(self.engine, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
+            claimed = claim_pin(conn, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
             if claimed is None:
                 continue  # another worker took it between our read and our claim
             return self._post(claimed, board, board_def, image, now)
@@ -224,7 +241,7 @@ class Poster:
             return self._failed(pin, MaybeSent(what), done)
         pinterest_id = str(raw_id)
         values = {"pinterest_pin_id": pinterest_id, "posted_at": as_utc(done), "last_error": None}
-        if not finish(self.engine, pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
+        if not finish(self._db(), pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
             log.warning(
                 "pin %s posted as %s but its claim was lost; the duplicate sweep removes it if it is a second copy",
                 pin.id,
@@ -236,7 +253,7 @@ class Poster:
 
     def _requeue(self, pin: Pin, now: datetime, err: AttemptError, seconds: float, outcome: str = "retry") -> None:
         due = as_utc(now) + timedelta(seconds=seconds)
-        finish(self.engine, pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
+        finish(self._db(), pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
 
     def _failed(self, pin: Pin, exc: BaseException, now: datetime) -> PostResult:
         """Route one failure of create_pin to the state docs/posting-exactly-once.md gives it."""
@@ -263,12 +280,12 @@ class Poster:
             log.warning("pin %s: not sent, back in queue in %.0f s: %s", pin.id, wait, err.message)
             return PostResult(pin.id, "retry", err.message)
         if isinstance(exc, RequestRejected):
-            finish(self.engine, pin, now, outcome="failed", status=PinStatus.failed, error=err)
+            finish(self._db(), pin, now, outcome="failed", status=PinStatus.failed, error=err)
             log.error("pin %s failed: %s", pin.id, err.message)
             return PostResult(pin.id, "failed", err.message)
         # MaybeSent, an unclassified error, or a crash of our own while the request was out: the pin
         # may exist on Pinterest. It stays `posting` until reconcile has looked for its marker.
-        finish(self.engine, pin, now, outcome="ambiguous", status=PinStatus.posting, error=err)
+        finish(self._db(), pin, now, outcome="ambiguous", status=PinStatus.posting, error=err)
         if not isinstance(exc, MaybeSent | PinterestError):
             log.exception("pin %s: unexpected error while posting; reconcile will check", pin.id, exc_info=exc)
         else:

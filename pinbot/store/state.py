@@ -145,21 +145,33 @@ _STATE: Table = ServiceState.__table__  # type: ignore[attr-defined]
 _GATE = sa_select(_STATE.c.key, _STATE.c.value).where(
     _STATE.c.account_id == bindparam("p_account"), _STATE.c.key.in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))
 )
+# The same three values as columns of a driver-level SELECT with an `:account` parameter: the
+# service's idle check (`pinbot.posting.claim.posting_outlook`) asks them with the next due time in
+# one statement; `gate_from_values` reads them.
+GATE_COLUMNS = ", ".join(
+    f"(SELECT value FROM {_STATE.name} WHERE account_id = :account AND key = '{key}')"
+    for key in (PAUSED, SPAM_BLOCK, POSTING_HOLD)
+)
 
 
 def posting_gate(engine: Engine, account_id: int) -> PostingGate:
     """One read of everything that can stop posting."""
     with read_connection(engine) as conn:
         values = {key: value for key, value in conn.execute(_GATE, {"p_account": account_id})}
+    return gate_from_values(values.get(PAUSED), values.get(SPAM_BLOCK), values.get(POSTING_HOLD))
+
+
+def gate_from_values(paused: str | None, spam_block: str | None, hold: str | None) -> PostingGate:
+    """The gate from the stored `paused`, `spam_block` and `posting_hold` values (None: not set)."""
     hold_until = hold_reason = None
-    if POSTING_HOLD in values:
+    if hold is not None:
         try:
-            data = json.loads(values[POSTING_HOLD])
+            data = json.loads(hold)
             hold_until = as_utc(datetime.fromisoformat(data["until"]))
             hold_reason = str(data.get("reason", "posting on hold"))
         except (ValueError, KeyError, TypeError):
             hold_until, hold_reason = None, None
-    return PostingGate(values.get(PAUSED), values.get(SPAM_BLOCK), hold_until, hold_reason)
+    return PostingGate(paused, spam_block, hold_until, hold_reason)
 
 
 def hold_posting(engine: Engine, account_id: int, until: datetime, reason: str, now: datetime) -> None:
