@@ -65,7 +65,7 @@ class RunReport:
 @dataclass(frozen=True)
 class DaemonSettings:
     idle_poll: float = 30.0  # nothing due: look again this soon (the CLI may enqueue meanwhile)
-    heartbeat_every: float = 30.0
+    heartbeat_every: float = 300.0  # `pinbot doctor` warns after 15 min without one
     reconcile_every: float = 60.0
     refresh_every: float = 600.0
     metrics_every: float = 24 * 3600.0

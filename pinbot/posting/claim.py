@@ -49,13 +49,15 @@ _ATTEMPT_OUTCOME = ("finished_at", "outcome", "http_status", "error_code", "requ
 Db = Engine | HotConnection  # an engine (one pool check-out per call) or a caller's checked-out connection
 
 
-def due_pins(db: Db, account_id: int, now: datetime, limit: int = 5) -> Iterator[tuple[Pin, Board]]:
-    """The next due `queued` pins with their boards, oldest first (a read; nothing is claimed).
-    Rows become model objects only as the caller reaches them: the poster usually needs one."""
+def due_pins(db: Db, account_id: int, now: datetime, limit: int = 5, start: int = 0) -> Iterator[tuple[Pin, Board]]:
+    """The next due `queued` pins with their boards, oldest first from the `start`-th and round to
+    the oldest (a read; nothing is claimed). Rows become model objects only as the caller reaches
+    them: the poster usually needs one."""
     with ensure(db) as conn:
         rows = conn.rows(_DUE, {"account": account_id, "now": as_utc(now), "limit": limit})
         read_pin, read_board = _PIN_ROW.reader(conn), _BOARD_ROW.reader(conn)
-    for row in rows:
+    start = start % len(rows) if rows else 0
+    for row in rows[start:] + rows[:start]:
         yield detached(Pin, read_pin(row[:_PIN_WIDTH])), detached(Board, read_board(row[_PIN_WIDTH:]))
 
 
@@ -63,8 +65,10 @@ def claim_pin(db: Db, pin_id: int, now: datetime, worker_id: str, rendered: str 
     """Claim this one pin if it is still queued and due: one committed transaction that moves it to
     `posting` with a fresh attempt id and writes its `PostAttempt` row. None if another worker won.
     PostgreSQL skips a row another worker has locked (FOR UPDATE SKIP LOCKED) instead of waiting."""
-    params = {"pin": pin_id, "now": as_utc(now), "attempt": new_uid(), "worker": worker_id, "rendered": rendered}
     with ensure(db) as conn:
+        params = conn.bind(
+            {"pin": pin_id, "now": as_utc(now), "attempt": new_uid(), "worker": worker_id, "rendered": rendered}
+        )
         if conn.dialect == "sqlite":
             with conn.transaction():
                 row = conn.one(_CLAIM_SQLITE, params)
@@ -92,7 +96,7 @@ def finish(
     values: dict[str, Any] = {"status": status, "updated_at": now, **(pin_values or {})}
     if status != PinStatus.posted:
         values.setdefault("last_error", err.message or None)
-    params = {
+    raw = {
         "pin": pin.id,
         "attempt": pin.attempt_id,
         "a_finished_at": now,
@@ -105,6 +109,7 @@ def finish(
     }
     keys = tuple(sorted(values))
     with ensure(db) as conn:
+        params = conn.bind(raw)
         if conn.dialect == "sqlite":
             with conn.transaction():
                 owned = conn.count(_finish_statement(keys, cte=False), params) == 1

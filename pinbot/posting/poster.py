@@ -50,6 +50,7 @@ UNSYNCED_DELAY = timedelta(hours=1)
 DEAD_LINK_DELAY = timedelta(hours=6)  # a broken or sold-out link is looked at again this much later
 ACCOUNT_HOLD = timedelta(minutes=15)
 MAX_RETRY_AFTER = 24 * 3600.0
+LOOKAHEAD = 5  # due pins read per post: the next ones to try when another service wins the race
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Poster:
     link_gate: Callable[[Pin, Product | None, str], str | None] | None = None
     _shown: set[int] = field(default_factory=set)  # dry run: pins already reported
     _conn: HotConnection | None = field(default=None, init=False, repr=False)  # the connection of the post in hand
+    _raced: bool = field(default=False, init=False, repr=False)  # lost a claim to another service
+    _spread: int = field(default=0, init=False, repr=False)  # which of the due pins to try first
+    _spreader: random.Random = field(default_factory=random.Random, init=False, repr=False)
 
     def post_next(self, now: datetime, conn: HotConnection | None = None) -> PostResult | None:
         """Post (or, dry run, describe) the next due pin. None when nothing is due. The claim path's
@@ -111,7 +115,10 @@ class Poster:
         return self._conn if self._conn is not None else self.engine
 
     def _post_next(self, now: datetime, conn: HotConnection) -> PostResult | None:
-        for pin, board in due_pins(conn, self.account_id, now, limit=5 + len(self._shown)):
+        # Alone, a service posts the oldest due pin: it reads just that one. Once it has lost a race
+        # to another service it reads the next few too, and starts at another of them.
+        limit = LOOKAHEAD + len(self._shown) if self.dry_run or self._raced else 1
+        for pin, board in due_pins(conn, self.account_id, now, limit=limit, start=self._spread):
             assert pin.id is not None
             if self.dry_run and pin.id in self._shown:
                 continue
@@ -164,8 +171,16 @@ class Poster:
             # lease and reconcile's grace both count from it.
             claimed = claim_pin(conn, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
             if claimed is None:
-                continue  # another worker took it between our read and our claim
+                # Another service took it between our read and our claim. Services sharing a queue
+                # all read the same oldest pins: from now on this one starts at another of them,
+                # or they would keep racing (and rendering) for the same pin. Alone, it never races
+                # and keeps the strict oldest-first order.
+                self._raced = True
+                self._spread = self._spreader.randrange(LOOKAHEAD)
+                continue
             return self._post(claimed, board, board_def, image, now)
+        if limit == 1 and self._raced:  # the one pin read went to another service: look further
+            return self._post_next(now, conn)
         return None
 
     def _product(self, pin: Pin) -> Product | None:

@@ -9,8 +9,9 @@ driver's errors turned into the same one-line `DatabaseError` as everywhere else
 Why not SQLAlchemy here: the service's idle tick and the claim path are a handful of statements,
 and through Core each one cost several times its own SQL in client CPU (execution events, the
 compiled-statement cache, result processing, a pool check-out and a pre-ping round trip per
-statement on PostgreSQL), so a tick and a claim were 3-60x the raw SQL (issue 16). Only
-`pinbot.posting.claim` (with the gate columns of `pinbot.store.state`) uses this module; every
+statement on PostgreSQL), so a tick and a claim were 3-60x the raw SQL (issue 16). Only the
+claim path and the idle check (`pinbot.posting.claim`, with the gate columns of
+`pinbot.store.state`) and the service's heartbeat (`pinbot.store.state`) use this module; every
 other query in pinbot goes through SQLAlchemy.
 """
 
@@ -49,18 +50,29 @@ class Sql:
         return self._pyformat
 
 
-def _sqlite_param(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.strftime(SQLITE_STAMP)
-    if isinstance(value, enum.Enum):
-        return value.name  # SQLAlchemy's non-native Enum stores the member's name
-    return value
+class Bound(dict[str, Any]):
+    """Parameters already in the driver's terms (`HotConnection.bind`): several statements of one
+    transaction share them without converting them again."""
 
 
-def _pg_param(value: Any) -> Any:
-    return value.name if isinstance(value, enum.Enum) else value
+def _bind_sqlite(params: Mapping[str, Any]) -> Bound:
+    bound = Bound(params)
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            bound[key] = value.strftime(SQLITE_STAMP)
+        elif isinstance(value, enum.Enum):
+            bound[key] = value.name  # SQLAlchemy's non-native Enum stores the member's name
+    return bound
+
+
+def _bind_pg(params: Mapping[str, Any]) -> Bound:
+    bound = Bound(params)
+    for key, value in params.items():
+        if isinstance(value, enum.Enum):
+            bound[key] = value.name
+    return bound
 
 
 class Rows:
@@ -96,17 +108,19 @@ class Rows:
 
 
 class HotConnection:
-    """A pooled DBAPI connection in autocommit mode, held for one piece of hot work: each statement
-    commits on its own unless run inside `transaction()` (SQLite: BEGIN IMMEDIATE ... COMMIT)."""
+    """A DBAPI connection in autocommit mode for hot work: each statement commits on its own unless
+    run inside `transaction()` (SQLite: BEGIN IMMEDIATE ... COMMIT)."""
 
-    def __init__(self, engine: Engine, proxied: Any) -> None:
-        self.dialect = engine.dialect.name
-        self.sa_dialect = engine.dialect
-        self._engine = engine
+    def __init__(self, dialect: Dialect, proxied: Any) -> None:
+        self.dialect = dialect.name
+        self.sa_dialect = dialect
+        self.broken = False  # the server dropped it: never used again
         self._proxied = proxied
         self._raw = proxied.dbapi_connection
-        self._dbapi = engine.dialect.loaded_dbapi
-        self._param = _sqlite_param if self.dialect == "sqlite" else _pg_param
+        self._dbapi = dialect.loaded_dbapi
+        self.bind = _bind_sqlite if self.dialect == "sqlite" else _bind_pg
+        if self.dialect != "sqlite":
+            self._raw.autocommit = True  # a single statement is its own transaction
         self._cursor = proxied.cursor()
 
     def rows(self, sql: Sql, params: Mapping[str, Any]) -> list[Any]:
@@ -153,40 +167,46 @@ class HotConnection:
                 self._raw.autocommit = True
 
     def close(self) -> None:
-        self._cursor.close()
-        if self.dialect != "sqlite" and self._proxied.dbapi_connection is not None and not self._raw.closed:
-            self._raw.autocommit = False  # back to the pool as SQLAlchemy left it
+        with suppress(self._dbapi.Error):
+            self._cursor.close()
+            if self.dialect != "sqlite" and not self._raw.closed:
+                self._raw.autocommit = False  # as SQLAlchemy's pool expects it
+        if self.broken:
+            with suppress(self._dbapi.Error):
+                self._raw.close()
+            return
         self._proxied.close()
 
     def _execute(self, sql: Sql, params: Mapping[str, Any]) -> Any:
-        convert = self._param
-        self._cursor.execute(sql.for_dialect(self.dialect), {k: convert(v) for k, v in params.items()})
+        bound = params if isinstance(params, Bound) else self.bind(params)
+        self._cursor.execute(sql.for_dialect(self.dialect), bound)
         return self._cursor
 
     def _failed(self, exc: BaseException) -> BaseException:
         """The exception to raise for a driver error: trouble the owner fixes (a locked or damaged
         file, a full disk, a server gone) is one `DatabaseError` line; a connection the server
-        dropped is thrown away, not put back in the pool; a bug in a statement stays loud."""
-        if self._engine.dialect.is_disconnect(exc, self._raw, self._cursor):  # type: ignore[arg-type]
+        dropped is thrown away; a bug in a statement stays loud."""
+        if self.sa_dialect.is_disconnect(exc, self._raw, self._cursor):  # type: ignore[arg-type]
+            self.broken = True
             self._proxied.invalidate(exc)
         if isinstance(exc, self._dbapi.OperationalError) or type(exc) is self._dbapi.DatabaseError:
             return DatabaseError(describe_db_error(exc))
         return exc
 
 
-@contextmanager
-def hot_connection(engine: Engine) -> Iterator[HotConnection]:
-    """One pool check-out for several hot statements (on PostgreSQL one pre-ping round trip for them
-    all instead of one per statement, and no BEGIN/COMMIT round trips around a single statement)."""
+def _checkout(engine: Engine) -> Any:
     try:
-        proxied = engine.raw_connection()
+        return engine.raw_connection()
     except SQLAlchemyError as exc:
         if not is_trouble(exc):
             raise
         raise DatabaseError(describe_db_error(exc)) from None
-    if engine.dialect.name != "sqlite":
-        proxied.dbapi_connection.autocommit = True  # type: ignore[union-attr]  # one statement, one transaction
-    conn = HotConnection(engine, proxied)
+
+
+@contextmanager
+def hot_connection(engine: Engine) -> Iterator[HotConnection]:
+    """One pool check-out for several hot statements (a whole post, or an idle tick)."""
+    conn = HotConnection(engine.dialect, _checkout(engine))
     try:
         yield conn
     finally:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, delete, select
 
 from pinbot.clock import as_utc
 from pinbot.store.db import read_connection, read_scope, session_scope
+from pinbot.store.driver import Sql, hot_connection
 from pinbot.store.models import ServiceState
 
 PAUSED = "paused"
@@ -193,7 +194,17 @@ def spam_block(engine: Engine, account_id: int) -> tuple[datetime, str] | None:
 
 # -- heartbeat -----------------------------------------------------------------------------------
 def write_heartbeat(engine: Engine, account_id: int, now: datetime, worker_id: str) -> None:
-    set_value(engine, account_id, HEARTBEAT, worker_id, now)
+    """One UPDATE through the driver (the service writes it every few minutes for ever; through the
+    ORM it cost 50 times as much client CPU); the account's first beat inserts the row."""
+    with hot_connection(engine) as conn:
+        beat = conn.count(_HEARTBEAT, {"worker": worker_id, "now": as_utc(now), "account": account_id})
+    if not beat:
+        set_value(engine, account_id, HEARTBEAT, worker_id, now)
+
+
+_HEARTBEAT = Sql(
+    f"UPDATE {_STATE.name} SET value = :worker, updated_at = :now WHERE account_id = :account AND key = '{HEARTBEAT}'"
+)
 
 
 def read_heartbeat(engine: Engine, account_id: int) -> datetime | None:
