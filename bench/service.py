@@ -394,12 +394,26 @@ class CountingRenderer(CachedRenderer):
         return super().image_for(*args)
 
 
-def drain_worker(url: str, account_id: int, renders: str, name: str, go: Any, out: Any) -> None:
+class SlowPinterest(MemoryPinterest):
+    """The in-memory Pinterest answering a pin creation after `seconds` of real time, as the real
+    API does after a network round trip and an image upload (a service then waits, not computes)."""
+
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
+        super().__init__(clock)
+        self.seconds = seconds
+
+    def create_pin(self, pin: Any) -> dict[str, Any]:
+        if self.seconds:
+            time.sleep(self.seconds)
+        return super().create_pin(pin)
+
+
+def drain_worker(url: str, account_id: int, renders: str, name: str, go: Any, out: Any, latency: float = 0.0) -> None:
     """One service process: the real tick loop until nothing is queued (a lost race is not 'done')."""
     engine = db.make_engine(url)
     clock = FakeClock(START + timedelta(days=30))
     images = CountingRenderer(REPO / "assets", Path(renders))
-    poster = Poster(engine, account_id, MemoryPinterest(clock), clock, BOARDS, images, name)
+    poster = Poster(engine, account_id, SlowPinterest(clock, latency), clock, BOARDS, images, name)
     daemon = Daemon(engine, account_id, clock, name, poster=poster, heartbeat=False)
     daemon.tick(clock.now() - timedelta(days=60))  # connect and warm up while nothing is due yet
     go.wait()
@@ -410,17 +424,27 @@ def drain_worker(url: str, account_id: int, renders: str, name: str, go: Any, ou
     engine.dispose()
 
 
-def bench_workers(pg_url: str, tmp: Path, backlog: int, renders: Path) -> None:
+def bench_workers(pg_url: str, tmp: Path, backlog: int, renders: Path, latency: float) -> None:
+    """Services draining one backlog together, first with Pinterest answering at once (what limits
+    them is CPU: on a 2-core machine the services and the PostgreSQL server share two cores), then
+    with Pinterest answering after `latency` s, as in production, where a service mostly waits."""
+    _drain(pg_url, tmp, backlog, renders, 0.0)
+    if latency:
+        _drain(pg_url, tmp, max(200, backlog // 5), renders, latency)
+
+
+def _drain(pg_url: str, tmp: Path, backlog: int, renders: Path, latency: float) -> None:
     cores = len(os.sched_getaffinity(0))
     ctx = multiprocessing.get_context("spawn")
     rates: dict[int, float] = {}
+    answer = f"Pinterest answers in {latency * 1000:.0f} ms" if latency else "Pinterest answers at once"
     for workers in (1, 2, 4):
-        url = fresh_db(pg_url, tmp, f"drain{workers}")
+        url = fresh_db(pg_url, tmp, f"drain{workers}{'slow' if latency else ''}")
         engine, account_id, board_id = setup(url)
         fill(url, account_id, board_id, backlog, START)
         go, out = ctx.Event(), ctx.Queue()
         procs = [
-            ctx.Process(target=drain_worker, args=(url, account_id, str(renders), f"w{i}", go, out))
+            ctx.Process(target=drain_worker, args=(url, account_id, str(renders), f"w{i}", go, out, latency))
             for i in range(workers)
         ]
         for p in procs:
@@ -439,7 +463,8 @@ def bench_workers(pg_url: str, tmp: Path, backlog: int, renders: Path) -> None:
         cpu = statistics.mean(r[2] for r in results) / (backlog / workers) * 1e3
         lost = sum(r[4] for r in results) - backlog
         print(
-            f"[PostgreSQL] {workers} service{'s' if workers > 1 else ''} drain {backlog:,} pins: {rates[workers]:6.0f} "
+            f"[PostgreSQL] {answer}: {workers} service{'s' if workers > 1 else ''} drain {backlog:,} pins: "
+            f"{rates[workers]:6.0f} "
             f"pins/s   {rates[workers] / rates[1]:.2f}x one service   (client CPU {cpu:.2f} ms/pin; "
             f"{lost} claims lost to another service; {cores} cores on this machine)"
         )
@@ -527,6 +552,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("PINBOT_BENCH_PG_URL", ""))
     parser.add_argument("--pg-rows", type=int, default=1_000_000)
     parser.add_argument("--backlog", type=int, default=2000, help="pins the PostgreSQL services drain")
+    parser.add_argument(
+        "--latency-ms", type=float, default=50.0, help="Pinterest's answer time in the second drain (0: skip it)"
+    )
     parser.add_argument("--minutes", type=int, default=5)
     parser.add_argument("--ticks", type=int, default=10_000)
     parser.add_argument("--only", default="sqlite,pg,workers,rate,rss", help="sections to run")
@@ -544,7 +572,7 @@ def main() -> None:
         if args.pg_url and "workers" in only:
             if not renders.exists():  # the services start with the design in the render cache
                 bench_db(args.pg_url, tmp, 1000, renders)
-            bench_workers(args.pg_url, tmp, args.backlog, renders)
+            bench_workers(args.pg_url, tmp, args.backlog, renders, args.latency_ms / 1000)
         if "rate" in only:
             bench_rate(tmp, args.minutes, tmp / "renders-rate")
         shutil.rmtree(renders, ignore_errors=True)
