@@ -292,7 +292,12 @@ def place(
         if jitter:
             room = min(jitter, sched.window_end(t) - t)
             if room > timedelta(0):
-                t = sched.earliest(t + room * rng.random(), item.board, slot.link, slot.domain)
+                # Inside the window, a jittered time that breaks no rule is its own earliest slot:
+                # one check instead of a second search (most pins of a long plan land this way).
+                jittered = t + room * rng.random()
+                if sched.conflict(jittered, item.board, slot.link, slot.domain) is not None:
+                    jittered = sched.earliest(jittered, item.board, slot.link, slot.domain)
+                t = jittered
         t = t.replace(microsecond=0)
         if base is None:
             group_base[key] = t - interval * index
