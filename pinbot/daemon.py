@@ -19,26 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import Engine
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import PinbotError
 from pinbot.metrics.sweep import SweepResult
+from pinbot.posting.claim import posting_outlook
 from pinbot.posting.poster import Poster
 from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
-from pinbot.store.db import read_connection
-from pinbot.store.models import PinStatus
+from pinbot.store.driver import hot_connection
 from pinbot.store.state import read_heartbeat, read_heartbeat_detail
-from pinbot.store.tables import PIN
 
 __all__ = ["Daemon", "DaemonSettings", "Job", "RunReport", "read_heartbeat", "read_heartbeat_detail"]
-
-# Asked on every idle tick: built once, run without an ORM session.
-_NEXT_DUE = sa_select(func.min(PIN.c.due_at)).where(
-    PIN.c.account_id == bindparam("p_account"), PIN.c.status == PinStatus.queued
-)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +65,7 @@ class RunReport:
 @dataclass(frozen=True)
 class DaemonSettings:
     idle_poll: float = 30.0  # nothing due: look again this soon (the CLI may enqueue meanwhile)
-    heartbeat_every: float = 30.0
+    heartbeat_every: float = 300.0  # `pinbot doctor` warns after 15 min without one
     reconcile_every: float = 60.0
     refresh_every: float = 600.0
     metrics_every: float = 24 * 3600.0
@@ -213,19 +206,25 @@ class Daemon:
 
     def _post(self, now: datetime) -> float | None:
         assert self.poster is not None
-        if not self.poster.dry_run:
-            reason = service_state.posting_gate(self.engine, self.account_id).blocked(now)
-            if reason != self._blocked_reason:
+        # The idle tick is this one statement (pause, spam block, hold and the next due time); a
+        # post shares its pool check-out.
+        with hot_connection(self.engine) as conn:
+            gate, next_due = posting_outlook(conn, self.account_id)
+            if not self.poster.dry_run:
+                reason = gate.blocked(now)
+                if reason != self._blocked_reason:
+                    if reason:
+                        log.warning("posting stopped: %s", reason)
+                    else:
+                        log.info("posting resumed")
+                    self._blocked_reason = reason
                 if reason:
-                    log.warning("posting stopped: %s", reason)
-                else:
-                    log.info("posting resumed")
-                self._blocked_reason = reason
-            if reason:
-                return self.settings.blocked_poll
-        result = self.poster.post_next(now)
+                    return self.settings.blocked_poll
+            if next_due is None or next_due > now:
+                return self._until(next_due, now)
+            result = self.poster.post_next(now, conn)
         if result is None:
-            return self._until_next_due(now)
+            return self._until(next_due, now)
         if result.outcome == "posted":
             self.report.posted += 1
         elif result.outcome in ("failed", "needs_attention"):
@@ -234,10 +233,9 @@ class Daemon:
             return result.retry_after  # 429: the next pin would be refused too
         return 0.0  # more may be due: go on at once (the stop flag is checked between pins)
 
-    def _until_next_due(self, now: datetime) -> float:
-        with read_connection(self.engine) as conn:
-            nxt = conn.execute(_NEXT_DUE, {"p_account": self.account_id}).scalar()
+    def _until(self, next_due: datetime | None, now: datetime) -> float:
+        """How long to idle when nothing more can be posted now."""
         poll = self.settings.idle_poll
-        if nxt is None or (self.poster is not None and self.poster.dry_run):
+        if next_due is None or (self.poster is not None and self.poster.dry_run):
             return poll
-        return max(1.0, min(poll, (as_utc(nxt) - as_utc(now)).total_seconds()))
+        return max(1.0, min(poll, (next_due - as_utc(now)).total_seconds()))

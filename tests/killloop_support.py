@@ -190,10 +190,15 @@ class KillLoop:
             ).all()
         return {str(getattr(s, "value", s)): int(n) for s, n in rows}
 
-    def drain(self, timeout: float | None = None) -> int:
-        """Run without faults until every pin is settled, then stop it with SIGTERM; its exit code.
-        The default timeout grows with the backlog: the emulator takes 100 writes a minute."""
+    def drain(self, timeout: float | None = None, *, faults: tuple[str, ...] = ()) -> int:
+        """Run until every pin is settled, then stop it with SIGTERM; its exit code. The loop's
+        leftover faults are cleared; `faults` are injected on the next pin creations instead, so a
+        fault is certain to meet a POST however the kills fell. The default timeout grows with the
+        backlog: the emulator takes 100 writes a minute."""
         self.emu.clear_faults()
+        for kind in faults:
+            self.fired[kind] += 1
+            self.emu.inject(kind, path="/pins", method="POST")
         if timeout is None:
             counts = self.counts()
             settled = counts.get(PinStatus.posted.value, 0) + counts.get(PinStatus.needs_attention.value, 0)

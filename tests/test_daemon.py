@@ -71,7 +71,7 @@ def test_429_makes_the_whole_loop_wait_retry_after(shop: Shop) -> None:
     shop.add(2)
     shop.api.inject("rate")
     d = _daemon(shop)
-    assert d.tick(shop.clock.now()) == 30  # the heartbeat still beats meanwhile
+    assert d.tick(shop.clock.now()) == 60  # reconcile still runs meanwhile
     post = next(j for j in d.jobs if j.name == "post")
     assert post.next_run is not None and shop.api.create_calls == 1
     assert 120 <= (post.next_run - shop.clock.now()).total_seconds() <= 132

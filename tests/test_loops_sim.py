@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import itertools
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,32 @@ def test_the_service_tops_the_loops_up(engine: Engine, shop_dir: Path) -> None:
     assert len(pins) == 1 and pins[0].loop_id is not None and pins[0].variant_key
     assert "handmade mug" in pins[0].title.lower()[:40] or "stoneware" in pins[0].title.lower()[:40]
     assert all(j.name != "loops" for j in shop.daemon(None, dry_run=True).jobs)
+
+
+def test_a_horizon_longer_than_the_period_queues_every_turn_in_one_pass(engine: Engine) -> None:
+    from collections import defaultdict
+
+    from pinbot.clock import as_utc
+    from pinbot.loops.store import LoopSpec
+    from pinbot.queue.lint import design_key
+
+    shop = make_shop(engine, FakeClock(datetime(2026, 3, 2, 11)), 6, 2)
+    shop.loops.create(LoopSpec("weekly", boards=("board0", "board1"), every_days=7, ahead_days=60))
+    result = shop.runner.top_up()
+    with session_scope(engine) as session:
+        pins = session.exec(select(Pin)).all()
+    assert result.created == len(pins) > 12  # more than one turn per product and board
+    turns: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    looks: set[tuple[int, str, str, str]] = set()
+    for pin in pins:
+        assert pin.product_id is not None
+        turns[(pin.product_id, pin.board_id)].append(as_utc(pin.due_at))
+        look = (pin.board_id, pin.image_path or "", *design_key(pin.template, pin.variant_key))
+        assert look not in looks  # a fresh photo+design every turn
+        looks.add(look)
+    assert max(len(t) for t in turns.values()) >= 5
+    for times in turns.values():  # each turn at least a period after the one before, on its board
+        times.sort()
+        assert all((b - a).days >= 7 for a, b in itertools.pairwise(times))
+    last = max(max(t) for t in turns.values())
+    assert last <= as_utc(datetime(2026, 3, 2, 11)) + timedelta(days=61)  # a day past the horizon at most

@@ -228,7 +228,7 @@ class LoopRunner:
             if c.request.key_for(c.request.boards[0]) not in later:
                 result.by_loop[names[c.loop_id]] = result.by_loop.get(names[c.loop_id], 0) + 1
                 # placed no earlier than its turn: the next one is at least a period later
-                again = again or c.not_before + c.period <= c.latest
+                again = again or c.not_before + c.period < c.latest
         result.deferred = result.wanted - result.created - len(result.stale)
         return len(made.created), again
 

@@ -41,6 +41,7 @@ from pinbot.posting.images import ImageSource
 from pinbot.shop.boards import BoardDef
 from pinbot.store import state as service_state
 from pinbot.store.db import read_scope
+from pinbot.store.driver import HotConnection, hot_connection
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ UNSYNCED_DELAY = timedelta(hours=1)
 DEAD_LINK_DELAY = timedelta(hours=6)  # a broken or sold-out link is looked at again this much later
 ACCOUNT_HOLD = timedelta(minutes=15)
 MAX_RETRY_AFTER = 24 * 3600.0
+LOOKAHEAD = 5  # due pins read per post: the next ones to try when another service wins the race
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,32 @@ class Poster:
     # (pin, product, the link as it would be posted) -> why not to post it now, or None
     link_gate: Callable[[Pin, Product | None, str], str | None] | None = None
     _shown: set[int] = field(default_factory=set)  # dry run: pins already reported
+    _conn: HotConnection | None = field(default=None, init=False, repr=False)  # the connection of the post in hand
+    _raced: bool = field(default=False, init=False, repr=False)  # lost a claim to another service
+    _spread: int = field(default=0, init=False, repr=False)  # which of the due pins to try first
+    _spreader: random.Random = field(default_factory=random.Random, init=False, repr=False)
 
-    def post_next(self, now: datetime) -> PostResult | None:
-        """Post (or, dry run, describe) the next due pin. None when nothing is due."""
-        for pin, board in due_pins(self.engine, self.account_id, now, limit=5 + len(self._shown)):
+    def post_next(self, now: datetime, conn: HotConnection | None = None) -> PostResult | None:
+        """Post (or, dry run, describe) the next due pin. None when nothing is due. The claim path's
+        statements share one pool check-out: the caller's `conn`, or one taken here."""
+        if conn is None:
+            with hot_connection(self.engine) as held:
+                return self.post_next(now, held)
+        self._conn = conn
+        try:
+            return self._post_next(now, conn)
+        finally:
+            self._conn = None
+
+    def _db(self) -> Engine | HotConnection:
+        """Where the claim path's statements go: the connection of the post in hand, if any."""
+        return self._conn if self._conn is not None else self.engine
+
+    def _post_next(self, now: datetime, conn: HotConnection) -> PostResult | None:
+        # Alone, a service posts the oldest due pin: it reads just that one. Once it has lost a race
+        # to another service it reads the next few too, and starts at another of them.
+        limit = LOOKAHEAD + len(self._shown) if self.dry_run or self._raced else 1
+        for pin, board in due_pins(conn, self.account_id, now, limit=limit, start=self._spread):
             assert pin.id is not None
             if self.dry_run and pin.id in self._shown:
                 continue
@@ -145,10 +169,18 @@ class Poster:
                 return PostResult(pin.id, "dry_run", str(rendered))
             # The claim's time is when it really happens (rendering took a while since `now`): the
             # lease and reconcile's grace both count from it.
-            claimed = claim_pin(self.engine, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
+            claimed = claim_pin(conn, pin.id, max(now, self.clock.now()), self.worker_id, str(rendered))
             if claimed is None:
-                continue  # another worker took it between our read and our claim
+                # Another service took it between our read and our claim. Services sharing a queue
+                # all read the same oldest pins: from now on this one starts at another of them,
+                # or they would keep racing (and rendering) for the same pin. Alone, it never races
+                # and keeps the strict oldest-first order.
+                self._raced = True
+                self._spread = self._spreader.randrange(LOOKAHEAD)
+                continue
             return self._post(claimed, board, board_def, image, now)
+        if limit == 1 and self._raced:  # the one pin read went to another service: look further
+            return self._post_next(now, conn)
         return None
 
     def _product(self, pin: Pin) -> Product | None:
@@ -224,7 +256,7 @@ class Poster:
             return self._failed(pin, MaybeSent(what), done)
         pinterest_id = str(raw_id)
         values = {"pinterest_pin_id": pinterest_id, "posted_at": as_utc(done), "last_error": None}
-        if not finish(self.engine, pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
+        if not finish(self._db(), pin, done, outcome="posted", status=PinStatus.posted, pin_values=values):
             log.warning(
                 "pin %s posted as %s but its claim was lost; the duplicate sweep removes it if it is a second copy",
                 pin.id,
@@ -236,7 +268,7 @@ class Poster:
 
     def _requeue(self, pin: Pin, now: datetime, err: AttemptError, seconds: float, outcome: str = "retry") -> None:
         due = as_utc(now) + timedelta(seconds=seconds)
-        finish(self.engine, pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
+        finish(self._db(), pin, now, outcome=outcome, status=PinStatus.queued, error=err, pin_values={"due_at": due})
 
     def _failed(self, pin: Pin, exc: BaseException, now: datetime) -> PostResult:
         """Route one failure of create_pin to the state docs/posting-exactly-once.md gives it."""
@@ -263,12 +295,12 @@ class Poster:
             log.warning("pin %s: not sent, back in queue in %.0f s: %s", pin.id, wait, err.message)
             return PostResult(pin.id, "retry", err.message)
         if isinstance(exc, RequestRejected):
-            finish(self.engine, pin, now, outcome="failed", status=PinStatus.failed, error=err)
+            finish(self._db(), pin, now, outcome="failed", status=PinStatus.failed, error=err)
             log.error("pin %s failed: %s", pin.id, err.message)
             return PostResult(pin.id, "failed", err.message)
         # MaybeSent, an unclassified error, or a crash of our own while the request was out: the pin
         # may exist on Pinterest. It stays `posting` until reconcile has looked for its marker.
-        finish(self.engine, pin, now, outcome="ambiguous", status=PinStatus.posting, error=err)
+        finish(self._db(), pin, now, outcome="ambiguous", status=PinStatus.posting, error=err)
         if not isinstance(exc, MaybeSent | PinterestError):
             log.exception("pin %s: unexpected error while posting; reconcile will check", pin.id, exc_info=exc)
         else:

@@ -84,7 +84,8 @@ class Schedule:
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
         self._day_bounds: dict[date, tuple[datetime, datetime]] = {}
         self._last_day: tuple[datetime, datetime, date] | None = None
-        self._gaps = (  # built once: `conflict` runs several times per pin placed
+        # (any two pins, one board, one link, a domain's burst span): built once, read on every try
+        self._gaps = (
             timedelta(minutes=rules.min_gap_minutes),
             timedelta(minutes=rules.board_gap_minutes),
             timedelta(hours=rules.same_link_hours),
@@ -194,15 +195,16 @@ class Schedule:
         if self.per_day.get(day, 0) >= r.daily_cap:
             nxt = datetime.combine(self.open_day(day + timedelta(days=1)), datetime.min.time(), self.tz)
             return nxt.astimezone(t.tzinfo)
-        min_gap, board_gap, link_gap, span = self._gaps
+        gaps = self._gaps
         moves = [
-            self._push(self.all, t, min_gap),
-            self._push(self.by_board.get(board, []) if board is not None else [], t, board_gap),
+            self._push(self.all, t, gaps[0]),
+            self._push(self.by_board.get(board, []), t, gaps[1]) if board is not None else None,
         ]
         if link:
-            moves.append(self._push(self.by_link.get(link, []), t, link_gap))
+            moves.append(self._push(self.by_link.get(link, []), t, gaps[2]))
         if domain:
             times = self.by_domain.get(domain, [])
+            span = gaps[3]
             lo, hi = bisect.bisect_right(times, t - span), bisect.bisect_left(times, t + span)
             if hi - lo >= r.domain_burst_limit:
                 moves.append(times[lo] + span)
@@ -291,7 +293,12 @@ def place(
         if jitter:
             room = min(jitter, sched.window_end(t) - t)
             if room > timedelta(0):
-                t = sched.earliest(t + room * rng.random(), item.board, slot.link, slot.domain)
+                # Inside the window, a jittered time that breaks no rule is its own earliest slot:
+                # one check instead of a second search (most pins of a long plan land this way).
+                jittered = t + room * rng.random()
+                if sched.conflict(jittered, item.board, slot.link, slot.domain) is not None:
+                    jittered = sched.earliest(jittered, item.board, slot.link, slot.domain)
+                t = jittered
         t = t.replace(microsecond=0)
         if base is None:
             group_base[key] = t - interval * index

@@ -21,7 +21,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import Mapper, configure_mappers
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, SQLModel, select
 
 from pinbot.errors import DatabaseError
@@ -64,6 +65,7 @@ __all__ = [  # the engine's names, where callers have always found them
 ]
 
 MIGRATION_LOCK_KEY = 0x70696E62  # "pinb": the advisory lock every `pinbot init` takes on PostgreSQL
+_mappers: dict[type, Mapper[Any]] = {}
 
 
 @contextmanager
@@ -106,12 +108,13 @@ M = TypeVar("M", bound=SQLModel)
 def detached(model: type[M], values: Mapping[Any, Any]) -> M:
     """A model object from a Core row, as a session would have loaded and expunged it, for ~1/50 of
     the cost of `model(**values)` (no validation: the values come from the database)."""
-    configure_mappers()  # no-op once done; the first call sets up the ORM mappings
-    mapper = sa_inspect(model)
+    mapper = _mappers.get(model)
+    if mapper is None:
+        configure_mappers()  # the first call sets up the ORM mappings
+        mapper = _mappers[model] = sa_inspect(model)
     obj: M = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
-    state = sa_inspect(obj)
-    state.key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    instance_state(obj).key = mapper.identity_key_from_primary_key(tuple(values[c.key] for c in mapper.primary_key))
     return obj
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, delete, select
 
 from pinbot.clock import as_utc
 from pinbot.store.db import read_connection, read_scope, session_scope
+from pinbot.store.driver import Sql, hot_connection
 from pinbot.store.models import ServiceState
 
 PAUSED = "paused"
@@ -145,21 +146,33 @@ _STATE: Table = ServiceState.__table__  # type: ignore[attr-defined]
 _GATE = sa_select(_STATE.c.key, _STATE.c.value).where(
     _STATE.c.account_id == bindparam("p_account"), _STATE.c.key.in_((PAUSED, SPAM_BLOCK, POSTING_HOLD))
 )
+# The same three values as columns of a driver-level SELECT with an `:account` parameter: the
+# service's idle check (`pinbot.posting.claim.posting_outlook`) asks them with the next due time in
+# one statement; `gate_from_values` reads them.
+GATE_COLUMNS = ", ".join(
+    f"(SELECT value FROM {_STATE.name} WHERE account_id = :account AND key = '{key}')"
+    for key in (PAUSED, SPAM_BLOCK, POSTING_HOLD)
+)
 
 
 def posting_gate(engine: Engine, account_id: int) -> PostingGate:
     """One read of everything that can stop posting."""
     with read_connection(engine) as conn:
         values = {key: value for key, value in conn.execute(_GATE, {"p_account": account_id})}
+    return gate_from_values(values.get(PAUSED), values.get(SPAM_BLOCK), values.get(POSTING_HOLD))
+
+
+def gate_from_values(paused: str | None, spam_block: str | None, hold: str | None) -> PostingGate:
+    """The gate from the stored `paused`, `spam_block` and `posting_hold` values (None: not set)."""
     hold_until = hold_reason = None
-    if POSTING_HOLD in values:
+    if hold is not None:
         try:
-            data = json.loads(values[POSTING_HOLD])
+            data = json.loads(hold)
             hold_until = as_utc(datetime.fromisoformat(data["until"]))
             hold_reason = str(data.get("reason", "posting on hold"))
         except (ValueError, KeyError, TypeError):
             hold_until, hold_reason = None, None
-    return PostingGate(values.get(PAUSED), values.get(SPAM_BLOCK), hold_until, hold_reason)
+    return PostingGate(paused, spam_block, hold_until, hold_reason)
 
 
 def hold_posting(engine: Engine, account_id: int, until: datetime, reason: str, now: datetime) -> None:
@@ -181,7 +194,17 @@ def spam_block(engine: Engine, account_id: int) -> tuple[datetime, str] | None:
 
 # -- heartbeat -----------------------------------------------------------------------------------
 def write_heartbeat(engine: Engine, account_id: int, now: datetime, worker_id: str) -> None:
-    set_value(engine, account_id, HEARTBEAT, worker_id, now)
+    """One UPDATE through the driver (the service writes it every few minutes for ever; through the
+    ORM it cost 50 times as much client CPU); the account's first beat inserts the row."""
+    with hot_connection(engine) as conn:
+        beat = conn.count(_HEARTBEAT, {"worker": worker_id, "now": as_utc(now), "account": account_id})
+    if not beat:
+        set_value(engine, account_id, HEARTBEAT, worker_id, now)
+
+
+_HEARTBEAT = Sql(
+    f"UPDATE {_STATE.name} SET value = :worker, updated_at = :now WHERE account_id = :account AND key = '{HEARTBEAT}'"
+)
 
 
 def read_heartbeat(engine: Engine, account_id: int) -> datetime | None:

@@ -1,0 +1,218 @@
+"""Running the service's few fixed hot-path statements straight through the database driver.
+
+Owns the one way pinbot talks to the DBAPI driver itself: a pooled connection checked out once for a
+piece of hot work (`hot_connection`), fixed SQL texts with `:name` parameters rendered once per
+dialect (`Sql`), the driver's values converted both ways exactly as SQLAlchemy would (datetimes on
+SQLite, booleans, enums: `Rows`), SQLite write transactions under `BEGIN IMMEDIATE`, and the
+driver's errors turned into the same one-line `DatabaseError` as everywhere else.
+
+Why not SQLAlchemy here: the service's idle tick and the claim path are a handful of statements,
+and through Core each one cost several times its own SQL in client CPU (execution events, the
+compiled-statement cache, result processing, a pool check-out and a pre-ping round trip per
+statement on PostgreSQL), so a tick and a claim were 3-60x the raw SQL (issue 16). Only the
+claim path and the idle check (`pinbot.posting.claim`, with the gate columns of
+`pinbot.store.state`) and the service's heartbeat (`pinbot.store.state`) use this module; every
+other query in pinbot goes through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Dialect, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pinbot.errors import DatabaseError
+from pinbot.store.engine import describe_db_error, is_trouble
+
+# How SQLAlchemy's SQLite dialect stores a DateTime (UTC wall time, microseconds always written).
+SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+_NAME = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class Sql:
+    """One fixed statement written with `:name` parameters, rendered once per dialect's style."""
+
+    def __init__(self, text: str) -> None:
+        self.text = " ".join(text.split())
+        self._pyformat: str | None = None
+
+    def for_dialect(self, dialect: str) -> str:
+        if dialect == "sqlite":
+            return self.text  # sqlite3 takes :name with a dict as it is
+        if self._pyformat is None:  # psycopg: %(name)s, and a literal % doubled
+            self._pyformat = _NAME.sub(r"%(\1)s", self.text.replace("%", "%%"))
+        return self._pyformat
+
+
+class Bound(dict[str, Any]):
+    """Parameters already in the driver's terms (`HotConnection.bind`): several statements of one
+    transaction share them without converting them again."""
+
+
+def _bind_sqlite(params: Mapping[str, Any]) -> Bound:
+    bound = Bound(params)
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            bound[key] = value.strftime(SQLITE_STAMP)
+        elif isinstance(value, enum.Enum):
+            bound[key] = value.name  # SQLAlchemy's non-native Enum stores the member's name
+    return bound
+
+
+def _bind_pg(params: Mapping[str, Any]) -> Bound:
+    bound = Bound(params)
+    for key, value in params.items():
+        if isinstance(value, enum.Enum):
+            bound[key] = value.name
+    return bound
+
+
+class Rows:
+    """The shape of a driver row: its columns in order. `reader(conn)` turns a row into {column key:
+    value} with SQLAlchemy's own result processing for the connection's dialect (UTC-aware
+    datetimes, booleans, enums), so a model built from it equals one the ORM loads."""
+
+    def __init__(self, columns: Sequence[Column[Any]]) -> None:
+        self.columns = list(columns)
+        self._readers: dict[str, Callable[[Sequence[Any]], dict[str, Any]]] = {}
+
+    def reader(self, conn: HotConnection) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        read = self._readers.get(conn.dialect)
+        if read is None:
+            read = self._readers[conn.dialect] = self._build(conn.sa_dialect)
+        return read
+
+    def _build(self, dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        keys = [c.key for c in self.columns]
+        converters = [
+            (i, process)
+            for i, c in enumerate(self.columns)
+            if (process := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        ]
+
+        def read(row: Sequence[Any]) -> dict[str, Any]:
+            values = list(row)
+            for i, process in converters:
+                values[i] = process(values[i])
+            return dict(zip(keys, values, strict=True))
+
+        return read
+
+
+class HotConnection:
+    """A DBAPI connection in autocommit mode for hot work: each statement commits on its own unless
+    run inside `transaction()` (SQLite: BEGIN IMMEDIATE ... COMMIT)."""
+
+    def __init__(self, dialect: Dialect, proxied: Any) -> None:
+        self.dialect = dialect.name
+        self.sa_dialect = dialect
+        self.broken = False  # the server dropped it: never used again
+        self._proxied = proxied
+        self._raw = proxied.dbapi_connection
+        self._dbapi = dialect.loaded_dbapi
+        self.bind = _bind_sqlite if self.dialect == "sqlite" else _bind_pg
+        if self.dialect != "sqlite":
+            self._raw.autocommit = True  # a single statement is its own transaction
+        self._cursor = proxied.cursor()
+
+    def rows(self, sql: Sql, params: Mapping[str, Any]) -> list[Any]:
+        """Every row of a query (fetched at once: no statement is left open on SQLite)."""
+        try:
+            return list(self._execute(sql, params).fetchall())
+        except self._dbapi.Error as exc:
+            raise self._failed(exc) from None
+
+    def one(self, sql: Sql, params: Mapping[str, Any]) -> Any:
+        """The first row of a statement's result, or None."""
+        rows = self.rows(sql, params)
+        return rows[0] if rows else None
+
+    def count(self, sql: Sql, params: Mapping[str, Any]) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+        try:
+            return int(self._execute(sql, params).rowcount)
+        except self._dbapi.Error as exc:
+            raise self._failed(exc) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[HotConnection]:
+        """Several statements as one transaction. On SQLite IMMEDIATE takes the write lock up front
+        and waits for it (busy_timeout); a deferred BEGIN that later writes fails at once."""
+        try:
+            if self.dialect == "sqlite":
+                self._cursor.execute("BEGIN IMMEDIATE")
+            else:
+                self._raw.autocommit = False
+        except self._dbapi.Error as exc:
+            raise self._failed(exc) from None
+        try:
+            yield self
+            self._raw.commit()
+        except BaseException as exc:
+            with suppress(self._dbapi.Error):  # the connection is gone; the error that got us here says why
+                self._raw.rollback()
+            if isinstance(exc, self._dbapi.Error):
+                raise self._failed(exc) from None
+            raise
+        finally:
+            if self.dialect != "sqlite" and not self._raw.closed:
+                self._raw.autocommit = True
+
+    def close(self) -> None:
+        with suppress(self._dbapi.Error):
+            self._cursor.close()
+            if self.dialect != "sqlite" and not self._raw.closed:
+                self._raw.autocommit = False  # as SQLAlchemy's pool expects it
+        if self.broken:
+            with suppress(self._dbapi.Error):
+                self._raw.close()
+            return
+        self._proxied.close()
+
+    def _execute(self, sql: Sql, params: Mapping[str, Any]) -> Any:
+        bound = params if isinstance(params, Bound) else self.bind(params)
+        self._cursor.execute(sql.for_dialect(self.dialect), bound)
+        return self._cursor
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        """The exception to raise for a driver error: trouble the owner fixes (a locked or damaged
+        file, a full disk, a server gone) is one `DatabaseError` line; a connection the server
+        dropped is thrown away; a bug in a statement stays loud."""
+        if self.sa_dialect.is_disconnect(exc, self._raw, self._cursor):  # type: ignore[arg-type]
+            self.broken = True
+            self._proxied.invalidate(exc)
+        if isinstance(exc, self._dbapi.OperationalError) or type(exc) is self._dbapi.DatabaseError:
+            return DatabaseError(describe_db_error(exc))
+        return exc
+
+
+def _checkout(engine: Engine) -> Any:
+    try:
+        return engine.raw_connection()
+    except SQLAlchemyError as exc:
+        if not is_trouble(exc):
+            raise
+        raise DatabaseError(describe_db_error(exc)) from None
+
+
+@contextmanager
+def hot_connection(engine: Engine) -> Iterator[HotConnection]:
+    """One pool check-out for several hot statements (a whole post, or an idle tick)."""
+    conn = HotConnection(engine.dialect, _checkout(engine))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def ensure(db: Engine | HotConnection) -> AbstractContextManager[HotConnection]:
+    """`hot_connection(engine)`, or the caller's connection as it is (already checked out)."""
+    return nullcontext(db) if isinstance(db, HotConnection) else hot_connection(db)
