@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from pinbot.clock import SystemClock
+from pinbot.clock import SystemClock, as_utc
 from pinbot.emulator.app import Emulator
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import load_boards
@@ -183,6 +183,16 @@ class KillLoop:
                 proc.kill()
                 proc.wait()
 
+    def seconds_to_last_due(self) -> float:
+        """Seconds until the latest due time of a queued pin (0 when none is due later)."""
+        with db.session_scope(self.engine) as session:
+            last = session.exec(
+                select(func.max(Pin.due_at)).where(Pin.account_id == self.account_id, Pin.status == PinStatus.queued)
+            ).one()
+        if last is None:
+            return 0.0
+        return max(0.0, (as_utc(last) - SystemClock().now()).total_seconds())
+
     def counts(self) -> dict[str, int]:
         with db.session_scope(self.engine) as session:
             rows = session.exec(
@@ -215,6 +225,11 @@ class KillLoop:
                     break
                 if proc.poll() is not None:
                     raise AssertionError(f"drain exited early:\n{log.read_text()[-3000:]}")
+                # A pin put back with a backoff (a claim that outlived its lease while the pacer
+                # waited, say) is due later: wait for it rather than call it lost.
+                later = self.seconds_to_last_due()
+                if 0.0 < later < 900.0:
+                    deadline = max(deadline, time.monotonic() + later + 15.0)
                 time.sleep(0.1)
             proc.send_signal(signal.SIGTERM)
             return proc.wait(timeout=30)
