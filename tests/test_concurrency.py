@@ -74,6 +74,9 @@ def test_eight_cli_writers_while_the_service_posts(tmp_path: Path, db_url: str) 
 def test_two_services_share_one_queue(tmp_path: Path, db_url: str) -> None:
     loop = KillLoop.create(tmp_path, seed=4, db_url=db_url)
     try:
+        # Pinterest answers each pin in 0.1 s, as the real one takes longer still: on a busy machine
+        # one service could otherwise post all 60 before the other's next tick (nothing shared).
+        loop.emu.inject("latency", count=60, seconds=0.1, path="/pins", method="POST")
         procs = [loop.start("a.log")[0], loop.start("b.log")[0]]
         loop.enqueue(60)
         _wait_posted(loop, 60)
