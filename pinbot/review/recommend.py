@@ -63,9 +63,20 @@ def _contradicts(kind: str, design: str, e: ExperimentFinding | None) -> bool:
     return kind in ("stop", "continue", "wait")  # running, or no difference between its designs
 
 
-def _versus_rest(group: Group, shop: list[tuple[int, int, int, int]], column: int) -> GroupComparison:
+def versus_rest(group: Group, shop: Sequence[tuple[int, int, int, int]], column: int) -> GroupComparison:
+    """The group's pins against the rest of the shop's, on one column of the pin units."""
     mine = {u[0] for u in group.units}
     return compare_pins([(u[column], u[3]) for u in group.units], [(u[column], u[3]) for u in shop if u[0] not in mine])
+
+
+def clearly_below(c: GroupComparison) -> bool:
+    """Below the rest by MIN_EFFECT or more, supported by the pins, and not one pin's doing."""
+    return c.high < 1 and c.ratio <= 1 - MIN_EFFECT and not c.carried_by_one
+
+
+def clearly_above(c: GroupComparison) -> bool:
+    """Above the rest by MIN_EFFECT or more, supported by the pins, and not one pin's doing."""
+    return c.low > 1 and c.ratio >= 1 + MIN_EFFECT and not c.carried_by_one
 
 
 def pct(value: float) -> str:
@@ -133,7 +144,7 @@ def recommend(
 
     judged: dict[str, tuple[GroupComparison, GroupComparison]] = {}
     for g in candidates():
-        judged[f"{g.dimension}:{g.key}"] = (_versus_rest(g, every_pin, 1), _versus_rest(g, every_pin, 2))
+        judged[f"{g.dimension}:{g.key}"] = (versus_rest(g, every_pin, 1), versus_rest(g, every_pin, 2))
 
     for kind in ("stop", "continue", "change", "wait"):
         made = 0
@@ -146,11 +157,11 @@ def recommend(
                 continue  # its experiment speaks for it (see the module docstring)
             big = abs(clicks.ratio - 1) >= MIN_EFFECT
             if kind == "stop":
-                fires = clicks.high < 1 and clicks.ratio <= 1 - MIN_EFFECT and not clicks.carried_by_one
+                fires = clearly_below(clicks)
             elif kind == "continue":
-                fires = clicks.low > 1 and clicks.ratio >= 1 + MIN_EFFECT and not clicks.carried_by_one
+                fires = clearly_above(clicks)
             elif kind == "change":
-                fires = saves.low > 1 and saves.ratio >= 1 + MIN_EFFECT and not saves.carried_by_one and clicks.low <= 1
+                fires = clearly_above(saves) and clicks.low <= 1
             else:
                 fires = (
                     big
@@ -239,8 +250,8 @@ def _starts(
     out = []
     for dim, noun in (("hour", "at"), ("weekday", "on")):
         for g in (g for g in groups.get(dim, []) if g.totals.enough):
-            c = _versus_rest(g, every_pin, 1)
-            if c.low <= 1 or c.ratio < 1 + MIN_EFFECT or c.carried_by_one:
+            c = versus_rest(g, every_pin, 1)
+            if not clearly_above(c):
                 continue
             o = g.totals.outbound_rate
             out.append(

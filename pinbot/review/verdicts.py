@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from pinbot.review.aggregate import group_pins, load_pins
-from pinbot.review.recommend import MIN_EFFECT
+from pinbot.review.recommend import clearly_above, clearly_below, versus_rest
 from pinbot.review.types import Group, PinRow
 from pinbot.stats import GroupComparison, compare_pins
 
@@ -48,27 +48,19 @@ class Verdicts:
 
 
 def _versus_rest(group: Group, every_pin: Sequence[tuple[int, int, int, int]], column: int) -> GroupComparison:
-    mine = {u[0] for u in group.units}
+    units = group.units
+    shown = sum(u[3] for u in units)
+    if not shown or any(u[column] for u in units):
+        return versus_rest(group, every_pin, column)
+    # No event at all says nothing to a ratio (its interval is 0 to infinity). Half an event,
+    # spread over the pins by impressions (the usual correction for a zero count), lets plenty
+    # of impressions with none still say "stop", while a few hundred cannot.
+    # No pin carries a result that has no event in any pin: the leave-one-out check is moot.
+    mine = {u[0] for u in units}
     rest = [(u[column], u[3]) for u in every_pin if u[0] not in mine]
-    units: list[tuple[float, int]] = [(u[column], u[3]) for u in group.units]
-    shown = sum(n for _, n in units)
-    if shown and not any(x for x, _ in units):
-        # No event at all says nothing to a ratio (its interval is 0 to infinity). Half an event,
-        # spread over the pins by impressions (the usual correction for a zero count), lets plenty
-        # of impressions with none still say "stop", while a few hundred cannot.
-        # No pin carries a result that has no event in any pin: the leave-one-out check is moot.
-        units = [(0.5 * n / shown, n) for _, n in units]
-        found = compare_pins(cast(list[tuple[int, int]], units), rest)  # it computes on any numbers
-        return dataclasses.replace(found, carried_by_one=False)
-    return compare_pins(cast(list[tuple[int, int]], units), rest)
-
-
-def _clearly_below(c: GroupComparison) -> bool:
-    return c.high < 1 and c.ratio <= 1 - MIN_EFFECT and not c.carried_by_one
-
-
-def _clearly_above(c: GroupComparison) -> bool:
-    return c.low > 1 and c.ratio >= 1 + MIN_EFFECT and not c.carried_by_one
+    corrected = [(0.5 * u[3] / shown, u[3]) for u in units]
+    found = compare_pins(cast(list[tuple[int, int]], corrected), rest)  # it computes on any numbers
+    return dataclasses.replace(found, carried_by_one=False)
 
 
 def _reason(kind: str, g: Group, clicks: GroupComparison) -> str:
@@ -93,20 +85,20 @@ def judge(pins: Sequence[PinRow]) -> Verdicts:
         if not g.totals.enough:
             continue
         clicks = _versus_rest(g, every_pin, 1)
-        if _clearly_below(clicks):
+        if clearly_below(clicks):
             stop.add(g.key)
             why[f"design {g.key}"] = _reason("stop", g, clicks)
-        elif _clearly_above(clicks):
+        elif clearly_above(clicks):
             boost.add(g.key)
             why[f"design {g.key}"] = _reason("continue", g, clicks)
     for g in group_pins(pins, "product", _UTC):
         if not g.totals.enough or g.key == "0":  # "0": pins of no product
             continue
         clicks, saves = _versus_rest(g, every_pin, 1), _versus_rest(g, every_pin, 2)
-        if _clearly_below(clicks) and not saves.low > 1:
+        if clearly_below(clicks) and not saves.low > 1:
             stop_p.add(int(g.key))
             why[f"product {g.key}"] = _reason("stop", g, clicks)
-        elif _clearly_above(clicks):
+        elif clearly_above(clicks):
             boost_p.add(int(g.key))
             why[f"product {g.key}"] = _reason("continue", g, clicks)
     return Verdicts(frozenset(stop), frozenset(boost), frozenset(stop_p), frozenset(boost_p), why)
