@@ -88,6 +88,8 @@ class Schedule:
         self._ahead: dict[date, list[tuple[int, int]]] = {}
         self._windows: dict[date, list[tuple[int, int]]] = {}
         self._last: tuple[int, int, date] = (1, 0, date.min)
+        self._days: dict[int, list[tuple[int, int, date]]] = {}
+        self._proven: int | None = None  # see _walk
         # (any two pins, one board, one link, a domain's burst span): read on every try
         self._gaps = (
             rules.min_gap_minutes * MINUTE,
@@ -150,10 +152,19 @@ class Schedule:
         lo, hi, day = self._last
         if lo <= at < hi:
             return day
+        # The local days met within each UTC day (one or two) are remembered: a search jumps
+        # between days, and working a day out from the time zone costs more than the rest.
+        near = self._days.get(at // DAY)
+        if near is not None:
+            for found in near:
+                if found[0] <= at < found[1]:
+                    self._last = found
+                    return found[2]
         day = from_us(at).astimezone(self.tz).date()
         bounds = self._day_bounds(day)
         if bounds[0] <= at < bounds[1]:
-            self._last = (bounds[0], bounds[1], day)
+            self._last = found = (bounds[0], bounds[1], day)
+            self._days.setdefault(at // DAY, []).append(found)
         return day
 
     def _day_bounds(self, day: date) -> tuple[int, int]:
@@ -245,21 +256,31 @@ class Schedule:
         only removes options, so a span once proven full stays full: remember it per domain (the
         rules that ignore the board: cap, gaps, bursts), then per board and domain, and let the
         next search start at its end (a 10,000-row import, or a year of loops, stays linear)."""
-        return self._walk(self._walk(start, None, domain), board, domain)
+        t = self._walk(start, None, domain, None)
+        return self._walk(t, board, domain, self._proven)
 
-    def _walk(self, start: int, board: int | None, domain: str) -> int:
+    def _walk(self, start: int, board: int | None, domain: str, proven: int | None) -> int:
+        """The first time >= start free of the rules but the link's; `proven`: an instant already
+        known free of every rule but the board's (then only the board's gap is checked there).
+        Sets `_proven` to the result when it is known free (not after running out of steps)."""
         spans = self._frontier.get((board, domain))
         if spans is None:
             spans = self._frontier[(board, domain)] = ([], [])
         starts, ends = spans
         t = start
+        self._proven = None
         for _ in range(_MAX_STEPS):
-            i = bisect.bisect_right(starts, t) - 1
-            if i >= 0 and t < ends[i]:
-                t = ends[i]  # a span proven full: skip it
+            if starts:
+                i = bisect.bisect_right(starts, t) - 1
+                if i >= 0 and t < ends[i]:
+                    t = ends[i]  # a span proven full: skip it
             t = self.window_at(t)
-            moved = self.conflict(t, board, "", domain)
+            if t == proven and board is not None:
+                moved = _push(self.by_board.get(board, []), t, self._gaps[1])
+            else:
+                moved = self.conflict(t, board, "", domain)
             if moved is None:
+                self._proven = t
                 break
             t = moved if moved > t + SECOND else t + SECOND
         if t > start:  # remember [start, t) as full, merged with the spans it touches
@@ -272,11 +293,16 @@ class Schedule:
 
     def earliest(self, start: int, board: int, link: str, domain: str) -> int:
         t = start
+        gap_link = self._gaps[2]
         for _ in range(_MAX_STEPS):
             # After the link's gap moved t, the walks skip the spans already proven full again (a
             # step at a time through a packed week cost seconds on an unlucky jitter).
+            self._proven = None
             t = self.window_at(self._earliest_ignoring_link(t, board, domain))
-            moved = self.conflict(t, board, link, domain)
+            if t == self._proven:  # the walks found every rule but the link's kept at t
+                moved = _push(self.by_link.get(link, []), t, gap_link) if link else None
+            else:
+                moved = self.conflict(t, board, link, domain)
             if moved is None:
                 return t
             t = moved if moved > t + SECOND else t + SECOND
