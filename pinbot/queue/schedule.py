@@ -227,28 +227,31 @@ class Schedule:
 
     def conflict(self, t: int, board: int | None, link: str, domain: str) -> int | None:
         """None when a pin may go out at t; else a later time worth trying."""
-        r = self.rules
+        board_times = self.by_board.get(board, []) if board is not None else None
+        later = self._next_try(t, board_times, self.by_domain.get(domain) if domain else None)
+        if link and self.per_day.get(self.day_of(t), 0) < self.rules.daily_cap:
+            moved = _push(self.by_link.get(link, []), t, self._gaps[2])
+            if moved is not None and (later is None or moved > later):
+                later = moved
+        return later
+
+    def _next_try(self, t: int, board_times: list[int] | None, domain_times: list[int] | None) -> int | None:
+        """`conflict` but for the link's gap, on the board's and the domain's times."""
         day = self.day_of(t)
-        if self.per_day.get(day, 0) >= r.daily_cap:
+        if self.per_day.get(day, 0) >= self.rules.daily_cap:
             return self._day_bounds(self.open_day(day + _ONE_DAY))[0]
-        gap_all, gap_board, gap_link, span = self._gaps
+        gap_all, gap_board, _, span = self._gaps
         later = _push(self.all, t, gap_all)
-        if board is not None:
-            moved = _push(self.by_board.get(board, []), t, gap_board)
+        if board_times is not None:
+            moved = _push(board_times, t, gap_board)
             if moved is not None and (later is None or moved > later):
                 later = moved
-        if link:
-            moved = _push(self.by_link.get(link, []), t, gap_link)
-            if moved is not None and (later is None or moved > later):
-                later = moved
-        if domain:
-            times = self.by_domain.get(domain)
-            if times:
-                lo = bisect.bisect_right(times, t - span)
-                if bisect.bisect_left(times, t + span, lo) - lo >= r.domain_burst_limit:
-                    moved = times[lo] + span
-                    if later is None or moved > later:
-                        later = moved
+        if domain_times:
+            lo = bisect.bisect_right(domain_times, t - span)
+            if bisect.bisect_left(domain_times, t + span, lo) - lo >= self.rules.domain_burst_limit:
+                moved = domain_times[lo] + span
+                if later is None or moved > later:
+                    later = moved
         return later
 
     def _earliest_ignoring_link(self, start: int, board: int, domain: str) -> int:
@@ -267,6 +270,10 @@ class Schedule:
         if spans is None:
             spans = self._frontier[(board, domain)] = ([], [])
         starts, ends = spans
+        board_times = self.by_board.get(board, []) if board is not None else None
+        domain_times = self.by_domain.get(domain) if domain else None
+        gap_board = self._gaps[1]
+        day_of, ahead, next_try = self.day_of, self._windows_ahead, self._next_try
         t = start
         self._proven = None
         for _ in range(_MAX_STEPS):
@@ -274,11 +281,17 @@ class Schedule:
                 i = bisect.bisect_right(starts, t) - 1
                 if i >= 0 and t < ends[i]:
                     t = ends[i]  # a span proven full: skip it
-            t = self.window_at(t)
-            if t == proven and board is not None:
-                moved = _push(self.by_board.get(board, []), t, self._gaps[1])
+            for begin, end in ahead(day_of(t)):  # `window_at`, inline in this, the hottest loop
+                if t < end:
+                    if begin > t:
+                        t = begin
+                    break
             else:
-                moved = self.conflict(t, board, "", domain)
+                raise AssertionError("no posting window in a week")
+            if t == proven and board_times is not None:
+                moved = _push(board_times, t, gap_board)
+            else:
+                moved = next_try(t, board_times, domain_times)
             if moved is None:
                 self._proven = t
                 break
