@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import DateTime, type_coerce
 from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
@@ -123,16 +124,19 @@ def load_schedule(session: Session, account_id: int, rules: ScheduleRules, tz: Z
     """The account's schedule from the lookback on: queued, posting and posted pins, at the time
     they went out or are due. Plain rows, not ORM objects: a queue may hold 100,000 pins."""
     since = as_utc(now) - lookback(rules)
+    # The driver's datetimes as they come (naive UTC from SQLite, aware from PostgreSQL): `to_us`
+    # takes both, and the models' UTC type would cost a Python call per value.
+    due, posted = type_coerce(Pin.due_at, DateTime()), type_coerce(Pin.posted_at, DateTime())
     with session.no_autoflush:  # the new, unplaced pins are in the session already
         rows = session.execute(
-            select(Pin.due_at, Pin.posted_at, Pin.board_id, Pin.link).where(
+            select(due, posted, Pin.board_id, Pin.link).where(
                 Pin.account_id == account_id,
                 col(Pin.status).in_(ACTIVE),
                 (col(Pin.due_at) >= since) | (col(Pin.posted_at) >= since),
             )
         ).all()
     sched = Schedule(rules, tz)
-    sched.extend((to_us(posted or due), board, *link_parts(link)) for due, posted, board, link in rows)
+    sched.extend([(to_us(p or d), board, *link_parts(link)) for d, p, board, link in rows])
     return sched
 
 
