@@ -5,7 +5,7 @@ and per link, each domain's burst limit, the posting windows and allowed days in
 timezone, and the search for the earliest time every rule allows. Inside, an instant is an int:
 microseconds since the Unix epoch, UTC. It names exactly the instant an aware datetime would (so
 placements do not change), but comparing and adding ints costs a fraction of datetime arithmetic,
-which was most of a big import's planning time (docs/README.md: the posting rules).
+which was most of a big import's planning time (docs/loops.md: planning time).
 """
 
 from __future__ import annotations
