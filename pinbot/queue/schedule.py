@@ -87,6 +87,7 @@ class Schedule:
         self._bounds: dict[date, tuple[int, int]] = {}
         self._ahead: dict[date, list[tuple[int, int]]] = {}
         self._windows: dict[date, list[tuple[int, int]]] = {}
+        self._walls: dict[date, list[tuple[datetime, datetime, int]]] = {}  # see window_end
         self._last: tuple[int, int, date] = (1, 0, date.min)
         self._days: dict[int, list[tuple[int, int, date]]] = {}
         self._proven: int | None = None  # see _walk
@@ -213,11 +214,21 @@ class Schedule:
     def window_end(self, t: int) -> int:
         """The end of the posting window t is in (compared in local wall time), or t."""
         local = from_us(t).astimezone(self.tz)
-        for w in self.rules.windows:
-            end = datetime.combine(local.date(), w.end, self.tz)
-            start = datetime.combine(local.date(), w.start, self.tz)
-            if start <= local < end:
-                return to_us(end)
+        day = local.date()
+        walls = self._walls.get(day)
+        if walls is None:
+            walls = self._walls[day] = [
+                (
+                    datetime.combine(day, w.start),
+                    datetime.combine(day, w.end),
+                    to_us(datetime.combine(day, w.end, self.tz)),
+                )
+                for w in self.rules.windows
+            ]
+        wall = local.replace(tzinfo=None)
+        for start, end, end_at in walls:
+            if start <= wall < end:
+                return end_at
         return t
 
     def repeats_link(self, slot: Slot) -> bool:
