@@ -282,27 +282,44 @@ class Schedule:
             spans = self._frontier[(board, domain)] = ([], [])
         starts, ends = spans
         board_times = self.by_board.get(board, []) if board is not None else None
-        domain_times = self.by_domain.get(domain) if domain else None
-        gap_board = self._gaps[1]
-        day_of, ahead, next_try = self.day_of, self._windows_ahead, self._next_try
+        domain_times = self.by_domain.get(domain) or [] if domain else []
+        gap_all, gap_board, _, span = self._gaps
+        # `window_at` and `_next_try` inline: this is the loop a search spends its time in
+        day_of, ahead, per_day, cap = self.day_of, self._windows_ahead, self.per_day, self.rules.daily_cap
+        burst, all_times = self.rules.domain_burst_limit, self.all
+        bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
         t = start
         self._proven = None
         for _ in range(_MAX_STEPS):
             if starts:
-                i = bisect.bisect_right(starts, t) - 1
+                i = bisect_right(starts, t) - 1
                 if i >= 0 and t < ends[i]:
                     t = ends[i]  # a span proven full: skip it
-            for begin, end in ahead(day_of(t)):  # `window_at`, inline in this, the hottest loop
+            day = day_of(t)
+            for begin, end in ahead(day):
                 if t < end:
                     if begin > t:
                         t = begin
+                        day = day_of(t)
                     break
             else:
                 raise AssertionError("no posting window in a week")
             if t == proven and board_times is not None:
                 moved = _push(board_times, t, gap_board)
+            elif per_day.get(day, 0) >= cap:
+                moved = self._day_bounds(self.open_day(day + _ONE_DAY))[0]
             else:
-                moved = next_try(t, board_times, domain_times)
+                moved = _push(all_times, t, gap_all)
+                if board_times is not None:
+                    later = _push(board_times, t, gap_board)
+                    if later is not None and (moved is None or later > moved):
+                        moved = later
+                if domain_times:
+                    lo = bisect_right(domain_times, t - span)
+                    if bisect_left(domain_times, t + span, lo) - lo >= burst:
+                        later = domain_times[lo] + span
+                        if moved is None or later > moved:
+                            moved = later
             if moved is None:
                 self._proven = t
                 break
