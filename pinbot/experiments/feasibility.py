@@ -1,6 +1,6 @@
 """What the shop's own history says about a test's traffic, and what would make a test feasible.
 
-Owns reading the last 90 days of pins for `pinbot.experiments.sizing.traffic` (per pin: its
+Owns reading the last 90 days of pins for `pinbot.experiments.traffic.traffic` (per pin: its
 successes in the tested rate, impressions, age, and board and product, since a test compares pins
 of the same board and product), and the choices offered when a test cannot find the lift worth
 finding by its horizon: a bigger difference, a rate with more events, more products; and which
@@ -20,7 +20,8 @@ from sqlmodel import Session
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.rounds import Design
-from pinbot.experiments.sizing import TARGET_POWER, History, Proposal, Traffic, propose, traffic
+from pinbot.experiments.sizing import TARGET_POWER, Proposal, propose
+from pinbot.experiments.traffic import History, Traffic, traffic
 from pinbot.render import load_template
 from pinbot.render.fits import infos_for, template_fits
 from pinbot.stats import ALPHA
