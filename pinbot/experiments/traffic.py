@@ -105,6 +105,10 @@ def traffic(pins: History, prior_rate: float) -> Traffic:
         source += ", twins from pins of one photo on one board"
         return Traffic(rate, per_pin, reach, twins, source, board_spread=boards)
     twins = spread * math.sqrt(fmean(TWIN_SHARES))
+    source += (
+        "; too few past pins of one photo on one board to tell how alike the test's pins will be, "
+        "so the chance is averaged over it"
+    )
     return Traffic(rate, per_pin, reach, twins, source, past_spread=spread, board_spread=boards)
 
 
