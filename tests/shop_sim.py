@@ -21,7 +21,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from pinbot.experiments.sizing import LOOK_EVERY_DAYS, propose, schedule, traffic
+from pinbot.experiments.sizing import LOOK_EVERY_DAYS, propose, schedule
+from pinbot.experiments.traffic import traffic
 from pinbot.stats import ALPHA, VariantCounts
 from pinbot.stats_sequential import verdict
 
@@ -38,6 +39,7 @@ class Condition:
     products: tuple[int, ...] = (3, 4)
     boards: int = 3
     board_spread: float = 0.4  # how much boards' reach differs (log scale)
+    history_extra: float = 0.15  # how much more earlier pins' click rates differ than twins' (log scale)
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,9 @@ class Shop:
             fast, slow, share = self.decay
             grown = self.norm * (share * (1 - math.exp(-age / fast)) + (1 - share) * (1 - math.exp(-age / slow)))
             n = _poisson(self.rng, self.per_pin * reach * self.product_reach[p] * grown)
-            rate = self.rate * self.board_rate[b] * math.exp(self.rng.gauss(0, self.pin_sigma + 0.15))
             # Earlier pins differ more than twins in an experiment: other photos, other designs.
+            spread = self.pin_sigma + self.cond.history_extra
+            rate = self.rate * self.board_rate[b] * math.exp(self.rng.gauss(0, spread))
             out.append((_poisson(self.rng, n * rate * self.product_rate[p]), n, age, f"{b}|{p}"))
         return out
 
@@ -175,6 +178,10 @@ CONDITIONS = (
     Condition("+30%, interaction 0.3, uneven boards", 0.3, interaction=0.3, board_spread=1.0),
     Condition("no difference, no history (prior)", 0.0, history=False),
     Condition("+30%, no history (prior)", 0.3, history=False),
+    # Earlier pins exactly as spread as twins: a plan that assumed twins agree more would over-promise.
+    Condition("no difference, past pins as spread as twins", 0.0, history_extra=0.0),
+    Condition("+30%, past pins as spread as twins", 0.3, history_extra=0.0),
+    Condition("+30%, pin spread 0.3, past pins as spread as twins", 0.3, pin_spread=(0.3, 0.3), history_extra=0.0),
 )
 
 

@@ -1,8 +1,8 @@
 """What the shop's own history says about a test's traffic, and what would make a test feasible.
 
-Owns reading the last 90 days of pins for `pinbot.experiments.sizing.traffic` (per pin: its
-successes in the tested rate, impressions, age, and board and product, since a test compares pins
-of the same board and product), and the choices offered when a test cannot find the lift worth
+Owns reading the last 90 days of pins for `pinbot.experiments.traffic.traffic` (per pin: its
+successes in the tested rate, impressions, age, and board, product and photo, since a test compares
+pins of the same board and product), and the choices offered when a test cannot find the lift worth
 finding by its horizon: a bigger difference, a rate with more events, more products; and which
 products a test can use at all (every design must show each one whole and uncovered).
 """
@@ -20,7 +20,8 @@ from sqlmodel import Session
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.rounds import Design
-from pinbot.experiments.sizing import TARGET_POWER, History, Proposal, Traffic, propose, traffic
+from pinbot.experiments.sizing import TARGET_POWER, Proposal, propose
+from pinbot.experiments.traffic import History, Traffic, traffic
 from pinbot.render import load_template
 from pinbot.render.fits import infos_for, template_fits
 from pinbot.stats import ALPHA
@@ -34,21 +35,28 @@ MAX_ROUNDS = 24
 
 
 def history(session: Session, account_id: int, metric: str, now: datetime) -> History:
-    """The shop's pins of the last 90 days: (successes, impressions, age in days, board|product)."""
+    """The shop's pins of the last 90 days: (successes, impressions, age in days, board|product|photo);
+    the photo (its fingerprint) tells which past pins were twin-like (`pinbot.experiments.traffic`)."""
     pmd, pin = PMD.c, PIN.c
     since = (now - timedelta(days=90)).date()
     rows = session.execute(
         sa_select(
-            pin.posted_at, pin.board_id, pin.product_id, func.sum(pmd[METRICS[metric]]), func.sum(pmd.impressions)
+            pin.posted_at,
+            pin.board_id,
+            pin.product_id,
+            func.coalesce(pin.image_hash, pin.image_path),
+            func.sum(pmd[METRICS[metric]]),
+            func.sum(pmd.impressions),
         )
         .join_from(PMD, PIN, pin.id == pmd.pin_id)
         .where(pin.account_id == account_id, pmd.day >= since, pin.posted_at.is_not(None))
-        .group_by(pmd.pin_id, pin.posted_at, pin.board_id, pin.product_id)
+        .group_by(pmd.pin_id, pin.posted_at, pin.board_id, pin.product_id, pin.image_hash, pin.image_path)
     ).all()
     out = []
-    for posted, board_id, product_id, hits, shown in rows:
+    for posted, board_id, product_id, photo, hits, shown in rows:
         age = (now - as_utc(posted)).total_seconds() / 86400
-        out.append((int(hits or 0), int(shown or 0), age, f"{board_id}|{product_id}"))
+        key = f"{board_id}|{product_id}" + (f"|{photo}" if photo and product_id is not None else "")
+        out.append((int(hits or 0), int(shown or 0), age, key))
     return out
 
 

@@ -1,8 +1,6 @@
 """How long a test takes at this shop's traffic, and what it can promise by then.
 
-Owns reading the shop's traffic from its history (click rate, a pin's impressions over its first
-30 days, how uneven reach is between pins, how much pins' click rates differ) or stating the
-prior used when there is none, and sizing: the number of rounds whose pins, once they have had
+Owns sizing, from the shop's traffic (`pinbot.experiments.traffic`): the number of rounds whose pins, once they have had
 time to collect impressions, give the information the sequential test needs to find the lift
 worth finding with the target power; the horizon; the looks; and the power actually promised.
 
@@ -10,7 +8,9 @@ The information is on the test's own scale (`pinbot.stats.paired_test`): per str
 each design) the expected weight given the clicks it will have, drawn over uneven reach
 (lognormal) and the pins' own click rates, by a fixed-seed Monte Carlo, so the same shop always
 gets the same plan. Uneven reach and pin-to-pin spread are what make the information smaller than
-the impressions suggest (the design effect); both are in.
+the impressions suggest (the design effect); both are in, and so are boards of uneven reach (the
+boards count equally) and what is not known about how much twins differ (the promise is averaged
+over it).
 """
 
 from __future__ import annotations
@@ -21,101 +21,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import NormalDist, fmean, pstdev
+from statistics import NormalDist, fmean
 
-from pinbot.stats import PIN_SPREAD, POWER, t_two_sided_p
+from pinbot.experiments.traffic import Traffic, accrued
+from pinbot.stats import POWER, t_two_sided_p
 from pinbot.stats_sequential import power
 
 DAY = 24.0  # hours
-ACCRUAL_DAYS = 10.0  # a pin gets most of its impressions in its first weeks (1 - e^(-age/10))
 MATURE_DAYS = 28  # the last pins get this long before the final look
 LOOK_EVERY_DAYS = 28
 TARGET_POWER = POWER
-PRIOR_PER_PIN = 1000  # a small shop's pin over its first 30 days, when the shop has no history
-PRIOR_REACH_SPREAD = 1.0  # log-scale spread of reach between pins (a long tail)
-MIN_HISTORY_PINS = 10
 _N = NormalDist()
-
-
-@dataclass(frozen=True)
-class Traffic:
-    rate: float
-    per_pin: float  # mean impressions of a pin over its first 30 days
-    reach_spread: float
-    pin_spread: float
-    source: str
-
-    def as_dict(self) -> dict[str, float | str]:
-        return {
-            "rate": self.rate,
-            "impressions_per_pin_30d": round(self.per_pin),
-            "reach_spread": round(self.reach_spread, 3),
-            "pin_spread": round(self.pin_spread, 3),
-            "source": self.source,
-        }
-
-
-def accrued(age_days: float) -> float:
-    """Share of a pin's first-30-day impressions it has at this age."""
-    if age_days <= 0:
-        return 0.0
-    return (1 - math.exp(-age_days / ACCRUAL_DAYS)) / (1 - math.exp(-30 / ACCRUAL_DAYS))
-
-
-History = Sequence[tuple[int, int, float, str]]  # per pin: successes, impressions, age in days, board|product
-
-
-def traffic(pins: History, prior_rate: float) -> Traffic:
-    """From the shop's pins, or the stated prior.
-
-    An experiment compares pins of one board and product, so how uneven reach is and how much
-    click rates differ are measured among pins of the same board and product (pins alone on
-    theirs add nothing); with too few such pins, among all pins, which errs on the careful side.
-    """
-    grown = [(x, n, a, g) for x, n, a, g in pins if a >= 7 and n > 0]
-    hits, shown = sum(u[0] for u in grown), sum(u[1] for u in grown)
-    if len(grown) < MIN_HISTORY_PINS or hits < 20:
-        return Traffic(
-            prior_rate,
-            PRIOR_PER_PIN,
-            PRIOR_REACH_SPREAD,
-            PIN_SPREAD,
-            f"a typical small shop's {prior_rate:.1%} and {PRIOR_PER_PIN:,} impressions a pin in its first 30 days "
-            "(not enough history of your own yet)",
-        )
-    rate = hits / shown
-    logs = [math.log(n / accrued(min(a, 90))) for _, n, a, _ in grown]
-    per_pin = math.exp(fmean(logs) + pstdev(logs) ** 2 / 2)
-    groups: dict[str, list[int]] = {}
-    for i, u in enumerate(grown):
-        groups.setdefault(u[3], []).append(i)
-    paired = [ids for ids in groups.values() if len(ids) > 1]
-    if sum(len(ids) for ids in paired) < MIN_HISTORY_PINS:
-        paired = [list(range(len(grown)))]
-    # Reach: log impressions around their group's mean (degrees of freedom: pins - groups).
-    dev = sum((logs[i] - fmean(logs[j] for j in ids)) ** 2 for ids in paired for i in ids)
-    dof = sum(len(ids) - 1 for ids in paired)
-    spread = max(0.3, math.sqrt(dev / dof))
-    # Click rates beyond chance around their group's rate (method of moments).
-    num = den = 0.0
-    for ids in paired:
-        gx, gn = sum(grown[i][0] for i in ids), sum(grown[i][1] for i in ids)
-        if gx <= 0:
-            continue
-        r = gx / gn
-        num += sum((grown[i][0] - r * grown[i][1]) ** 2 - r * grown[i][1] * (1 - grown[i][1] / gn) for i in ids)
-        # The spread's share of those residuals once the group's own rate is taken out: the big pins
-        # set that rate, so with uneven reach their residuals shrink far more than 1 - 1/pins says.
-        s2, s3 = sum(grown[i][1] ** 2 for i in ids), sum(grown[i][1] ** 3 for i in ids)
-        den += r * r * (s2 - 2 * s3 / gn + s2 * s2 / gn**2)
-    pin_spread = min(0.6, max(0.1, math.sqrt(max(num / den, 0.0)))) if den > 0 else PIN_SPREAD
-    return Traffic(
-        rate,
-        per_pin,
-        spread,
-        pin_spread,
-        f"the shop's last 90 days ({shown:,} impressions over {len(grown)} pins)",
-    )
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -195,14 +111,39 @@ class Sizing:
 Strata = Sequence[Sequence[float]]  # per stratum, its pins' posting times (hours after the first pin)
 
 
-def information_at(strata: Strata, at_hours: float, t: Traffic, lift: float = 0.0) -> tuple[float, float]:
-    """Expected information by then, and its expected z-scale signal (sum of weight x step) under `lift`."""
-    total = signal = 0.0
-    for times in strata:
-        clicks = sum(t.rate * t.per_pin * accrued((at_hours - h) / DAY) for h in times)
-        w, ws = expected_weight(clicks, t.reach_spread, t.pin_spread, lift)
-        total, signal = total + w, signal + ws
-    return total, signal
+def information_at(
+    strata: Strata, at_hours: float, t: Traffic, lift: float = 0.0, spread: float | None = None, boards: int = 1
+) -> tuple[float, float]:
+    """Expected information by then, and its expected z-scale signal (information x the expected
+    estimate) under `lift`, when twins differ by `spread` (the plan's own by default).
+
+    The strata are shared evenly by `boards` boards whose reach differs as the shop's do, and the
+    boards count equally in the test (`pinbot.stats.paired_test`): a board with little reach weighs
+    as much as a busy one, so uneven boards give less information than all the strata pooled.
+    """
+    spread = t.pin_spread if spread is None else spread
+    factors = t.board_factors(boards)
+    inverse = estimate = 0.0
+    for g in factors:
+        total = signal = 0.0
+        for times in strata:
+            clicks = g * sum(t.rate * t.per_pin * accrued((at_hours - h) / DAY) for h in times)
+            w, ws = expected_weight(clicks, t.reach_spread, spread, lift)
+            total, signal = total + w / len(factors), signal + ws / len(factors)
+        if total <= 0:
+            return 0.0, 0.0
+        inverse, estimate = inverse + 1 / total, estimate + signal / total / len(factors)
+    info = len(factors) ** 2 / inverse
+    return info, estimate * info
+
+
+def _drifts(strata: Strata, at_hours: float, t: Traffic, lift: float, cost: float, boards: int) -> list[float]:
+    """The expected z at `at_hours` beyond the t margin, for each spread the twins may have (`Traffic.spreads`)."""
+    out = []
+    for spread in t.spreads:
+        info, signal = information_at(strata, at_hours, t, lift, spread, boards)
+        out.append(max(signal / math.sqrt(info) - cost, 0.0) if info > 0 else 0.0)
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -223,33 +164,33 @@ def error_df(boards: int, products: int, rounds: int) -> int:
     return max(1, boards * (rounds - 1 if rounds > 1 else products - 1))
 
 
-def size(strata: Strata, t: Traffic, lift: float, alpha: float, rounds: int, df: int = 1000) -> Sizing:
+def size(strata: Strata, t: Traffic, lift: float, alpha: float, rounds: int, df: int = 1000, boards: int = 1) -> Sizing:
     """What `rounds` rounds (the strata given are theirs, with posting times) promise, for a verdict
     whose error has `df` degrees of freedom."""
     last = max(h for times in strata for h in times)
     horizon = last + MATURE_DAYS * DAY
     looks = [LOOK_EVERY_DAYS * DAY * j for j in range(1, int(horizon // (LOOK_EVERY_DAYS * DAY)) + 1)]
     looks = [h for h in looks if h < horizon - DAY] + [horizon]
-    info, signal = information_at(strata, horizon, t, lift)
+    info = information_at(strata, horizon, t, boards=boards)[0]
     if info <= 0:
         return Sizing(rounds, horizon, 0.0, (1.0,), 0.0, math.inf, 0.0)
-    fractions = tuple(max(information_at(strata, h, t)[0] / info, 1e-3) for h in looks)
+    fractions = tuple(max(information_at(strata, h, t, boards=boards)[0] / info, 1e-3) for h in looks)
     fractions = tuple(f for i, f in enumerate(fractions) if i == 0 or f > fractions[i - 1] + 1e-4)
     scale = math.sqrt(info)
     cost = t_cost(alpha, df)
-    promised = power(fractions, alpha, max(signal / scale - cost, 0.0))
+    # The promise: the chance to find the lift, averaged over what the twins' spread may be.
+    promised = fmean(power(fractions, alpha, d) for d in _drifts(strata, horizon, t, lift, cost, boards))
     # The lift it finds with the target power (fixed-sample approximation, close for these boundaries).
     drift = _N.inv_cdf(1 - alpha / 2) + _N.inv_cdf(TARGET_POWER) + cost
     clicks = sum(t.rate * t.per_pin * accrued((horizon - h) / DAY) for times in strata for h in times) / 2
     return Sizing(rounds, horizon, info, fractions, promised, math.expm1(drift / scale), clicks)
 
 
-def quick_power(strata: Strata, t: Traffic, lift: float, alpha: float, df: int = 1000) -> float:
+def quick_power(strata: Strata, t: Traffic, lift: float, alpha: float, df: int = 1000, boards: int = 1) -> float:
     """Fixed-sample power at the horizon: the sequential one is within a point or two, for searching."""
     last = max(h for times in strata for h in times)
-    info, signal = information_at(strata, last + MATURE_DAYS * DAY, t, lift)
-    edge = _N.inv_cdf(1 - alpha / 2) + t_cost(alpha, df)
-    return _N.cdf(signal / math.sqrt(info) - edge) if info > 0 else 0.0
+    drifts = _drifts(strata, last + MATURE_DAYS * DAY, t, lift, t_cost(alpha, df), boards)
+    return fmean(_N.cdf(d - _N.inv_cdf(1 - alpha / 2)) if d > 0 else 0.0 for d in drifts)
 
 
 LINK_GAP_HOURS = 48  # the same product link at most once per 48 h (spam-block advice)
@@ -328,13 +269,13 @@ def propose(
         longest = max([n for n in range(1, max_rounds + 1) if days(n) <= MAX_DAYS], default=1)
         rounds = longest
         for n in range(1, longest + 1):  # the GS looks cost a point or two: search with a margin
-            if quick_power(strata(n), t, lift, alpha / (designs - 1), df(n)) >= TARGET_POWER + 0.02:
+            if quick_power(strata(n), t, lift, alpha / (designs - 1), df(n), boards) >= TARGET_POWER + 0.02:
                 rounds = n
                 break
-        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
+        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds), boards)
         while sizing.power < TARGET_POWER and rounds < longest:
             rounds += 1
-            sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
+            sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds), boards)
     else:
-        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds))
+        sizing = size(strata(rounds), t, lift, alpha / (designs - 1), rounds, df(rounds), boards)
     return Proposal(sizing, sizing.power >= TARGET_POWER - 1e-9, every)
