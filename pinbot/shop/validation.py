@@ -109,14 +109,17 @@ def check_image_path(value: str, *, base: Path | None = None, row: int | None = 
         head = fh.read(16)
     if not _looks_like_image(head):
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
-    from pinbot.render import check_photo  # Pillow and the renderer: only when a photo is checked
+    # Pillow and the renderer: only when a photo is checked. The fingerprint the queue stores is
+    # kept from the same decode, under the path the pin will name.
+    from pinbot.render.subject import check_photo
 
+    path = path.absolute()  # not resolve(): following links costs syscalls per path part, per row
     try:
         check_photo(path)
     except ImageError as exc:
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
-    return path.absolute()  # not resolve(): following links costs syscalls per path part, per row
+    return path
 
 
 def _looks_like_image(head: bytes) -> bool:
