@@ -30,7 +30,16 @@ def fingerprint_as_before(path: Path) -> str | None:
     thumb = subject._thumbnail(image, 64)
     if ImageStat.Stat(thumb.convert("L")).stddev[0] < 3.0:
         return None
-    return f"{subject.dhash(thumb):016x}{subject.colours(thumb).hex()}"
+    return f"{dhash_as_before(thumb):016x}{thumb.convert('RGB').resize((2, 2), Image.Resampling.BOX).tobytes().hex()}"
+
+
+def dhash_as_before(thumb: Image.Image) -> int:
+    px = thumb.convert("L").resize((9, 8), Image.Resampling.BOX).tobytes()
+    bits = 0
+    for y in range(8):
+        for x in range(8):
+            bits = (bits << 1) | (px[y * 9 + x] > px[y * 9 + x + 1])
+    return bits
 
 
 def synthetic(tmp: Path) -> list[Path]:
@@ -102,7 +111,8 @@ def test_grey_spread_is_imagestat_stddev(photos: list[Path]) -> None:
             continue
     thumbs += [Image.new("RGB", (64, 40), (9, 9, 9)), Image.effect_noise((64, 64), 2).convert("RGB")]
     for thumb in thumbs:
-        assert subject._grey_spread(thumb) == ImageStat.Stat(thumb.convert("L")).stddev[0]
+        grey = thumb.convert("L")
+        assert subject._grey_spread(grey) == ImageStat.Stat(grey).stddev[0]
 
 
 def test_a_changed_file_is_fingerprinted_again(tmp_path: Path) -> None:

@@ -230,10 +230,12 @@ def dhash(thumb: Image.Image) -> int:
     small = thumb.convert("L").resize((9, 8), Image.Resampling.BOX)
     px = small.tobytes()
     bits = 0
-    for y in range(8):
-        for x in range(8):
-            bits = (bits << 1) | (px[y * 9 + x] > px[y * 9 + x + 1])
+    for i in _LEFT_CELLS:
+        bits = (bits << 1) | (px[i] > px[i + 1])
     return bits
+
+
+_LEFT_CELLS = [y * 9 + x for y in range(8) for x in range(8)]  # row by row, as the bits are read
 
 
 def colours(thumb: Image.Image) -> bytes:
@@ -322,15 +324,16 @@ _PRINTS_KEPT = 1 << 16
 
 def _fingerprint_of(image: Image.Image) -> str | None:
     thumb = _thumbnail(image, 64)
-    if _grey_spread(thumb) < _FLAT_SPREAD:
+    grey = thumb.convert("L")
+    if _grey_spread(grey) < _FLAT_SPREAD:
         return None
-    return f"{dhash(thumb):016x}{colours(thumb).hex()}"
+    return f"{dhash(grey):016x}{colours(thumb).hex()}"  # dhash reads grey: the same pixels
 
 
-def _grey_spread(thumb: Image.Image) -> float:
-    """`ImageStat.Stat(thumb.convert("L")).stddev[0]`, the same integer sums and float formula,
-    without its per-bin Python loops."""
-    hist = thumb.convert("L").histogram()
+def _grey_spread(grey: Image.Image) -> float:
+    """`ImageStat.Stat(grey).stddev[0]`, the same integer sums and float formula, without its
+    per-bin Python loops."""
+    hist = grey.histogram()
     count = sum(hist)
     total = sum(map(operator.mul, range(256), hist))
     squares = sum(map(operator.mul, _SQUARES, hist))
