@@ -129,11 +129,13 @@ def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
 class Fingerprints:
     """Distinct photo fingerprints and, for each, every fingerprint of a copy of it (itself
     included). Whether two photos are copies does not depend on the board or the pin, so it is
-    worked out once per distinct photo, looked up by hash chunk and colour cell."""
+    worked out once per distinct photo, looked up by colour cell and hash chunk."""
 
     def __init__(self) -> None:
         self.near: dict[Fingerprint, list[Fingerprint]] = {}
-        self._coloured: dict[tuple[int, int], dict[tuple[int, ...], list[Fingerprint]]] = {}  # chunk -> cell
+        # Cell first: a photo's 64 neighbouring cells are mostly empty (one look each); only a
+        # filled one is looked into by the photo's hash chunks.
+        self._coloured: dict[tuple[int, ...], dict[tuple[int, int], list[Fingerprint]]] = {}  # cell -> chunk
         self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
         self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
 
@@ -141,26 +143,20 @@ class Fingerprints:
         """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
         found: set[Fingerprint] = set()
         chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
+        if not chunks:
+            return found
         if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
             for chunk in chunks:
                 found.update(self._every[chunk])
             return found
-        r = NEAR_DUPLICATE_COLOUR
-        lo, hi = zip(*(((h[1][k] - r) // _CELL, (h[1][k] + r) // _CELL) for k in _CELL_BYTES), strict=True)
-        cells: list[tuple[int, ...]] | None = None
         for chunk in chunks:
             found.update(self._blank.get(chunk, ()))
-            by_cell = self._coloured.get(chunk)
-            if not by_cell:
-                continue
-            if len(by_cell) < 2 ** len(_CELL_BYTES):  # few cells filled: walk them, not the neighbours
-                for cell, prints in by_cell.items():
-                    if lo <= cell <= hi and all(a <= c <= b for a, c, b in zip(lo, cell, hi, strict=True)):
-                        found.update(prints)
-            else:
-                cells = cells or _near_cells(h[1])
-                for cell in cells:
-                    found.update(by_cell.get(cell, ()))
+        coloured = self._coloured
+        for cell in _near_cells(h[1]):
+            by_chunk = coloured.get(cell)
+            if by_chunk:
+                for chunk in chunks:
+                    found.update(by_chunk.get(chunk, ()))
         return found
 
     def copies(self, h: Fingerprint) -> list[Fingerprint]:
@@ -183,7 +179,7 @@ class Fingerprints:
             if cell is None:
                 self._blank.setdefault(chunk, []).append(h)
             else:
-                self._coloured.setdefault(chunk, {}).setdefault(cell, []).append(h)
+                self._coloured.setdefault(cell, {}).setdefault(chunk, []).append(h)
         return near
 
 
