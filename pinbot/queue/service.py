@@ -15,12 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, Row, func, insert
+from sqlalchemy import ColumnElement, Engine, Row, func
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.queue.board_rows import current_board_ids
+from pinbot.queue.bulk_insert import insert_rows
 from pinbot.queue.listing import listing, listing_count
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
@@ -236,9 +237,9 @@ class QueueService:
                 drafts = [d for d in drafts if d.not_after is None or d.due_at <= d.not_after]
             if drafts:
                 rows = [d.row(self.account_id, now) for d in drafts]
-                # A plain Core executemany: asking RETURNING for ids in order makes SQLite insert row
-                # by row, and the ORM's bulk insert costs more than the insert itself.
-                session.connection().execute(insert(Pin.__table__), rows)  # type: ignore[attr-defined]
+                # One executemany: asking RETURNING for ids in order makes SQLite insert row by row,
+                # and the ORM's bulk insert costs more than the insert itself.
+                insert_rows(session.connection(), Pin.__table__, rows)  # type: ignore[attr-defined]
                 result.created = self._ids_by_uid(session, [row["uid"] for row in rows])
         return result
 
