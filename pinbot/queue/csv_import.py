@@ -95,6 +95,7 @@ def parse_csv(
     result = ParsedFile()
     image_cache: dict[str, Path | InvalidInput] = {}
     checked: dict[tuple[str, str], str] = {}  # (field, raw value) -> valid value: a file repeats its values
+    base = path.parent
     try:
         for row_no, cells in rows:
             result.rows += 1
@@ -102,7 +103,7 @@ def parse_csv(
                 progress(1)
             row = {known[key]: value for key, value in cells.items()}
             try:
-                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache, checked)
+                req = _row_request(row, row_no, src, base, boards, tz, image_cache, checked)
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
