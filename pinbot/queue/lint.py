@@ -11,7 +11,6 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,13 +22,8 @@ from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, is_shortener, link_key
-from pinbot.render.subject import (
-    NEAR_DUPLICATE_BITS,
-    NEAR_DUPLICATE_COLOUR,
-    fingerprint,
-    parse_fingerprint,
-    same_picture,
-)
+from pinbot.queue.photo_index import Fingerprint, Fingerprints
+from pinbot.render.subject import fingerprint, parse_fingerprint
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -94,93 +88,6 @@ def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple
 
 # Many pins show one photo: its stored fingerprint is parsed once.
 _parse = functools.lru_cache(maxsize=1 << 16)(parse_fingerprint)
-
-
-# Pigeonhole: two 64-bit hashes within NEAR_DUPLICATE_BITS bits agree exactly on at least one of
-# NEAR_DUPLICATE_BITS + 1 chunks, so looking up each chunk finds every near-duplicate.
-_CHUNKS = NEAR_DUPLICATE_BITS + 1
-_EDGES = [round(64 * i / _CHUNKS) for i in range(_CHUNKS + 1)]
-
-
-def _chunks(h: int) -> list[tuple[int, int]]:
-    return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
-
-
-# Photos of one layout (a product on a white background) share most of their hash, so a chunk alone
-# finds thousands of candidates; the colour tells them apart. Cells are twice the colour tolerance
-# wide, so a copy's colour byte lies in the cell of (byte - tolerance) or of (byte + tolerance):
-# two cells to look in per byte indexed (the red, green and blue of the top two quarters).
-_CELL = 2 * NEAR_DUPLICATE_COLOUR
-_CELL_BYTES = (0, 1, 2, 3, 4, 5)
-
-Fingerprint = tuple[int, bytes]
-
-
-def _cell(colour: bytes) -> tuple[int, ...] | None:
-    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
-
-
-def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
-    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
-    r = NEAR_DUPLICATE_COLOUR
-    return list(itertools.product(*({(colour[k] - r) // _CELL, (colour[k] + r) // _CELL} for k in _CELL_BYTES)))
-
-
-class Fingerprints:
-    """Distinct photo fingerprints and, for each, every fingerprint of a copy of it (itself
-    included). Whether two photos are copies does not depend on the board or the pin, so it is
-    worked out once per distinct photo, looked up by colour cell and hash chunk."""
-
-    def __init__(self) -> None:
-        self.near: dict[Fingerprint, list[Fingerprint]] = {}
-        # Cell first: a photo's 64 neighbouring cells are mostly empty (one look each); only a
-        # filled one is looked into by the photo's hash chunks.
-        self._coloured: dict[tuple[int, ...], dict[tuple[int, int], list[Fingerprint]]] = {}  # cell -> chunk
-        self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
-        self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
-
-    def candidates(self, h: Fingerprint) -> set[Fingerprint]:
-        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
-        found: set[Fingerprint] = set()
-        chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
-        if not chunks:
-            return found
-        if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
-            for chunk in chunks:
-                found.update(self._every[chunk])
-            return found
-        for chunk in chunks:
-            found.update(self._blank.get(chunk, ()))
-        coloured = self._coloured
-        for cell in _near_cells(h[1]):
-            by_chunk = coloured.get(cell)
-            if by_chunk:
-                for chunk in chunks:
-                    found.update(by_chunk.get(chunk, ()))
-        return found
-
-    def copies(self, h: Fingerprint) -> list[Fingerprint]:
-        """The registered fingerprints that are copies of h (h itself when registered)."""
-        return [other for other in self.candidates(h) if same_picture(h, other)]
-
-    def register(self, h: Fingerprint) -> list[Fingerprint]:
-        """Add h (once) and return its copies, itself included."""
-        near = self.near.get(h)
-        if near is not None:
-            return near
-        near = self.copies(h)
-        for other in near:
-            self.near[other].append(h)
-        near.append(h)
-        self.near[h] = near
-        cell = _cell(h[1])
-        for chunk in _chunks(h[0]):
-            self._every.setdefault(chunk, []).append(h)
-            if cell is None:
-                self._blank.setdefault(chunk, []).append(h)
-            else:
-                self._coloured.setdefault(cell, {}).setdefault(chunk, []).append(h)
-        return near
 
 
 class NearIndex:
