@@ -52,6 +52,8 @@ def rows() -> list[dict[str, object]]:
             image_hash="0" * 40,
             not_after=now,
         ),
+        # The same instant as the first pin's, written in UTC: stored alike.
+        PinDraft(1, "b", "csv:c#b", "Jug", "", "", "", None, now.astimezone(UTC), False),
     ]
     out = []
     for i, draft in enumerate(drafts):
@@ -80,8 +82,9 @@ def test_the_fast_insert_stores_what_core_stores(tmp_path: Path) -> None:
             write(conn)
         engine.dispose()
     assert stored(fast) == stored(core)
-    assert len(stored(fast)) == 2
+    assert len(stored(fast)) == 3
     assert "2026-03-28 22:30:15.123456" in stored(fast)[0]  # UTC, as Core stores it
+    assert "2026-03-28 22:30:15.123456" in stored(fast)[2]
 
 
 def test_a_column_default_left_unset_is_filled_as_core_fills_it(tmp_path: Path) -> None:

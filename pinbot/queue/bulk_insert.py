@@ -35,13 +35,24 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         if bind is not None:
             processors.append((i, bind))
     get = itemgetter(*keys)
+    # An import's rows share their creation time, status and flags: each distinct value is
+    # processed once (a processor's answer depends on the value alone; equal aware datetimes are
+    # the same instant, stored alike).
+    memos: list[dict[Any, Any]] = [{} for _ in processors]
     values = []
     for row in rows:
         if len(row) != len(keys):
             raise ValueError(f"row with keys {sorted(row)}; expected {sorted(keys)}")
         value = list(get(row))
-        for i, process in processors:
-            value[i] = process(value[i])
+        for (i, process), memo in zip(processors, memos, strict=True):
+            raw = value[i]
+            try:
+                done = memo.get(raw, _UNSET)
+                if done is _UNSET:
+                    done = memo[raw] = process(raw)
+            except TypeError:  # an unhashable value
+                done = process(raw)
+            value[i] = done
         values.append(tuple(value))
     quote = dialect.identifier_preparer.quote
     sql = (
@@ -49,3 +60,6 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         f"VALUES ({', '.join('?' for _ in keys)})"
     )
     connection.exec_driver_sql(sql, values)
+
+
+_UNSET = object()
