@@ -54,6 +54,7 @@ class Finding:
     pin_id: int | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # an import asks it for every pin, of a few designs
 def design_key(template: str | None, variant: str | None) -> tuple[str, str]:
     """A design as the renderer reads it: no variant and the bare template name are both the
     template's default look, and "palette.crop" belongs to the pin's template."""
@@ -69,7 +70,8 @@ def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     """What makes two pins "the same image": the photo, rendered with the same design."""
     if not pin.image_path:
         return None
-    return (pin.image_path, *design_key(pin.template, pin.variant_key))
+    t, v = design_key(pin.template, pin.variant_key)
+    return pin.image_path, t, v
 
 
 def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple[int, bytes] | None:
