@@ -285,8 +285,10 @@ def fingerprint(path: Path) -> str | None:
     except OSError:
         return None
     key = (str(path), st.st_mtime_ns, st.st_size)
-    if key in _prints:
+    try:  # one lookup: another thread may drop the entry between a test and a read
         return _prints[key]
+    except KeyError:
+        pass
     try:
         src = read_photo(path)
         value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
