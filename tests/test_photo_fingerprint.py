@@ -121,3 +121,19 @@ def test_a_changed_file_is_fingerprinted_again(tmp_path: Path) -> None:
     before = fingerprint(path)
     Image.radial_gradient("L").resize((120, 160)).save(path)
     assert fingerprint(path) == fingerprint_as_before(path) != before
+
+
+def test_an_import_check_keeps_the_fingerprint_a_plain_check_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinbot.shop.validation import check_image_path
+
+    kept, plain = synthetic(tmp_path)[:2]
+    expected = fingerprint_as_before(kept)
+    check_image_path(kept.name, base=tmp_path, keep_fingerprint=True)
+    check_image_path(plain.name, base=tmp_path)  # a products import: no fingerprint wanted
+    decoded: list[Path] = []
+    real_open = subject.open_photo
+    monkeypatch.setattr(subject, "open_photo", lambda src, *a: decoded.append(src.path) or real_open(src, *a))
+    assert fingerprint(kept.absolute()) == expected and decoded == []
+    assert fingerprint(plain.absolute()) == fingerprint_as_before(plain) and decoded == [plain.absolute()]

@@ -229,7 +229,7 @@ def _content(
     cached = image_cache.get(image_value)
     if cached is None:
         try:
-            cached = check_image_path(image_value, base=base, row=row_no, source=src)
+            cached = check_image_path(image_value, base=base, row=row_no, source=src, keep_fingerprint=True)
         except InvalidInput as exc:
             cached = exc
         image_cache[image_value] = cached
