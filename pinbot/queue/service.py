@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, Row, func
+from sqlalchemy import ColumnElement, Engine, Row, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -266,11 +266,13 @@ class QueueService:
 
     def _existing(self, session: Session, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        # One statement, its key list bound at each run: building an IN of 500 literals per chunk
+        # costs more than the lookup (an import of 100,000 rows asks 200 times).
+        query = sa_select(col(Pin.source_key), col(Pin.id)).where(
+            col(Pin.account_id) == self.account_id, col(Pin.source_key).in_(bindparam("keys", expanding=True))
+        )
         for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = session.exec(
-                select(Pin.source_key, Pin.id).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
-            ).all()
+            rows = session.connection().execute(query, {"keys": keys[start : start + 500]})
             found.update({key: int(pin_id) for key, pin_id in rows if key and pin_id is not None})
         return found
 
