@@ -99,12 +99,13 @@ def parse_csv(
     contents: dict[tuple[str, ...], _Content] = {}  # a row's cells but board and key -> their valid values
     board_keys: dict[tuple[str, str], tuple[str, ...]] = {}  # board and boards cells -> valid board keys
     base = path.parent
+    as_named = all(known[key] == key for key in table.columns)  # no column to rename (alt_text is)
     try:
         for row_no, cells in rows:
             result.rows += 1
             if progress:
                 progress(1)
-            row = {known[key]: value for key, value in cells.items()}
+            row = cells if as_named else {known[key]: value for key, value in cells.items()}
             try:
                 req = _row_request(row, row_no, src, base, boards, tz, image_cache, checked, contents, board_keys)
             except InvalidInput as exc:
