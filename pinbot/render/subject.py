@@ -229,13 +229,14 @@ def dhash(thumb: Image.Image) -> int:
     """64-bit difference hash: is each of 8x8 cells brighter than its right neighbour."""
     small = thumb.convert("L").resize((9, 8), Image.Resampling.BOX)
     px = small.tobytes()
-    bits = 0
-    for i in _LEFT_CELLS:
-        bits = (bits << 1) | (px[i] > px[i + 1])
-    return bits
+    # Row by row, each cell against its right neighbour: b"\x00\x01..." read as a binary number.
+    brighter = bytes(map(operator.gt, _LEFT_CELLS(px), _RIGHT_CELLS(px)))
+    return int(brighter.translate(_AS_DIGITS), 2)
 
 
-_LEFT_CELLS = [y * 9 + x for y in range(8) for x in range(8)]  # row by row, as the bits are read
+_LEFT_CELLS = operator.itemgetter(*(y * 9 + x for y in range(8) for x in range(8)))
+_RIGHT_CELLS = operator.itemgetter(*(y * 9 + x + 1 for y in range(8) for x in range(8)))
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
 def colours(thumb: Image.Image) -> bytes:
@@ -329,7 +330,8 @@ def _fingerprint_of(image: Image.Image) -> str | None:
     grey = thumb.convert("L")
     if _grey_spread(grey) < _FLAT_SPREAD:
         return None
-    return f"{dhash(grey):016x}{colours(thumb).hex()}"  # dhash reads grey: the same pixels
+    # dhash reads grey, colours an RGB thumbnail (what _thumbnail gives): the same pixels.
+    return f"{dhash(grey):016x}{thumb.resize((2, 2), Image.Resampling.BOX).tobytes().hex()}"
 
 
 def _grey_spread(grey: Image.Image) -> float:
