@@ -115,6 +115,21 @@ class NearIndex:
                 best = found
         return best[1] if best is not None else None
 
+    def find_or_add(
+        self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike
+    ) -> PinLike | None:
+        """`find`, and `add` the pin when no copy of its photo was added before (one pass: an
+        import asks this for every pin)."""
+        first = self.find(board_id, key, h)
+        if first is None:
+            self.paths[(board_id, key)] = pin  # not there: find looked
+            if h is not None:  # find registered h
+                seen_key = (board_id, (key[1], key[2]), h)
+                if seen_key not in self.seen:
+                    self.seen[seen_key] = (self._added, pin)
+                    self._added += 1
+        return first
+
     def add(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
         if h is None:
@@ -162,10 +177,8 @@ def findings(
         key = image_key(pin)
         if key is not None:
             h = photo_hash(pin, memo)
-            first = seen_images.find(pin.board_id, key, h)
-            if first is None:
-                seen_images.add(pin.board_id, key, h, pin)
-            else:
+            first = seen_images.find_or_add(pin.board_id, key, h, pin)
+            if first is not None:
                 board = board_names.get(pin.board_id, str(pin.board_id))
                 what = key[0] if first.image_path == key[0] else f"{key[0]} (a copy of {first.image_path})"
                 out.append(
