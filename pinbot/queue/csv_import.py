@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -95,14 +96,18 @@ def parse_csv(
     result = ParsedFile()
     image_cache: dict[str, Path | InvalidInput] = {}
     checked: dict[tuple[str, str], str] = {}  # (field, raw value) -> valid value: a file repeats its values
+    contents: dict[tuple[str, ...], _Content] = {}  # a row's cells but board and key -> their valid values
+    board_keys: dict[tuple[str, str], tuple[str, ...]] = {}  # board and boards cells -> valid board keys
+    base = path.parent
+    as_named = all(known[key] == key for key in table.columns)  # no column to rename (alt_text is)
     try:
         for row_no, cells in rows:
             result.rows += 1
             if progress:
                 progress(1)
-            row = {known[key]: value for key, value in cells.items()}
+            row = cells if as_named else {known[key]: value for key, value in cells.items()}
             try:
-                req = _row_request(row, row_no, src, path.parent, boards, tz, image_cache, checked)
+                req = _row_request(row, row_no, src, base, boards, tz, image_cache, checked, contents, board_keys)
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
@@ -124,6 +129,10 @@ def _shop_export(table: CsvTable) -> str:
     return ""
 
 
+# title, description, link, alt_text, image, at, template, headline, badge: valid values
+_Content = tuple[str, str, str, str, Path, datetime | None, str | None, str, str]
+
+
 def _row_request(
     row: dict[str, str],
     row_no: int,
@@ -133,8 +142,74 @@ def _row_request(
     tz: ZoneInfo,
     image_cache: dict[str, Path | InvalidInput],
     checked: dict[tuple[str, str], str] | None = None,
+    contents: dict[tuple[str, ...], _Content] | None = None,
+    board_keys: dict[tuple[str, str], tuple[str, ...]] | None = None,
 ) -> PinRequest:
-    memo = {} if checked is None else checked
+    board_keys = {} if board_keys is None else board_keys
+    get = row.get
+    cells = (get("board", ""), get("boards", ""))
+    keys = board_keys.get(cells)
+    if keys is None:
+        raw_boards = ",".join(v for v in cells if v.strip())
+        keys = tuple(dict.fromkeys(k.strip() for k in raw_boards.split(",") if k.strip()))
+        if not keys:
+            raise InvalidInput("board", "is required", row=row_no, source=src)
+        if len(keys) > MAX_BOARDS_PER_ROW:
+            raise InvalidInput(
+                "boards", f"{len(keys)} boards; at most {MAX_BOARDS_PER_ROW} per pin", row=row_no, source=src
+            )
+        for key in keys:
+            require_board(boards, key, row=row_no, source=src)
+        board_keys[cells] = keys
+    # A file names one photo with the same words on many boards: cells once found valid are not
+    # checked again (only valid ones are kept, so a bad cell's error names each row it is in).
+    raw = (
+        get("title", ""),
+        get("description", ""),
+        get("link", ""),
+        get("alt_text", ""),
+        get("image", ""),
+        get("at", ""),
+        get("template", ""),
+        get("headline", ""),
+        get("badge", ""),
+    )
+    content = contents.get(raw) if contents is not None else None
+    if content is None:
+        content = _content(row, row_no, src, base, tz, image_cache, {} if checked is None else checked)
+        if contents is not None:
+            contents[raw] = content
+    title, description, link, alt_text, image, at, template, headline, badge = content
+    key = row.get("key", "").strip()
+    if len(key) > 200:
+        raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
+    extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin
+    source_key = "csv:" + (key or _derived_key(title, link, str(image), template, *extra))
+    return PinRequest(
+        boards=keys,
+        title=title,
+        description=description,
+        link=link,
+        image=str(image),
+        alt_text=alt_text,
+        at=at,
+        template=template,
+        source_key=source_key,
+        headline=headline,
+        badge=badge,
+    )
+
+
+def _content(
+    row: dict[str, str],
+    row_no: int,
+    src: str,
+    base: Path,
+    tz: ZoneInfo,
+    image_cache: dict[str, Path | InvalidInput],
+    memo: dict[tuple[str, str], str],
+) -> _Content:
+    """The row's cells but board and key, checked in column order (the first problem is raised)."""
 
     def text(field: str, limit: int, required: bool = False, single_line: bool = False) -> str:
         raw = row.get(field, "")
@@ -144,16 +219,6 @@ def _row_request(
             memo[(field, raw)] = value
         return value
 
-    raw_boards = ",".join(v for v in (row.get("board", ""), row.get("boards", "")) if v.strip())
-    keys = tuple(dict.fromkeys(k.strip() for k in raw_boards.split(",") if k.strip()))
-    if not keys:
-        raise InvalidInput("board", "is required", row=row_no, source=src)
-    if len(keys) > MAX_BOARDS_PER_ROW:
-        raise InvalidInput(
-            "boards", f"{len(keys)} boards; at most {MAX_BOARDS_PER_ROW} per pin", row=row_no, source=src
-        )
-    for key in keys:
-        require_board(boards, key, row=row_no, source=src)
     title = text("title", TITLE_MAX, required=True, single_line=True)
     description = text("description", DESCRIPTION_MAX)
     raw_link = row.get("link", "")
@@ -165,7 +230,7 @@ def _row_request(
     cached = image_cache.get(image_value)
     if cached is None:
         try:
-            cached = check_image_path(image_value, base=base, row=row_no, source=src)
+            cached = check_image_path(image_value, base=base, row=row_no, source=src, keep_fingerprint=True)
         except InvalidInput as exc:
             cached = exc
         image_cache[image_value] = cached
@@ -175,24 +240,7 @@ def _row_request(
     template = row.get("template", "").strip() or None
     headline = text("headline", HEADLINE_MAX)
     badge = text("badge", BADGE_MAX)
-    key = row.get("key", "").strip()
-    if len(key) > 200:
-        raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
-    extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin
-    source_key = "csv:" + (key or _derived_key(title, link, str(cached), template, *extra))
-    return PinRequest(
-        boards=keys,
-        title=title,
-        description=description,
-        link=link,
-        image=str(cached),
-        alt_text=alt_text,
-        at=at,
-        template=template,
-        source_key=source_key,
-        headline=headline,
-        badge=badge,
-    )
+    return title, description, link, alt_text, cached, at, template, headline, badge
 
 
 def _derived_key(*parts: str | None) -> str:

@@ -11,7 +11,6 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,13 +22,8 @@ from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, is_shortener, link_key
-from pinbot.render.subject import (
-    NEAR_DUPLICATE_BITS,
-    NEAR_DUPLICATE_COLOUR,
-    fingerprint,
-    parse_fingerprint,
-    same_picture,
-)
+from pinbot.queue.photo_index import Fingerprint, Fingerprints
+from pinbot.render.subject import fingerprint, parse_fingerprint
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -60,6 +54,7 @@ class Finding:
     pin_id: int | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # an import asks it for every pin, of a few designs
 def design_key(template: str | None, variant: str | None) -> tuple[str, str]:
     """A design as the renderer reads it: no variant and the bare template name are both the
     template's default look, and "palette.crop" belongs to the pin's template."""
@@ -75,7 +70,8 @@ def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     """What makes two pins "the same image": the photo, rendered with the same design."""
     if not pin.image_path:
         return None
-    return (pin.image_path, *design_key(pin.template, pin.variant_key))
+    t, v = design_key(pin.template, pin.variant_key)
+    return pin.image_path, t, v
 
 
 def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple[int, bytes] | None:
@@ -94,97 +90,6 @@ def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple
 
 # Many pins show one photo: its stored fingerprint is parsed once.
 _parse = functools.lru_cache(maxsize=1 << 16)(parse_fingerprint)
-
-
-# Pigeonhole: two 64-bit hashes within NEAR_DUPLICATE_BITS bits agree exactly on at least one of
-# NEAR_DUPLICATE_BITS + 1 chunks, so looking up each chunk finds every near-duplicate.
-_CHUNKS = NEAR_DUPLICATE_BITS + 1
-_EDGES = [round(64 * i / _CHUNKS) for i in range(_CHUNKS + 1)]
-
-
-def _chunks(h: int) -> list[tuple[int, int]]:
-    return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
-
-
-# Photos of one layout (a product on a white background) share most of their hash, so a chunk alone
-# finds thousands of candidates; the colour tells them apart. Cells are twice the colour tolerance
-# wide, so a copy's colour byte lies in the cell of (byte - tolerance) or of (byte + tolerance):
-# two cells to look in per byte indexed (the red, green and blue of the top two quarters).
-_CELL = 2 * NEAR_DUPLICATE_COLOUR
-_CELL_BYTES = (0, 1, 2, 3, 4, 5)
-
-Fingerprint = tuple[int, bytes]
-
-
-def _cell(colour: bytes) -> tuple[int, ...] | None:
-    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
-
-
-def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
-    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
-    r = NEAR_DUPLICATE_COLOUR
-    return list(itertools.product(*({(colour[k] - r) // _CELL, (colour[k] + r) // _CELL} for k in _CELL_BYTES)))
-
-
-class Fingerprints:
-    """Distinct photo fingerprints and, for each, every fingerprint of a copy of it (itself
-    included). Whether two photos are copies does not depend on the board or the pin, so it is
-    worked out once per distinct photo, looked up by hash chunk and colour cell."""
-
-    def __init__(self) -> None:
-        self.near: dict[Fingerprint, list[Fingerprint]] = {}
-        self._coloured: dict[tuple[int, int], dict[tuple[int, ...], list[Fingerprint]]] = {}  # chunk -> cell
-        self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
-        self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
-
-    def candidates(self, h: Fingerprint) -> set[Fingerprint]:
-        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
-        found: set[Fingerprint] = set()
-        chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
-        if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
-            for chunk in chunks:
-                found.update(self._every[chunk])
-            return found
-        r = NEAR_DUPLICATE_COLOUR
-        lo, hi = zip(*(((h[1][k] - r) // _CELL, (h[1][k] + r) // _CELL) for k in _CELL_BYTES), strict=True)
-        cells: list[tuple[int, ...]] | None = None
-        for chunk in chunks:
-            found.update(self._blank.get(chunk, ()))
-            by_cell = self._coloured.get(chunk)
-            if not by_cell:
-                continue
-            if len(by_cell) < 2 ** len(_CELL_BYTES):  # few cells filled: walk them, not the neighbours
-                for cell, prints in by_cell.items():
-                    if lo <= cell <= hi and all(a <= c <= b for a, c, b in zip(lo, cell, hi, strict=True)):
-                        found.update(prints)
-            else:
-                cells = cells or _near_cells(h[1])
-                for cell in cells:
-                    found.update(by_cell.get(cell, ()))
-        return found
-
-    def copies(self, h: Fingerprint) -> list[Fingerprint]:
-        """The registered fingerprints that are copies of h (h itself when registered)."""
-        return [other for other in self.candidates(h) if same_picture(h, other)]
-
-    def register(self, h: Fingerprint) -> list[Fingerprint]:
-        """Add h (once) and return its copies, itself included."""
-        near = self.near.get(h)
-        if near is not None:
-            return near
-        near = self.copies(h)
-        for other in near:
-            self.near[other].append(h)
-        near.append(h)
-        self.near[h] = near
-        cell = _cell(h[1])
-        for chunk in _chunks(h[0]):
-            self._every.setdefault(chunk, []).append(h)
-            if cell is None:
-                self._blank.setdefault(chunk, []).append(h)
-            else:
-                self._coloured.setdefault(chunk, {}).setdefault(cell, []).append(h)
-        return near
 
 
 class NearIndex:
@@ -209,6 +114,21 @@ class NearIndex:
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         return best[1] if best is not None else None
+
+    def find_or_add(
+        self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike
+    ) -> PinLike | None:
+        """`find`, and `add` the pin when no copy of its photo was added before (one pass: an
+        import asks this for every pin)."""
+        first = self.find(board_id, key, h)
+        if first is None:
+            self.paths[(board_id, key)] = pin  # not there: find looked
+            if h is not None:  # find registered h
+                seen_key = (board_id, (key[1], key[2]), h)
+                if seen_key not in self.seen:
+                    self.seen[seen_key] = (self._added, pin)
+                    self._added += 1
+        return first
 
     def add(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
@@ -257,10 +177,8 @@ def findings(
         key = image_key(pin)
         if key is not None:
             h = photo_hash(pin, memo)
-            first = seen_images.find(pin.board_id, key, h)
-            if first is None:
-                seen_images.add(pin.board_id, key, h, pin)
-            else:
+            first = seen_images.find_or_add(pin.board_id, key, h, pin)
+            if first is not None:
                 board = board_names.get(pin.board_id, str(pin.board_id))
                 what = key[0] if first.image_path == key[0] else f"{key[0]} (a copy of {first.image_path})"
                 out.append(

@@ -15,12 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, Row, func, insert
+from sqlalchemy import ColumnElement, Engine, Row, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.queue.board_rows import current_board_ids
+from pinbot.queue.bulk_insert import insert_rows
 from pinbot.queue.listing import listing, listing_count
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
@@ -236,10 +238,11 @@ class QueueService:
                 drafts = [d for d in drafts if d.not_after is None or d.due_at <= d.not_after]
             if drafts:
                 rows = [d.row(self.account_id, now) for d in drafts]
-                # A plain Core executemany: asking RETURNING for ids in order makes SQLite insert row
-                # by row, and the ORM's bulk insert costs more than the insert itself.
-                session.connection().execute(insert(Pin.__table__), rows)  # type: ignore[attr-defined]
-                result.created = self._ids_by_uid(session, [row["uid"] for row in rows])
+                last_id = session.connection().execute(sa_select(func.max(col(Pin.id)))).scalar()
+                # One executemany: asking RETURNING for ids in order makes SQLite insert row by row,
+                # and the ORM's bulk insert costs more than the insert itself.
+                insert_rows(session.connection(), Pin.__table__, rows)  # type: ignore[attr-defined]
+                result.created = self._ids_by_uid(session, [row["uid"] for row in rows], last_id or 0)
         return result
 
     def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:
@@ -251,20 +254,25 @@ class QueueService:
             by_id = {pin.id: (pin, key) for pin, key in rows}
             return [by_id[i] for i in ids if i in by_id]
 
-    def _ids_by_uid(self, session: Session, uids: list[str]) -> list[int]:
-        found: dict[str, int] = {}
-        for start in range(0, len(uids), 500):
-            rows = session.exec(select(Pin.uid, Pin.id).where(col(Pin.uid).in_(uids[start : start + 500])))
-            found.update({uid: int(pin_id) for uid, pin_id in rows if pin_id is not None})
+    def _ids_by_uid(self, session: Session, uids: list[str], last_id: int) -> list[int]:
+        """The ids of the rows just inserted, in `uids` order. Every new id is above the highest id
+        before the insert (ids only grow), so one range scan finds them; a concurrent writer's
+        rows in the range are not in `uids`."""
+        wanted = set(uids)
+        query = sa_select(col(Pin.uid), col(Pin.id)).where(col(Pin.id) > last_id)
+        rows = session.connection().execute(query)
+        found = {uid: int(pin_id) for uid, pin_id in rows if uid in wanted and pin_id is not None}
         return [found[uid] for uid in uids]
 
     def _existing(self, session: Session, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        # One statement, its key list bound at each run: building an IN of 500 literals per chunk
+        # costs more than the lookup (an import of 100,000 rows asks 200 times).
+        query = sa_select(col(Pin.source_key), col(Pin.id)).where(
+            col(Pin.account_id) == self.account_id, col(Pin.source_key).in_(bindparam("keys", expanding=True))
+        )
         for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = session.exec(
-                select(Pin.source_key, Pin.id).where(Pin.account_id == self.account_id, col(Pin.source_key).in_(chunk))
-            ).all()
+            rows = session.connection().execute(query, {"keys": keys[start : start + 500]})
             found.update({key: int(pin_id) for key, pin_id in rows if key and pin_id is not None})
         return found
 

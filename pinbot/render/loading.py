@@ -13,8 +13,10 @@ import hashlib
 import io
 import logging
 import math
+import os
 import warnings
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -130,6 +132,7 @@ class OpenedPhoto:
     image: Image.Image
     icc: bytes | None
     full_size: tuple[int, int] = (0, 0)  # upright size at full resolution (before draft scaling)
+    scalable: bool = False  # a JPEG: decoded at a scale chosen from the slots (other slots, other pixels)
 
 
 def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], background: RGB) -> OpenedPhoto:
@@ -154,7 +157,8 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
         out = _working_mode(im, background, name)
     if orientation != 1:
         out = _transpose(out, orientation)
-    return OpenedPhoto(path=src.path, image=out, icc=icc if isinstance(icc, bytes) else None, full_size=full)
+    icc = icc if isinstance(icc, bytes) else None
+    return OpenedPhoto(src.path, out, icc, full_size=full, scalable=im.format in _SCALED_FORMATS)
 
 
 def _decode(im: Image.Image, name: str) -> None:
@@ -181,25 +185,31 @@ def _pillow_warnings(name: str) -> Iterator[None]:
             log.debug("%s: Pillow warning: %s", name, w.message)
 
 
-def check_photo(path: Path) -> tuple[int, int]:
+def check_photo(path: Path, keep: Callable[[OpenedPhoto, os.stat_result], object] | None = None) -> tuple[int, int]:
     """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
     naming the file when no template could render it (damaged, truncated, too many pixels, too
     small, unsupported). Run when a photo is queued or imported, so that a bad photo never reaches
-    the posting job. Cached by path, size and mtime."""
+    the posting job. Cached by path, size and mtime; `keep` is handed the decoded photo (when it is
+    decoded, not on a cache hit) by a caller that reads something else from the same pixels."""
     try:
         st = path.stat()
     except OSError:
         read_photo(path)  # raises the one-line reason
         raise
-    return _check_photo(str(path), st.st_mtime_ns, st.st_size)
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    size = _checked.get(key)
+    if size is None:
+        # The largest slot a template can have: the whole canvas.
+        opened = open_photo(read_photo(path), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+        size = _checked[key] = opened.image.size
+        while len(_checked) > 256:
+            _checked.popitem(last=False)
+        if keep is not None:
+            keep(opened, st)
+    return size
 
 
-@lru_cache(maxsize=256)
-def _check_photo(path: str, _mtime_ns: int, _size: int) -> tuple[int, int]:
-    src = read_photo(Path(path))
-    # The largest slot a template can have: the whole canvas.
-    opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-    return opened.image.size
+_checked: OrderedDict[tuple[str, int, int], tuple[int, int]] = OrderedDict()  # oldest first
 
 
 def _open(src: PhotoSource) -> Image.Image:

@@ -15,15 +15,18 @@ Both are computed once per photo (keyed by the file's sha256) in a few milliseco
 
 from __future__ import annotations
 
+import math
+import operator
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from pinbot.errors import PinbotError
-from pinbot.render.loading import PhotoSource, open_photo, read_photo
+from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, read_photo
+from pinbot.render.loading import check_photo as check_decoded
 
 FracBox = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the photo
 
@@ -226,11 +229,14 @@ def dhash(thumb: Image.Image) -> int:
     """64-bit difference hash: is each of 8x8 cells brighter than its right neighbour."""
     small = thumb.convert("L").resize((9, 8), Image.Resampling.BOX)
     px = small.tobytes()
-    bits = 0
-    for y in range(8):
-        for x in range(8):
-            bits = (bits << 1) | (px[y * 9 + x] > px[y * 9 + x + 1])
-    return bits
+    # Row by row, each cell against its right neighbour: b"\x00\x01..." read as a binary number.
+    brighter = bytes(map(operator.gt, _LEFT_CELLS(px), _RIGHT_CELLS(px)))
+    return int(brighter.translate(_AS_DIGITS), 2)
+
+
+_LEFT_CELLS = operator.itemgetter(*(y * 9 + x for y in range(8) for x in range(8)))
+_RIGHT_CELLS = operator.itemgetter(*(y * 9 + x + 1 for y in range(8) for x in range(8)))
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
 def colours(thumb: Image.Image) -> bytes:
@@ -279,20 +285,66 @@ def fingerprint(path: Path) -> str | None:
         st = path.stat()
     except OSError:
         return None
-    return _fingerprint(str(path), st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=4096)
-def _fingerprint(path: str, _mtime_ns: int, _size: int) -> str | None:
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    try:  # one lookup: another thread may drop the entry between a test and a read
+        return _prints[key]
+    except KeyError:
+        pass
     try:
-        src = read_photo(Path(path))
-        image = open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image
+        src = read_photo(path)
+        value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
     except PinbotError:
-        return None
+        value = None
+    _keep(key, value)
+    return value
+
+
+def check_photo(path: Path) -> tuple[int, int]:
+    """`loading.check_photo` (the same checks and errors), keeping the photo's fingerprint from the
+    same decode: an import checks and fingerprints every photo, and decoding is most of the cost.
+    A JPEG's fingerprint is left to `fingerprint`, which decodes it at its own (1/8) scale."""
+    return check_decoded(path, _keep_fingerprint)
+
+
+def _keep_fingerprint(opened: OpenedPhoto, st: os.stat_result) -> None:
+    # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
+    # `fingerprint` would decode, so the value is the same.
+    if not opened.scalable:
+        _keep((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
+
+
+def _keep(key: tuple[str, int, int], value: str | None) -> None:
+    _prints[key] = value
+    while len(_prints) > _PRINTS_KEPT:
+        _prints.popitem(last=False)
+
+
+# (path, mtime, size) -> fingerprint, oldest first; an import of 100,000 rows checks every photo
+# before it fingerprints any, so this holds as many photos as a big import names.
+_prints: OrderedDict[tuple[str, int, int], str | None] = OrderedDict()
+_PRINTS_KEPT = 1 << 16
+
+
+def _fingerprint_of(image: Image.Image) -> str | None:
     thumb = _thumbnail(image, 64)
-    if ImageStat.Stat(thumb.convert("L")).stddev[0] < _FLAT_SPREAD:
+    grey = thumb.convert("L")
+    if _grey_spread(grey) < _FLAT_SPREAD:
         return None
-    return f"{dhash(thumb):016x}{colours(thumb).hex()}"
+    # dhash reads grey, colours an RGB thumbnail (what _thumbnail gives): the same pixels.
+    return f"{dhash(grey):016x}{thumb.resize((2, 2), Image.Resampling.BOX).tobytes().hex()}"
+
+
+def _grey_spread(grey: Image.Image) -> float:
+    """`ImageStat.Stat(grey).stddev[0]`, the same integer sums and float formula, without its
+    per-bin Python loops."""
+    hist = grey.histogram()
+    count = sum(hist)
+    total = sum(map(operator.mul, range(256), hist))
+    squares = sum(map(operator.mul, _SQUARES, hist))
+    return math.sqrt((squares - total**2 / count) / count)
+
+
+_SQUARES = [j**2 for j in range(256)]
 
 
 def parse_fingerprint(value: str) -> tuple[int, bytes] | None:

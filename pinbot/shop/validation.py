@@ -77,10 +77,19 @@ def check_link(value: str, *, required: bool = False, row: int | None = None, so
     return value
 
 
-def check_image_path(value: str, *, base: Path | None = None, row: int | None = None, source: str = "") -> Path:
+def check_image_path(
+    value: str,
+    *,
+    base: Path | None = None,
+    row: int | None = None,
+    source: str = "",
+    keep_fingerprint: bool = False,
+) -> Path:
     """The photo must exist, be a regular non-empty file of sane size, and decode completely the
     way the renderer will decode it (damaged, truncated, bomb, zero-size and unsupported files are
     refused here, in one line naming the file), so that a bad photo never reaches a render.
+    `keep_fingerprint`: the photo is about to be queued; its fingerprint is kept from the same
+    decode (`pinbot.render.subject.check_photo`).
     """
     if not value.strip():
         raise InvalidInput("image", "is required", row=row, source=source)
@@ -109,14 +118,19 @@ def check_image_path(value: str, *, base: Path | None = None, row: int | None = 
         head = fh.read(16)
     if not _looks_like_image(head):
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
-    from pinbot.render import check_photo  # Pillow and the renderer: only when a photo is checked
+    # Pillow and the renderer: only when a photo is checked.
+    from pinbot.render.loading import check_photo
+    from pinbot.render.subject import check_photo as check_keeping_fingerprint
 
+    # Not resolve(): following links costs syscalls per path part, per row. The path the pin will
+    # name: a fingerprint kept is found under it.
+    path = path.absolute()
     try:
-        check_photo(path)
+        (check_keeping_fingerprint if keep_fingerprint else check_photo)(path)
     except ImageError as exc:
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
-    return path.absolute()  # not resolve(): following links costs syscalls per path part, per row
+    return path
 
 
 def _looks_like_image(head: bytes) -> bool:

@@ -1,0 +1,117 @@
+"""The index of photo fingerprints the lint asks "is this photo a copy of one seen before?".
+
+Owns `Fingerprints`: distinct fingerprints, each with the copies of it found so far, looked up by
+colour cell and hash chunk so that a photo is compared with the few that could be its copy, not
+with every photo of the queue (see `pinbot.render.subject.same_picture` for what a copy is).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pinbot.render.subject import NEAR_DUPLICATE_BITS, NEAR_DUPLICATE_COLOUR, same_picture
+
+# Pigeonhole: two 64-bit hashes within NEAR_DUPLICATE_BITS bits agree exactly on at least one of
+# NEAR_DUPLICATE_BITS + 1 chunks, so looking up each chunk finds every near-duplicate.
+_CHUNKS = NEAR_DUPLICATE_BITS + 1
+_EDGES = [round(64 * i / _CHUNKS) for i in range(_CHUNKS + 1)]
+
+
+def _chunks(h: int) -> list[tuple[int, int]]:
+    return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
+
+
+# Photos of one layout (a product on a white background) share most of their hash, so a chunk alone
+# finds thousands of candidates; the colour tells them apart. Cells are twice the colour tolerance
+# wide, so a copy's colour byte lies in the cell of (byte - tolerance) or of (byte + tolerance):
+# two cells to look in per byte indexed (the red, green and blue of the top two quarters).
+_CELL = 2 * NEAR_DUPLICATE_COLOUR
+_CELL_BYTES = (0, 1, 2, 3, 4, 5)
+
+Fingerprint = tuple[int, bytes]
+_CROWDED = 16  # photos in one colour cell above which their hashes are looked up by chunk
+
+
+def _cell(colour: bytes) -> tuple[int, ...] | None:
+    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
+
+
+def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
+    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
+    r = NEAR_DUPLICATE_COLOUR
+    return list(itertools.product(*({(colour[k] - r) // _CELL, (colour[k] + r) // _CELL} for k in _CELL_BYTES)))
+
+
+class Fingerprints:
+    """Distinct photo fingerprints and, for each, every fingerprint of a copy of it (itself
+    included). Whether two photos are copies does not depend on the board or the pin, so it is
+    worked out once per distinct photo, looked up by colour cell and hash chunk."""
+
+    def __init__(self) -> None:
+        self.near: dict[Fingerprint, list[Fingerprint]] = {}
+        # Cell first: most of a photo's 64 neighbouring cells are empty or hold a few photos, whose
+        # hashes are compared at once; a crowded cell is looked into by the photo's hash chunks.
+        self._coloured: dict[tuple[int, ...], list[Fingerprint]] = {}  # cell: its photos
+        self._crowded: dict[tuple[int, ...], dict[tuple[int, int], list[Fingerprint]]] = {}  # cell -> chunk
+        self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
+        self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
+
+    def candidates(self, h: Fingerprint) -> set[Fingerprint]:
+        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
+        found: set[Fingerprint] = set()
+        chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
+        if not chunks:
+            return found
+        if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
+            for chunk in chunks:
+                found.update(self._every[chunk])
+            return found
+        for chunk in chunks:
+            found.update(self._blank.get(chunk, ()))
+        bits = h[0]
+        for cell in _near_cells(h[1]):
+            prints = self._coloured.get(cell)
+            if not prints:
+                continue
+            if len(prints) <= _CROWDED:
+                found.update(o for o in prints if (bits ^ o[0]).bit_count() <= NEAR_DUPLICATE_BITS)
+            else:
+                by_chunk = self._crowded[cell]
+                for chunk in chunks:
+                    found.update(by_chunk.get(chunk, ()))
+        return found
+
+    def copies(self, h: Fingerprint) -> list[Fingerprint]:
+        """The registered fingerprints that are copies of h (h itself when registered)."""
+        return [other for other in self.candidates(h) if same_picture(h, other)]
+
+    def register(self, h: Fingerprint) -> list[Fingerprint]:
+        """Add h (once) and return its copies, itself included."""
+        near = self.near.get(h)
+        if near is not None:
+            return near
+        near = self.copies(h)
+        for other in near:
+            self.near[other].append(h)
+        near.append(h)
+        self.near[h] = near
+        cell = _cell(h[1])
+        for chunk in _chunks(h[0]):
+            self._every.setdefault(chunk, []).append(h)
+            if cell is None:
+                self._blank.setdefault(chunk, []).append(h)
+        if cell is not None:
+            prints = self._coloured.setdefault(cell, [])
+            prints.append(h)
+            if len(prints) > _CROWDED:
+                if cell not in self._crowded:
+                    self._crowded[cell] = {}
+                    for other in prints[:-1]:
+                        self._index(cell, other)
+                self._index(cell, h)
+        return near
+
+    def _index(self, cell: tuple[int, ...], h: Fingerprint) -> None:
+        by_chunk = self._crowded[cell]
+        for chunk in _chunks(h[0]):
+            by_chunk.setdefault(chunk, []).append(h)

@@ -1,0 +1,100 @@
+"""The import's one executemany stores on SQLite exactly what SQLAlchemy Core's insert stores:
+the same text for times (any timezone in, UTC stored), statuses, flags and NULLs."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from pinbot.queue.bulk_insert import insert_rows
+from pinbot.queue.service import PinDraft
+from pinbot.store import db
+from pinbot.store.models import Pin
+
+
+def shop(path: Path) -> str:
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.migrate(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO account (name, created_at) VALUES ('t', '2026-01-01 00:00:00.000000')")
+    conn.execute(
+        "INSERT INTO board (account_id, key, name, description, privacy, created_at) "
+        "VALUES (1, 'b', 'B', '', 'PUBLIC', '2026-01-01 00:00:00.000000')"
+    )
+    conn.commit()
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def rows() -> list[dict[str, object]]:
+    now = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    drafts = [
+        PinDraft(1, "b", "csv:a#b", "Mug", "Blue \u00e9 mug", "https://x.example/a", "", "/p/a.png", now, False),
+        PinDraft(
+            1,
+            "b",
+            "csv:b#b",
+            "Vase",
+            "",
+            "",
+            "alt",
+            None,
+            datetime(2026, 7, 1, 12, tzinfo=UTC),
+            True,
+            template="t",
+            variant_key="t.v",
+            headline="Big",
+            badge="NEW",
+            image_hash="0" * 40,
+            not_after=now,
+        ),
+        # The same instant as the first pin's, written in UTC: stored alike.
+        PinDraft(1, "b", "csv:c#b", "Jug", "", "", "", None, now.astimezone(UTC), False),
+    ]
+    out = []
+    for i, draft in enumerate(drafts):
+        row = draft.row(1, now + timedelta(microseconds=i))
+        row["uid"] = f"uid{i}"
+        out.append(row)
+    return out
+
+
+def stored(url: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(url.split("///", 1)[1])
+    try:
+        return conn.execute("SELECT * FROM pin ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_fast_insert_stores_what_core_stores(tmp_path: Path) -> None:
+    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
+    for url, write in (
+        (core, lambda c: c.execute(insert(Pin.__table__), rows())),  # type: ignore[attr-defined]
+        (fast, lambda c: insert_rows(c, Pin.__table__, rows())),  # type: ignore[attr-defined]
+    ):
+        engine = db.make_engine(url)
+        with engine.begin() as conn:
+            write(conn)
+        engine.dispose()
+    assert stored(fast) == stored(core)
+    assert len(stored(fast)) == 3
+    assert "2026-03-28 22:30:15.123456" in stored(fast)[0]  # UTC, as Core stores it
+    assert "2026-03-28 22:30:15.123456" in stored(fast)[2]
+
+
+def test_a_column_default_left_unset_is_filled_as_core_fills_it(tmp_path: Path) -> None:
+    url = shop(tmp_path / "d.db")
+    row = rows()[0]
+    del row["description"]  # has a default ("")
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        insert_rows(conn, Pin.__table__, [row])  # type: ignore[attr-defined]
+    engine.dispose()
+    conn = sqlite3.connect(tmp_path / "d.db")
+    assert conn.execute("SELECT description FROM pin").fetchall() == [("",)]
+    conn.close()
