@@ -22,10 +22,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import TypeDecorator
 
 from pinbot.errors import DatabaseError
 from pinbot.store.engine import describe_db_error, is_trouble
@@ -33,6 +35,17 @@ from pinbot.store.engine import describe_db_error, is_trouble
 # How SQLAlchemy's SQLite dialect stores a DateTime (UTC wall time, microseconds always written).
 SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
 _NAME = re.compile(r"(?<![:\w]):(\w+)")
+_CURSOR = "pinbot_hot_cursor"  # the pool record's info key: (DBAPI connection, its cursor for hot work)
+
+
+@lru_cache(maxsize=64)
+def sqlite_stamp(value: datetime) -> str:
+    """A datetime as SQLAlchemy's SQLite dialect stores it: UTC wall time, four-digit year,
+    microseconds always written (the `SQLITE_STAMP` layout; isoformat writes it several times
+    faster than strftime). Cached: a post binds the same `now` several times."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
 
 
 class Sql:
@@ -59,9 +72,7 @@ def _bind_sqlite(params: Mapping[str, Any]) -> Bound:
     bound = Bound(params)
     for key, value in params.items():
         if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(UTC)
-            bound[key] = value.strftime(SQLITE_STAMP)
+            bound[key] = sqlite_stamp(value)
         elif isinstance(value, enum.Enum):
             bound[key] = value.name  # SQLAlchemy's non-native Enum stores the member's name
     return bound
@@ -92,19 +103,72 @@ class Rows:
 
     def _build(self, dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
         keys = [c.key for c in self.columns]
-        converters = [
-            (i, process)
-            for i, c in enumerate(self.columns)
-            if (process := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
-        ]
+        converters = []
+        for i, c in enumerate(self.columns):
+            process = _result_processor(c.type.dialect_impl(dialect), dialect)
+            if process is not None:
+                converters.append((i, process))
 
         def read(row: Sequence[Any]) -> dict[str, Any]:
             values = list(row)
             for i, process in converters:
-                values[i] = process(values[i])
+                value = values[i]
+                if value is not None:  # every processor here maps None to None (checked in _result_processor)
+                    values[i] = process(value)
             return dict(zip(keys, values, strict=True))
 
         return read
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's own result processing, as SQLAlchemy would run it, with a TypeDecorator's
+    two layers (the driver value to the inner type, then `process_result_value`) called directly
+    instead of through SQLAlchemy's wrapper. Only for types that map None to None, so the reader can
+    skip None values (a nullable column is mostly None)."""
+    process = type_.result_processor(dialect, None)
+    if process is None:
+        return None
+    if process(None) is not None:
+        raise TypeError(f"{type_!r}: a hot-path column whose type turns None into a value")
+    if isinstance(type_, TypeDecorator) and type(type_).process_result_value is not TypeDecorator.process_result_value:
+        inner = type_.impl_instance.result_processor(dialect, None)  # as TypeDecorator.result_processor does
+        outer = type_.process_result_value
+        if inner is None:
+            return lambda value: outer(value, dialect)
+
+        def layered(value: Any) -> Any:
+            return outer(inner(value), dialect)
+
+        if dialect.name == "sqlite" and _reads_utc(layered):
+            return _sqlite_utc(layered)
+        return layered
+    return process
+
+
+_PROBE = "2026-01-05 09:00:00.000001"
+
+
+def _reads_utc(process: Callable[[Any], Any]) -> bool:
+    """Whether a column reads SQLite's stored UTC wall time as an aware UTC datetime (the models'
+    datetime type), checked on a sample rather than assumed from the type's name."""
+    value = process(_PROBE)
+    return isinstance(value, datetime) and value.tzinfo is UTC and value == _parse_utc(_PROBE)
+
+
+def _parse_utc(value: str) -> datetime:
+    # The offset in the text makes fromisoformat return the UTC singleton itself: ten times
+    # cheaper than parsing and then datetime.replace(tzinfo=UTC), the same value.
+    return datetime.fromisoformat(value + "+00:00")
+
+
+def _sqlite_utc(layered: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def process(value: Any) -> Any:
+        try:
+            return _parse_utc(value)
+        except (TypeError, ValueError):  # not the usual layout (an offset, a bare date): the type's own path
+            return layered(value)
+
+    return process
 
 
 class HotConnection:
