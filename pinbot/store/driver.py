@@ -102,21 +102,26 @@ class Rows:
         return read
 
     def _build(self, dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        keys = [c.key for c in self.columns]
-        converters = []
+        # The reader is written out as one dict display, column by column (as namedtuple writes its
+        # class): a loop over the columns cost more than the row's own fetch.
+        width = len(self.columns)
+        scope: dict[str, Any] = {}
+        items = []
         for i, c in enumerate(self.columns):
             process = _result_processor(c.type.dialect_impl(dialect), dialect)
-            if process is not None:
-                converters.append((i, process))
-
-        def read(row: Sequence[Any]) -> dict[str, Any]:
-            values = list(row)
-            for i, process in converters:
-                value = values[i]
-                if value is not None:  # every processor here maps None to None (checked in _result_processor)
-                    values[i] = process(value)
-            return dict(zip(keys, values, strict=True))
-
+            if process is None:
+                items.append(f"{c.key!r}: row[{i}]")
+            else:  # every processor here maps None to None (checked in _result_processor)
+                scope[f"p{i}"] = process
+                items.append(f"{c.key!r}: None if row[{i}] is None else p{i}(row[{i}])")
+        source = (
+            "def read(row):\n"
+            f"    if len(row) != {width}:\n"
+            f"        raise ValueError(f'a row of {{len(row)}} columns where {width} were expected')\n"
+            f"    return {{{', '.join(items)}}}\n"
+        )
+        exec(source, scope)  # the text is built here from the table's own column names
+        read: Callable[[Sequence[Any]], dict[str, Any]] = scope["read"]
         return read
 
 
@@ -214,10 +219,12 @@ class HotConnection:
         except self._dbapi.Error as exc:
             raise self._failed(exc) from None
 
-    @contextmanager
-    def transaction(self) -> Iterator[HotConnection]:
+    def transaction(self) -> _Transaction:
         """Several statements as one transaction. On SQLite IMMEDIATE takes the write lock up front
         and waits for it (busy_timeout); a deferred BEGIN that later writes fails at once."""
+        return _Transaction(self)
+
+    def _begin(self) -> None:
         try:
             if self.dialect == "sqlite":
                 self._cursor.execute("BEGIN IMMEDIATE")
@@ -225,18 +232,30 @@ class HotConnection:
                 self._raw.autocommit = False
         except self._dbapi.Error as exc:
             raise self._failed(exc) from None
+
+    def _end(self, exc: BaseException | None) -> None:
+        """Commit, or roll back after `exc` (raised in the transaction, or by the commit). A driver
+        error is raised as `_failed` says; any other error the caller re-raises as it is."""
         try:
-            yield self
-            self._raw.commit()
-        except BaseException as exc:
-            with suppress(self._dbapi.Error):  # the connection is gone; the error that got us here says why
-                self._raw.rollback()
+            if exc is None:
+                try:
+                    self._raw.commit()
+                    return
+                except BaseException as failed:
+                    self._rollback()
+                    if isinstance(failed, self._dbapi.Error):
+                        raise self._failed(failed) from None
+                    raise
+            self._rollback()
             if isinstance(exc, self._dbapi.Error):
                 raise self._failed(exc) from None
-            raise
         finally:
             if self.dialect != "sqlite" and not self._raw.closed:
                 self._raw.autocommit = True
+
+    def _rollback(self) -> None:
+        with suppress(self._dbapi.Error):  # the connection is gone; the error that got us here says why
+            self._raw.rollback()
 
     def close(self) -> None:
         with suppress(self._dbapi.Error):
@@ -264,6 +283,23 @@ class HotConnection:
         if isinstance(exc, self._dbapi.OperationalError) or type(exc) is self._dbapi.DatabaseError:
             return DatabaseError(describe_db_error(exc))
         return exc
+
+
+class _Transaction:
+    """`HotConnection.transaction()`: a plain context manager (a generator-based one cost several
+    microseconds a transaction, twice a post)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: HotConnection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> HotConnection:
+        self.conn._begin()
+        return self.conn
+
+    def __exit__(self, _type: type[BaseException] | None, exc: BaseException | None, _tb: Any) -> None:
+        self.conn._end(exc)
 
 
 def _checkout(engine: Engine) -> Any:
