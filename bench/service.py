@@ -11,6 +11,7 @@ PINBOT_BENCH_PG_URL names a server, on PostgreSQL (--pg-rows queued pins, a data
    check-out), client CPU: vs. the same statements (read the next due pin with its board; claim it
    with its PostAttempt row in one committed transaction; record the outcome and the attempt's row
    in one, only if still ours); the disk syncs (synchronous=FULL, fsync) are the same for both;
+   the median cycle of each side over 1,000, in blocks of 50 taken in turn after a warm-up;
 3. claim + render-cache hit + record: `Poster.post_next` against the in-memory Pinterest, every
    pin with a template and one design, so each post after the first is a real render-cache hit
    (checked: one file in the cache), client CPU: vs. the floor of 2 plus what a cache hit must do
