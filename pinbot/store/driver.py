@@ -169,9 +169,11 @@ def _parse_utc(value: str) -> datetime:
 def _sqlite_utc(layered: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def process(value: Any) -> Any:
         try:
-            return _parse_utc(value)
-        except (TypeError, ValueError):  # not the usual layout (an offset, a bare date): the type's own path
+            parsed = _parse_utc(value)
+        except (TypeError, ValueError):  # not the usual layout (an offset, say): the type's own path
             return layered(value)
+        # A bare date reads the offset as a time of day: the type's own path for anything not UTC.
+        return parsed if parsed.tzinfo is UTC else layered(value)
 
     return process
 
