@@ -66,6 +66,7 @@ __all__ = [  # the engine's names, where callers have always found them
 
 MIGRATION_LOCK_KEY = 0x70696E62  # "pinb": the advisory lock every `pinbot init` takes on PostgreSQL
 _mappers: dict[type, Mapper[Any]] = {}
+_primary_keys: dict[type, tuple[str, ...]] = {}  # the column keys of each model's primary key
 
 
 @contextmanager
@@ -112,9 +113,10 @@ def detached(model: type[M], values: Mapping[Any, Any]) -> M:
     if mapper is None:
         configure_mappers()  # the first call sets up the ORM mappings
         mapper = _mappers[model] = sa_inspect(model)
+        _primary_keys[model] = tuple(str(c.key) for c in mapper.primary_key)
     obj: M = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
-    instance_state(obj).key = mapper.identity_key_from_primary_key(tuple(values[c.key] for c in mapper.primary_key))
+    instance_state(obj).key = mapper.identity_key_from_primary_key(tuple([values[k] for k in _primary_keys[model]]))
     return obj
 
 
