@@ -32,6 +32,7 @@ from pinbot.posting.claim import claim_pin, due_pins, finish
 from pinbot.queue.lint import Fingerprints
 from pinbot.render.subject import fingerprint, parse_fingerprint
 from pinbot.store import db
+from pinbot.store.driver import hot_connection
 from pinbot.store.models import PinStatus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,19 +70,20 @@ def build(path: Path, rows: int) -> None:
 
 
 def pinbot_cycle(path: Path) -> tuple[Callable[[], None], Callable[[], None]]:
-    """(one claim + record through pinbot, close): the poster's one claim path, each call on its own
-    pool check-out, as given an engine."""
+    """(one claim + record through pinbot, close): the poster's claim path as the poster runs it,
+    on one pool check-out per post (`Poster.post_next` holds a `hot_connection`)."""
     engine = db.make_engine(f"sqlite:///{path}")
     when = datetime(2030, 1, 1, tzinfo=UTC)
 
     def cycle() -> None:
         # The poster's one claim path: read the next due pin, claim it, record the outcome.
-        (due, _board), *_ = due_pins(engine, 1, when, limit=1)
-        assert due.id is not None
-        pin = claim_pin(engine, due.id, when, "bench", None)
-        assert pin is not None
-        posted = {"pinterest_pin_id": "1", "posted_at": when}
-        assert finish(engine, pin, when, outcome="posted", status=PinStatus.posted, pin_values=posted)
+        with hot_connection(engine) as conn:
+            (due, _board), *_ = due_pins(conn, 1, when, limit=1)
+            assert due.id is not None
+            pin = claim_pin(conn, due.id, when, "bench", None)
+            assert pin is not None
+            posted = {"pinterest_pin_id": "1", "posted_at": when}
+            assert finish(conn, pin, when, outcome="posted", status=PinStatus.posted, pin_values=posted)
 
     return cycle, engine.dispose
 
