@@ -225,16 +225,18 @@ class QueueService:
 
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
-            existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
+            source_keys = [req.key_for(b) for req in reqs for b in req.boards]
+            existing = self._existing(session, source_keys)
             keys = list(dict.fromkeys(k for req in reqs for k in req.boards))
             board_ids = current_board_ids(session, self.account_id, self.boards, keys)
             for key in keys:  # a board new or changed in its file
                 board_ids[key] = board_ids.get(key) or self.board_row(session, key).id or 0
             drafts: list[PinDraft] = []
             seen: set[str] = set()
+            next_key = iter(source_keys).__next__  # in the same order as they were made
             for req in reqs:
                 for board_key in req.boards:
-                    source_key = req.key_for(board_key)
+                    source_key = next_key()
                     if source_key in existing:
                         result.existing.append(existing[source_key])
                         continue
