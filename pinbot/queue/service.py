@@ -124,32 +124,12 @@ class PinDraft:
         )
 
 
-ROW_KEYS = (
-    "uid",
-    "account_id",
-    "board_id",
-    "source_key",
-    "title",
-    "description",
-    "link",
-    "alt_text",
-    "image_path",
-    "due_at",
-    "explicit_time",
-    "product_id",
-    "template",
-    "variant_key",
-    "experiment_variant_id",
-    "headline",
-    "badge",
-    "image_hash",
-    "loop_id",
-    "status",
-    "attempts",
-    "reconcile_checks",
-    "created_at",
-    "updated_at",
+_ROW_NAMES = (
+    "uid account_id board_id source_key title description link alt_text image_path due_at explicit_time product_id "
+    "template variant_key experiment_variant_id headline badge image_hash loop_id status attempts reconcile_checks "
+    "created_at updated_at"
 )
+ROW_KEYS = tuple(_ROW_NAMES.split())  # the pin columns `PinDraft.values` gives, in its order
 
 
 class Planner(Protocol):

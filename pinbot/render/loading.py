@@ -42,6 +42,7 @@ MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
 _ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+_Keep = Callable[["OpenedPhoto", os.stat_result], object]  # see check_photo
 
 
 class PhotoTooSmall(ImageError):
@@ -58,16 +59,14 @@ class PhotoSource:
 
 
 def read_photo(path: Path, st: os.stat_result | None = None) -> PhotoSource:
-    """Read a photo file with its size checked first; no decoding yet. `st`: the file's stat, when
-    the caller has just taken it (an import checks 10,000 photos: each stat costs)."""
+    """Read a photo file with its size checked first; no decoding yet (`st`: its stat, just taken)."""
     name = str(path)
-    if st is None:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise ImageError(name, "file not found") from None
-        except OSError as exc:
-            raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        st = st or path.stat()
+    except FileNotFoundError:
+        raise ImageError(name, "file not found") from None
+    except OSError as exc:
+        raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
     size = st.st_size
     if not stat.S_ISREG(st.st_mode):
         raise ImageError(name, "not a regular file")
@@ -189,23 +188,17 @@ def _pillow_warnings(name: str) -> Iterator[None]:
             log.debug("%s: Pillow warning: %s", name, w.message)
 
 
-def check_photo(
-    path: Path,
-    keep: Callable[[OpenedPhoto, os.stat_result], object] | None = None,
-    st: os.stat_result | None = None,
-) -> tuple[int, int]:
+def check_photo(path: Path, keep: _Keep | None = None, st: os.stat_result | None = None) -> tuple[int, int]:
     """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
     naming the file when no template could render it (damaged, truncated, too many pixels, too
-    small, unsupported). Run when a photo is queued or imported, so that a bad photo never reaches
-    the posting job. Cached by path, size and mtime; `keep` is handed the decoded photo (when it is
-    decoded, not on a cache hit) by a caller that reads something else from the same pixels.
-    `st`: the file's stat, when the caller has just taken it."""
-    if st is None:
-        try:
-            st = path.stat()
-        except OSError:
-            read_photo(path)  # raises the one-line reason
-            raise
+    small, unsupported). Run when a photo is queued or imported. Cached by path, size and mtime;
+    `keep` is handed the decoded photo (when decoded, not on a cache hit) by a caller that reads
+    something else from the same pixels; `st`: the file's stat, when the caller has just taken it."""
+    try:
+        st = st or path.stat()
+    except OSError:
+        read_photo(path)  # raises the one-line reason
+        raise
     key = (str(path), st.st_mtime_ns, st.st_size)
     size = _checked.get(key)
     if size is None:
