@@ -4,15 +4,16 @@ the same text for times (any timezone in, UTC stored), statuses, flags and NULLs
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert
 
-from pinbot.queue.bulk_insert import insert_rows
-from pinbot.queue.service import PinDraft
+from pinbot.queue.bulk_insert import insert_rows, insert_values
+from pinbot.queue.service import ROW_KEYS, PinDraft
 from pinbot.store import db
-from pinbot.store.models import Pin
+from pinbot.store.models import Pin, new_uids
 
 
 def shop(path: Path) -> str:
@@ -72,16 +73,19 @@ def stored(url: str) -> list[tuple[object, ...]]:
 
 
 def test_the_fast_insert_stores_what_core_stores(tmp_path: Path) -> None:
-    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
+    core, fast, tuples = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db"), shop(tmp_path / "tuples.db")
     for url, write in (
         (core, lambda c: c.execute(insert(Pin.__table__), rows())),  # type: ignore[attr-defined]
         (fast, lambda c: insert_rows(c, Pin.__table__, rows())),  # type: ignore[attr-defined]
+        # The import's own path: each draft's values in ROW_KEYS order, no dict per row.
+        (tuples, lambda c: insert_values(c, Pin.__table__, ROW_KEYS, [tuple(r.values()) for r in rows()])),  # type: ignore[attr-defined]
     ):
         engine = db.make_engine(url)
         with engine.begin() as conn:
             write(conn)
         engine.dispose()
     assert stored(fast) == stored(core)
+    assert stored(tuples) == stored(core)
     assert len(stored(fast)) == 3
     assert "2026-03-28 22:30:15.123456" in stored(fast)[0]  # UTC, as Core stores it
     assert "2026-03-28 22:30:15.123456" in stored(fast)[2]
@@ -98,3 +102,12 @@ def test_a_column_default_left_unset_is_filled_as_core_fills_it(tmp_path: Path) 
     conn = sqlite3.connect(tmp_path / "d.db")
     assert conn.execute("SELECT description FROM pin").fetchall() == [("",)]
     conn.close()
+
+
+def test_uids_made_in_bulk_are_distinct_random_uuid4s() -> None:
+    uids = new_uids(5000)
+    assert len(set(uids)) == 5000
+    for value in uids:
+        parsed = uuid.UUID(hex=value)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, value)
+    assert new_uids(0) == []

@@ -107,6 +107,12 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
             columns[key] = index
     table = CsvTable(src, header, columns)
 
+    # Every header cell names a column, in order: a row is its cells zipped with the names (a dict
+    # comprehension with an index test per cell costs seconds over 100,000 rows).
+    in_order = list(columns.values()) == list(range(len(header)))
+    names = list(columns)
+    width = len(header)
+
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         row_no = 1
         while True:
@@ -122,13 +128,16 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
                     source=src,
                 ) from None
             row_no += 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():  # blank cells only (as `any(c.strip() ...)`, in one call)
                 continue
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            if len(cells) > width and "".join(cells[width:]).strip():
                 reason = f"has {len(cells)} cells, the header has {len(header)} (a comma inside a cell needs quotes)"
                 table.row_errors.append(InvalidInput("row", reason, row=row_no, source=src))
                 continue
-            yield row_no, {key: (cells[i] if i < len(cells) else "") for key, i in columns.items()}
+            if in_order and len(cells) >= width:
+                yield row_no, dict(zip(names, cells, strict=False))  # stops at the header's width
+            else:
+                yield row_no, {key: (cells[i] if i < len(cells) else "") for key, i in columns.items()}
 
     return table, rows()
 

@@ -70,6 +70,8 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
     group_base: dict[str, int] = {}
     group_index: dict[str, int] = defaultdict(int)
     group_last: dict[str, int] = {}
+    last_not_before: datetime | None = None
+    last_not_before_at = 0
     for i, item in enumerate(items):
         key = item.group or f"#{i}"
         index = group_index[key]
@@ -81,8 +83,11 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
             continue
         base = group_base.get(key)
         start = max(now_at, base + interval * index) if base is not None else now_at
-        if item.not_before is not None:
-            start = max(start, to_us(as_utc(item.not_before)))
+        not_before = item.not_before
+        if not_before is not None:
+            if not_before is not last_not_before:  # an import's pins share one (the time it runs)
+                last_not_before, last_not_before_at = not_before, to_us(as_utc(not_before))
+            start = max(start, last_not_before_at)
         if key in group_last:  # jitter may have put the previous board late: keep the full interval
             start = max(start, group_last[key] + interval)
         link, domain = link_parts(item.link)

@@ -213,6 +213,15 @@ class Schedule:
 
     def window_end(self, t: int) -> int:
         """The end of the posting window t is in (compared in local wall time), or t."""
+        day = self.day_of(t)
+        start_of_day, end_of_day = self._day_bounds(day)
+        if end_of_day - start_of_day == DAY:
+            # No clock change that day: wall times and instants are in the same order, so the
+            # day's windows as instants (worked out once) answer without a time-zone conversion.
+            for begin, finish in self._windows_on(day):
+                if begin <= t < finish:
+                    return finish
+            return t
         local = from_us(t).astimezone(self.tz)
         day = local.date()
         walls = self._walls.get(day)

@@ -22,11 +22,11 @@ from sqlmodel import Session, col, select
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound, StateConflict
 from pinbot.queue.board_rows import current_board_ids
-from pinbot.queue.bulk_insert import insert_rows
+from pinbot.queue.bulk_insert import insert_values
 from pinbot.queue.listing import listing, listing_count
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.store.db import read_scope, session_scope
-from pinbot.store.models import Board, Pin, PinStatus, new_uid
+from pinbot.store.models import Board, Pin, PinStatus, new_uid, new_uids
 
 
 @dataclass(frozen=True)
@@ -92,32 +92,44 @@ class PinDraft:
     not_after: datetime | None = None
 
     def row(self, account_id: int, now: datetime) -> dict[str, Any]:
-        return {
-            "uid": new_uid(),
-            "account_id": account_id,
-            "board_id": self.board_id,
-            "source_key": self.source_key,
-            "title": self.title,
-            "description": self.description,
-            "link": self.link,
-            "alt_text": self.alt_text,
-            "image_path": self.image_path,
-            "due_at": self.due_at,
-            "explicit_time": self.explicit_time,
-            "product_id": self.product_id,
-            "template": self.template,
-            "variant_key": self.variant_key,
-            "experiment_variant_id": self.experiment_variant_id,
-            "headline": self.headline or None,
-            "badge": self.badge or None,
-            "image_hash": self.image_hash,
-            "loop_id": self.loop_id,
-            "status": PinStatus.queued,
-            "attempts": 0,
-            "reconcile_checks": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
+        return dict(zip(ROW_KEYS, self.values(new_uid(), account_id, now), strict=True))
+
+    def values(self, uid: str, account_id: int, now: datetime) -> tuple[Any, ...]:
+        """The queue row's values in `ROW_KEYS` order."""
+        return (
+            uid,
+            account_id,
+            self.board_id,
+            self.source_key,
+            self.title,
+            self.description,
+            self.link,
+            self.alt_text,
+            self.image_path,
+            self.due_at,
+            self.explicit_time,
+            self.product_id,
+            self.template,
+            self.variant_key,
+            self.experiment_variant_id,
+            self.headline or None,
+            self.badge or None,
+            self.image_hash,
+            self.loop_id,
+            PinStatus.queued,
+            0,
+            0,
+            now,
+            now,
+        )
+
+
+_ROW_NAMES = (
+    "uid account_id board_id source_key title description link alt_text image_path due_at explicit_time product_id "
+    "template variant_key experiment_variant_id headline badge image_hash loop_id status attempts reconcile_checks "
+    "created_at updated_at"
+)
+ROW_KEYS = tuple(_ROW_NAMES.split())  # the pin columns `PinDraft.values` gives, in its order
 
 
 class Planner(Protocol):
@@ -193,16 +205,18 @@ class QueueService:
 
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
-            existing = self._existing(session, [req.key_for(b) for req in reqs for b in req.boards])
+            source_keys = [req.key_for(b) for req in reqs for b in req.boards]
+            existing = self._existing(session, source_keys)
             keys = list(dict.fromkeys(k for req in reqs for k in req.boards))
             board_ids = current_board_ids(session, self.account_id, self.boards, keys)
             for key in keys:  # a board new or changed in its file
                 board_ids[key] = board_ids.get(key) or self.board_row(session, key).id or 0
             drafts: list[PinDraft] = []
             seen: set[str] = set()
+            next_key = iter(source_keys).__next__  # in the same order as they were made
             for req in reqs:
                 for board_key in req.boards:
-                    source_key = req.key_for(board_key)
+                    source_key = next_key()
                     if source_key in existing:
                         result.existing.append(existing[source_key])
                         continue
@@ -237,12 +251,14 @@ class QueueService:
                 result.later = [d.source_key for d in drafts if d.not_after is not None and d.due_at > d.not_after]
                 drafts = [d for d in drafts if d.not_after is None or d.due_at <= d.not_after]
             if drafts:
-                rows = [d.row(self.account_id, now) for d in drafts]
+                uids = new_uids(len(drafts))
+                account_id = self.account_id
+                values = [d.values(uid, account_id, now) for d, uid in zip(drafts, uids, strict=True)]
                 last_id = session.connection().execute(sa_select(func.max(col(Pin.id)))).scalar()
                 # One executemany: asking RETURNING for ids in order makes SQLite insert row by row,
                 # and the ORM's bulk insert costs more than the insert itself.
-                insert_rows(session.connection(), Pin.__table__, rows)  # type: ignore[attr-defined]
-                result.created = self._ids_by_uid(session, [row["uid"] for row in rows], last_id or 0)
+                insert_values(session.connection(), Pin.__table__, ROW_KEYS, values)  # type: ignore[attr-defined]
+                result.created = self._ids_by_uid(session, uids, last_id or 0)
         return result
 
     def pins(self, ids: Sequence[int]) -> list[tuple[Pin, str]]:

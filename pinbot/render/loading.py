@@ -14,6 +14,7 @@ import io
 import logging
 import math
 import os
+import stat
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
 _ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+_Keep = Callable[["OpenedPhoto", os.stat_result], object]  # see check_photo
 
 
 class PhotoTooSmall(ImageError):
@@ -56,16 +58,17 @@ class PhotoSource:
     sha256: str
 
 
-def read_photo(path: Path) -> PhotoSource:
-    """Read a photo file with its size checked first; no decoding yet."""
+def read_photo(path: Path, st: os.stat_result | None = None) -> PhotoSource:
+    """Read a photo file with its size checked first; no decoding yet (`st`: its stat, just taken)."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        st = st or path.stat()
     except FileNotFoundError:
         raise ImageError(name, "file not found") from None
     except OSError as exc:
         raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
-    if not path.is_file():
+    size = st.st_size
+    if not stat.S_ISREG(st.st_mode):
         raise ImageError(name, "not a regular file")
     if size == 0:
         raise ImageError(name, "empty file (0 bytes)")
@@ -185,14 +188,14 @@ def _pillow_warnings(name: str) -> Iterator[None]:
             log.debug("%s: Pillow warning: %s", name, w.message)
 
 
-def check_photo(path: Path, keep: Callable[[OpenedPhoto, os.stat_result], object] | None = None) -> tuple[int, int]:
+def check_photo(path: Path, keep: _Keep | None = None, st: os.stat_result | None = None) -> tuple[int, int]:
     """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
     naming the file when no template could render it (damaged, truncated, too many pixels, too
-    small, unsupported). Run when a photo is queued or imported, so that a bad photo never reaches
-    the posting job. Cached by path, size and mtime; `keep` is handed the decoded photo (when it is
-    decoded, not on a cache hit) by a caller that reads something else from the same pixels."""
+    small, unsupported). Run when a photo is queued or imported. Cached by path, size and mtime;
+    `keep` is handed the decoded photo (when decoded, not on a cache hit) by a caller that reads
+    something else from the same pixels; `st`: the file's stat, when the caller has just taken it."""
     try:
-        st = path.stat()
+        st = st or path.stat()
     except OSError:
         read_photo(path)  # raises the one-line reason
         raise
@@ -200,7 +203,7 @@ def check_photo(path: Path, keep: Callable[[OpenedPhoto, os.stat_result], object
     size = _checked.get(key)
     if size is None:
         # The largest slot a template can have: the whole canvas.
-        opened = open_photo(read_photo(path), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+        opened = open_photo(read_photo(path, st), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
         size = _checked[key] = opened.image.size
         while len(_checked) > 256:
             _checked.popitem(last=False)

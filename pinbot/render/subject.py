@@ -227,7 +227,8 @@ def _otsu(hist: list[int]) -> int:
 
 def dhash(thumb: Image.Image) -> int:
     """64-bit difference hash: is each of 8x8 cells brighter than its right neighbour."""
-    small = thumb.convert("L").resize((9, 8), Image.Resampling.BOX)
+    grey = thumb if thumb.mode == "L" else thumb.convert("L")  # convert("L") of an L image: a copy
+    small = grey.resize((9, 8), Image.Resampling.BOX)
     px = small.tobytes()
     # Row by row, each cell against its right neighbour: b"\x00\x01..." read as a binary number.
     brighter = bytes(map(operator.gt, _LEFT_CELLS(px), _RIGHT_CELLS(px)))
@@ -299,11 +300,11 @@ def fingerprint(path: Path) -> str | None:
     return value
 
 
-def check_photo(path: Path) -> tuple[int, int]:
+def check_photo(path: Path, st: os.stat_result | None = None) -> tuple[int, int]:
     """`loading.check_photo` (the same checks and errors), keeping the photo's fingerprint from the
     same decode: an import checks and fingerprints every photo, and decoding is most of the cost.
     A JPEG's fingerprint is left to `fingerprint`, which decodes it at its own (1/8) scale."""
-    return check_decoded(path, _keep_fingerprint)
+    return check_decoded(path, _keep_fingerprint, st)
 
 
 def _keep_fingerprint(opened: OpenedPhoto, st: os.stat_result) -> None:

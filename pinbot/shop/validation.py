@@ -5,7 +5,10 @@ Service helper: imports errors and the renderer's photo check only.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,15 +99,23 @@ def check_image_path(
     path = Path(value.strip()).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
-    if not path.is_file():
-        if path.is_dir():
+    try:  # one stat, handed on to the photo check (an import checks 10,000 photos)
+        st: os.stat_result | None = path.stat()
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            raise  # as Path.is_file() does
+        st = None
+    except ValueError:  # a NUL in the name
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        if st is not None and stat.S_ISDIR(st.st_mode):
             reason = "is a folder, not an image file"
-        elif path.exists():
+        elif st is not None:
             reason = "is not a regular file (a device, pipe or socket); give the photo's file"
         else:
             reason = "no such file"
         raise InvalidInput("image", f"{value}: {reason}", row=row, source=source)
-    size = path.stat().st_size
+    size = st.st_size
     if size == 0:
         raise InvalidInput("image", f"{value}: the file is empty", row=row, source=source)
     if size > IMAGE_MAX_BYTES:
@@ -126,7 +137,10 @@ def check_image_path(
     # name: a fingerprint kept is found under it.
     path = path.absolute()
     try:
-        (check_keeping_fingerprint if keep_fingerprint else check_photo)(path)
+        if keep_fingerprint:
+            check_keeping_fingerprint(path, st)
+        else:
+            check_photo(path, st=st)
     except ImageError as exc:
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
