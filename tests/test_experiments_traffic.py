@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from pinbot.experiments.sizing import propose
+from pinbot.experiments.sizing import information_at, propose, schedule, strata_of
 from pinbot.experiments.traffic import TWIN_SHARES, Traffic, traffic
 from pinbot.stats import ALPHA
 
@@ -80,3 +80,14 @@ def test_boards_of_uneven_reach_need_more_pins_since_every_board_counts_the_same
     fair = propose(uneven, 2, 3, 3, 0.3, ALPHA, 24, 3).sizing
     pooled = propose(flat, 2, 3, 3, 0.3, ALPHA, 24, 3).sizing
     assert fair.information < 0.9 * pooled.information and fair.power < pooled.power
+
+
+def test_weights_that_do_not_fit_the_twins_true_spread_give_less_information() -> None:
+    # The verdict weighs strata with the plan's spread; when the twins really differ more (or less),
+    # the plan's promise counts the information those weights give, less than fitting ones would.
+    strata = strata_of(schedule(2, 3, 3, 4, 16))
+    at = max(h for s in strata for h in s) + 28 * 24
+    for truth, other in ((0.4, 0.1), (0.1, 0.4)):
+        fits = information_at(strata, at, Traffic(0.01, 1000, 1.0, truth, ""), spread=truth)[0]
+        off = information_at(strata, at, Traffic(0.01, 1000, 1.0, other, ""), spread=truth)[0]
+        assert 0.5 * fits < off < 0.99 * fits

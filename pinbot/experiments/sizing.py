@@ -10,7 +10,8 @@ each design) the expected weight given the clicks it will have, drawn over uneve
 gets the same plan. Uneven reach and pin-to-pin spread are what make the information smaller than
 the impressions suggest (the design effect); both are in, and so are boards of uneven reach (the
 boards count equally) and what is not known about how much twins differ (the promise is averaged
-over it).
+over it: over what twins keep of past pins' spread, and over what the history's estimate of that
+spread allows, `Traffic.spreads`), weighed as the verdict will weigh them, with the plan's spread.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Owns reading, from the shop's pins of the last 90 days, the click rate, a pin's impressions over
 its first 30 days, how uneven reach is between pins and between boards, and how much pins' click
-rates differ beyond chance (docs/statistics.md); `pinbot.experiments.sizing` sizes a test from it.
+rates differ beyond chance and how precisely the history tells that (docs/statistics.md);
+`pinbot.experiments.sizing` sizes a test from it.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Traffic:
             "pin_spread": round(self.pin_spread, 3),
             "past_pin_spread": round(self.past_spread, 3),
             "board_spread": round(self.board_spread, 3),
+            "pin_spread_dof": round(self.spread_dof, 1),
             "source": self.source,
         }
 
@@ -131,12 +133,16 @@ def traffic(pins: History, prior_rate: float) -> Traffic:
     photos = _groups(grown, lambda g: g if g.count("|") >= 2 else "")
     if sum(len(ids) for key, ids in photos.items() if key) >= MIN_HISTORY_PINS:
         _, twins, dof, noise = _spreads(grown, logs, lambda g: g if g.count("|") >= 2 else "")
-        source += ", twins from pins of one photo on one board"
+        alike = sum(len(ids) for key, ids in photos.items() if key)
+        source += (
+            f", twins from pins of one photo on one board (the chance allows for how far a spread measured "
+            f"on {alike} pins may be off)"
+        )
         return Traffic(rate, per_pin, reach, twins, source, 0.0, boards, dof, noise)
     twins = spread * math.sqrt(fmean(TWIN_SHARES))
     source += (
         "; too few past pins of one photo on one board to tell how alike the test's pins will be, "
-        "so the chance is averaged over it"
+        f"so the chance is averaged over that, and over how far a spread measured on {len(grown)} pins may be off"
     )
     return Traffic(rate, per_pin, reach, twins, source, spread, boards, dof, noise)
 
