@@ -187,14 +187,16 @@ def _spreads(grown: _Pins, logs: list[float], key: Callable[[str], str]) -> tupl
         # set that rate, so with uneven reach their residuals shrink far more than 1 - 1/pins says.
         s2, s3 = sum(grown[i][1] ** 2 for i in ids), sum(grown[i][1] ** 3 for i in ids)
         den += r * r * (s2 - 2 * s3 / gn + s2 * s2 / gn**2)
-        parts += [((r * grown[i][1]) ** 2, 1 / (r * grown[i][1])) for i in ids]
+        # Each pin counts in the estimate by what it adds to that share: the big pins less than their size.
+        parts += [
+            (r * r * (n * n - 2 * n**3 / gn + n * n * s2 / gn**2), 1 / (r * n)) for n in (grown[i][1] for i in ids)
+        ]
     if den <= 0:
         return spread, PIN_SPREAD, 0.0, 0.0
     var = num / den
     pin_spread = min(SPREAD_RANGE[1], max(SPREAD_RANGE[0], math.sqrt(max(var, 0.0))))
-    # How precisely: each pin's squared residual estimates spread + its clicks' noise (1 / clicks),
-    # a chi-square of one degree; the big pins weigh most (Satterthwaite), and each group's own rate
-    # costs its share of a degree.
+    # How precisely: each pin's squared residual estimates spread + its clicks' noise (1 / clicks);
+    # the big pins weigh most (Satterthwaite), and each group's own rate costs its share of a degree.
     total = sum(a for a, _ in parts)
     noise = sum(a * c for a, c in parts) / total
     level = pin_spread**2
