@@ -4,7 +4,7 @@ Runs `tests/shop_sim.py` (an independent simulation of small shops: heavy-tailed
 board/product/hour/weekday effects, per-pin click-rate spread, board x design interaction, a viral
 pin) over many shops per condition, planning and judging each test with pinbot's own code.
 
-    .venv/bin/python bench/experiments.py [--shops 200] [--jobs 2]
+    .venv/bin/python bench/experiments.py [--shops 200] [--jobs 2] [--only 'as spread as twins']
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--shops", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--only", default="", help="run only the conditions whose name contains this")
     opts = parser.parse_args()
     print(
         f"{'condition':<50} {'shops':>5} {'feas.':>5} {'stated':>7} {'achieved':>8} "
@@ -43,6 +44,8 @@ def main() -> None:
     )
     with ProcessPoolExecutor(opts.jobs) as pool:
         for i, cond in enumerate(CONDITIONS):
+            if opts.only not in cond.name:
+                continue
             start = time.monotonic()
             outs = list(pool.map(_run, [(opts.seed + s, i) for s in range(opts.shops)], chunksize=4))
             r = summarise(cond, outs)

@@ -10,7 +10,8 @@ each design) the expected weight given the clicks it will have, drawn over uneve
 gets the same plan. Uneven reach and pin-to-pin spread are what make the information smaller than
 the impressions suggest (the design effect); both are in, and so are boards of uneven reach (the
 boards count equally) and what is not known about how much twins differ (the promise is averaged
-over it).
+over it: over what twins keep of past pins' spread, and over what the history's estimate of that
+spread allows, `Traffic.spreads`), weighed as the verdict will weigh them, with the plan's spread.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
-@lru_cache(maxsize=64)
-def _weights(reach_spread: float, pin_spread: float, lift: float) -> tuple[tuple[float, float, float], ...]:
-    """(log expected stratum clicks, expected weight, expected weight x step under `lift`) on a grid.
+@lru_cache(maxsize=128)
+def _weights(
+    reach_spread: float, pin_spread: float, lift: float, weigh_spread: float
+) -> tuple[tuple[float, float, float, float], ...]:
+    """(log expected stratum clicks, expected weight, expected weight x step under `lift`, expected
+    weight² x the step's variance) on a grid, for twins that differ by `pin_spread` and a test that
+    weighs them as if they differed by `weigh_spread`.
 
     The step (`pinbot.stats._score_step`) reads a true lift a little short when reach is uneven,
     so the plan's promise uses what the test will really see, not the log of the lift.
@@ -65,32 +70,38 @@ def _weights(reach_spread: float, pin_spread: float, lift: float) -> tuple[tuple
     table = []
     for i in range(49):
         mu = 0.2 * 10 ** (i / 12)  # 0.2 to 2,000 clicks
-        weight = step = 0.0
+        weight = step = spent = 0.0
         for ra, rb, qa, qb in draws:
             m, share = _poisson(rng, mu / 2 * (ra * qa + rb * qb)), rb / (ra + rb)
             if m > 0:
-                w = 1 / (1 / (m * share * (1 - share)) + 2 * pin_spread**2)
+                chance = 1 / (m * share * (1 - share))
+                w = 1 / (chance + 2 * weigh_spread**2)
                 weight += w
                 step += w * (theta - 1) / (1 - share + share * theta)  # the step's expectation
-        table.append((math.log(mu), weight / len(draws), step / len(draws)))
+                spent += w * w * (chance + 2 * pin_spread**2)
+        table.append((math.log(mu), weight / len(draws), step / len(draws), spent / len(draws)))
     return tuple(table)
 
 
-def expected_weight(clicks: float, reach_spread: float, pin_spread: float, lift: float = 0.0) -> tuple[float, float]:
-    """A stratum's expected weight in the test, and weight x step under `lift`, when its two pins
-    are expected to have `clicks`."""
+def expected_weight(
+    clicks: float, reach_spread: float, pin_spread: float, lift: float = 0.0, weigh_spread: float | None = None
+) -> tuple[float, float, float]:
+    """A stratum's expected weight in the test, weight x step under `lift`, and weight² x the
+    step's variance, when its two pins are expected to have `clicks` (the test weighs them with
+    `weigh_spread`, the twins' true `pin_spread` by default)."""
     if clicks <= 0:
-        return 0.0, 0.0
-    table = _weights(round(reach_spread, 2), round(pin_spread, 2), round(lift, 3))
+        return 0.0, 0.0, 0.0
+    weigh = pin_spread if weigh_spread is None else weigh_spread
+    table = _weights(round(reach_spread, 2), round(pin_spread, 2), round(lift, 3), round(weigh, 2))
     x = math.log(clicks)
     if x <= table[0][0]:
         f = clicks / math.exp(table[0][0])
-        return table[0][1] * f, table[0][2] * f
-    for (x0, w0, s0), (x1, w1, s1) in itertools.pairwise(table):
+        return table[0][1] * f, table[0][2] * f, table[0][3] * f
+    for (x0, w0, s0, v0), (x1, w1, s1, v1) in itertools.pairwise(table):
         if x <= x1:
             f = (x - x0) / (x1 - x0)
-            return w0 + (w1 - w0) * f, s0 + (s1 - s0) * f
-    return table[-1][1], table[-1][2]
+            return w0 + (w1 - w0) * f, s0 + (s1 - s0) * f, v0 + (v1 - v0) * f
+    return table[-1][1], table[-1][2], table[-1][3]
 
 
 @dataclass(frozen=True)
@@ -120,19 +131,24 @@ def information_at(
     The strata are shared evenly by `boards` boards whose reach differs as the shop's do, and the
     boards count equally in the test (`pinbot.stats.paired_test`): a board with little reach weighs
     as much as a busy one, so uneven boards give less information than all the strata pooled.
+    The test weighs strata with the plan's spread whatever the twins' true one: weights that do
+    not fit the truth give less information than those that would.
     """
     spread = t.pin_spread if spread is None else spread
     factors = t.board_factors(boards)
     inverse = estimate = 0.0
     for g in factors:
-        total = signal = 0.0
+        total = signal = spent = 0.0
         for times in strata:
             clicks = g * sum(t.rate * t.per_pin * accrued((at_hours - h) / DAY) for h in times)
-            w, ws = expected_weight(clicks, t.reach_spread, spread, lift)
-            total, signal = total + w / len(factors), signal + ws / len(factors)
-        if total <= 0:
+            w, ws, wwv = expected_weight(clicks, t.reach_spread, spread, lift, t.pin_spread)
+            total, signal, spent = total + w, signal + ws, spent + wwv
+        if total <= 0 or spent <= 0:
             return 0.0, 0.0
-        inverse, estimate = inverse + 1 / total, estimate + signal / total / len(factors)
+        # The board's estimate is signal / total, with variance spent / total² (the factor of boards
+        # cancels: each board holds 1 / boards of the strata).
+        inverse += spent / total**2 * len(factors)
+        estimate += signal / total / len(factors)
     info = len(factors) ** 2 / inverse
     return info, estimate * info
 
