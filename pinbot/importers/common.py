@@ -107,13 +107,15 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
             columns[key] = index
     table = CsvTable(src, header, columns)
 
-    # Every header cell names a column, in order: a row is its cells zipped with the names (a dict
-    # comprehension with an index test per cell costs seconds over 100,000 rows).
-    in_order = list(columns.values()) == list(range(len(header)))
-    names = list(columns)
     width = len(header)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        # Read at the first row, not here: an importer may rename the columns before reading (an
+        # Etsy export in Italian). Every header cell naming a column in order, a row is its cells
+        # zipped with the names (a dict comprehension with an index test per cell costs seconds
+        # over 100,000 rows).
+        in_order = list(columns.values()) == list(range(width))
+        names = list(columns)
         row_no = 1
         while True:
             try:
