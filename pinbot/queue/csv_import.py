@@ -18,6 +18,7 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,15 +191,8 @@ def _row_request(
     extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin
     source_key = "csv:" + (key or _derived_key(title, link, str(image), template, *extra))
     made = requests.get(raw) if requests is not None else None
-    if made is not None:
-        # The request of an earlier row with these cells, its boards and key swapped: a frozen
-        # dataclass's __init__ sets each of its 17 fields through object.__setattr__ (0.4 s for
-        # 100,000 rows); the copy gets the same fields, as __init__ would set them.
-        req = object.__new__(PinRequest)
-        fields = req.__dict__
-        fields.update(made.__dict__)
-        fields["boards"], fields["source_key"] = keys, source_key
-        return req
+    if made is not None:  # the request of an earlier row with these cells, its boards and key swapped
+        return dataclasses.replace(made, boards=keys, source_key=source_key)
     req = PinRequest(
         boards=keys,
         title=title,
