@@ -135,14 +135,14 @@ def traffic(pins: History, prior_rate: float) -> Traffic:
         _, twins, dof, noise = _spreads(grown, logs, lambda g: g if g.count("|") >= 2 else "")
         alike = sum(len(ids) for key, ids in photos.items() if key)
         source += (
-            f", twins from pins of one photo on one board (the chance allows for how far a spread measured "
-            f"on {alike} pins may be off)"
+            f", how alike the test's pins will be read from past pins of one photo on one board (the chance "
+            f"allows for how far a measure on {alike} pins may be off)"
         )
         return Traffic(rate, per_pin, reach, twins, source, 0.0, boards, dof, noise)
     twins = spread * math.sqrt(fmean(TWIN_SHARES))
     source += (
         "; too few past pins of one photo on one board to tell how alike the test's pins will be, "
-        f"so the chance is averaged over that, and over how far a spread measured on {len(grown)} pins may be off"
+        f"so the chance allows for that, and for how far a measure on {len(grown)} pins may be off"
     )
     return Traffic(rate, per_pin, reach, twins, source, spread, boards, dof, noise)
 
