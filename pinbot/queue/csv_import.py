@@ -18,7 +18,6 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,20 +178,22 @@ def _row_request(
         get("headline", ""),
         get("badge", ""),
     )
+    made = requests.get(raw) if requests is not None else None
+    key = get("key", "").strip()
+    if made is not None and key and len(key) <= 200:  # cells seen before, valid: only the key is new
+        return made.on_boards(keys, "csv:" + key)
     content = contents.get(raw) if contents is not None else None
     if content is None:
         content = _content(row, row_no, src, base, tz, image_cache, {} if checked is None else checked)
         if contents is not None:
             contents[raw] = content
     title, description, link, alt_text, image, at, template, headline, badge = content
-    key = row.get("key", "").strip()
     if len(key) > 200:
         raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
     extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin
     source_key = "csv:" + (key or _derived_key(title, link, str(image), template, *extra))
-    made = requests.get(raw) if requests is not None else None
     if made is not None:  # the request of an earlier row with these cells, its boards and key swapped
-        return dataclasses.replace(made, boards=keys, source_key=source_key)
+        return made.on_boards(keys, source_key)
     req = PinRequest(
         boards=keys,
         title=title,

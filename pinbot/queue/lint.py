@@ -78,7 +78,9 @@ def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple
     """The pin's photo fingerprint: stored at enqueue, else read from the file (older pins);
     `memo` keeps a file's answer for one check (many pins show one photo)."""
     value = getattr(pin, "image_hash", None)
-    if not value and pin.image_path:
+    if value:
+        return _parse(value)
+    if pin.image_path:
         if memo is None:
             value = fingerprint(Path(pin.image_path))
         elif pin.image_path in memo:
@@ -120,15 +122,26 @@ class NearIndex:
     ) -> PinLike | None:
         """`find`, and `add` the pin when no copy of its photo was added before (one pass: an
         import asks this for every pin)."""
-        first = self.find(board_id, key, h)
-        if first is None:
-            self.paths[(board_id, key)] = pin  # not there: find looked
-            if h is not None:  # find registered h
-                seen_key = (board_id, (key[1], key[2]), h)
-                if seen_key not in self.seen:
-                    self.seen[seen_key] = (self._added, pin)
-                    self._added += 1
-        return first
+        at = (board_id, key)
+        hit = self.paths.get(at)
+        if hit is not None:
+            return hit
+        if h is None:
+            self.paths[at] = pin
+            return None
+        design = (key[1], key[2])
+        seen = self.seen
+        best: tuple[int, PinLike] | None = None
+        for other in self.fingerprints.register(h):  # h itself included: it is registered now
+            found = seen.get((board_id, design, other))
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        if best is not None:
+            return best[1]
+        self.paths[at] = pin
+        seen[(board_id, design, h)] = (self._added, pin)  # not there: h is among the copies looked up
+        self._added += 1
+        return None
 
     def add(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
@@ -169,18 +182,28 @@ def findings(
     """Every lint problem among `pins` (which must include the live pins they compete with)."""
     out: list[Finding] = []
     seen_images = NearIndex(fingerprints)
+    find_or_add = seen_images.find_or_add
     boards_of: dict[str, set[int]] = defaultdict(set)
     memo: dict[str, str | None] = {}
+    # An import asks for every pin, of a few links, photos and designs: each is worked out once.
+    short: dict[str, bool] = {}
+    products: dict[tuple[int | None, str], str | None] = {}
     for pin in pins:
-        if (f := shortener_finding(pin)) is not None:
-            out.append(f)
-        key = image_key(pin)
-        if key is not None:
+        link = pin.link
+        if link:
+            is_short = short.get(link)
+            if is_short is None:
+                is_short = short[link] = is_shortener(link)
+            if is_short and (f := shortener_finding(pin)) is not None:
+                out.append(f)
+        image = pin.image_path
+        if image:
+            key = (image, *design_key(pin.template, pin.variant_key))
             h = photo_hash(pin, memo)
-            first = seen_images.find_or_add(pin.board_id, key, h, pin)
+            first = find_or_add(pin.board_id, key, h, pin)
             if first is not None:
                 board = board_names.get(pin.board_id, str(pin.board_id))
-                what = key[0] if first.image_path == key[0] else f"{key[0]} (a copy of {first.image_path})"
+                what = image if first.image_path == image else f"{image} (a copy of {first.image_path})"
                 out.append(
                     Finding(
                         "image",
@@ -190,7 +213,10 @@ def findings(
                         _id(pin),
                     )
                 )
-        product = product_key(pin)
+        at = (pin.product_id, link)
+        product = products.get(at, "")
+        if product == "":
+            product = products[at] = product_key(pin)
         if product is not None:
             boards_of[product].add(pin.board_id)
     for product, boards in boards_of.items():
@@ -264,12 +290,17 @@ def _near_copies(
     The queue's distinct photos are compared, not its pins: a photo on many boards is read once."""
     wanted: set[tuple[int, tuple[str, str], Fingerprint]] = set()  # (board, design, photo) of new pins
     memo: dict[str, str | None] = {}
+    register = prints.register
+    registered: set[Fingerprint] = set()
     for pin in pins:
-        key = image_key(pin)
-        h = photo_hash(pin, memo) if key is not None else None
-        if key is not None and h is not None:
-            prints.register(h)
-            wanted.add((pin.board_id, (key[1], key[2]), h))
+        if not pin.image_path:
+            continue
+        h = photo_hash(pin, memo)
+        if h is not None:
+            if h not in registered:  # many pins show one photo
+                registered.add(h)
+                register(h)
+            wanted.add((pin.board_id, design_key(pin.template, pin.variant_key), h))
     if not wanted:
         return []
     mine = (
