@@ -117,29 +117,28 @@ def read_csv_table(path: Path) -> tuple[CsvTable, Iterator[tuple[int, dict[str, 
         in_order = list(columns.values()) == list(range(width))
         names = list(columns)
         row_no = 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise InvalidInput(
-                    "row",
-                    f"malformed CSV: {exc}; the rows after it were not read: fix this row and import again",
-                    row=row_no + 1,
-                    source=src,
-                ) from None
-            row_no += 1
-            if not "".join(cells).strip():  # blank cells only (as `any(c.strip() ...)`, in one call)
-                continue
-            if len(cells) > width and "".join(cells[width:]).strip():
-                reason = f"has {len(cells)} cells, the header has {len(header)} (a comma inside a cell needs quotes)"
-                table.row_errors.append(InvalidInput("row", reason, row=row_no, source=src))
-                continue
-            if in_order and len(cells) >= width:
-                yield row_no, dict(zip(names, cells, strict=False))  # stops at the header's width
-            else:
-                yield row_no, {key: (cells[i] if i < len(cells) else "") for key, i in columns.items()}
+        try:  # around the loop, not each read: only the reader raises csv.Error here
+            for cells in reader:
+                row_no += 1
+                if not "".join(cells).strip():  # blank cells only (as `any(c.strip() ...)`, in one call)
+                    continue
+                if len(cells) > width and "".join(cells[width:]).strip():
+                    reason = (
+                        f"has {len(cells)} cells, the header has {len(header)} (a comma inside a cell needs quotes)"
+                    )
+                    table.row_errors.append(InvalidInput("row", reason, row=row_no, source=src))
+                    continue
+                if in_order and len(cells) >= width:
+                    yield row_no, dict(zip(names, cells, strict=False))  # stops at the header's width
+                else:
+                    yield row_no, {key: (cells[i] if i < len(cells) else "") for key, i in columns.items()}
+        except csv.Error as exc:
+            raise InvalidInput(
+                "row",
+                f"malformed CSV: {exc}; the rows after it were not read: fix this row and import again",
+                row=row_no + 1,
+                source=src,
+            ) from None
 
     return table, rows()
 

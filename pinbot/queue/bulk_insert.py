@@ -94,7 +94,7 @@ def _shared_literal(column: Sequence[Any]) -> str | None:
     else:
         return None
     # count() also counts equal values of other types (True == 1): each must be of the same type.
-    if column.count(first) != len(column) or any(type(v) is not kind for v in column):
+    if column.count(first) != len(column) or set(map(type, column)) != {kind}:
         return None
     return literal
 

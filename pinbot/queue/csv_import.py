@@ -22,7 +22,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pinbot.errors import InvalidInput
@@ -101,12 +103,25 @@ def parse_csv(
     requests: dict[tuple[str, ...], PinRequest] = {}  # a row's cells but board and key -> a request made of them
     base = path.parent
     as_named = all(known[key] == key for key in table.columns)  # no column to rename (alt_text is)
+    # Every row has the header's columns. A row whose cells but its key are an earlier valid row's
+    # is that row's request under its own key: one lookup, not the checks (most rows of a big file).
+    others = itemgetter(*[known[key] for key in table.columns if known[key] != "key"])
+    with_key = "key" in table.columns
+    done: dict[Any, PinRequest] = {}
+    add = result.requests.append
     try:
         for row_no, cells in rows:
             result.rows += 1
             if progress:
                 progress(1)
             row = cells if as_named else {known[key]: value for key, value in cells.items()}
+            cells_but_key = others(row)
+            if with_key:
+                earlier = done.get(cells_but_key)
+                key = row["key"].strip()
+                if earlier is not None and key and len(key) <= 200:
+                    add((row_no, earlier.on_boards(earlier.boards, "csv:" + key)))
+                    continue
             try:
                 req = _row_request(
                     row, row_no, src, base, boards, tz, image_cache, checked, contents, board_keys, requests
@@ -114,7 +129,8 @@ def parse_csv(
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
-            result.requests.append((row_no, req))
+            done[cells_but_key] = req
+            add((row_no, req))
     except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
         result.errors.append(exc)
     result.rows += len(table.row_errors)

@@ -132,7 +132,8 @@ class NearIndex:
         design = (key[1], key[2])
         seen = self.seen
         best: tuple[int, PinLike] | None = None
-        for other in self.fingerprints.register(h):  # h itself included: it is registered now
+        near = self.fingerprints.near.get(h) or self.fingerprints.register(h)  # h itself included
+        for other in near:
             found = seen.get((board_id, design, other))
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
@@ -199,7 +200,8 @@ def findings(
         image = pin.image_path
         if image:
             key = (image, *design_key(pin.template, pin.variant_key))
-            h = photo_hash(pin, memo)
+            value = getattr(pin, "image_hash", None)
+            h = _parse(value) if value else photo_hash(pin, memo)
             first = find_or_add(pin.board_id, key, h, pin)
             if first is not None:
                 board = board_names.get(pin.board_id, str(pin.board_id))
@@ -295,7 +297,8 @@ def _near_copies(
     for pin in pins:
         if not pin.image_path:
             continue
-        h = photo_hash(pin, memo)
+        value = getattr(pin, "image_hash", None)
+        h = _parse(value) if value else photo_hash(pin, memo)
         if h is not None:
             if h not in registered:  # many pins show one photo
                 registered.add(h)

@@ -7,7 +7,7 @@ with every photo of the queue (see `pinbot.render.subject.same_picture` for what
 
 from __future__ import annotations
 
-import itertools
+import functools
 
 from pinbot.render.subject import NEAR_DUPLICATE_BITS, NEAR_DUPLICATE_COLOUR, same_picture
 
@@ -17,9 +17,13 @@ _CHUNKS = NEAR_DUPLICATE_BITS + 1
 _EDGES = [round(64 * i / _CHUNKS) for i in range(_CHUNKS + 1)]
 
 
-def _chunks(h: int) -> list[tuple[int, int]]:
-    return [(i, (h >> _EDGES[i]) & ((1 << (_EDGES[i + 1] - _EDGES[i])) - 1)) for i in range(_CHUNKS)]
+def _chunks(h: int) -> list[int]:
+    """The hash's chunks, each with its position in the low bits (ints hash faster than pairs)."""
+    return [((h >> low) & mask) << _CHUNK_BITS | i for i, low, mask in _SPANS]
 
+
+_CHUNK_BITS = _CHUNKS.bit_length()
+_SPANS = [(i, _EDGES[i], (1 << (_EDGES[i + 1] - _EDGES[i])) - 1) for i in range(_CHUNKS)]
 
 # Photos of one layout (a product on a white background) share most of their hash, so a chunk alone
 # finds thousands of candidates; the colour tells them apart. Cells are twice the colour tolerance
@@ -27,19 +31,41 @@ def _chunks(h: int) -> list[tuple[int, int]]:
 # two cells to look in per byte indexed (the red, green and blue of the top two quarters).
 _CELL = 2 * NEAR_DUPLICATE_COLOUR
 _CELL_BYTES = (0, 1, 2, 3, 4, 5)
+# A cell is one int, three bits a byte indexed: a byte's cell number plus one (0 for the cell below
+# cell 0 that (byte - tolerance) may fall in); 255 // _CELL + 2 must fit in the three bits.
+_BITS = 3
+_SIDES = [
+    tuple(dict.fromkeys((((b - NEAR_DUPLICATE_COLOUR) // _CELL + 1), ((b + NEAR_DUPLICATE_COLOUR) // _CELL + 1))))
+    for b in range(256)
+]
+assert (255 + NEAR_DUPLICATE_COLOUR) // _CELL + 1 < 1 << _BITS
 
 Fingerprint = tuple[int, bytes]
 _CROWDED = 16  # photos in one colour cell above which their hashes are looked up by chunk
 
 
-def _cell(colour: bytes) -> tuple[int, ...] | None:
-    return tuple(colour[k] // _CELL for k in _CELL_BYTES) if len(colour) == 12 else None
+def _cell(colour: bytes) -> int | None:
+    if len(colour) != 12:
+        return None
+    cell = 0
+    for shift, k in enumerate(_CELL_BYTES):
+        cell |= (colour[k] // _CELL + 1) << (_BITS * shift)
+    return cell
 
 
-def _near_cells(colour: bytes) -> list[tuple[int, ...]]:
+def _near_cells(colour: bytes) -> list[int]:
     """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
-    r = NEAR_DUPLICATE_COLOUR
-    return list(itertools.product(*({(colour[k] - r) // _CELL, (colour[k] + r) // _CELL} for k in _CELL_BYTES)))
+    return [low | high for low in _near_half(colour[0:3], 0) for high in _near_half(colour[3:6], 3)]
+
+
+@functools.lru_cache(maxsize=4096)  # photos of one shop share their colours
+def _near_half(colour: bytes, first: int) -> tuple[int, ...]:
+    """The cells of three of the bytes indexed (`first` is the first one's place in the cell)."""
+    cells = [0]
+    for shift, byte in enumerate(colour, first):
+        at = _BITS * shift
+        cells = [cell | side << at for cell in cells for side in _SIDES[byte]]
+    return tuple(cells)
 
 
 class Fingerprints:
@@ -51,10 +77,10 @@ class Fingerprints:
         self.near: dict[Fingerprint, list[Fingerprint]] = {}
         # Cell first: most of a photo's 64 neighbouring cells are empty or hold a few photos, whose
         # hashes are compared at once; a crowded cell is looked into by the photo's hash chunks.
-        self._coloured: dict[tuple[int, ...], list[Fingerprint]] = {}  # cell: its photos
-        self._crowded: dict[tuple[int, ...], dict[tuple[int, int], list[Fingerprint]]] = {}  # cell -> chunk
-        self._blank: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: no colour
-        self._every: dict[tuple[int, int], list[Fingerprint]] = {}  # chunk: every photo
+        self._coloured: dict[int, list[Fingerprint]] = {}  # cell: its photos
+        self._crowded: dict[int, dict[int, list[Fingerprint]]] = {}  # cell -> chunk
+        self._blank: dict[int, list[Fingerprint]] = {}  # chunk: no colour
+        self._every: dict[int, list[Fingerprint]] = {}  # chunk: every photo
 
     def candidates(self, h: Fingerprint) -> set[Fingerprint]:
         """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
@@ -69,16 +95,19 @@ class Fingerprints:
         for chunk in chunks:
             found.update(self._blank.get(chunk, ()))
         bits = h[0]
+        pool: list[Fingerprint] = []  # the photos of the few cells, filtered in one pass
+        coloured = self._coloured
         for cell in _near_cells(h[1]):
-            prints = self._coloured.get(cell)
+            prints = coloured.get(cell)
             if not prints:
                 continue
             if len(prints) <= _CROWDED:
-                found.update(o for o in prints if (bits ^ o[0]).bit_count() <= NEAR_DUPLICATE_BITS)
+                pool += prints
             else:
                 by_chunk = self._crowded[cell]
                 for chunk in chunks:
                     found.update(by_chunk.get(chunk, ()))
+        found.update([o for o in pool if (bits ^ o[0]).bit_count() <= NEAR_DUPLICATE_BITS])
         return found
 
     def copies(self, h: Fingerprint) -> list[Fingerprint]:
@@ -111,7 +140,7 @@ class Fingerprints:
                 self._index(cell, h)
         return near
 
-    def _index(self, cell: tuple[int, ...], h: Fingerprint) -> None:
+    def _index(self, cell: int, h: Fingerprint) -> None:
         by_chunk = self._crowded[cell]
         for chunk in _chunks(h[0]):
             by_chunk.setdefault(chunk, []).append(h)

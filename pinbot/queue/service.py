@@ -235,11 +235,14 @@ class QueueService:
     def enqueue(self, requests: Iterable[PinRequest]) -> EnqueueResult:
         """Queue every request in one transaction; requests already queued are returned as existing."""
         reqs = list(requests)
+        known: set[str] = set()
         for req in reqs:
             if not req.boards:
                 raise InvalidInput("board", "at least one board is required")
             for key in req.boards:
-                require_board(self.boards, key)
+                if key not in known:  # an import names a few boards 100,000 times
+                    require_board(self.boards, key)
+                    known.add(key)
         now = self.clock.now()
         result = EnqueueResult()
         # Outside the transaction: reading photos must not hold the database's write lock.
