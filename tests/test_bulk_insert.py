@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from pinbot.queue.bulk_insert import insert_rows, insert_values
+from pinbot.queue.bulk_insert import insert_columns, insert_rows, insert_values
 from pinbot.queue.service import ROW_KEYS, PinDraft
 from pinbot.store import db
 from pinbot.store.models import Pin, new_uids
@@ -111,3 +111,38 @@ def test_uids_made_in_bulk_are_distinct_random_uuid4s() -> None:
         parsed = uuid.UUID(hex=value)
         assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, value)
     assert new_uids(0) == []
+
+
+def test_values_every_row_shares_are_stored_as_core_stores_them(tmp_path: Path) -> None:
+    """Shared values are written into the statement once: a quote, a line break, a number, a
+    flag and NULL come back exactly as Core's bound values do."""
+    now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    drafts = [
+        PinDraft(1, "b", f"csv:{i}#b", "O'Brien's mug", "line one\nline 'two'", "", "", None, now, True)
+        for i in range(4)
+    ]
+    drafts[3].description = "line one\nline 'two' "  # one row apart: bound, not shared
+    uids = [f"uid{i}" for i in range(len(drafts))]
+    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
+    values = [d.values(uid, 1, now) for d, uid in zip(drafts, uids, strict=True)]
+    for url, write in (
+        (core, lambda c: c.execute(insert(Pin.__table__), [dict(zip(ROW_KEYS, v, strict=True)) for v in values])),  # type: ignore[attr-defined]
+        (fast, lambda c: insert_columns(c, Pin.__table__, ROW_KEYS, PinDraft.columns(drafts, uids, 1, now))),  # type: ignore[attr-defined]
+    ):
+        engine = db.make_engine(url)
+        with engine.begin() as conn:
+            write(conn)
+        engine.dispose()
+    assert stored(fast) == stored(core)
+    assert [row[9] for row in stored(fast)] == ["O'Brien's mug"] * 4
+
+
+def test_draft_columns_are_its_values_column_by_column() -> None:
+    now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    drafts = [
+        PinDraft(1, "b", "csv:a#b", "Mug", "", "", "", "/p/a.png", now, False, headline="Big"),
+        PinDraft(2, "c", "csv:b#c", "Vase", "d", "https://x.example", "alt", None, now, True, 7, "t", "t.v", 3),
+    ]
+    columns = PinDraft.columns(drafts, ["u1", "u2"], 5, now)
+    rows = [d.values(u, 5, now) for d, u in zip(drafts, ["u1", "u2"], strict=True)]
+    assert [tuple(c) for c in columns] == list(zip(*rows, strict=True))

@@ -103,9 +103,10 @@ def parse_csv(
     requests: dict[tuple[str, ...], PinRequest] = {}  # a row's cells but board and key -> a request made of them
     base = path.parent
     as_named = all(known[key] == key for key in table.columns)  # no column to rename (alt_text is)
-    # Every row has the header's columns. A row whose cells but its key are an earlier valid row's
-    # is that row's request under its own key: one lookup, not the checks (most rows of a big file).
-    others = itemgetter(*[known[key] for key in table.columns if known[key] != "key"])
+    # Every row has the header's columns. A row whose cells but its boards and key are an earlier
+    # valid row's, on boards named before, is that row's request under its own boards and key: a
+    # few lookups, not the checks (most rows of a big file name one photo on several boards).
+    content_of = itemgetter(*[known[key] for key in table.columns if known[key] not in ("board", "boards", "key")])
     with_key = "key" in table.columns
     done: dict[Any, PinRequest] = {}
     add = result.requests.append
@@ -115,13 +116,15 @@ def parse_csv(
             if progress:
                 progress(1)
             row = cells if as_named else {known[key]: value for key, value in cells.items()}
-            cells_but_key = others(row)
+            content = content_of(row)
             if with_key:
-                earlier = done.get(cells_but_key)
-                key = row["key"].strip()
-                if earlier is not None and key and len(key) <= 200:
-                    add((row_no, earlier.on_boards(earlier.boards, "csv:" + key)))
-                    continue
+                earlier = done.get(content)
+                if earlier is not None:
+                    keys = board_keys.get((row.get("board", ""), row.get("boards", "")))
+                    key = row["key"].strip()
+                    if keys is not None and key and len(key) <= 200:
+                        add((row_no, earlier.on_boards(keys, "csv:" + key)))
+                        continue
             try:
                 req = _row_request(
                     row, row_no, src, base, boards, tz, image_cache, checked, contents, board_keys, requests
@@ -129,7 +132,7 @@ def parse_csv(
             except InvalidInput as exc:
                 result.errors.append(exc)
                 continue
-            done[cells_but_key] = req
+            done[content] = req
             add((row_no, req))
     except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
         result.errors.append(exc)
