@@ -82,3 +82,37 @@ def test_fingerprints_find_every_copy_the_pairwise_check_finds(layouts: int) -> 
         assert set(index.near[h]) == expected
         pairs += len(expected) - 1
     assert pairs > 100
+
+
+@pytest.mark.parametrize("layouts", [0, 3])
+def test_have_copies_answers_as_copies_does(layouts: int) -> None:
+    """Many photos asked about at once (the queue's against an import's) get the answers one by one
+    would: by the registered photos' neighbouring cells, crowded cells and photos without colour
+    included."""
+    import random
+
+    from pinbot.queue.lint import Fingerprints
+
+    rng = random.Random(11 + layouts)
+    shared = [rng.getrandbits(64) for _ in range(layouts)]
+
+    def photo(base: tuple[int, bytes] | None) -> tuple[int, bytes]:
+        h = (base[0] if base else rng.choice(shared) if shared else rng.getrandbits(64)) ^ sum(
+            1 << rng.randrange(64) for _ in range(rng.randrange(7))
+        )
+        old = base[1] if base and base[1] else bytes(rng.randrange(256) for _ in range(12))
+        colour = b"" if rng.random() < 0.05 else bytes(min(255, max(0, c + rng.randrange(-30, 31))) for c in old)
+        return h, colour
+
+    registered = [photo(None) for _ in range(60)]
+    for _ in range(40):  # a crowded cell: many photos of one colour
+        registered.append((rng.getrandbits(64), bytes([200] * 12)))
+    index = Fingerprints()
+    for h in registered:
+        index.register(h)
+    asked = [photo(rng.choice(registered) if rng.random() < 0.5 else None) for _ in range(400)]
+    asked += [(rng.getrandbits(64), bytes([201] * 12)) for _ in range(20)]
+    expected = [bool(index.copies(h)) for h in asked]
+    assert index.have_copies(asked) == expected
+    assert index.have_copies(asked[:50]) == expected[:50]  # fewer asked than registered: one by one
+    assert 0 < sum(expected) < len(asked)

@@ -12,7 +12,8 @@ into the statement once. Other databases, and rows that would leave a column wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -75,7 +76,29 @@ def insert_columns(connection: Connection, table: Table, keys: Sequence[str], co
     # (the driver looks up an adapter for every None, flag and number) was a third of the insert.
     into = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(names)})"
     sql = f"INSERT INTO {into} VALUES ({', '.join(slots)})"
-    connection.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+    rows = list(zip(*bound, strict=True))
+    with _roomy_cache(connection, n):
+        connection.exec_driver_sql(sql, rows)
+
+
+@contextmanager
+def _roomy_cache(connection: Connection, rows: int) -> Iterator[None]:
+    """SQLite's page cache large enough for the batch while it is inserted (about 1 KiB a row, at
+    most 256 MiB), the connection's own size restored after. With the default 2 MiB the new rows'
+    index pages are written out to the log and read back many times: a fifth of the insert."""
+    old = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    wanted = min(rows, _CACHE_KIB_MAX)
+    if not isinstance(old, int) or (old < 0 and -old >= wanted):
+        yield
+        return
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{wanted}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {old}")
+
+
+_CACHE_KIB_MAX = 256 * 1024
 
 
 def _shared_literal(column: Sequence[Any]) -> str | None:

@@ -311,11 +311,13 @@ def _near_copies(
         col(Pin.status).in_(LIVE),
         col(Pin.board_id).in_(boards),
     )
-    values = [
-        value
+    stored = [
+        (value, h)
         for (value,) in session.execute(sa_select(col(Pin.image_hash)).distinct().where(*mine))
-        if value and (h := _parse(value)) is not None and prints.copies(h)
+        if value and (h := _parse(value)) is not None
     ]
+    found = prints.have_copies([h for _, h in stored])
+    values = [value for (value, _), copied in zip(stored, found, strict=True) if copied]
     out: list[int] = []
     for start in range(0, len(values), 500):
         q = sa_select(col(Pin.id), col(Pin.board_id), col(Pin.image_hash), col(Pin.template), col(Pin.variant_key))

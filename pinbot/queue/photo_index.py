@@ -8,6 +8,7 @@ with every photo of the queue (see `pinbot.render.subject.same_picture` for what
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from pinbot.render.subject import NEAR_DUPLICATE_BITS, NEAR_DUPLICATE_COLOUR, same_picture
 
@@ -113,6 +114,36 @@ class Fingerprints:
     def copies(self, h: Fingerprint) -> list[Fingerprint]:
         """The registered fingerprints that are copies of h (h itself when registered)."""
         return [other for other in self.candidates(h) if same_picture(h, other)]
+
+    def have_copies(self, hs: Sequence[Fingerprint]) -> list[bool]:
+        """For each of hs, whether a registered fingerprint is a copy of it (`copies(h)` not empty).
+        With more photos to ask about than are registered (the queue's photos against an import's),
+        each registered photo is listed once under every cell near its colour, and a photo looks in
+        its own cell: one lookup instead of 64."""
+        if len(hs) <= len(self.near):
+            return [bool(self.copies(h)) for h in hs]
+        around: dict[int, list[Fingerprint]] = {}
+        blank: list[Fingerprint] = []  # no colour: a copy of anything with a close hash
+        for other in self.near:
+            if _cell(other[1]) is None:
+                blank.append(other)
+                continue
+            for near in _near_cells(other[1]):
+                around.setdefault(near, []).append(other)
+        out: list[bool] = []
+        for h in hs:
+            cell = _cell(h[1])
+            pool = around.get(cell, ()) if cell is not None else None
+            # No colour, or a cell crowded past what the index compares one by one: the index's way.
+            if pool is None or len(pool) > 4 * _CROWDED:
+                out.append(bool(self.copies(h)))
+                continue
+            bits = h[0]
+            out.append(
+                any((bits ^ o[0]).bit_count() <= NEAR_DUPLICATE_BITS and same_picture(h, o) for o in pool)
+                or any(same_picture(h, o) for o in blank)
+            )
+        return out
 
     def register(self, h: Fingerprint) -> list[Fingerprint]:
         """Add h (once) and return its copies, itself included."""
