@@ -121,13 +121,14 @@ class KillLoop:
             proc = subprocess.Popen(self.command, env=self.env, cwd=self.tmp, stdout=out, stderr=subprocess.STDOUT)
         return proc, log
 
-    def fork(self, log_name: str) -> tuple[Forked, Path]:
+    def fork(self, log_name: str, *args: str) -> tuple[Forked, Path]:
         """Like `start`, from an interpreter that has already imported pinbot (tests/prestarted.py):
-        the same `pinbot run` (or naive worker) in a process of its own, without a second of imports."""
+        the same `pinbot run` (or naive worker; or `pinbot <args>`) in a process of its own, without
+        a second of imports."""
         if self.prestarted is None:
             self.prestarted = PreStarted(self.env, naive=self.naive)
         log = self.tmp / log_name
-        return self.prestarted.spawn(["run"], self.env, self.tmp, log), log
+        return self.prestarted.spawn(list(args or ("run",)), self.env, self.tmp, log), log
 
     def wait_started(self, proc: subprocess.Popen[bytes] | Forked, log: Path, offset: int, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
