@@ -130,7 +130,9 @@ class KillLoop:
         log = self.tmp / log_name
         return self.prestarted.spawn(list(args or ("run",)), self.env, self.tmp, log), log
 
-    def wait_started(self, proc: subprocess.Popen[bytes] | Forked, log: Path, offset: int, timeout: float = 20.0) -> None:
+    def wait_started(
+        self, proc: subprocess.Popen[bytes] | Forked, log: Path, offset: int, timeout: float = 20.0
+    ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if b"service started" in log.read_bytes()[offset:]:
