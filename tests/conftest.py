@@ -95,6 +95,29 @@ def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def openapi_spec() -> dict[str, Any]:
+    """Pinterest's OpenAPI description, parsed and checked to be a valid OpenAPI document once a
+    session (about 4 s); tests/test_emulator_openapi.py and tests/test_openapi_requests.py share it.
+    Never changed in place: a test that adjusts it works on a copy."""
+    assert OPENAPI_YAML.exists(), f"the official Pinterest OpenAPI description is missing: {OPENAPI_YAML}"
+    import yaml
+    from openapi_spec_validator import validate
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with OPENAPI_YAML.open(encoding="utf-8") as fh:
+        spec: dict[str, Any] = yaml.load(fh, Loader=loader)
+    validate(spec)  # what openapi-core does each time it is handed a document
+    return spec
+
+
+def openapi_of(spec: dict[str, Any]) -> Any:
+    """openapi-core's validator for `openapi_spec` (or a copy of it), without checking the document again."""
+    from openapi_core import Config, OpenAPI
+
+    return OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
