@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,20 @@ OPENAPI_YAML = REPO / "tests" / "data" / "pinterest" / "openapi.yaml"
 
 # Every setting pinbot reads, blanked so a developer's own environment never leaks into tests.
 _BLANK_ENV = {name: "" for name in SETTING_DOCS}
+
+
+def _fast_temp_dir() -> None:
+    # Every test's files (its SQLite database among them) live under tmp_path. pinbot's SQLite runs
+    # with synchronous=FULL, an fsync per commit: on a disk that is most of a database test's time.
+    # On Linux the temporary folders go to tmpfs (memory), where an fsync costs nothing; what the
+    # tests check (the SQL, the locking, a SIGKILLed process's committed rows) is the same there,
+    # and loss of power is nothing a test can check. A TMPDIR of the developer's own wins.
+    shm = Path("/dev/shm")
+    if sys.platform.startswith("linux") and "TMPDIR" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
+        tempfile.tempdir = str(shm)
+
+
+_fast_temp_dir()
 
 
 def _pg_schema_url(schema: str) -> str:
@@ -53,13 +69,53 @@ def db_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a fresh database migrated to the current schema."""
-    eng = db.make_engine(db_url)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to the current schema, once a session: a test's `engine` starts from
+    a copy of it (migrating takes 0.1-0.2 s, copying a millisecond). Never opened after this."""
+    path = tmp_path_factory.mktemp("migrated") / "pinbot.db"
+    eng = db.make_engine(f"sqlite:///{path}")
     db.migrate(eng)
+    eng.dispose()  # the last connection closed checkpoints the log into the file
+    assert not path.with_name("pinbot.db-wal").exists()
+    return path
+
+
+@pytest.fixture
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine on a fresh database migrated to the current schema."""
+    if PG_URL:
+        eng = db.make_engine(db_url)
+        db.migrate(eng)
+    else:
+        # A byte copy of a file `db.migrate` made (with its 0600 mode): the same database.
+        shutil.copy2(request.getfixturevalue("migrated_sqlite"), db_url.split("///", 1)[1])
+        eng = db.make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def openapi_spec() -> dict[str, Any]:
+    """Pinterest's OpenAPI description, parsed and checked to be a valid OpenAPI document once a
+    session (about 4 s); tests/test_emulator_openapi.py and tests/test_openapi_requests.py share it.
+    Never changed in place: a test that adjusts it works on a copy."""
+    assert OPENAPI_YAML.exists(), f"the official Pinterest OpenAPI description is missing: {OPENAPI_YAML}"
+    import yaml
+    from openapi_spec_validator import validate
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with OPENAPI_YAML.open(encoding="utf-8") as fh:
+        spec: dict[str, Any] = yaml.load(fh, Loader=loader)
+    validate(spec)  # what openapi-core does each time it is handed a document
+    return spec
+
+
+def openapi_of(spec: dict[str, Any]) -> Any:
+    """openapi-core's validator for `openapi_spec` (or a copy of it), without checking the document again."""
+    from openapi_core import Config, OpenAPI
+
+    return OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
 
 
 @pytest.fixture

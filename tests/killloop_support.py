@@ -25,6 +25,7 @@ from pinbot.shop.boards import load_boards
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, PinStatus
 from tests.helpers import make_photo
+from tests.prestarted import Forked, PreStarted
 
 REPO = Path(__file__).resolve().parent.parent
 NAIVE_WORKER = Path(__file__).resolve().parent / "naive_worker.py"
@@ -41,9 +42,11 @@ class KillLoop:
     command: list[str]
     rng: random.Random
     photo: Path
+    naive: bool = False
     queued: int = 0
     kills: int = 0
     fired: Counter[str] = field(default_factory=Counter)
+    prestarted: PreStarted | None = None
 
     @classmethod
     def create(cls, tmp: Path, *, seed: int = 0, naive: bool = False, db_url: str | None = None) -> KillLoop:
@@ -91,7 +94,7 @@ class KillLoop:
         )
         command = [sys.executable, str(NAIVE_WORKER)] if naive else [sys.executable, "-m", "pinbot.cli", "run"]
         photo = make_photo(tmp / "photo.jpg")
-        return cls(tmp, emu, engine, account_id, env, command, random.Random(seed), photo)
+        return cls(tmp, emu, engine, account_id, env, command, random.Random(seed), photo, naive)
 
     def enqueue(self, n: int) -> None:
         """More pins arrive while the service runs (a CLI writer beside the daemon)."""
@@ -118,7 +121,18 @@ class KillLoop:
             proc = subprocess.Popen(self.command, env=self.env, cwd=self.tmp, stdout=out, stderr=subprocess.STDOUT)
         return proc, log
 
-    def wait_started(self, proc: subprocess.Popen[bytes], log: Path, offset: int, timeout: float = 20.0) -> None:
+    def fork(self, log_name: str, *args: str) -> tuple[Forked, Path]:
+        """Like `start`, from an interpreter that has already imported pinbot (tests/prestarted.py):
+        the same `pinbot run` (or naive worker; or `pinbot <args>`) in a process of its own, without
+        a second of imports."""
+        if self.prestarted is None:
+            self.prestarted = PreStarted(self.env, naive=self.naive)
+        log = self.tmp / log_name
+        return self.prestarted.spawn(list(args or ("run",)), self.env, self.tmp, log), log
+
+    def wait_started(
+        self, proc: subprocess.Popen[bytes] | Forked, log: Path, offset: int, timeout: float = 20.0
+    ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if b"service started" in log.read_bytes()[offset:]:
@@ -148,14 +162,16 @@ class KillLoop:
     def run(self, cycles: int, *, workers: int = 2, max_alive: float = 0.8, add: int = 3) -> None:
         """`cycles` kill-and-restart cycles with `workers` services alive at once on one database
         (their start-ups overlap, which keeps the loop quick). Each cycle queues `add` more pins and
-        injects faults; each worker is killed with SIGKILL a random 0..max_alive s after it started."""
-        slots: list[tuple[subprocess.Popen[bytes], Path, int, float | None, float]] = []
+        injects faults; each worker is killed with SIGKILL a random 0..max_alive s after it started
+        ("service started" in its log). The workers are forked from a pre-started interpreter
+        (tests/prestarted.py): a fresh one spent a second importing before any kill could land."""
+        slots: list[tuple[Forked, Path, int, float | None, float]] = []
 
         def spawn() -> None:
             self.enqueue(add)
             self.inject_random()
             name = f"run-{self.kills + len(slots)}.log"
-            proc, log = self.start(name)
+            proc, log = self.fork(name)
             slots.append((proc, log, 0, None, self.rng.uniform(0.0, max_alive)))
 
         try:
@@ -266,5 +282,7 @@ class KillLoop:
         )
 
     def close(self) -> None:
+        if self.prestarted is not None:
+            self.prestarted.close()
         self.emu.stop()
         self.engine.dispose()

@@ -1,12 +1,12 @@
 """Many processes on one database: eight CLI writers enqueueing while the service posts (no
 "database is locked", every row present), and two services sharing one queue (every pin posted
-once; on PostgreSQL through FOR UPDATE SKIP LOCKED when the suite runs there)."""
+once; on PostgreSQL through FOR UPDATE SKIP LOCKED when the suite runs there). The processes are
+forked from a pre-started interpreter (tests/prestarted.py), so the eight writers start within
+milliseconds of each other while the service is posting, not spread over the seconds of their imports."""
 
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from pinbot.store import db
 from pinbot.store.models import Pin, PinStatus
 from tests.helpers import make_photo
 from tests.killloop_support import KillLoop
+from tests.prestarted import Forked
 
 
 def _wait_posted(loop: KillLoop, n: int, timeout: float = 60.0) -> None:
@@ -27,7 +28,7 @@ def _wait_posted(loop: KillLoop, n: int, timeout: float = 60.0) -> None:
     raise AssertionError(f"only {loop.counts()} after {timeout} s")
 
 
-def _stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
+def _stop(procs: list[Forked]) -> list[int]:
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     return [proc.wait(timeout=30) for proc in procs]
@@ -37,8 +38,9 @@ def test_eight_cli_writers_while_the_service_posts(tmp_path: Path, db_url: str) 
     loop = KillLoop.create(tmp_path, seed=3, db_url=db_url)
     try:
         loop.enqueue(20)
-        service, log = loop.start("service.log")
-        writers = []
+        service, log = loop.fork("service.log")
+        loop.wait_started(service, log, 0)  # the writers write while it posts
+        csvs = []
         for w in range(8):
             rows = ["board,title,image,link,at,key"]
             for r in range(8):
@@ -48,16 +50,9 @@ def test_eight_cli_writers_while_the_service_posts(tmp_path: Path, db_url: str) 
                 )
             csv = tmp_path / f"writer{w}.csv"
             csv.write_text("\n".join(rows) + "\n")
-            writers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "pinbot.cli", "queue", "import", str(csv)],
-                    env=loop.env,
-                    cwd=tmp_path,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        outputs = [(p.wait(timeout=120), p.stdout.read().decode() if p.stdout else "") for p in writers]
+            csvs.append(csv)
+        writers = [loop.fork(f"writer{w}.log", "queue", "import", str(csv)) for w, csv in enumerate(csvs)]
+        outputs = [(p.wait(timeout=120), out.read_text()) for p, out in writers]
         assert all(code == 0 for code, _ in outputs), outputs
         assert not any("locked" in out for _, out in outputs)
         with db.session_scope(loop.engine) as session:
@@ -77,7 +72,7 @@ def test_two_services_share_one_queue(tmp_path: Path, db_url: str) -> None:
         # Pinterest answers each pin in 0.1 s, as the real one takes longer still: on a busy machine
         # one service could otherwise post all 60 before the other's next tick (nothing shared).
         loop.emu.inject("latency", count=60, seconds=0.1, path="/pins", method="POST")
-        procs = [loop.start("a.log")[0], loop.start("b.log")[0]]
+        procs = [loop.fork("a.log")[0], loop.fork("b.log")[0]]
         loop.enqueue(60)
         _wait_posted(loop, 60)
         assert _stop(procs) == [0, 0]

@@ -19,21 +19,15 @@ from pinbot.clock import FakeClock
 from pinbot.emulator import Emulator
 from pinbot.emulator.earned import EarnedSettings
 from pinbot.links import marker_for, tagged_link
-from tests.conftest import OPENAPI_YAML
+from tests.conftest import openapi_of
 
 APP_ID, APP_SECRET = "5551", "openapi-secret"
 
 
 @pytest.fixture(scope="session")
-def openapi() -> Any:
-    """The 1.5 MB spec, parsed once per session (about 3 s)."""
-    assert OPENAPI_YAML.exists(), f"the official Pinterest OpenAPI description is missing: {OPENAPI_YAML}"
-    import yaml
-    from openapi_core import OpenAPI
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with OPENAPI_YAML.open(encoding="utf-8") as fh:
-        return OpenAPI.from_dict(yaml.load(fh, Loader=loader))
+def openapi(openapi_spec: dict[str, Any]) -> Any:
+    """The 1.5 MB spec (parsed and checked once per session, tests/conftest.py)."""
+    return openapi_of(openapi_spec)
 
 
 class Recorder:

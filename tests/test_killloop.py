@@ -148,7 +148,7 @@ def test_a_worker_frozen_after_its_claim_never_posts_twice(tmp_path: Path, db_ur
     try:
         loop.enqueue(1)
         _set_due(loop, timedelta(days=1))  # not yet: worker A starts up first (slow on a busy machine)
-        frozen, frozen_log = loop.start("frozen.log")
+        frozen, frozen_log = loop.fork("frozen.log")
         procs.append(frozen)
         loop.wait_started(frozen, frozen_log, 0)
         # Writes now wait 5 s for their turn: A claims the pin, then sits in the pacer.
@@ -156,7 +156,7 @@ def test_a_worker_frozen_after_its_claim_never_posts_twice(tmp_path: Path, db_ur
         _set_due(loop, timedelta(0))
         _posting_started(loop, frozen_log)
         frozen.send_signal(signal.SIGSTOP)
-        rescuer, _ = loop.start("rescuer.log")
+        rescuer, _ = loop.fork("rescuer.log")
         procs.append(rescuer)
         _wait_for(lambda: loop.counts() == {"posted": 1}, 60, "the second worker to post the pin")
         assert sum(loop.emu.pins_by_marker().values()) == 1
