@@ -38,9 +38,15 @@ def _fast_temp_dir() -> None:
     # On Linux the temporary folders go to tmpfs (memory), where an fsync costs nothing; what the
     # tests check (the SQL, the locking, a SIGKILLed process's committed rows) is the same there,
     # and loss of power is nothing a test can check. A TMPDIR of the developer's own wins.
+    # A container's /dev/shm may be a few MB (Docker's default is 64 MB): use it only with room to
+    # spare for a whole run, else the disk's temporary folder, as before.
     shm = Path("/dev/shm")
     if sys.platform.startswith("linux") and "TMPDIR" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
-        tempfile.tempdir = str(shm)
+        if shutil.disk_usage(shm).free >= _SHM_NEEDED:
+            tempfile.tempdir = str(shm)
+
+
+_SHM_NEEDED = 1 << 30  # bytes; a full run's folders peak near 300 MB
 
 
 _fast_temp_dir()
