@@ -99,7 +99,7 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
                 # one check instead of a second search (most pins of a long plan land this way).
                 # (timedelta times float: rounded to the microsecond exactly as before.)
                 jittered = t + (timedelta(microseconds=room) * rng.random()) // _US
-                if sched.conflict(jittered, item.board, link, domain) is not None:
+                if not sched.free_at(jittered, item.board, link, domain):
                     jittered = sched.earliest(jittered, item.board, link, domain)
                 t = jittered
         t -= t % SECOND
