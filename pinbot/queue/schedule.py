@@ -60,6 +60,9 @@ class Schedule(Calendar):
         self.by_domain: dict[str, list[int]] = defaultdict(list)
         self.per_day: dict[date, int] = defaultdict(int)
         self._skip: dict[date, date] = {}
+        # Per domain: (start, result, its day) of the last walk on the domain's rules that found
+        # its result free at the first look; see `_walk`.
+        self._found: dict[str, tuple[int, int, date]] = {}
         # Spans proven full, per (board or None, domain): sorted starts and their ends.
         self._frontier: dict[tuple[int | None, str], tuple[list[int], list[int]]] = {}
         self._proven: int | None = None  # see _walk
@@ -75,6 +78,7 @@ class Schedule(Calendar):
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
         """Add (instant, board, link key, domain) rows, e.g. the existing queue of an account."""
         rows = sorted(slots, key=lambda s: s[0])
+        self._found.clear()
         if self.all:
             for at, board, link, domain in rows:
                 self.add_at(at, board, link, domain)
@@ -104,7 +108,14 @@ class Schedule(Calendar):
         if domain:
             bisect.insort(self.by_domain[domain], at)
         begin, end, day = self.window
-        self.per_day[day if begin <= at < end else self.day_of(at)] += 1
+        if not begin <= at < end:
+            day = self.day_of(at)
+        self.per_day[day] += 1
+        if self._found:  # a walk's result near the new pin, or on its day, may no longer be free
+            reach = max(self._gaps[0], self._gaps[3])
+            for key, (_, free, free_day) in list(self._found.items()):
+                if free_day == day or at - reach < free < at + reach:
+                    del self._found[key]
 
     def add(self, slot: Slot) -> None:
         self.add_at(to_us(slot.at), slot.board, slot.link, slot.domain)
@@ -210,7 +221,15 @@ class Schedule(Calendar):
                 board_times = self.by_board.get(key) or []
                 n_board = len(board_times) if gap_board > 0 else 0
             start, found = t, None
-            for _ in range(_MAX_STEPS):
+            if key is None:
+                # The same walk as last time, on spans unchanged since and with no pin added near
+                # its result or on its day: the same single look at the same time (an import of
+                # one board after another asks this before every pin).
+                again = self._found.get(domain)
+                if again is not None and again[0] == start:
+                    proven = t = again[1]
+                    continue
+            for step in range(_MAX_STEPS):
                 if starts:
                     i = bisect_right(starts, t) - 1
                     if i >= 0 and t < ends[i]:
@@ -258,16 +277,20 @@ class Schedule(Calendar):
             if t > start:  # remember [start, t) as full, merged with the spans it touches
                 lo = bisect_left(ends, start)
                 hi = bisect_right(starts, t)
-                if lo == hi:
-                    starts.insert(lo, start)
-                    ends.insert(lo, t)
-                elif lo + 1 == hi:  # most often: the span the walk started in grows
-                    if start < starts[lo]:
-                        starts[lo] = start
-                    if t > ends[lo]:
-                        ends[lo] = t
+                if lo + 1 == hi and starts[lo] <= start and t <= ends[lo]:
+                    pass  # known already
                 else:
-                    starts[lo:hi], ends[lo:hi] = [min(start, starts[lo])], [max(t, ends[hi - 1])]
+                    if lo + 1 == hi:  # most often: the span the walk started in grows
+                        starts[lo], ends[lo] = min(start, starts[lo]), max(t, ends[lo])
+                    elif lo == hi:
+                        starts.insert(lo, start)
+                        ends.insert(lo, t)
+                    else:
+                        starts[lo:hi], ends[lo:hi] = [min(start, starts[lo])], [max(t, ends[hi - 1])]
+                    if key is None:
+                        self._found.pop(domain, None)  # the skips may differ now
+            if key is None and found is not None and step == 0:
+                self._found[domain] = (start, found, day)
             proven = found
         self._proven = proven
         return t
