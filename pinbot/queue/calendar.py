@@ -56,6 +56,8 @@ class Calendar:
         # and apart (as the rules file makes them): then every instant in it is in that window
         # and on that day, and a later search from inside it would find it again.
         self.window: tuple[int, int, date] = (1, 0, date.min)
+        # Windows on the whole second (as the rules file writes them; see Schedule.add_placed)
+        self.whole = all(w.start.microsecond == w.end.microsecond == 0 for w in rules.windows)
         # Every posting window from a week before the first instant asked about on, in order:
         # begins, ends, days, and whether the day has no clock change (see `window_of`).
         self._begins: list[int] = []
@@ -203,7 +205,7 @@ class Calendar:
                 for w in self.rules.windows
             ]
         wall = local.replace(tzinfo=None)
-        for start, end, end_at in walls:
-            if start <= wall < end:
+        for wall_start, wall_end, end_at in walls:
+            if wall_start <= wall < wall_end:
                 return end_at
         return t

@@ -107,7 +107,7 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
             group_base[key] = t - interval * index
         out[i] = t
         group_last[key] = t
-        sched.add_at(t, item.board, link, domain)
+        sched.add_placed(t, item.board, link, domain)
     return [from_us(t) for t in out if t is not None]
 
 

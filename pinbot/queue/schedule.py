@@ -22,6 +22,7 @@ from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, link_key
 from pinbot.queue.calendar import DAY, HOUR, MINUTE, ONE_DAY, SECOND, Calendar, from_us, to_us
+from pinbot.queue.times import Times
 from pinbot.shop.rules import ScheduleRules
 
 __all__ = ["DAY", "HOUR", "MINUTE", "SECOND", "Schedule", "Slot", "from_us", "link_parts", "to_us"]
@@ -54,15 +55,20 @@ class Schedule(Calendar):
 
     def __init__(self, rules: ScheduleRules, tz: ZoneInfo, slots: Iterable[Slot] = ()) -> None:
         super().__init__(rules, tz)
-        self.all: list[int] = []
-        self.by_board: dict[int, list[int]] = defaultdict(list)
+        self.all = Times()
+        self.by_board: dict[int, Times] = defaultdict(Times)
         self.by_link: dict[str, list[int]] = defaultdict(list)
-        self.by_domain: dict[str, list[int]] = defaultdict(list)
+        self.by_domain: dict[str, Times] = defaultdict(Times)
         self.per_day: dict[date, int] = defaultdict(int)
         self._skip: dict[date, date] = {}
         # Per domain: (start, result, its day) of the last walk on the domain's rules that found
         # its result free at the first look; see `_walk`.
         self._found: dict[str, tuple[int, int, date]] = {}
+        # Where instants off the whole second stop mattering to a walk: up to the reach of the
+        # rules past the last such pin, and past the last such end of a span of each board
+        # (see `add_placed`).
+        self._uneven_pins = 0
+        self._uneven_ends: dict[tuple[int, str], int] = {}
         # Spans proven full, per (board or None, domain): sorted starts and their ends.
         self._frontier: dict[tuple[int | None, str], tuple[list[int], list[int]]] = {}
         self._proven: int | None = None  # see _walk
@@ -73,24 +79,24 @@ class Schedule(Calendar):
             rules.same_link_hours * HOUR,
             rules.domain_burst_minutes * MINUTE,
         )
+        self._reach = max(self._gaps[0], self._gaps[1], self._gaps[3])
         self.extend((to_us(s.at), s.board, s.link, s.domain) for s in slots)
 
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
         """Add (instant, board, link key, domain) rows, e.g. the existing queue of an account."""
         rows = sorted(slots, key=lambda s: s[0])
         self._found.clear()
+        uneven = [row[0] for row in rows if row[0] % SECOND]
+        if uneven:
+            self._uneven_pins = max(self._uneven_pins, max(uneven) + self._reach)
         if self.all:
             for at, board, link, domain in rows:
                 self.add_at(at, board, link, domain)
             return
         # In time order into an empty schedule: every index is built by appending.
-        by_board, by_link, by_domain, per_day, day_of = (
-            self.by_board,
-            self.by_link,
-            self.by_domain,
-            self.per_day,
-            self.day_of,
-        )
+        by_board: dict[int, list[int]] = defaultdict(list)
+        by_domain: dict[str, list[int]] = defaultdict(list)
+        by_link, per_day, day_of = self.by_link, self.per_day, self.day_of
         for at, board, link, domain in rows:
             by_board[board].append(at)
             if link:
@@ -98,15 +104,19 @@ class Schedule(Calendar):
             if domain:
                 by_domain[domain].append(at)
             per_day[day_of(at)] += 1
-        self.all = [row[0] for row in rows]
+        self.all = Times([row[0] for row in rows])
+        self.by_board.update((board, Times(times)) for board, times in by_board.items())
+        self.by_domain.update((domain, Times(times)) for domain, times in by_domain.items())
 
     def add_at(self, at: int, board: int, link: str, domain: str) -> None:
-        bisect.insort(self.all, at)
-        bisect.insort(self.by_board[board], at)
+        if at % SECOND and at + self._reach > self._uneven_pins:
+            self._uneven_pins = at + self._reach
+        self.all.insert(at)
+        self.by_board[board].insert(at)
         if link:
             bisect.insort(self.by_link[link], at)
         if domain:
-            bisect.insort(self.by_domain[domain], at)
+            self.by_domain[domain].insert(at)
         begin, end, day = self.window
         if not begin <= at < end:
             day = self.day_of(at)
@@ -116,6 +126,29 @@ class Schedule(Calendar):
             for key, (_, free, free_day) in list(self._found.items()):
                 if free_day == day or at - reach < free < at + reach:
                     del self._found[key]
+
+    def add_placed(self, at: int, board: int, link: str, domain: str) -> None:
+        """`add_at` for a pin the planner placed, which also proves the times around it full for
+        its board: every instant closer than the board's gap. Remembered as a span of the board's
+        walks, they skip it instead of stepping through (one look per pin fewer on a long import).
+        Only where every pin, window and span end a walk there can meet is on the whole second:
+        then no step is the one-second nudge, each lands on the end of what blocked it, and a walk
+        reaches the same first free time whether it skips the span or steps through it."""
+        self.add_at(at, board, link, domain)
+        gap = self._gaps[1]
+        first, last = at - gap + 1, at + gap - SECOND
+        if (
+            last <= first
+            or at % SECOND
+            or not self.whole
+            or first < self._uneven_pins
+            or first < self._uneven_ends.get((board, domain), first)
+        ):
+            return
+        spans = self._frontier.get((board, domain))
+        if spans is None:
+            spans = self._frontier[(board, domain)] = ([], [])
+        _merge(spans[0], spans[1], first, last)
 
     def add(self, slot: Slot) -> None:
         self.add_at(to_us(slot.at), slot.board, slot.link, slot.domain)
@@ -139,7 +172,7 @@ class Schedule(Calendar):
 
     def conflict(self, t: int, board: int | None, link: str, domain: str) -> int | None:
         """None when a pin may go out at t; else a later time worth trying."""
-        board_times = self.by_board.get(board, []) if board is not None else None
+        board_times = self.by_board.get(board) if board is not None else None
         later = self._next_try(t, board_times, self.by_domain.get(domain) if domain else None)
         if link and self.per_day.get(self.day_of(t), 0) < self.rules.daily_cap:
             moved = _push(self.by_link.get(link, []), t, self._gaps[2])
@@ -155,41 +188,31 @@ class Schedule(Calendar):
         if self.per_day.get(day, 0) >= self.rules.daily_cap:
             return False
         gap_all, gap_board, gap_link, span = self._gaps
-        bisect_right = bisect.bisect_right
-        for times, gap in (
-            (self.all, gap_all),
-            (self.by_board.get(board), gap_board),
-            (self.by_link.get(link) if link else None, gap_link),
-        ):
-            if times and gap > 0:
-                i = bisect_right(times, t - gap)
-                if i < len(times) and times[i] < t + gap:
-                    return False
-        times = self.by_domain.get(domain) if domain else None
-        if times:
-            i = bisect_right(times, t - span) + self.rules.domain_burst_limit - 1
-            if i < len(times) and times[i] < t + span:
-                return False
-        return True
+        if self.all.push(t, gap_all) is not None:
+            return False
+        board_times = self.by_board.get(board)
+        if board_times is not None and board_times.push(t, gap_board) is not None:
+            return False
+        if link and _push(self.by_link.get(link, []), t, gap_link) is not None:
+            return False
+        domain_times = self.by_domain.get(domain) if domain else None
+        return domain_times is None or domain_times.burst_end(t, span, self.rules.domain_burst_limit) is None
 
-    def _next_try(self, t: int, board_times: list[int] | None, domain_times: list[int] | None) -> int | None:
+    def _next_try(self, t: int, board_times: Times | None, domain_times: Times | None) -> int | None:
         """`conflict` but for the link's gap, on the board's and the domain's times."""
         day = self.day_of(t)
         if self.per_day.get(day, 0) >= self.rules.daily_cap:
             return self.day_bounds(self.open_day(day + ONE_DAY))[0]
         gap_all, gap_board, _, span = self._gaps
-        later = _push(self.all, t, gap_all)
+        later = self.all.push(t, gap_all)
         if board_times is not None:
-            moved = _push(board_times, t, gap_board)
+            moved = board_times.push(t, gap_board)
             if moved is not None and (later is None or moved > later):
                 later = moved
         if domain_times:
-            lo = bisect.bisect_right(domain_times, t - span)
-            last = lo + self.rules.domain_burst_limit - 1  # the burst is full if this one is in the span
-            if last < len(domain_times) and domain_times[last] < t + span:
-                moved = domain_times[lo] + span
-                if later is None or moved > later:
-                    later = moved
+            moved = domain_times.burst_end(t, span, self.rules.domain_burst_limit)
+            if moved is not None and (later is None or moved > later):
+                later = moved
         return later
 
     def _walk(self, start: int, board: int, domain: str) -> int:
@@ -200,13 +223,16 @@ class Schedule(Calendar):
         steps). Adding slots only removes options, so a span once proven full stays full: each
         walk remembers its spans (per domain, then per board and domain) and the next search
         starts at their end (a 10,000-row import, or a year of loops, stays linear)."""
-        all_times, domain_times = self.all, self.by_domain.get(domain) or [] if domain else []
-        n_domain = len(domain_times)
+        all_times = self.all
+        domain_times = self.by_domain.get(domain) if domain else None
+        n_domain = len(domain_times) if domain_times is not None else 0
         gap_all, gap_board, _, span = self._gaps
         n_all = len(all_times) if gap_all > 0 else 0
+        all_push = all_times.push
+        burst_end = domain_times.burst_end if domain_times is not None else all_times.burst_end
         # `window_at`, `_next_try` and `_push` inline: this is the loop a search spends its time in
-        per_day, cap, burst = self.per_day, self.rules.daily_cap, self.rules.domain_burst_limit - 1
-        bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+        per_day, cap, burst = self.per_day, self.rules.daily_cap, self.rules.domain_burst_limit
+        bisect_right = bisect.bisect_right
         begin, end, window_day = self.window
         t = start
         proven: int | None = None
@@ -218,9 +244,9 @@ class Schedule(Calendar):
             if key is None:
                 board_times, n_board = all_times, 0
             else:
-                board_times = self.by_board.get(key) or []
-                n_board = len(board_times) if gap_board > 0 else 0
-            start, found = t, None
+                board_times = self.by_board.get(key) or all_times
+                n_board = len(self.by_board.get(key) or ()) if gap_board > 0 else 0
+            start, found, first_look = t, None, False
             if key is None:
                 # The same walk as last time, on spans unchanged since and with no pin added near
                 # its result or on its day: the same single look at the same time (an import of
@@ -240,56 +266,29 @@ class Schedule(Calendar):
                     t, day = self.window_of(t)
                     begin, end, window_day = self.window
                 if t == proven:
-                    moved = _push(board_times, t, gap_board)
+                    moved = board_times.push(t, gap_board) if n_board else None
                 elif per_day.get(day, 0) >= cap:
                     moved = self.day_bounds(self.open_day(day + ONE_DAY))[0]
                 else:
-                    moved = None
-                    if n_all:
-                        i = bisect_right(all_times, t - gap_all)
-                        if i < n_all and all_times[i] < t + gap_all:
-                            # the latest conflicting time decides, then the packed run after it
-                            i = bisect_left(all_times, t + gap_all, i)
-                            moved = all_times[i - 1] + gap_all
-                            while i < n_all and all_times[i] < moved + gap_all:
-                                moved = all_times[i] + gap_all
-                                i += 1
+                    moved = all_push(t, gap_all) if n_all else None
                     if n_board:
-                        i = bisect_right(board_times, t - gap_board)
-                        if i < n_board and board_times[i] < t + gap_board:
-                            i = bisect_left(board_times, t + gap_board, i)
-                            later = board_times[i - 1] + gap_board
-                            while i < n_board and board_times[i] < later + gap_board:
-                                later = board_times[i] + gap_board
-                                i += 1
-                            if moved is None or later > moved:
-                                moved = later
+                        later = board_times.push(t, gap_board)
+                        if later is not None and (moved is None or later > moved):
+                            moved = later
                     if n_domain:
-                        i = bisect_right(domain_times, t - span)
-                        if i + burst < n_domain and domain_times[i + burst] < t + span:
-                            later = domain_times[i] + span
-                            if moved is None or later > moved:
-                                moved = later
+                        later = burst_end(t, span, burst)
+                        if later is not None and (moved is None or later > moved):
+                            moved = later
                 if moved is None:
-                    found = t
+                    found, first_look = t, step == 0
                     break
                 t = moved if moved > t + SECOND else t + SECOND
-            if t > start:  # remember [start, t) as full, merged with the spans it touches
-                lo = bisect_left(ends, start)
-                hi = bisect_right(starts, t)
-                if lo + 1 == hi and starts[lo] <= start and t <= ends[lo]:
-                    pass  # known already
-                else:
-                    if lo + 1 == hi:  # most often: the span the walk started in grows
-                        starts[lo], ends[lo] = min(start, starts[lo]), max(t, ends[lo])
-                    elif lo == hi:
-                        starts.insert(lo, start)
-                        ends.insert(lo, t)
-                    else:
-                        starts[lo:hi], ends[lo:hi] = [min(start, starts[lo])], [max(t, ends[hi - 1])]
-                    if key is None:
-                        self._found.pop(domain, None)  # the skips may differ now
-            if key is None and found is not None and step == 0:
+            if t > start and _merge(starts, ends, start, t):  # remember [start, t) as full
+                if key is None:
+                    self._found.pop(domain, None)  # the skips may differ now
+                elif t % SECOND and t > self._uneven_ends.get((key, domain), 0):
+                    self._uneven_ends[(key, domain)] = t
+            if key is None and found is not None and first_look:
                 self._found[domain] = (start, found, day)
             proven = found
         self._proven = proven
@@ -312,6 +311,22 @@ class Schedule(Calendar):
                 return t
             t = moved if moved > t + SECOND else t + SECOND
         raise InvalidInput("schedule", "no free slot found within the posting rules; loosen them in the rules file")
+
+
+def _merge(starts: list[int], ends: list[int], start: int, end: int) -> bool:
+    """Merge [start, end) into the sorted spans (with the ones it touches); False if known already."""
+    lo = bisect.bisect_left(ends, start)
+    hi = bisect.bisect_right(starts, end)
+    if lo + 1 == hi:  # most often: the span the walk started in grows
+        if starts[lo] <= start and end <= ends[lo]:
+            return False
+        starts[lo], ends[lo] = min(start, starts[lo]), max(end, ends[lo])
+    elif lo == hi:
+        starts.insert(lo, start)
+        ends.insert(lo, end)
+    else:
+        starts[lo:hi], ends[lo:hi] = [min(start, starts[lo])], [max(end, ends[hi - 1])]
+    return True
 
 
 def _push(times: list[int], t: int, gap: int) -> int | None:
