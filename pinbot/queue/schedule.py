@@ -1,8 +1,8 @@
 """The taken slots of one account's schedule and the posting rules checked against them.
 
 Owns `Slot` and `Schedule`: the daily cap per local day, the gap between any two pins, per board
-and per link, each domain's burst limit, the posting windows and allowed days in the shop's
-timezone, and the search for the earliest time every rule allows. Inside, an instant is an int:
+and per link, each domain's burst limit, and the search for the earliest time every rule allows
+(the posting windows and allowed days in the shop's timezone: `pinbot.queue.calendar`). Inside, an instant is an int:
 microseconds since the Unix epoch, UTC. It names exactly the instant an aware datetime would (so
 placements do not change), but comparing and adding ints costs a fraction of datetime arithmetic,
 which was most of a big import's planning time (docs/loops.md: planning time).
