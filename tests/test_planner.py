@@ -200,9 +200,10 @@ def test_remembered_full_spans_change_no_placement(seed: int, monkeypatch: pytes
 
     walk = planner.Schedule._walk
 
-    def from_scratch(self: planner.Schedule, start: int, board: int | None, domain: str, proven: int | None) -> int:
+    def from_scratch(self: planner.Schedule, start: int, board: int, domain: str) -> int:
         self._frontier.clear()  # every search walks from its start, nothing skipped
-        return walk(self, start, board, domain, proven)
+        self._found.clear()  # nor any walk's result taken again
+        return walk(self, start, board, domain)
 
     monkeypatch.setattr(planner.Schedule, "_walk", from_scratch)
     slow = place(rules, tz, existing, items, now, random.Random(seed))

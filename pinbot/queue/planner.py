@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +27,8 @@ from pinbot.store.models import Pin, PinStatus
 
 ACTIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted)
 _US = timedelta(microseconds=1)
+_TWO_53_INT = 2**53
+_TWO_53 = float(_TWO_53_INT)
 
 
 @dataclass(frozen=True)
@@ -68,47 +69,67 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
             out[i] = fixed[i] = to_us(as_utc(item.at))
             sched.add_at(fixed[i], item.board, *link_parts(item.link))
     group_base: dict[str, int] = {}
-    group_index: dict[str, int] = defaultdict(int)
+    group_index: dict[str, int] = {}
     group_last: dict[str, int] = {}
     last_not_before: datetime | None = None
     last_not_before_at = 0
+    # (bound once: this loop runs once per pin of a 100,000-row import)
+    earliest, window_end, free_at, add_placed = sched.earliest, sched.window_end, sched.free_at, sched.add_placed
+    draw = rng.random
     for i, item in enumerate(items):
         key = item.group or f"#{i}"
-        index = group_index[key]
-        group_index[key] += 1
+        index = group_index.get(key, 0)
+        group_index[key] = index + 1
         if item.at is not None:
             at = fixed[i]
             group_base.setdefault(key, at - interval * index)
             group_last[key] = max(group_last.get(key, at), at)
             continue
         base = group_base.get(key)
-        start = max(now_at, base + interval * index) if base is not None else now_at
+        start = now_at if base is None else max(now_at, base + interval * index)
         not_before = item.not_before
         if not_before is not None:
             if not_before is not last_not_before:  # an import's pins share one (the time it runs)
                 last_not_before, last_not_before_at = not_before, to_us(as_utc(not_before))
-            start = max(start, last_not_before_at)
-        if key in group_last:  # jitter may have put the previous board late: keep the full interval
-            start = max(start, group_last[key] + interval)
+            if last_not_before_at > start:
+                start = last_not_before_at
+        last = group_last.get(key)
+        if last is not None and last + interval > start:
+            start = last + interval  # jitter may have put the previous board late: keep the full interval
+        board = item.board
         link, domain = link_parts(item.link)
-        t = sched.earliest(start, item.board, link, domain)
+        t = earliest(start, board, link, domain)
         if jitter:
-            room = min(jitter, sched.window_end(t) - t)
+            room = window_end(t) - t
+            if room > jitter:
+                room = jitter
             if room > 0:
                 # Inside the window, a jittered time that breaks no rule is its own earliest slot:
                 # one check instead of a second search (most pins of a long plan land this way).
-                # (timedelta times float: rounded to the microsecond exactly as before.)
-                jittered = t + (timedelta(microseconds=room) * rng.random()) // _US
-                if sched.conflict(jittered, item.board, link, domain) is not None:
-                    jittered = sched.earliest(jittered, item.board, link, domain)
+                jittered = t + _share(room, draw())
+                if not free_at(jittered, board, link, domain):
+                    jittered = earliest(jittered, board, link, domain)
                 t = jittered
         t -= t % SECOND
         if base is None:
             group_base[key] = t - interval * index
         out[i] = t
         group_last[key] = t
-        sched.add_at(t, item.board, link, domain)
+        add_placed(t, board, link, domain)
     return [from_us(t) for t in out if t is not None]
+
+
+def _share(room: int, x: float) -> int:
+    """`room` microseconds times x in [0, 1), rounded to the microsecond as timedelta * float
+    rounds (to the nearest, a half to even), in int arithmetic: `random()` is a multiple of
+    2**-53, so room * x is (room * k) / 2**53 exactly."""
+    k = int(x * _TWO_53)
+    if k != x * _TWO_53:  # not a multiple of 2**-53 (a random() of another kind)
+        return (timedelta(microseconds=room) * x) // _US
+    q, r = divmod(room * k, _TWO_53_INT)
+    if 2 * r > _TWO_53_INT or (2 * r == _TWO_53_INT and q & 1):
+        q += 1
+    return q
 
 
 def group_of(pin: Pin | PinDraft) -> str:
