@@ -20,6 +20,7 @@ import operator
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
@@ -296,7 +297,7 @@ def fingerprint(path: Path) -> str | None:
         value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
     except PinbotError:
         value = None
-    _keep(key, value)
+    remember_fingerprint(key, value)
     return value
 
 
@@ -311,10 +312,12 @@ def _keep_fingerprint(opened: OpenedPhoto, st: os.stat_result) -> None:
     # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
     # `fingerprint` would decode, so the value is the same.
     if not opened.scalable:
-        _keep((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
+        remember_fingerprint((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
 
 
-def _keep(key: tuple[str, int, int], value: str | None) -> None:
+def remember_fingerprint(key: tuple[str, int, int], value: str | None) -> None:
+    """Keep the fingerprint of (path, mtime_ns, size), as `fingerprint` does: also for one made in
+    another process (`pinbot.render.batch`)."""
     _prints[key] = value
     while len(_prints) > _PRINTS_KEPT:
         _prints.popitem(last=False)
@@ -327,18 +330,27 @@ _PRINTS_KEPT = 1 << 16
 
 
 def _fingerprint_of(image: Image.Image) -> str | None:
-    thumb = _thumbnail(image, 64)
+    # On Pillow's core images: the wrappers (mode checks, info copies, an encoder per tobytes) cost
+    # more than these small pixels; the pixels are the same (the thumbnail is RGB, its grey L).
+    thumb = _thumbnail(image, 64).im
+    whole = (0, 0, *thumb.size)
     grey = thumb.convert("L")
-    if _grey_spread(grey) < _FLAT_SPREAD:
+    if _spread(grey.histogram()) < _FLAT_SPREAD:
         return None
-    # dhash reads grey, colours an RGB thumbnail (what _thumbnail gives): the same pixels.
-    return f"{dhash(grey):016x}{thumb.resize((2, 2), Image.Resampling.BOX).tobytes().hex()}"
+    # dhash reads grey, colours an RGB thumbnail: the same pixels as `dhash` and `colours`.
+    cells = bytes(grey.resize((9, 8), Image.Resampling.BOX, whole))
+    brighter = bytes(map(operator.gt, _LEFT_CELLS(cells), _RIGHT_CELLS(cells)))
+    colour = bytes(chain.from_iterable(thumb.resize((2, 2), Image.Resampling.BOX, whole)))
+    return f"{int(brighter.translate(_AS_DIGITS), 2):016x}{colour.hex()}"
 
 
 def _grey_spread(grey: Image.Image) -> float:
-    """`ImageStat.Stat(grey).stddev[0]`, the same integer sums and float formula, without its
-    per-bin Python loops."""
-    hist = grey.histogram()
+    return _spread(grey.histogram())
+
+
+def _spread(hist: list[int]) -> float:
+    """`ImageStat.Stat(grey).stddev[0]` of a grey image's histogram, the same integer sums and float
+    formula, without its per-bin Python loops."""
     count = sum(hist)
     total = sum(map(operator.mul, range(256), hist))
     squares = sum(map(operator.mul, _SQUARES, hist))
