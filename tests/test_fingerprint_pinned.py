@@ -216,3 +216,37 @@ def test_plain_check(files: dict[str, Path], name: str, tmp_path: Path) -> None:
         except ImageError as exc:
             got = exc.reason
         assert got == PINNED[name][0]
+
+
+def _near_blank() -> list[Image.Image]:
+    """Grey images around the blank threshold (a spread of 3 grey levels): gentle gradients, flat
+    images with a few dark or bright pixels, two-level images."""
+    ramp = Image.linear_gradient("L").resize((43, 64))
+    out = [ramp.point(lambda v, k=k: 100 + v * k // 255) for k in (2, 6, 9, 10, 11, 12, 20)]
+    for count in (0, 1, 5, 20, 40, 80, 300):
+        flat = Image.new("L", (64, 43), 200)
+        for i in range(count):
+            flat.putpixel((i % 64, i // 64), 20 if i % 2 else 255)
+        out.append(flat)
+    for step in (1, 2, 3, 6, 7, 10):
+        two = Image.new("L", (64, 64), 100)
+        two.paste(100 + step, (0, 0, 64, 32))
+        out.append(two)
+    out += [Image.linear_gradient("L").resize((40, 64)), Image.linear_gradient("L").point(lambda v: v // 40 + 90)]
+    return out
+
+
+def test_the_quick_blank_test_says_what_the_exact_spread_says(files: dict[str, Path]) -> None:
+    images = _near_blank()
+    for path in files.values():
+        try:
+            photo = loading.open_photo(loading.read_photo(path), [((64, 64), 1.0)], (255, 255, 255))
+        except ImageError:
+            continue
+        images.append(subject._thumbnail(photo.image, 64).convert("L"))
+    answers = set()
+    for grey in images:
+        blank = subject._spread(grey.histogram()) < 3.0
+        assert subject._blank(grey.im) is blank
+        answers.add(blank)
+    assert answers == {True, False} and len(images) > 50
