@@ -24,6 +24,12 @@ GOOD = [name for name, (result, _) in PINNED.items() if isinstance(result, tuple
 BAD = [name for name, (result, _) in PINNED.items() if isinstance(result, str)]
 
 
+@pytest.fixture(autouse=True)
+def two_idle_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start whatever else this machine is running."""
+    monkeypatch.setattr(batch, "idle_cores", lambda: 2)
+
+
 def _shop(where: Path) -> Path:
     """A pin CSV naming real photos, good and bad, some on several rows, with a missing file, a
     folder and a text file in between; the same layout wherever it is written."""
@@ -164,3 +170,13 @@ def test_too_few_photos_start_no_workers(tmp_path: Path) -> None:
     assert pool.submit([(str(tmp_path / f"{i}.png"), 0, 1) for i in range(batch.MIN_PHOTOS - 1)]) is None
     assert pool._executor is None
     assert batch.PhotoPool(workers=1).submit([("x", 0, 1)] * batch.MIN_PHOTOS) is None
+
+
+def test_no_workers_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real idle_cores
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 0.5, 0.0, 0.0))
+    assert batch.idle_cores() == 1
+    assert batch.PhotoPool().submit([("x", 0, 1)] * batch.MIN_PHOTOS) is None
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert batch.idle_cores() == cores and batch.PhotoPool().workers == min(cores, batch.MAX_WORKERS)

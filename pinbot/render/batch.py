@@ -6,8 +6,9 @@ second core halves the wait. The workers' answers (decoded size and fingerprint,
 size) are kept in this process's caches, where the import's own checks find them: the rows keep
 their order and their errors. A photo that fails in a worker is not kept, so the import's own
 check refuses it with the usual one-line reason; any failure of the pool itself (no fork, a worker
-killed) leaves every photo to those checks. The work is the same, so the CPU time is too: the
-workers cut the wall time only.
+killed) leaves every photo to those checks. The work is the same (plus a little for the
+processes), so the workers cut the wall time only, and only on idle cores: none start on a busy
+machine.
 """
 
 from __future__ import annotations
@@ -32,18 +33,25 @@ PhotoKey = tuple[str, int, int]  # absolute path, st_mtime_ns, st_size: the cach
 Answer = tuple[tuple[int, int], str | None] | None  # (decoded size, fingerprint), None: left to the caller
 
 
-def cores() -> int:
+def idle_cores() -> int:
+    """The cores nothing else is using (this process's own included): workers on busy cores would
+    only add their own overhead to the same work."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except OSError:  # no load average on this system
+        busy = 0
+    return max(1, cores - busy)
 
 
 class PhotoPool:
     """Worker processes (forked at the first batch big enough) checking photos; `close` ends them."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = min(MAX_WORKERS, workers or cores())
+        self.workers = min(MAX_WORKERS, workers or idle_cores())
         self._executor: ProcessPoolExecutor | None = None
         self.broken = False
 
