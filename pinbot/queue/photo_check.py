@@ -64,6 +64,9 @@ def checked_ahead(rows: Iterator[Row], base: Path) -> Iterator[Row]:
     validated, so that the import's own check of each photo finds the answer ready. An error that
     ends `rows` (a malformed CSV line) is raised after the rows before it, as without this."""
     pool = PhotoPool()
+    if not pool.usable:
+        yield from rows
+        return
     seen: set[str] = set()
     ready: list[Row] = []
     pending: tuple[list[PhotoKey], Iterator[Answer] | None] = ([], None)
@@ -77,7 +80,7 @@ def checked_ahead(rows: Iterator[Row], base: Path) -> Iterator[Row]:
                 yield from ready
                 yield from batch  # the rows read before the bad line
                 raise
-            keys = _new_photos(batch, base, seen)
+            keys = _new_photos(batch, base, seen) if pool.usable else []
             submitted = (keys, pool.submit(keys))
             pool.keep(*pending)
             yield from ready

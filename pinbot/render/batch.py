@@ -55,9 +55,14 @@ class PhotoPool:
         self._executor: ProcessPoolExecutor | None = None
         self.broken = False
 
+    @property
+    def usable(self) -> bool:
+        """Two workers or more, none failed."""
+        return self.workers >= 2 and not self.broken
+
     def submit(self, keys: list[PhotoKey]) -> Iterator[Answer] | None:
         """Start checking `keys`; None when there are too few for the workers (or no workers)."""
-        if self.broken or self.workers < 2 or len(keys) < MIN_PHOTOS:
+        if not self.usable or len(keys) < MIN_PHOTOS:
             return None
         try:
             if self._executor is None:
