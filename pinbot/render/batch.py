@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -67,7 +68,7 @@ class PhotoPool:
         try:
             if self._executor is None:
                 context = multiprocessing.get_context("fork")  # the workers start with pinbot loaded
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start)
             return self._executor.map(_check, keys, chunksize=_PER_TASK)
         except Exception as exc:  # any failure: the photos are checked in-process
             self._fail(exc)
@@ -98,6 +99,11 @@ class PhotoPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _worker_start() -> None:
+    # Ctrl-C is the import's to handle (it stops the workers): no traceback from each worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check(key: PhotoKey) -> Answer:
