@@ -102,6 +102,9 @@ def parse_csv(
     board_keys: dict[tuple[str, str], tuple[str, ...]] = {}  # board and boards cells -> valid board keys
     requests: dict[tuple[str, ...], PinRequest] = {}  # a row's cells but board and key -> a request made of them
     base = path.parent
+    from pinbot.queue.photo_check import checked_ahead  # Pillow: only when a file is imported
+
+    rows = checked_ahead(rows, base)  # many photos: checked by worker processes ahead of the rows
     as_named = all(known[key] == key for key in table.columns)  # no column to rename (alt_text is)
     # Every row has the header's columns. A row whose cells but its boards and key are an earlier
     # valid row's, on boards named before, is that row's request under its own boards and key: a

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import math
 import os
 import stat
 import warnings
@@ -26,6 +25,8 @@ from pathlib import Path
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pinbot.errors import ImageError
+from pinbot.render.draft import ROTATES as _ROTATES
+from pinbot.render.draft import draft_size
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ _SCALED_FORMATS = ("JPEG", "MPO")
 MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
-_ROTATES = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 _Keep = Callable[["OpenedPhoto", os.stat_result], object]  # see check_photo
 
 
@@ -58,8 +58,9 @@ class PhotoSource:
     sha256: str
 
 
-def read_photo(path: Path, st: os.stat_result | None = None) -> PhotoSource:
-    """Read a photo file with its size checked first; no decoding yet (`st`: its stat, just taken)."""
+def read_photo(path: Path, st: os.stat_result | None = None, *, hashed: bool = True) -> PhotoSource:
+    """Read a photo file with its size checked first; no decoding yet (`st`: its stat, just taken;
+    `hashed`: False when nothing will be cached by its sha256, which then is "")."""
     name = str(path)
     try:
         st = st or path.stat()
@@ -78,7 +79,7 @@ def read_photo(path: Path, st: os.stat_result | None = None) -> PhotoSource:
         data = path.read_bytes()
     except OSError as exc:
         raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
-    return PhotoSource(path=path, data=data, sha256=hashlib.sha256(data).hexdigest())
+    return PhotoSource(path=path, data=data, sha256=hashlib.sha256(data).hexdigest() if hashed else "")
 
 
 def _sniff(data: bytes) -> str | None:
@@ -203,16 +204,24 @@ def check_photo(path: Path, keep: _Keep | None = None, st: os.stat_result | None
     size = _checked.get(key)
     if size is None:
         # The largest slot a template can have: the whole canvas.
-        opened = open_photo(read_photo(path, st), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-        size = _checked[key] = opened.image.size
-        while len(_checked) > 256:
-            _checked.popitem(last=False)
+        opened = open_photo(read_photo(path, st, hashed=False), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+        remember_check(key, size := opened.image.size)
         if keep is not None:
             keep(opened, st)
     return size
 
 
-_checked: OrderedDict[tuple[str, int, int], tuple[int, int]] = OrderedDict()  # oldest first
+def remember_check(key: tuple[str, int, int], size: tuple[int, int]) -> None:
+    """Keep a passed check of (path, mtime_ns, size) as `check_photo` does: for one made in another
+    process (an import checks many photos in worker processes: `pinbot.render.batch`)."""
+    _checked[key] = size
+    while len(_checked) > _CHECKED_KEPT:
+        _checked.popitem(last=False)
+
+
+# (path, mtime, size) -> decoded size, oldest first; as many as an import's read-ahead checks at once.
+_checked: OrderedDict[tuple[str, int, int], tuple[int, int]] = OrderedDict()
+_CHECKED_KEPT = 1 << 12
 
 
 def _open(src: PhotoSource) -> Image.Image:
@@ -352,34 +361,6 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
         except Exception as exc:  # a broken profile: fall back to the plain conversion
             log.debug("ignoring unusable ICC profile: %s", exc)
     return im if im.mode == "RGB" else im.convert("RGB")
-
-
-def draft_size(
-    size: tuple[int, int], orientation: int, slots: list[tuple[tuple[int, int], float]]
-) -> tuple[int, int] | None:
-    """The size (as stored, before EXIF rotation) a JPEG must be decoded at to fill every slot;
-    None when it is needed in full."""
-    w, h = size
-    upright = (h, w) if orientation in _ROTATES else (w, h)
-    needs = [draft_request(upright, slot, zoom) for slot, zoom in slots]
-    if not needs or any(n is None for n in needs):
-        return None
-    nw = max(n[0] for n in needs if n is not None)
-    nh = max(n[1] for n in needs if n is not None)
-    return (nh, nw) if orientation in _ROTATES else (nw, nh)
-
-
-def draft_request(size: tuple[int, int], slot: tuple[int, int], zoom: float) -> tuple[int, int] | None:
-    """The decoded size needed so that a crop of `slot`'s aspect (zoomed in by `zoom`) still has at
-    least `slot` pixels; None when the full image is needed."""
-    iw, ih = size
-    sw, sh = slot
-    aspect = sw / sh
-    win_w = min(iw, ih * aspect) / zoom
-    scale = sw / win_w
-    if scale >= 1:
-        return None
-    return math.ceil(iw * scale), math.ceil(ih * scale)
 
 
 def load_logo(path: Path, box: tuple[int, int]) -> Image.Image:

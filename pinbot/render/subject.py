@@ -20,7 +20,9 @@ import operator
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -296,7 +298,7 @@ def fingerprint(path: Path) -> str | None:
         value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
     except PinbotError:
         value = None
-    _keep(key, value)
+    remember_fingerprint(key, value)
     return value
 
 
@@ -311,10 +313,12 @@ def _keep_fingerprint(opened: OpenedPhoto, st: os.stat_result) -> None:
     # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
     # `fingerprint` would decode, so the value is the same.
     if not opened.scalable:
-        _keep((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
+        remember_fingerprint((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
 
 
-def _keep(key: tuple[str, int, int], value: str | None) -> None:
+def remember_fingerprint(key: tuple[str, int, int], value: str | None) -> None:
+    """Keep the fingerprint of (path, mtime_ns, size), as `fingerprint` does: also for one made in
+    another process (`pinbot.render.batch`)."""
     _prints[key] = value
     while len(_prints) > _PRINTS_KEPT:
         _prints.popitem(last=False)
@@ -327,18 +331,41 @@ _PRINTS_KEPT = 1 << 16
 
 
 def _fingerprint_of(image: Image.Image) -> str | None:
-    thumb = _thumbnail(image, 64)
+    # On Pillow's core images: the wrappers (mode checks, info copies, an encoder per tobytes) cost
+    # more than these small pixels; the pixels are the same (the thumbnail is RGB, its grey L).
+    thumb = _thumbnail(image, 64).im
+    whole = (0, 0, *thumb.size)
     grey = thumb.convert("L")
-    if _grey_spread(grey) < _FLAT_SPREAD:
+    if _blank(grey):
         return None
-    # dhash reads grey, colours an RGB thumbnail (what _thumbnail gives): the same pixels.
-    return f"{dhash(grey):016x}{thumb.resize((2, 2), Image.Resampling.BOX).tobytes().hex()}"
+    # dhash reads grey, colours an RGB thumbnail: the same pixels as `dhash` and `colours`.
+    cells = bytes(grey.resize((9, 8), Image.Resampling.BOX, whole))
+    brighter = bytes(map(operator.gt, _LEFT_CELLS(cells), _RIGHT_CELLS(cells)))
+    colour = bytes(chain.from_iterable(thumb.resize((2, 2), Image.Resampling.BOX, whole)))
+    return f"{int(brighter.translate(_AS_DIGITS), 2):016x}{colour.hex()}"
+
+
+def _blank(grey: Any) -> bool:
+    """`_spread(hist) < _FLAT_SPREAD` for a grey image (Pillow's core image), the same answer, most
+    often without the exact sums: the pixels in its darkest and brightest thirds alone (nL and nH,
+    means at least (b - a) apart) give var >= nL*nH*(b - a)**2 / ((nL + nH) * N), and at 10 or
+    more (the threshold squared is 9) the float formula cannot come out below 3 either."""
+    hist = grey.histogram()
+    lo, hi = grey.getextrema()
+    a, b = lo + (hi - lo) // 3, hi - (hi - lo) // 3
+    low, high = sum(hist[: a + 1]), sum(hist[b:])
+    if b > a and low * high * (b - a) ** 2 >= 10 * (low + high) * sum(hist):
+        return False
+    return _spread(hist) < _FLAT_SPREAD
 
 
 def _grey_spread(grey: Image.Image) -> float:
-    """`ImageStat.Stat(grey).stddev[0]`, the same integer sums and float formula, without its
-    per-bin Python loops."""
-    hist = grey.histogram()
+    return _spread(grey.histogram())
+
+
+def _spread(hist: list[int]) -> float:
+    """`ImageStat.Stat(grey).stddev[0]` of a grey image's histogram, the same integer sums and float
+    formula, without its per-bin Python loops."""
     count = sum(hist)
     total = sum(map(operator.mul, range(256), hist))
     squares = sum(map(operator.mul, _SQUARES, hist))

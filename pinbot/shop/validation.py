@@ -96,9 +96,7 @@ def check_image_path(
     """
     if not value.strip():
         raise InvalidInput("image", "is required", row=row, source=source)
-    path = Path(value.strip()).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = base / path
+    path = image_file(value, base)
     try:  # one stat, handed on to the photo check (an import checks 10,000 photos)
         st: os.stat_result | None = path.stat()
     except OSError as exc:
@@ -145,6 +143,12 @@ def check_image_path(
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
     return path
+
+
+def image_file(value: str, base: Path | None = None) -> Path:
+    """The file an image cell names: `~` expanded, a relative path taken from `base`."""
+    path = Path(value.strip()).expanduser()
+    return base / path if base is not None and not path.is_absolute() else path
 
 
 def _looks_like_image(head: bytes) -> bool:
