@@ -114,8 +114,8 @@ def test_uids_made_in_bulk_are_distinct_random_uuid4s() -> None:
 
 
 def test_values_every_row_shares_are_stored_as_core_stores_them(tmp_path: Path) -> None:
-    """Shared values are written into the statement once: a quote, a line break, a number, a
-    flag and NULL come back exactly as Core's bound values do."""
+    """Values every row shares come back exactly as Core's bound values do: a quote, a number, a
+    flag and NULL written into the statement once, a text with a line break still bound per row."""
     now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
     drafts = [
         PinDraft(1, "b", f"csv:{i}#b", "O'Brien's mug", "line one\nline 'two'", "", "", None, now, True)

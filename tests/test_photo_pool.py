@@ -180,3 +180,49 @@ def test_no_workers_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert batch.PhotoPool().submit([("x", 0, 1)] * batch.MIN_PHOTOS) is None
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     assert batch.idle_cores() == cores and batch.PhotoPool().workers == min(cores, batch.MAX_WORKERS)
+
+
+_KILLED_IMPORT = """
+import sys
+from pinbot.render import batch
+batch.MIN_PHOTOS = 1
+pool = batch.PhotoPool(workers=2)
+answers = pool.submit([(sys.argv[1], 0, 1)] * 4)
+assert answers is not None
+list(answers)
+print(*[p.pid for p in pool._executor._processes.values()], flush=True)
+sys.stdin.read()  # until the test kills this process
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waiting on another process's end needs pidfd_open (Linux)")
+def test_workers_end_when_the_import_is_killed(tmp_path: Path) -> None:
+    """A killed import (SIGKILL, the OOM killer, a supervisor that signals only the main process)
+    leaves no worker behind holding its database and its output open."""
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    importer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_IMPORT, str(tmp_path / "no-such.png")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert importer.stdout is not None
+        workers = [int(pid) for pid in importer.stdout.readline().split()]
+        assert len(workers) == 2
+        handles = [os.pidfd_open(pid) for pid in workers]
+        importer.send_signal(signal.SIGKILL)
+        importer.wait()
+        # The workers' parent check runs every half second: each has ended well within 10.
+        for handle in handles:
+            ready, _, _ = select.select([handle], [], [], 10)
+            assert ready, "a photo-check worker outlived the killed import"
+            os.close(handle)
+        assert importer.stdout.read() == ""  # the output ended: no worker holds it open
+    finally:
+        importer.kill()
+        importer.wait()

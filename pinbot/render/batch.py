@@ -17,6 +17,9 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -68,7 +71,9 @@ class PhotoPool:
         try:
             if self._executor is None:
                 context = multiprocessing.get_context("fork")  # the workers start with pinbot loaded
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start)
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+                )
             return self._executor.map(_check, keys, chunksize=_PER_TASK)
         except Exception as exc:  # any failure: the photos are checked in-process
             self._fail(exc)
@@ -101,9 +106,34 @@ class PhotoPool:
             self._executor = None
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     # Ctrl-C is the import's to handle (it stops the workers): no traceback from each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _let_go_of_output()
+    threading.Thread(target=_end_with, args=(parent,), name="photo-check-parent", daemon=True).start()
+
+
+def _let_go_of_output() -> None:
+    """Point the worker's stdout and stderr at /dev/null. A worker writes nothing; holding the
+    command's own output open would keep a pipe reading it from ending, and the inherited stream
+    objects may have been locked by another thread (a progress bar) at the fork."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+
+
+def _end_with(parent: int) -> None:
+    """End the worker once the import that started it has gone (killed, not stopped: a stopped
+    import shuts its workers down). The workers wait on a pipe they hold both ends of, so they
+    would never notice on their own."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+_PARENT_CHECK_S = 0.5
 
 
 def _check(key: PhotoKey) -> Answer:
