@@ -201,15 +201,13 @@ def _row_request(
         get("badge", ""),
     )
     made = requests.get(raw) if requests is not None else None
-    key = get("key", "").strip()
-    if made is not None and key and len(key) <= 200:  # cells seen before, valid: only the key is new
-        return made.on_boards(keys, "csv:" + key)
     content = contents.get(raw) if contents is not None else None
     if content is None:
         content = _content(row, row_no, src, base, tz, image_cache, {} if checked is None else checked)
         if contents is not None:
             contents[raw] = content
     title, description, link, alt_text, image, at, template, headline, badge = content
+    key = get("key", "").strip()
     if len(key) > 200:
         raise InvalidInput("key", "is longer than 200 characters", row=row_no, source=src)
     extra = (headline, badge) if headline or badge else ()  # another text on the image: another pin

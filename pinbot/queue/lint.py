@@ -109,13 +109,7 @@ class NearIndex:
         hit = self.paths.get((board_id, key))
         if hit is not None or h is None:
             return hit
-        design = (key[1], key[2])
-        best: tuple[int, PinLike] | None = None
-        for other in self.fingerprints.register(h):
-            found = self.seen.get((board_id, design, other))
-            if found is not None and (best is None or found[0] < best[0]):
-                best = found
-        return best[1] if best is not None else None
+        return self._first_seen(board_id, (key[1], key[2]), self.fingerprints.register(h))
 
     def find_or_add(
         self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike
@@ -130,19 +124,23 @@ class NearIndex:
             self.paths[at] = pin
             return None
         design = (key[1], key[2])
-        seen = self.seen
-        best: tuple[int, PinLike] | None = None
         near = self.fingerprints.near.get(h) or self.fingerprints.register(h)  # h itself included
-        for other in near:
-            found = seen.get((board_id, design, other))
-            if found is not None and (best is None or found[0] < best[0]):
-                best = found
-        if best is not None:
-            return best[1]
+        first = self._first_seen(board_id, design, near)
+        if first is not None:
+            return first
         self.paths[at] = pin
-        seen[(board_id, design, h)] = (self._added, pin)  # not there: h is among the copies looked up
+        self.seen[(board_id, design, h)] = (self._added, pin)  # not there: h is among the copies looked up
         self._added += 1
         return None
+
+    def _first_seen(self, board_id: int, design: tuple[str, str], near: Iterable[Fingerprint]) -> PinLike | None:
+        """The first pin added on the board in the design whose photo is one of `near`."""
+        best: tuple[int, PinLike] | None = None
+        for other in near:
+            found = self.seen.get((board_id, design, other))
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        return best[1] if best is not None else None
 
     def add(self, board_id: int, key: tuple[str, str, str], h: Fingerprint | None, pin: PinLike) -> None:
         self.paths.setdefault((board_id, key), pin)
@@ -200,8 +198,7 @@ def findings(
         image = pin.image_path
         if image:
             key = (image, *design_key(pin.template, pin.variant_key))
-            value = getattr(pin, "image_hash", None)
-            h = _parse(value) if value else photo_hash(pin, memo)
+            h = photo_hash(pin, memo)
             first = find_or_add(pin.board_id, key, h, pin)
             if first is not None:
                 board = board_names.get(pin.board_id, str(pin.board_id))
@@ -297,8 +294,7 @@ def _near_copies(
     for pin in pins:
         if not pin.image_path:
             continue
-        value = getattr(pin, "image_hash", None)
-        h = _parse(value) if value else photo_hash(pin, memo)
+        h = photo_hash(pin, memo)
         if h is not None:
             if h not in registered:  # many pins show one photo
                 registered.add(h)

@@ -153,9 +153,7 @@ class QueueService:
 
         hashes = {img: fingerprint(Path(img)) for img in dict.fromkeys(r.image for r in reqs if r.image)}
         with session_scope(self.engine) as session:
-            source_keys = [
-                f"{req.source_key}#{b}" if req.source_key else req.key_for(b) for req in reqs for b in req.boards
-            ]
+            source_keys = [req.key_for(b) for req in reqs for b in req.boards]
             existing = self._existing(session, source_keys)
             keys = list(dict.fromkeys(k for req in reqs for k in req.boards))
             board_ids = current_board_ids(session, self.account_id, self.boards, keys)

@@ -231,10 +231,13 @@ def dhash(thumb: Image.Image) -> int:
     """64-bit difference hash: is each of 8x8 cells brighter than its right neighbour."""
     grey = thumb if thumb.mode == "L" else thumb.convert("L")  # convert("L") of an L image: a copy
     small = grey.resize((9, 8), Image.Resampling.BOX)
-    px = small.tobytes()
-    # Row by row, each cell against its right neighbour: b"\x00\x01..." read as a binary number.
-    brighter = bytes(map(operator.gt, _LEFT_CELLS(px), _RIGHT_CELLS(px)))
-    return int(brighter.translate(_AS_DIGITS), 2)
+    return _brighter_bits(small.tobytes())
+
+
+def _brighter_bits(cells: bytes) -> int:
+    """The hash of 9x8 grey cells: row by row, each cell against its right neighbour, the
+    b"\x00\x01..." of the comparisons read as a binary number."""
+    return int(bytes(map(operator.gt, _LEFT_CELLS(cells), _RIGHT_CELLS(cells))).translate(_AS_DIGITS), 2)
 
 
 _LEFT_CELLS = operator.itemgetter(*(y * 9 + x for y in range(8) for x in range(8)))
@@ -340,9 +343,8 @@ def _fingerprint_of(image: Image.Image) -> str | None:
         return None
     # dhash reads grey, colours an RGB thumbnail: the same pixels as `dhash` and `colours`.
     cells = bytes(grey.resize((9, 8), Image.Resampling.BOX, whole))
-    brighter = bytes(map(operator.gt, _LEFT_CELLS(cells), _RIGHT_CELLS(cells)))
     colour = bytes(chain.from_iterable(thumb.resize((2, 2), Image.Resampling.BOX, whole)))
-    return f"{int(brighter.translate(_AS_DIGITS), 2):016x}{colour.hex()}"
+    return f"{_brighter_bits(cells):016x}{colour.hex()}"
 
 
 def _blank(grey: Any) -> bool:
