@@ -80,6 +80,7 @@ class Schedule(Calendar):
             rules.domain_burst_minutes * MINUTE,
         )
         self._reach = max(self._gaps[0], self._gaps[1], self._gaps[3])
+        self._near = max(self._gaps[0], self._gaps[3])  # see add_at
         self.extend((to_us(s.at), s.board, s.link, s.domain) for s in slots)
 
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
@@ -121,11 +122,12 @@ class Schedule(Calendar):
         if not begin <= at < end:
             day = self.day_of(at)
         self.per_day[day] += 1
-        if self._found:  # a walk's result near the new pin, or on its day, may no longer be free
-            reach = max(self._gaps[0], self._gaps[3])
-            for key, (_, free, free_day) in list(self._found.items()):
-                if free_day == day or at - reach < free < at + reach:
-                    del self._found[key]
+        found = self._found
+        if found:  # a walk's result near the new pin, or on its day, may no longer be free
+            reach = self._near
+            stale = [key for key, (_, free, free_day) in found.items() if free_day == day or -reach < free - at < reach]
+            for key in stale:
+                del found[key]
 
     def add_placed(self, at: int, board: int, link: str, domain: str) -> None:
         """`add_at` for a pin the planner placed, which also proves the times around it full for
@@ -225,57 +227,59 @@ class Schedule(Calendar):
         starts at their end (a 10,000-row import, or a year of loops, stays linear)."""
         all_times = self.all
         domain_times = self.by_domain.get(domain) if domain else None
-        n_domain = len(domain_times) if domain_times is not None else 0
         gap_all, gap_board, _, span = self._gaps
         n_all = len(all_times) if gap_all > 0 else 0
         all_push = all_times.push
-        burst_end = domain_times.burst_end if domain_times is not None else all_times.burst_end
-        # `window_at`, `_next_try` and `_push` inline: this is the loop a search spends its time in
+        # `window_of`, `_next_try` and `_push` inline: this is the loop a search spends its time in
+        burst_end = domain_times.burst_end if domain_times else None
         per_day, cap, burst = self.per_day, self.rules.daily_cap, self.rules.domain_burst_limit
-        bisect_right = bisect.bisect_right
+        frontier, bisect_right = self._frontier, bisect.bisect_right
         begin, end, window_day = self.window
         t = start
         proven: int | None = None
         for key in (None, board):
-            spans = self._frontier.get((key, domain))
+            spans = frontier.get((key, domain))
             if spans is None:
-                spans = self._frontier[(key, domain)] = ([], [])
+                spans = frontier[(key, domain)] = ([], [])
             starts, ends = spans
-            if key is None:
-                board_times, n_board = all_times, 0
-            else:
-                board_times = self.by_board.get(key) or all_times
-                n_board = len(self.by_board.get(key) or ()) if gap_board > 0 else 0
-            start, found, first_look = t, None, False
             if key is None:
                 # The same walk as last time, on spans unchanged since and with no pin added near
                 # its result or on its day: the same single look at the same time (an import of
                 # one board after another asks this before every pin).
                 again = self._found.get(domain)
-                if again is not None and again[0] == start:
+                if again is not None and again[0] == t:
                     proven = t = again[1]
                     continue
+                board_push = None
+            else:
+                board_times = self.by_board.get(key)
+                board_push = board_times.push if board_times and gap_board > 0 else None
+            start, found, first_look = t, None, False
+            # The span the walk starts in (see the merge below)
+            inside = bisect_right(starts, t) - 1 if starts else -1
+            if inside >= 0 and t < ends[inside]:
+                t = ends[inside]  # a span proven full: skip it
             for step in range(_MAX_STEPS):
-                if starts:
+                if step and starts:
                     i = bisect_right(starts, t) - 1
                     if i >= 0 and t < ends[i]:
-                        t = ends[i]  # a span proven full: skip it
+                        t = ends[i]
                 if begin <= t < end:
                     day = window_day
                 else:
                     t, day = self.window_of(t)
                     begin, end, window_day = self.window
                 if t == proven:
-                    moved = board_times.push(t, gap_board) if n_board else None
+                    moved = board_push(t, gap_board) if board_push else None
                 elif per_day.get(day, 0) >= cap:
                     moved = self.day_bounds(self.open_day(day + ONE_DAY))[0]
                 else:
                     moved = all_push(t, gap_all) if n_all else None
-                    if n_board:
-                        later = board_times.push(t, gap_board)
+                    if board_push:
+                        later = board_push(t, gap_board)
                         if later is not None and (moved is None or later > moved):
                             moved = later
-                    if n_domain:
+                    if burst_end:
                         later = burst_end(t, span, burst)
                         if later is not None and (moved is None or later > moved):
                             moved = later
@@ -283,11 +287,22 @@ class Schedule(Calendar):
                     found, first_look = t, step == 0
                     break
                 t = moved if moved > t + SECOND else t + SECOND
-            if t > start and _merge(starts, ends, start, t):  # remember [start, t) as full
-                if key is None:
-                    self._found.pop(domain, None)  # the skips may differ now
-                elif t % SECOND and t > self._uneven_ends.get((key, domain), 0):
-                    self._uneven_ends[(key, domain)] = t
+            if t > start:  # remember [start, t) as full
+                if (
+                    inside >= 0
+                    and starts[inside] <= start <= ends[inside]
+                    and (inside + 1 == len(starts) or starts[inside + 1] > t)
+                ):
+                    grew = ends[inside] < t  # most often: the span the walk started in grows
+                    if grew:
+                        ends[inside] = t
+                else:
+                    grew = _merge(starts, ends, start, t)
+                if grew:
+                    if key is None:
+                        self._found.pop(domain, None)  # the skips may differ now
+                    elif t % SECOND and t > self._uneven_ends.get((key, domain), 0):
+                        self._uneven_ends[(key, domain)] = t
             if key is None and found is not None and first_look:
                 self._found[domain] = (start, found, day)
             proven = found
@@ -299,13 +314,18 @@ class Schedule(Calendar):
         the board's from where it ended, then the link's gap checked."""
         t = start
         gap_link = self._gaps[2]
+        walk, by_link = self._walk, self.by_link
         for _ in range(_MAX_STEPS):
             # After the link's gap moved t, the walks skip the spans already proven full again (a
             # step at a time through a packed week cost seconds on an unlucky jitter).
-            t = self.window_at(self._walk(t, board, domain))
-            if t == self._proven:  # the walks found every rule but the link's kept at t
-                moved = _push(self.by_link.get(link, []), t, gap_link) if link else None
+            t = walk(t, board, domain)
+            if t == self._proven:  # the walks found every rule but the link's kept at t (in a window)
+                times = by_link.get(link) if link else None
+                if not times:
+                    return t
+                moved = _push(times, t, gap_link)
             else:
+                t = self.window_at(t)
                 moved = self.conflict(t, board, link, domain)
             if moved is None:
                 return t

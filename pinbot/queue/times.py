@@ -8,7 +8,7 @@ memory copying per import). In blocks of about a thousand, an insert moves one b
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
 
 _BLOCK = 1024  # a block splits in two above this
@@ -37,7 +37,7 @@ class Times:
         """Add `at` after any equal instant (as `bisect.insort`)."""
         maxes, blocks = self.maxes, self.blocks
         self.size += 1
-        k = bisect.bisect_right(maxes, at)
+        k = bisect_right(maxes, at)
         if k == len(maxes):
             if not blocks:
                 blocks.append([at])
@@ -47,7 +47,7 @@ class Times:
             blocks[k].append(at)
             maxes[k] = at
         else:
-            bisect.insort(blocks[k], at)
+            insort(blocks[k], at)
         block = blocks[k]
         if len(block) > _BLOCK:
             half = len(block) // 2
@@ -62,16 +62,16 @@ class Times:
             return None
         maxes = self.maxes
         low = t - gap
-        k = bisect.bisect_right(maxes, low)
+        k = bisect_right(maxes, low)
         if k == len(maxes):
             return None
         blocks = self.blocks
         block = blocks[k]
-        i = bisect.bisect_right(block, low)
+        i = bisect_right(block, low)
         high = t + gap
         if block[i] >= high:
             return None
-        i = bisect.bisect_left(block, high, i)
+        i = bisect_left(block, high, i)
         moved = block[i - 1] + gap
         n = len(block)
         while True:
@@ -92,12 +92,12 @@ class Times:
         (the earliest time the burst may have left the span), else None."""
         maxes = self.maxes
         low = t - span
-        k = bisect.bisect_right(maxes, low)
+        k = bisect_right(maxes, low)
         if k == len(maxes):
             return None
         blocks = self.blocks
         block = blocks[k]
-        i = bisect.bisect_right(block, low)
+        i = bisect_right(block, low)
         first = block[i]
         i += limit - 1
         while i >= len(block):
