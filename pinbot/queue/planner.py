@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -76,8 +77,11 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
     earliest, window_end, free_at, add_placed = sched.earliest, sched.window_end, sched.free_at, sched.add_placed
     draw = rng.random
     epoch = from_us(0)
+    # A group of one item is a pin of its own (each row of most imports): no group bookkeeping.
+    shared = {group for group, count in Counter(item.group for item in items).items() if count > 1 and group}
+    parts: dict[str, tuple[str, str]] = {}  # link_parts, without the cache's call
     for i, (board, raw_link, group, at, not_before) in enumerate(items):
-        if group:
+        if group in shared:
             index = group_index.get(group, 0)
             group_index[group] = index + 1
             if at is not None:
@@ -99,7 +103,10 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
                 start = last_not_before_at
         if last is not None and last + interval > start:
             start = last + interval  # jitter may have put the previous board late: keep the full interval
-        link, domain = link_parts(raw_link)
+        link_domain = parts.get(raw_link)
+        if link_domain is None:
+            link_domain = parts[raw_link] = link_parts(raw_link)
+        link, domain = link_domain
         t = earliest(start, board, link, domain)
         if jitter:
             room = window_end(t) - t
@@ -113,7 +120,7 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
                     jittered = earliest(jittered, board, link, domain)
                 t = jittered
         t -= t % SECOND
-        if group:
+        if group in shared:
             if base is None:
                 group_base[group] = t - interval * index
             group_last[group] = t
