@@ -113,11 +113,15 @@ def place_into(sched: Schedule, items: Sequence[Item], now: datetime, rng: rando
             if room > jitter:
                 room = jitter
             if room > 0:
-                # Inside the window, a jittered time that breaks no rule is its own earliest slot:
-                # one check instead of a second search (most pins of a long plan land this way).
+                # A jittered time must break no rule: t is free, a later time may not be (a pin
+                # ahead within a gap, a burst reaching it). Then one more draw nearer t, and t
+                # itself if that clashes too: never a search past the jitter (it left holes
+                # the next pins clashed into, and cost a second search for most pins).
                 jittered = t + _share(room, draw())
                 if not free_at(jittered, board, link, domain):
-                    jittered = earliest(jittered, board, link, domain)
+                    jittered = t + _share(jittered - t, draw())
+                    if not free_at(jittered, board, link, domain):
+                        jittered = t
                 t = jittered
         t -= t % SECOND
         if group in shared:
