@@ -39,6 +39,11 @@ def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
+def _wall_us(wall: time_t) -> int:
+    """A wall time's offset from midnight in microseconds."""
+    return ((wall.hour * 60 + wall.minute) * 60 + wall.second) * SECOND + wall.microsecond
+
+
 class Calendar:
     """Local days and posting windows of one shop's rules and time zone."""
 
@@ -48,6 +53,8 @@ class Calendar:
         self._bounds: dict[date, tuple[int, int]] = {}
         self._ahead: dict[date, list[tuple[int, int]]] = {}
         self._windows: dict[date, list[tuple[int, int]]] = {}
+        # Each window's bounds as offsets from the start of a day without a clock change
+        self._offsets = [(_wall_us(w.start), _wall_us(w.end)) for w in rules.windows]
         self._walls: dict[date, list[tuple[datetime, datetime, int]]] = {}  # see window_end
         self._last: tuple[int, int, date] = (1, 0, date.min)
         self._days: dict[int, list[tuple[int, int, date]]] = {}
@@ -114,11 +121,18 @@ class Calendar:
     def _windows_on(self, day: date) -> list[tuple[int, int]]:
         found = self._windows.get(day)
         if found is None:
-            tz = self.tz
-            found = self._windows[day] = [
-                (to_us(datetime.combine(day, w.start, tz)), to_us(datetime.combine(day, w.end, tz)))
-                for w in self.rules.windows
-            ]
+            start_of_day, end_of_day = self.day_bounds(day)
+            if end_of_day - start_of_day == DAY:
+                # No clock change that day (see window_end): a wall time is its offset from the
+                # day's start, without a time-zone conversion (a big import meets years of days).
+                found = [(start_of_day + begin, start_of_day + end) for begin, end in self._offsets]
+            else:
+                tz = self.tz
+                found = [
+                    (to_us(datetime.combine(day, w.start, tz)), to_us(datetime.combine(day, w.end, tz)))
+                    for w in self.rules.windows
+                ]
+            self._windows[day] = found
         return found
 
     def window_of(self, t: int) -> tuple[int, date]:
