@@ -131,14 +131,15 @@ class Schedule(Calendar):
 
     def add_placed(self, at: int, board: int, link: str, domain: str) -> None:
         """`add_at` for a pin the planner placed, which also proves the times around it full for
-        its board: every instant closer than the board's gap. Remembered as a span of the board's
+        its board: every instant closer than the board's gap, up to `at + gap` itself (the walk that
+        skips the span lands on the first time the board allows). Remembered as a span of the board's
         walks, they skip it instead of stepping through (one look per pin fewer on a long import).
         Only where every pin, window and span end a walk there can meet is on the whole second:
         then no step is the one-second nudge, each lands on the end of what blocked it, and a walk
         reaches the same first free time whether it skips the span or steps through it."""
         self.add_at(at, board, link, domain)
         gap = self._gaps[1]
-        first, last = at - gap + 1, at + gap - SECOND
+        first, last = at - gap + 1, at + gap
         if (
             last <= first
             or at % SECOND
