@@ -85,7 +85,7 @@ class Schedule(Calendar):
 
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
         """Add (instant, board, link key, domain) rows, e.g. the existing queue of an account."""
-        rows = sorted(slots, key=lambda s: s[0])
+        rows = sorted(slots)  # by instant (the order of equal instants changes no index: ints)
         self._found.clear()
         uneven = [row[0] for row in rows if row[0] % SECOND]
         if uneven:
@@ -98,13 +98,17 @@ class Schedule(Calendar):
         by_board: dict[int, list[int]] = defaultdict(list)
         by_domain: dict[str, list[int]] = defaultdict(list)
         by_link, per_day, day_of = self.by_link, self.per_day, self.day_of
+        lo, hi, day = self._last  # the day `day_of` last found (rows of one day come together)
         for at, board, link, domain in rows:
             by_board[board].append(at)
             if link:
                 by_link[link].append(at)
             if domain:
                 by_domain[domain].append(at)
-            per_day[day_of(at)] += 1
+            if not lo <= at < hi:
+                day = day_of(at)
+                lo, hi, _ = self._last
+            per_day[day] += 1
         self.all = Times([row[0] for row in rows])
         self.by_board.update((board, Times(times)) for board, times in by_board.items())
         self.by_domain.update((domain, Times(times)) for domain, times in by_domain.items())
