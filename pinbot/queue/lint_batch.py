@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
@@ -52,18 +52,22 @@ def product_of(product_id: int | None, link: str) -> str | None:
 def photo_hashes(pins: Sequence[Any]) -> list[Fingerprint | None]:
     """Each pin's photo fingerprint (`pinbot.queue.lint.photo_hash`), worked out once per distinct
     stored value and path; the pins must all have a photo."""
-    stored = [getattr(p, "image_hash", None) for p in pins]
-    paths = [p.image_path for p in pins]
+    keys = list(zip([getattr(p, "image_hash", None) for p in pins], [p.image_path for p in pins], strict=True))
+    return list(map(_answers(set(keys)).__getitem__, keys))
+
+
+def _answers(keys: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], Fingerprint | None]:
+    """(stored fingerprint, path) -> the photo's fingerprint: the stored one, else the file's."""
     read: dict[str, str | None] = {}
     answers: dict[tuple[str | None, str], Fingerprint | None] = {}
-    for value, path in set(zip(stored, paths, strict=True)):
+    for value, path in keys:
         text = value
         if not text:
             if path not in read:
                 read[path] = fingerprint(Path(path))
             text = read[path]
         answers[(value, path)] = parsed_hash(text) if text else None
-    return list(map(answers.__getitem__, zip(stored, paths, strict=True)))
+    return answers
 
 
 def quick_findings(pins: Sequence[Any], max_boards: int, prints: Fingerprints) -> list[str] | None:
@@ -71,49 +75,69 @@ def quick_findings(pins: Sequence[Any], max_boards: int, prints: Fingerprints) -
     problem; None when it may have one (a shortener, or a photo twice on a board in a design)."""
     boards = [p.board_id for p in pins]
     links = [p.link for p in pins]
-    images = [p.image_path for p in pins]
-    templates = [p.template for p in pins]
-    variants = [p.variant_key for p in pins]
-    products = [p.product_id for p in pins]
     if any(is_shortener(link) for link in set(links) if link):
         return None
-    with_image = list(map(bool, images))
-    shown = list(compress(pins, with_image))
-    if shown:
-        designs = {tv: design_key(*tv) for tv in set(zip(templates, variants, strict=True))}
-        design_of = map(designs.__getitem__, zip(templates, variants, strict=True))
-        on = list(compress(zip(boards, design_of, strict=True), with_image))
-        if len(set(zip(on, compress(images, with_image), strict=True))) != len(on):
-            return None  # a photo file twice on a board in a design
-        hashes = photo_hashes(shown)
-        known = [h is not None for h in hashes]
-        found = [h for h in hashes if h is not None]
-        if len(set(zip(compress(on, known), found, strict=True))) != len(found):
-            return None  # one picture twice on a board in a design
-        distinct = set(found)
-        for h in distinct:
-            near = prints.near.get(h) or prints.register(h)  # h itself included
-            if len(near) > 1 and any(o in distinct for o in near if o != h):
-                return None  # two photos of the batch are copies: the pin-by-pin pass compares them
-    at = list(zip(products, links, strict=True))
-    kinds = {pair: product_of(*pair) for pair in dict.fromkeys(at)}  # in order of first use
-    number = {pair: i for i, pair in enumerate(kinds)}  # small ints hash faster than pairs
+    if _photo_twice(pins, boards, prints):
+        return None
+    products = [p.product_id for p in pins]
+    # What a pin's product is known by: its link alone when no pin has a product row (a CSV import).
+    at: list[Any] = links if products.count(None) == len(products) else list(zip(products, links, strict=True))
+    of_link = at is links
+    kinds = {a: product_of(None, a) if of_link else product_of(*a) for a in dict.fromkeys(at)}  # in order of use
+    number = {a: i for i, a in enumerate(kinds)}  # small ints hash faster than pairs
     spread = Counter(map(itemgetter(0), set(zip(map(number.__getitem__, at), boards, strict=True))))
-    groups: dict[str, list[tuple[int | None, str]]] = {}
-    for pair, kind in kinds.items():
+    groups: dict[str, list[Any]] = {}
+    for a, kind in kinds.items():
         if kind is not None:
-            groups.setdefault(kind, []).append(pair)
-    shared = {pair for pairs in groups.values() if len(pairs) > 1 for pair in pairs}
+            groups.setdefault(kind, []).append(a)
+    shared = {a for ats in groups.values() if len(ats) > 1 for a in ats}
     union: dict[str, set[int]] = {}
     if shared:  # one product under several links (or a link of a product row): their boards merged
-        for pair, board in zip(at, boards, strict=True):
-            if pair in shared:
-                union.setdefault(str(kinds[pair]), set()).add(board)
+        for a, board in zip(at, boards, strict=True):
+            if a in shared:
+                union.setdefault(str(kinds[a]), set()).add(board)
     out = []
-    for kind, pairs in groups.items():
-        count = len(union[kind]) if len(pairs) > 1 else spread[number[pairs[0]]]
+    for kind, ats in groups.items():
+        count = len(union[kind]) if len(ats) > 1 else spread[number[ats[0]]]
         if count > max_boards:
             out.append(
                 f"{kind} would be on {count} boards; the limit is {max_boards} (schedule.max_boards_per_product)"
             )
     return out
+
+
+def _photo_twice(pins: Sequence[Any], boards: list[int], prints: Fingerprints) -> bool:
+    """Whether a photo may be on a board twice in a design: the same file, the same fingerprint, or
+    two photos of the batch that are copies of each other (the pin-by-pin pass then says which)."""
+    images = [p.image_path for p in pins]
+    templates = [p.template for p in pins]
+    variants = [p.variant_key for p in pins]
+    numbers: dict[tuple[str, str], int] = {}
+    design = {
+        tv: numbers.setdefault(design_key(*tv), len(numbers)) for tv in set(zip(templates, variants, strict=True))
+    }
+    on: list[Any] = boards  # where a pin is: its board, and its design when the batch has several
+    if len(numbers) > 1:
+        on = list(zip(boards, map(design.__getitem__, zip(templates, variants, strict=True)), strict=True))
+    if not all(images):
+        keep = list(map(bool, images))
+        pins, on, images = list(compress(pins, keep)), list(compress(on, keep)), list(compress(images, keep))
+    if len(set(zip(on, images, strict=True))) != len(on):
+        return True  # a photo file twice on a board in a design
+    keys = list(zip([getattr(p, "image_hash", None) for p in pins], images, strict=True))
+    answers = _answers(set(keys))
+    distinct = set(answers.values())
+    one_to_one = len(distinct) == len(answers) == len({path for _, path in answers}) and None not in distinct
+    if not one_to_one:  # else a picture twice on a board would be a file twice there, found above
+        hashes = list(map(answers.__getitem__, keys))
+        known = [h is not None for h in hashes]
+        found = list(compress(hashes, known))
+        if len(set(zip(compress(on, known), found, strict=True))) != len(found):
+            return True  # one picture twice on a board in a design
+    distinct.discard(None)
+    for h in distinct:
+        assert h is not None
+        near = prints.near.get(h) or prints.register(h)  # h itself included
+        if len(near) > 1 and any(o in distinct for o in near if o != h):
+            return True  # two photos of the batch are copies: the pin-by-pin pass compares them
+    return False
