@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, func, select
 
 from pinbot.store import db
@@ -176,3 +177,27 @@ def test_an_unquoted_comma_is_caught_not_shifted(initialised_cli: Cli, shop_dir:
     summary = json.loads(initialised_cli("queue", "import", str(path), "--json").stdout)
     assert summary["queued"] == 1 and summary["rows"] == 2
     assert summary["errors"][0]["row"] == 3 and "needs quotes" in summary["errors"][0]["reason"]
+
+
+def test_the_cycle_collector_rests_during_an_import_and_runs_again_after(
+    initialised_cli: Cli, shop_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from pinbot.queue import csv_import
+
+    seen: list[bool] = []
+    parse = csv_import.parse_csv
+
+    def watched(*args: object, **kwargs: object) -> csv_import.ParsedFile:
+        seen.append(gc.isenabled())
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(csv_import, "parse_csv", watched)
+    csv_path = write_csv(shop_dir / "pins.csv", HEADER, good_rows(2, shop_dir))
+    assert gc.isenabled()
+    assert initialised_cli("queue", "import", str(csv_path)).exit_code == 0
+    bad = write_csv(shop_dir / "bad.csv", HEADER, [["nope", "Bowl", "", "", "photos/mug-0.jpg", "", "", "b"]])
+    assert initialised_cli("queue", "import", str(bad)).exit_code == 2  # a failed import too
+    assert seen == [False, False] and gc.isenabled()
+    assert count_pins(initialised_cli) == 2

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -206,6 +206,8 @@ class AppContext:
         self, label: str, *, titles: Mapping[str, str] | None = None, detail: Detail | None = None, keep: bool = False
     ) -> AbstractContextManager[Bars | None]:
         """Progress bars on stderr when it is a terminal; None otherwise (logs and pipes stay clean)."""
+        if not self.interactive:  # no bars: rich is not loaded for them (a tenth of a second)
+            return nullcontext(None)
         from pinbot.cli.progress import progress
 
         extra: dict[str, Any] = {"detail": detail} if detail is not None else {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,11 +148,26 @@ def add(
         app.info(f"pin {pin_id} was already queued with the same content; nothing added")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is imported: the rows, requests and drafts of a big
+    file are a million objects, none of them garbage, that every collection pass walked again (over
+    a second of an import of 100,000 rows). It runs as before once the import is done."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 @queue.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="All or nothing: queue no row unless every row is valid.")
 @json_option
 @pass_app
+@_collector_paused()
 def import_(app: AppContext, file: Path, strict: bool, as_json: bool) -> None:
     """Queue many pins from pinbot's CSV format (see README). Re-importing adds nothing."""
 

@@ -161,6 +161,11 @@ def _processed(column: Sequence[Any], process: Callable[[Any], Any]) -> Sequence
     """One column's values through its bind processor. An import's rows share their creation time,
     status and flags: each distinct value is processed once (a processor's answer depends on the
     value alone; equal aware datetimes are the same instant, stored alike)."""
+    first = column[0]
+    if column.count(first) == len(column):  # one value in every row (its creation time, a status)
+        return [process(first)] * len(column)
+    if type(first) is datetime:  # due times: each distinct, so a memo would only add lookups
+        return list(map(process, column))
     try:
         memo = {raw: process(raw) for raw in set(column)}
     except TypeError:  # an unhashable value

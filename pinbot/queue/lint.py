@@ -10,20 +10,21 @@ nothing); `findings` reports the same problems for a list of pins (`pinbot queue
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pinbot.errors import InvalidInput
-from pinbot.links import domain_of, is_shortener, link_key
+from pinbot.links import domain_of, is_shortener
+from pinbot.queue.lint_batch import design_key, parsed_hash, photo_hashes, product_of, quick_findings
 from pinbot.queue.photo_index import Fingerprint, Fingerprints
-from pinbot.render.subject import fingerprint, parse_fingerprint
+from pinbot.render.subject import fingerprint
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
 
@@ -54,18 +55,6 @@ class Finding:
     pin_id: int | None = None
 
 
-@functools.lru_cache(maxsize=4096)  # an import asks it for every pin, of a few designs
-def design_key(template: str | None, variant: str | None) -> tuple[str, str]:
-    """A design as the renderer reads it: no variant and the bare template name are both the
-    template's default look, and "palette.crop" belongs to the pin's template."""
-    t, v = template or "", (variant or "").strip()
-    if v == t:
-        v = ""
-    elif t and v.count(".") == 1:
-        v = f"{t}.{v}"
-    return t, v
-
-
 def image_key(pin: PinLike) -> tuple[str, str, str] | None:
     """What makes two pins "the same image": the photo, rendered with the same design."""
     if not pin.image_path:
@@ -90,8 +79,7 @@ def photo_hash(pin: PinLike, memo: dict[str, str | None] | None = None) -> tuple
     return _parse(value) if value else None
 
 
-# Many pins show one photo: its stored fingerprint is parsed once.
-_parse = functools.lru_cache(maxsize=1 << 16)(parse_fingerprint)
+_parse = parsed_hash
 
 
 class NearIndex:
@@ -154,11 +142,7 @@ class NearIndex:
 
 
 def product_key(pin: PinLike) -> str | None:
-    if pin.product_id is not None:
-        return f"product {pin.product_id}"
-    if pin.link:
-        return f"link {link_key(pin.link)}"
-    return None
+    return product_of(pin.product_id, pin.link)
 
 
 def shortener_finding(pin: PinLike) -> Finding | None:
@@ -179,6 +163,10 @@ def findings(
     fingerprints: Fingerprints | None = None,
 ) -> list[Finding]:
     """Every lint problem among `pins` (which must include the live pins they compete with)."""
+    fingerprints = fingerprints or Fingerprints()
+    quick = quick_findings(pins, rules.max_boards_per_product, fingerprints)
+    if quick is not None:  # nothing but the boards limit: no pin-by-pin pass needed
+        return [Finding("boards", message) for message in quick]
     out: list[Finding] = []
     seen_images = NearIndex(fingerprints)
     find_or_add = seen_images.find_or_add
@@ -267,18 +255,34 @@ def _live_related(session: Session, account_id: int, pins: Sequence[PinLike], pr
     found: dict[int, LivePin] = {}
     mine = (col(Pin.account_id) == account_id, col(Pin.status).in_(LIVE))
 
-    def read(*where: Any) -> None:
-        for row in session.execute(sa_select(*_LIVE_COLUMNS).where(*where)):
+    def read(*where: Any, **values: list[Any]) -> None:
+        for row in session.execute(sa_select(*_LIVE_COLUMNS).where(*where), values):
             found[row[0]] = LivePin(*row)
+
+    # The value lists are bound when the statement runs: compiling an IN of 10,000 values (an
+    # import's photos and links) costs more than the lookup.
+    def each(name: str) -> BindParameter[Any]:
+        return bindparam(name, expanding=True)
 
     with session.no_autoflush:
         if images:
-            read(*mine, col(Pin.board_id).in_(boards), col(Pin.image_path).in_(images))
+            read(
+                *mine,
+                col(Pin.board_id).in_(each("boards")),
+                col(Pin.image_path).in_(each("images")),
+                boards=list(boards),
+                images=list(images),
+            )
         near = _near_copies(session, account_id, pins, boards, prints)
         if near:
             read(col(Pin.id).in_(near))
         if products or links:
-            read(*mine, col(Pin.product_id).in_(products) | col(Pin.link).in_(links))
+            read(
+                *mine,
+                col(Pin.product_id).in_(each("products")) | col(Pin.link).in_(each("links")),
+                products=list(products),
+                links=list(links),
+            )
     return list(found.values())
 
 
@@ -287,21 +291,13 @@ def _near_copies(
 ) -> list[int]:
     """Ids of live pins on these boards whose photo is a copy of a new pin's photo (same design).
     The queue's distinct photos are compared, not its pins: a photo on many boards is read once."""
-    wanted: set[tuple[int, tuple[str, str], Fingerprint]] = set()  # (board, design, photo) of new pins
-    memo: dict[str, str | None] = {}
-    register = prints.register
-    registered: set[Fingerprint] = set()
-    for pin in pins:
-        if not pin.image_path:
-            continue
-        h = photo_hash(pin, memo)
-        if h is not None:
-            if h not in registered:  # many pins show one photo
-                registered.add(h)
-                register(h)
-            wanted.add((pin.board_id, design_key(pin.template, pin.variant_key), h))
-    if not wanted:
+    shown = [pin for pin in pins if pin.image_path]
+    hashes = photo_hashes(shown)  # once per distinct photo: many pins show one
+    registered = [h for h in dict.fromkeys(hashes) if h is not None]
+    if not registered:
         return []
+    for photo in registered:
+        prints.register(photo)
     mine = (
         col(Pin.account_id) == account_id,
         col(Pin.status).in_(LIVE),
@@ -314,6 +310,14 @@ def _near_copies(
     ]
     found = prints.have_copies([h for _, h in stored])
     values = [value for (value, _), copied in zip(stored, found, strict=True) if copied]
+    if not values:
+        return []
+    # (board, design, photo) of the new pins
+    wanted = {
+        (pin.board_id, design_key(pin.template, pin.variant_key), h)
+        for pin, h in zip(shown, hashes, strict=True)
+        if h is not None
+    }
     out: list[int] = []
     for start in range(0, len(values), 500):
         q = sa_select(col(Pin.id), col(Pin.board_id), col(Pin.image_hash), col(Pin.template), col(Pin.variant_key))
