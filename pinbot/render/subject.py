@@ -283,12 +283,12 @@ _FLAT_SPREAD = 3.0  # grey-level spread below which a photo is blank: its hash s
 FINGERPRINT_CHARS = 40
 
 
-def fingerprint(path: Path) -> str | None:
+def fingerprint(path: Path, st: os.stat_result | None = None) -> str | None:
     """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while
     the file is unchanged; None for a file that cannot be read or a blank image (every blank image
     hashes alike)."""
     try:
-        st = path.stat()
+        st = st or path.stat()
     except OSError:
         return None
     key = (str(path), st.st_mtime_ns, st.st_size)
@@ -297,7 +297,7 @@ def fingerprint(path: Path) -> str | None:
     except KeyError:
         pass
     try:
-        src = read_photo(path)
+        src = read_photo(path, st, hashed=False)
         value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
     except PinbotError:
         value = None

@@ -94,6 +94,34 @@ def check_image_path(
     `keep_fingerprint`: the photo is about to be queued; its fingerprint is kept from the same
     decode (`pinbot.render.subject.check_photo`).
     """
+    ahead = _checked_ahead.get((value, base))
+    if ahead is not None:
+        return ahead
+    return check_image(value, base=base, row=row, source=source, keep_fingerprint=keep_fingerprint)[0]
+
+
+def remember_checked(value: str, base: Path | None, path: Path) -> None:
+    """`check_image_path(value, base=base)` passed in another process (an import's photo-check
+    workers, `pinbot.queue.photo_check`), with `path` as its answer: the same call here gives it."""
+    _checked_ahead[(value, base)] = path
+
+
+def forget_checked(value: str, base: Path | None) -> None:
+    _checked_ahead.pop((value, base), None)
+
+
+_checked_ahead: dict[tuple[str, Path | None], Path] = {}
+
+
+def check_image(
+    value: str,
+    *,
+    base: Path | None = None,
+    row: int | None = None,
+    source: str = "",
+    keep_fingerprint: bool = False,
+) -> tuple[Path, os.stat_result, tuple[int, int]]:
+    """`check_image_path`, made here, with the file's stat and its decoded size."""
     if not value.strip():
         raise InvalidInput("image", "is required", row=row, source=source)
     path = image_file(value, base)
@@ -137,13 +165,13 @@ def check_image_path(
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
     try:
         if keep_fingerprint:
-            subject.check_photo(named, st, data if whole else None)
+            decoded = subject.check_photo(named, st, data if whole else None)
         else:
-            loading.check_photo(named, st=st, data=data if whole else None)
+            decoded = loading.check_photo(named, st=st, data=data if whole else None)
     except ImageError as exc:
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
-    return named
+    return named, st, decoded
 
 
 def image_file(value: str, base: Path | None = None) -> Path:
