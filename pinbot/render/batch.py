@@ -70,7 +70,10 @@ class PhotoPool:
 
     @property
     def usable(self) -> bool:
-        """Two workers or more, none failed."""
+        """Two workers or more, none failed. One idle core (the import's own) is not worth a worker:
+        the import mostly waits while its worker checks, so the worker only takes its place.
+        Measured on 2 cores, the rows of an import of 100,000 rows naming 10,000 photos: 4.33 s
+        wall with one worker, 4.32 s without (medians of 7), 2.6 s with two."""
         return self.workers >= 2 and not self.broken
 
     @property
