@@ -120,6 +120,7 @@ class PhotoPool:
     def _start(self) -> None:
         if not hasattr(os, "fork"):
             raise OSError("no fork on this system")
+        parent = os.getpid()
         for _ in range(self.workers):
             tasks_r, tasks_w = os.pipe()
             answers_r, answers_w = os.pipe()
@@ -131,7 +132,7 @@ class PhotoPool:
                     for other in self._procs:  # a killed import must be an end of file for each
                         os.close(other.tasks)
                         os.close(other.answers)
-                    _serve(tasks_r, answers_w, self._work)
+                    _serve(tasks_r, answers_w, self._work, parent)
                 finally:
                     os._exit(0)
             os.close(tasks_r)
@@ -160,14 +161,17 @@ class PhotoPool:
                 os.waitpid(worker.pid, 0)
 
 
-def _serve(tasks: int, answers: int, work: Work) -> None:
-    """A worker's life: batches in, answers out, until the import closes its end (or is gone)."""
+def _serve(tasks: int, answers: int, work: Work, parent: int) -> None:
+    """A worker's life: batches in, answers out, until the import closes its end (or is gone: also
+    looked at between photos, so that a killed import's worker stops within one photo's check)."""
     # Ctrl-C is the import's to handle (it stops the workers): no traceback from each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _let_go_of_output()
     while (message := _receive(tasks)) is not None:
         out = []
         for item in marshal.loads(message):
+            if os.getppid() != parent:
+                return
             try:
                 out.append(work(item))
             except Exception:  # the caller's own check gives the reason, in its words
