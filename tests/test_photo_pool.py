@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +18,7 @@ from pinbot.errors import InvalidInput
 from pinbot.queue import photo_check
 from pinbot.queue.csv_import import ParsedFile, parse_csv
 from pinbot.render import batch, loading, subject
+from pinbot.shop import validation
 from pinbot.shop.boards import load_boards
 from tests.test_fingerprint_pinned import PINNED, REAL
 
@@ -68,11 +70,20 @@ def _fingerprints(parsed: ParsedFile, where: Path) -> dict[str, str | None]:
 
 @pytest.fixture
 def decoded(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The photos decoded in this process (a worker's decodes are its own)."""
+    """The photos decoded in this process (a worker's decodes are its own); a plain PNG decoded
+    the quick way is listed as "plain.png"."""
     seen: list[Path] = []
-    real_open = loading.open_photo
+    real_open, real_plain = loading.open_photo, loading.plain_png_pixels
     monkeypatch.setattr(loading, "open_photo", lambda src, *a: seen.append(src.path) or real_open(src, *a))
     monkeypatch.setattr(subject, "open_photo", lambda src, *a: seen.append(src.path) or real_open(src, *a))
+
+    def plain(*args: Any) -> Any:
+        pixels = real_plain(*args)
+        if pixels is not None:
+            seen.append(Path("plain.png"))
+        return pixels
+
+    monkeypatch.setattr(loading, "plain_png_pixels", plain)
     return seen
 
 
@@ -95,8 +106,8 @@ def test_photos_checked_by_workers_give_the_same_import(
     monkeypatch.setattr(batch, "MIN_PHOTOS", 1)
     monkeypatch.setattr(photo_check, "AHEAD", ahead)
     kept: list[int] = []
-    real_keep = batch.PhotoPool.keep
-    monkeypatch.setattr(batch.PhotoPool, "keep", lambda self, *a: kept.append(real_keep(self, *a)) or kept[-1])
+    real_keep = photo_check._keep
+    monkeypatch.setattr(photo_check, "_keep", lambda *a: kept.append(real_keep(*a)) or kept[-1])
     where = tmp_path / "pooled"
     parsed = _parse(_shop(where))
     requests, errors = _outcome(parsed, where)
@@ -109,13 +120,14 @@ def test_photos_checked_by_workers_give_the_same_import(
         assert prints[f"photos/{name.replace('/', '-')}"] == PINNED[name][1]
     assert any("photos/missing.png: no such file" in reason for _, _, reason in errors)
     assert any("cannot decode" in reason for _, _, reason in errors)
+    assert validation._checked_ahead == {}  # the workers' answers end with the import
 
 
 def _no_pool(*args: object, **kwargs: object) -> None:
     raise OSError("cannot fork")
 
 
-def _dies(key: tuple[str, int, int]) -> None:
+def _dies(*args: object) -> None:
     os._exit(3)  # a worker killed (out of memory, say)
 
 
@@ -125,9 +137,9 @@ def test_a_failing_pool_leaves_the_photos_to_this_process(
 ) -> None:
     monkeypatch.setattr(batch, "MIN_PHOTOS", 1)
     if failure == "cannot start":
-        monkeypatch.setattr(batch, "ProcessPoolExecutor", _no_pool)
+        monkeypatch.setattr(os, "fork", _no_pool)
     else:
-        monkeypatch.setattr(batch, "_check", _dies)
+        monkeypatch.setattr(photo_check, "_answer", _dies)
     where = tmp_path / "failed"
     parsed = _parse(_shop(where))
     assert _outcome(parsed, where) == in_process[:2]
@@ -157,19 +169,42 @@ def test_an_error_ending_the_rows_comes_after_the_rows_before_it(
     assert raised.value is bad_line and got == list(enumerate(cells, start=2)) and len(got) > 3 * 2
 
 
-def test_a_photo_changed_since_it_was_listed_is_left_to_this_process(tmp_path: Path) -> None:
-    photo = tmp_path / "p.png"
-    shutil.copyfile(REAL / "images" / "pil123p.png", photo)
-    st = photo.stat()
-    assert batch._check((str(photo), st.st_mtime_ns, st.st_size + 1)) is None
-    assert batch._check((str(photo), st.st_mtime_ns, st.st_size)) == PINNED["images/pil123p.png"]
+def test_a_worker_answers_as_the_import_checks(tmp_path: Path) -> None:
+    """The import's own check of the cell (its path, the file's stat, the decoded size) and the
+    fingerprint; a cell that check refuses has no answer."""
+    shutil.copyfile(REAL / "images" / "pil123p.png", tmp_path / "p.png")
+    st = (tmp_path / "p.png").stat()
+    size, print_ = PINNED["images/pil123p.png"]
+    assert photo_check._answer("p.png", tmp_path) == (
+        str(tmp_path / "p.png"),
+        st.st_mtime_ns,
+        st.st_size,
+        *size,
+        print_,
+    )
+    (tmp_path / "notes.png").write_text("not a photo", encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        photo_check._answer("notes.png", tmp_path)
 
 
 def test_too_few_photos_start_no_workers(tmp_path: Path) -> None:
-    pool = batch.PhotoPool(workers=2)
-    assert pool.submit([(str(tmp_path / f"{i}.png"), 0, 1) for i in range(batch.MIN_PHOTOS - 1)]) is None
-    assert pool._executor is None
-    assert batch.PhotoPool(workers=1).submit([("x", 0, 1)] * batch.MIN_PHOTOS) is None
+    pool = batch.PhotoPool(str, workers=2)
+    assert pool.submit([str(tmp_path / f"{i}.png") for i in range(batch.MIN_PHOTOS - 1)]) is None
+    assert pool.pids == []
+    assert batch.PhotoPool(str, workers=1).submit(["x"] * batch.MIN_PHOTOS) is None
+
+
+def test_answers_in_order_from_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "MIN_PHOTOS", 1)
+    pool = batch.PhotoPool(lambda n: (n + 0, os.getpid()), workers=3)
+    try:
+        for items in (list(range(10)), list(range(100, 103)), list(range(7))):
+            answers = pool.answers(pool.submit(items))
+            assert answers is not None and [n for n, _ in answers] == items
+        assert {pid for _, pid in answers} == set(pool.pids) and len(pool.pids) == 3
+        assert pool.answers(pool.submit([None, "fails"])) == [None, None]  # a failed item has no answer
+    finally:
+        pool.close()
 
 
 def test_no_workers_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,20 +212,18 @@ def test_no_workers_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     cores = len(os.sched_getaffinity(0))
     monkeypatch.setattr(os, "getloadavg", lambda: (cores + 0.5, 0.0, 0.0))
     assert batch.idle_cores() == 1
-    assert batch.PhotoPool().submit([("x", 0, 1)] * batch.MIN_PHOTOS) is None
+    assert batch.PhotoPool(str).submit(["x"] * batch.MIN_PHOTOS) is None
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
-    assert batch.idle_cores() == cores and batch.PhotoPool().workers == min(cores, batch.MAX_WORKERS)
+    assert batch.idle_cores() == cores and batch.PhotoPool(str).workers == min(cores, batch.MAX_WORKERS)
 
 
 _KILLED_IMPORT = """
 import sys
 from pinbot.render import batch
 batch.MIN_PHOTOS = 1
-pool = batch.PhotoPool(workers=2)
-answers = pool.submit([(sys.argv[1], 0, 1)] * 4)
-assert answers is not None
-list(answers)
-print(*[p.pid for p in pool._executor._processes.values()], flush=True)
+pool = batch.PhotoPool(str, workers=2)
+assert pool.answers(pool.submit([sys.argv[1]] * 4)) == [sys.argv[1]] * 4
+print(*pool.pids, flush=True)
 sys.stdin.read()  # until the test kills this process
 """
 
@@ -217,7 +250,7 @@ def test_workers_end_when_the_import_is_killed(tmp_path: Path) -> None:
         handles = [os.pidfd_open(pid) for pid in workers]
         importer.send_signal(signal.SIGKILL)
         importer.wait()
-        # The workers' parent check runs every half second: each has ended well within 10.
+        # A worker reads its batches from a pipe only the import writes to: it ends at once.
         for handle in handles:
             ready, _, _ = select.select([handle], [], [], 10)
             assert ready, "a photo-check worker outlived the killed import"

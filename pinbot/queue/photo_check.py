@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from stat import S_ISREG
 
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.service import PinRequest
-from pinbot.render.batch import Answer, PhotoKey, PhotoPool
+from pinbot.render.batch import PhotoPool
 from pinbot.render.fits import upscale_warning
-from pinbot.render.loading import photo_size
+from pinbot.render.loading import photo_size, remember_check
+from pinbot.render.subject import fingerprint, remember_fingerprint
 from pinbot.render.template_file import load_template
 from pinbot.shop.boards import BoardDef
-from pinbot.shop.validation import IMAGE_MAX_BYTES, image_file
+from pinbot.shop.validation import check_image, forget_checked, remember_checked
 
 Row = tuple[int, dict[str, str]]  # spreadsheet row number, {column: cell}
 
@@ -61,51 +61,74 @@ AHEAD = 1000  # rows read ahead of the import's checks (the cache of checked pho
 def checked_ahead(rows: Iterator[Row], base: Path) -> Iterator[Row]:
     """`rows` as they are, in order, read AHEAD rows at a time: the photos first named in a batch
     are checked by worker processes (`pinbot.render.batch`) while the rows before it are
-    validated, so that the import's own check of each photo finds the answer ready. An error that
-    ends `rows` (a malformed CSV line) is raised after the rows before it, as without this."""
-    pool = PhotoPool()
+    validated, so that the import's own check of each photo (`check_image_path`) finds the answer
+    ready. An error that ends `rows` (a malformed CSV line) is raised after the rows before it,
+    as without this."""
+    pool = PhotoPool(lambda value: _answer(value, base))
     if not pool.usable:
         yield from rows
         return
     seen: set[str] = set()
     ready: list[Row] = []
-    pending: tuple[list[PhotoKey], Iterator[Answer] | None] = ([], None)
+    pending: tuple[list[str], list[int] | None] = ([], None)
     try:
         while True:
             batch: list[Row] = []
             try:
                 batch.extend(islice(rows, AHEAD))
             except InvalidInput:
-                pool.keep(*pending)
+                _keep(pool, *pending, base)
                 yield from ready
                 yield from batch  # the rows read before the bad line
                 raise
-            keys = _new_photos(batch, base, seen) if pool.usable else []
-            submitted = (keys, pool.submit(keys))
-            pool.keep(*pending)
+            # The answers for the rows about to be handed on, then the next photos to the workers:
+            # they check those while the import validates these rows.
+            _keep(pool, *pending, base)
+            values = _new_photos(batch, seen) if pool.usable else []
+            pending = (values, pool.submit(values))
             yield from ready
             if not batch:
                 return
-            ready, pending = batch, submitted
+            ready = batch
     finally:
         pool.close()
+        for value in seen:
+            forget_checked(value, base)
 
 
-def _new_photos(batch: list[Row], base: Path, seen: set[str]) -> list[PhotoKey]:
-    """The photo files first named in `batch`, keyed as the checks' caches key them (the path
-    `check_image_path` checks, its mtime and size); a cell that names no regular file is left to
-    the import's own check, which says what is wrong with it."""
-    keys: list[PhotoKey] = []
+def _new_photos(batch: list[Row], seen: set[str]) -> list[str]:
+    """The image cells first named in `batch`, as the import will check them."""
+    values: list[str] = []
     for _, cells in batch:
         value = cells.get("image", "").strip()
-        if not value or value in seen:
-            continue
-        seen.add(value)
-        try:
-            path = image_file(value, base)
-            st = path.stat()
-        except (OSError, ValueError):
-            continue
-        if S_ISREG(st.st_mode) and 0 < st.st_size <= IMAGE_MAX_BYTES:
-            keys.append((str(path.absolute()), st.st_mtime_ns, st.st_size))
-    return keys
+        if value and value not in seen:
+            seen.add(value)
+            values.append(value)
+    return values
+
+
+PhotoAnswer = tuple[str, int, int, int, int, str | None]  # path, mtime_ns, size, width, height, fingerprint
+
+
+def _answer(value: str, base: Path) -> PhotoAnswer:
+    """In a worker: the import's check of an image cell, and the photo's fingerprint; raises for
+    a cell the import's own check will refuse (with its reason, in its words)."""
+    path, st, (width, height) = check_image(value, base=base, keep_fingerprint=True)
+    return str(path), st.st_mtime_ns, st.st_size, width, height, fingerprint(path, st)
+
+
+def _keep(pool: PhotoPool, values: list[str], sent: list[int] | None, base: Path) -> int:
+    """Wait for the answers to `values` and keep each passed check where the import's own check
+    and fingerprint look first; returns how many were kept."""
+    answers = pool.answers(sent)
+    if answers is None:
+        return 0
+    kept = 0
+    for value, answer in zip(values, answers, strict=True):
+        if answer is not None:
+            path, mtime_ns, size, width, height, fingerprint = answer
+            remember_check((path, mtime_ns, size), (width, height))
+            remember_fingerprint((path, mtime_ns, size), fingerprint)
+            remember_checked(value, base, Path(path))
+            kept += 1
+    return kept

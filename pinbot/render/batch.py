@@ -1,40 +1,39 @@
 """Checking the many photos of an import at once, in worker processes.
 
 An import checks every distinct photo (a full decode, `loading.check_photo`) and fingerprints it
-(`subject.fingerprint`): C work in Pillow, about half a millisecond for even a small PNG, so a
-second core halves the wait. The workers' answers (decoded size and fingerprint, by path, mtime and
-size) are kept in this process's caches, where the import's own checks find them: the rows keep
-their order and their errors. A photo that fails in a worker is not kept, so the import's own
-check refuses it with the usual one-line reason; any failure of the pool itself (no fork, a worker
-killed) leaves every photo to those checks. The work is the same (plus a little for the
-processes), so the workers cut the wall time only, and only on idle cores: none start on a busy
-machine.
+(`subject.fingerprint`): C work in Pillow, a few tenths of a millisecond for even a small PNG, so
+more cores shorten the wait. The workers are forked from the import (they start with pinbot loaded
+and the caller's own check function) and each is spoken to over two pipes: a batch of photos
+in, one compact answer per photo out, in a single message each way. Nothing runs in the import's
+process between batches: no feeder or manager threads, no result objects per photo, so the photos
+cost the import almost nothing but the caller's use of the answers.
+
+A photo that fails in a worker has no answer (None), and the caller's own check refuses it with
+the usual one-line reason; any failure of the pool itself (no fork, a worker killed) leaves every
+photo to those checks. The work is the same (plus a little for the processes), so the workers cut
+the wall time only, and only on idle cores: none start on a busy machine. A worker ends when its
+import does, however it ends: the import holds the only writing end of the worker's pipe, so a
+killed import is an end of file for the worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
+import marshal
 import os
 import signal
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-
-from pinbot.render.loading import remember_check
-from pinbot.render.subject import check_photo, fingerprint, remember_fingerprint
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 MIN_PHOTOS = 200  # fewer new photos at once: starting the workers would cost more than they save
 MAX_WORKERS = 4
-_PER_TASK = 16  # photos sent to a worker at a time: fewer round trips
 
-PhotoKey = tuple[str, int, int]  # absolute path, st_mtime_ns, st_size: the caches' key
-Answer = tuple[tuple[int, int], str | None] | None  # (decoded size, fingerprint), None: left to the caller
+Work = Callable[[Any], Any]  # in a worker: one item (marshal-able) -> its answer (marshal-able), None: none
 
 
 def idle_cores() -> int:
@@ -51,49 +50,94 @@ def idle_cores() -> int:
     return max(1, cores - busy)
 
 
-class PhotoPool:
-    """Worker processes (forked at the first batch big enough) checking photos; `close` ends them."""
+@dataclass
+class _Worker:
+    pid: int
+    tasks: int  # the pipe the worker reads batches from (written here)
+    answers: int  # the pipe the worker writes answers to (read here)
 
-    def __init__(self, workers: int | None = None) -> None:
+
+class PhotoPool:
+    """Worker processes (forked at the first batch big enough) running `work` on each item of a
+    batch; `close` ends them."""
+
+    def __init__(self, work: Work, workers: int | None = None) -> None:
         self.workers = min(MAX_WORKERS, workers or idle_cores())
-        self._executor: ProcessPoolExecutor | None = None
         self.broken = False
+        self._work = work
+        self._procs: list[_Worker] = []
+        self._busy = False  # a batch sent, its answers not read yet
 
     @property
     def usable(self) -> bool:
-        """Two workers or more, none failed."""
+        """Two workers or more, none failed. One idle core (the import's own) is not worth a worker:
+        the import mostly waits while its worker checks, so the worker only takes its place.
+        Measured on 2 cores, the rows of an import of 100,000 rows naming 10,000 photos: 4.33 s
+        wall with one worker, 4.32 s without (medians of 7), 2.6 s with two."""
         return self.workers >= 2 and not self.broken
 
-    def submit(self, keys: list[PhotoKey]) -> Iterator[Answer] | None:
-        """Start checking `keys`; None when there are too few for the workers (or no workers)."""
-        if not self.usable or len(keys) < MIN_PHOTOS:
+    @property
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._procs]
+
+    def submit(self, items: list[Any]) -> list[int] | None:
+        """Send `items` to the workers, shared out in order; returns how many each has (for
+        `answers`), or None when there are too few for the workers (or no workers)."""
+        if not self.usable or len(items) < MIN_PHOTOS:
             return None
         try:
-            if self._executor is None:
-                context = multiprocessing.get_context("fork")  # the workers start with pinbot loaded
-                self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
-                )
-            return self._executor.map(_check, keys, chunksize=_PER_TASK)
+            if not self._procs:
+                self._start()
+            step = -(-len(items) // len(self._procs))
+            shares = [items[i * step : (i + 1) * step] for i in range(len(self._procs))]
+            self._busy = True
+            for worker, share in zip(self._procs, shares, strict=True):
+                _send(worker.tasks, marshal.dumps(share))
+            return [len(share) for share in shares]
         except Exception as exc:  # any failure: the photos are checked in-process
             self._fail(exc)
             return None
 
-    def keep(self, keys: list[PhotoKey], answers: Iterator[Answer] | None) -> int:
-        """Wait for the answers to `submit(keys)` and keep the passed checks in the caches; returns
-        how many were kept."""
-        if answers is None:
-            return 0
-        kept = 0
+    def answers(self, sent: list[int] | None) -> list[Any] | None:
+        """Wait for the answers to one `submit`, in the order of its items; None when nothing was
+        sent or a worker failed (the caller checks those photos itself)."""
+        if sent is None or not self._procs:
+            return None
+        out: list[Any] = []
         try:
-            for key, answer in zip(keys, answers, strict=True):
-                if answer is not None:
-                    remember_check(key, answer[0])
-                    remember_fingerprint(key, answer[1])
-                    kept += 1
+            for worker, count in zip(self._procs, sent, strict=True):
+                message = _receive(worker.answers)
+                got = marshal.loads(message) if message is not None else None
+                if not isinstance(got, list) or len(got) != count:
+                    raise OSError(f"photo check worker {worker.pid} gave no answer")
+                out.extend(got)
         except Exception as exc:  # a worker died: the rest is checked in-process
             self._fail(exc)
-        return kept
+            return None
+        self._busy = False
+        return out
+
+    def _start(self) -> None:
+        if not hasattr(os, "fork"):
+            raise OSError("no fork on this system")
+        parent = os.getpid()
+        for _ in range(self.workers):
+            tasks_r, tasks_w = os.pipe()
+            answers_r, answers_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                try:
+                    os.close(tasks_w)
+                    os.close(answers_r)
+                    for other in self._procs:  # a killed import must be an end of file for each
+                        os.close(other.tasks)
+                        os.close(other.answers)
+                    _serve(tasks_r, answers_w, self._work, parent)
+                finally:
+                    os._exit(0)
+            os.close(tasks_r)
+            os.close(answers_w)
+            self._procs.append(_Worker(pid, tasks_w, answers_r))
 
     def _fail(self, exc: BaseException) -> None:
         log.debug("photo check workers failed, checking in this process: %r", exc)
@@ -101,16 +145,38 @@ class PhotoPool:
         self.close()
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        """End the workers: an end of file for each, then wait for it; workers in the middle of a
+        batch nobody will read (the import failed or was interrupted) are killed first."""
+        procs, self._procs = self._procs, []
+        for worker in procs:
+            for fd in (worker.tasks, worker.answers):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            if self._busy:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker.pid, signal.SIGKILL)
+        self._busy = False
+        for worker in procs:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(worker.pid, 0)
 
 
-def _worker_start(parent: int) -> None:
+def _serve(tasks: int, answers: int, work: Work, parent: int) -> None:
+    """A worker's life: batches in, answers out, until the import closes its end (or is gone: also
+    looked at between photos, so that a killed import's worker stops within one photo's check)."""
     # Ctrl-C is the import's to handle (it stops the workers): no traceback from each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _let_go_of_output()
-    threading.Thread(target=_end_with, args=(parent,), name="photo-check-parent", daemon=True).start()
+    while (message := _receive(tasks)) is not None:
+        out = []
+        for item in marshal.loads(message):
+            if os.getppid() != parent:
+                return
+            try:
+                out.append(work(item))
+            except Exception:  # the caller's own check gives the reason, in its words
+                out.append(None)
+        _send(answers, marshal.dumps(out))
 
 
 def _let_go_of_output() -> None:
@@ -124,25 +190,24 @@ def _let_go_of_output() -> None:
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
 
 
-def _end_with(parent: int) -> None:
-    """End the worker once the import that started it has gone (killed, not stopped: a stopped
-    import shuts its workers down). The workers wait on a pipe they hold both ends of, so they
-    would never notice on their own."""
-    while os.getppid() == parent:
-        time.sleep(_PARENT_CHECK_S)
-    os._exit(0)
+def _send(fd: int, payload: bytes) -> None:
+    data = memoryview(len(payload).to_bytes(8, "little") + payload)
+    while data:
+        data = data[os.write(fd, data) :]
 
 
-_PARENT_CHECK_S = 0.5
+def _receive(fd: int) -> bytes | None:
+    """One message, or None at the end of the pipe (its writer closed it or is gone)."""
+    head = _exactly(fd, 8)
+    return None if head is None else _exactly(fd, int.from_bytes(head, "little"))
 
 
-def _check(key: PhotoKey) -> Answer:
-    """In a worker: check and fingerprint one photo, unless it changed since the caller's stat."""
-    path = Path(key[0])
-    try:
-        st = path.stat()
-        if (st.st_mtime_ns, st.st_size) != key[1:]:
+def _exactly(fd: int, size: int) -> bytes | None:
+    parts: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
             return None
-        return check_photo(path, st), fingerprint(path)
-    except Exception:  # the caller's own check gives the reason, in its words
-        return None
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts)

@@ -21,12 +21,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pinbot.errors import ImageError
 from pinbot.render.draft import ROTATES as _ROTATES
 from pinbot.render.draft import draft_size
+from pinbot.render.plain_png import plain_png_pixels
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ _SCALED_FORMATS = ("JPEG", "MPO")
 MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
-_Keep = Callable[["OpenedPhoto", os.stat_result], object]  # see check_photo
+_Keep = Callable[[tuple[str, int, int], Any], object]  # see check_photo
 
 
 class PhotoTooSmall(ImageError):
@@ -189,12 +191,14 @@ def _pillow_warnings(name: str) -> Iterator[None]:
             log.debug("%s: Pillow warning: %s", name, w.message)
 
 
-def check_photo(path: Path, keep: _Keep | None = None, st: os.stat_result | None = None) -> tuple[int, int]:
+def check_photo(
+    path: Path, keep: _Keep | None = None, st: os.stat_result | None = None, data: bytes | None = None
+) -> tuple[int, int]:
     """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
     naming the file when no template could render it (damaged, truncated, too many pixels, too
     small, unsupported). Run when a photo is queued or imported. Cached by path, size and mtime;
-    `keep` is handed the decoded photo (when decoded, not on a cache hit) by a caller that reads
-    something else from the same pixels; `st`: the file's stat, when the caller has just taken it."""
+    `keep` is handed the cache key and the pixels (Pillow's core image; None for a JPEG decoded
+    smaller) when decoded; `st` and `data`: the file's stat and bytes, when the caller has them."""
     try:
         st = st or path.stat()
     except OSError:
@@ -203,12 +207,26 @@ def check_photo(path: Path, keep: _Keep | None = None, st: os.stat_result | None
     key = (str(path), st.st_mtime_ns, st.st_size)
     size = _checked.get(key)
     if size is None:
-        # The largest slot a template can have: the whole canvas.
-        opened = open_photo(read_photo(path, st, hashed=False), [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-        remember_check(key, size := opened.image.size)
+        src = read_photo(path, st, hashed=False) if data is None else PhotoSource(path, data, "")
+        # A plain PNG within the limits: its pixels without Pillow's Python (`plain_png`).
+        pixels: Any = plain_png_pixels(src.data, _fits) if _sniff(src.data) is None else None
+        if pixels is None:  # the largest slot a template can have: the whole canvas
+            opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+            pixels, size = (None if opened.scalable else opened.image.im), opened.image.size
+        remember_check(key, size := size or pixels.size)
         if keep is not None:
-            keep(opened, st)
+            keep(key, pixels)
     return size
+
+
+def is_checked(path: Path, st: os.stat_result) -> bool:
+    """Has `check_photo` passed this file (as it is now) already?"""
+    return (str(path), st.st_mtime_ns, st.st_size) in _checked
+
+
+def _fits(w: int, h: int) -> bool:
+    """Does a photo of w x h pass every check `_open` makes of its size?"""
+    return min(w, h) >= MIN_SIDE and w * h <= MAX_PIXELS and max(w, h) / min(w, h) <= MAX_ASPECT
 
 
 def remember_check(key: tuple[str, int, int], size: tuple[int, int]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from pinbot.errors import PinbotError
-from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, read_photo
+from pinbot.render.loading import PhotoSource, open_photo, read_photo
 from pinbot.render.loading import check_photo as check_decoded
 
 FracBox = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the photo
@@ -283,12 +283,12 @@ _FLAT_SPREAD = 3.0  # grey-level spread below which a photo is blank: its hash s
 FINGERPRINT_CHARS = 40
 
 
-def fingerprint(path: Path) -> str | None:
+def fingerprint(path: Path, st: os.stat_result | None = None) -> str | None:
     """The photo's perceptual hash (16 hex digits of dHash, 24 of average colour), cached while
     the file is unchanged; None for a file that cannot be read or a blank image (every blank image
     hashes alike)."""
     try:
-        st = path.stat()
+        st = st or path.stat()
     except OSError:
         return None
     key = (str(path), st.st_mtime_ns, st.st_size)
@@ -297,7 +297,7 @@ def fingerprint(path: Path) -> str | None:
     except KeyError:
         pass
     try:
-        src = read_photo(path)
+        src = read_photo(path, st, hashed=False)
         value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
     except PinbotError:
         value = None
@@ -305,18 +305,18 @@ def fingerprint(path: Path) -> str | None:
     return value
 
 
-def check_photo(path: Path, st: os.stat_result | None = None) -> tuple[int, int]:
+def check_photo(path: Path, st: os.stat_result | None = None, data: bytes | None = None) -> tuple[int, int]:
     """`loading.check_photo` (the same checks and errors), keeping the photo's fingerprint from the
     same decode: an import checks and fingerprints every photo, and decoding is most of the cost.
     A JPEG's fingerprint is left to `fingerprint`, which decodes it at its own (1/8) scale."""
-    return check_decoded(path, _keep_fingerprint, st)
+    return check_decoded(path, _keep_fingerprint, st, data)
 
 
-def _keep_fingerprint(opened: OpenedPhoto, st: os.stat_result) -> None:
+def _keep_fingerprint(key: tuple[str, int, int], pixels: Any | None) -> None:
     # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
     # `fingerprint` would decode, so the value is the same.
-    if not opened.scalable:
-        remember_fingerprint((str(opened.path), st.st_mtime_ns, st.st_size), _fingerprint_of(opened.image))
+    if pixels is not None:
+        remember_fingerprint(key, _fingerprint_core(pixels))
 
 
 def remember_fingerprint(key: tuple[str, int, int], value: str | None) -> None:
@@ -334,9 +334,13 @@ _PRINTS_KEPT = 1 << 16
 
 
 def _fingerprint_of(image: Image.Image) -> str | None:
-    # On Pillow's core images: the wrappers (mode checks, info copies, an encoder per tobytes) cost
-    # more than these small pixels; the pixels are the same (the thumbnail is RGB, its grey L).
-    thumb = _thumbnail(image, 64).im
+    return _fingerprint_core(image.im)
+
+
+def _fingerprint_core(pixels: Any) -> str | None:
+    """The fingerprint of an upright photo's pixels (Pillow's core image). On core images: the
+    wrappers (mode checks, info copies, an encoder per tobytes) cost more than these small pixels."""
+    thumb = _core_thumbnail(pixels, 64)
     whole = (0, 0, *thumb.size)
     grey = thumb.convert("L")
     if _blank(grey):
@@ -345,6 +349,18 @@ def _fingerprint_of(image: Image.Image) -> str | None:
     cells = bytes(grey.resize((9, 8), Image.Resampling.BOX, whole))
     colour = bytes(chain.from_iterable(thumb.resize((2, 2), Image.Resampling.BOX, whole)))
     return f"{_brighter_bits(cells):016x}{colour.hex()}"
+
+
+def _core_thumbnail(pixels: Any, side: int) -> Any:
+    """`_thumbnail(image, side).im` of the image whose core is `pixels`; for L or RGB shrunk less
+    than 4x (no reduce() step), the single resize `Image.resize` makes, without its wrapper."""
+    w, h = pixels.size
+    scale = side / max(w, h)
+    size = (max(12, round(w * scale)), max(12, round(h * scale)))
+    if pixels.mode not in ("L", "RGB") or not (scale < 1 and 1 < w / size[0] < 4 and 1 < h / size[1] < 4):
+        return _thumbnail(Image.Image()._new(pixels), side).im
+    thumb = pixels.resize(size, Image.Resampling.BOX, (0, 0, w, h))
+    return thumb if thumb.mode == "RGB" else thumb.convert("RGB")
 
 
 def _blank(grey: Any) -> bool:

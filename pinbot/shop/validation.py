@@ -94,6 +94,34 @@ def check_image_path(
     `keep_fingerprint`: the photo is about to be queued; its fingerprint is kept from the same
     decode (`pinbot.render.subject.check_photo`).
     """
+    ahead = _checked_ahead.get((value, base))
+    if ahead is not None:
+        return ahead
+    return check_image(value, base=base, row=row, source=source, keep_fingerprint=keep_fingerprint)[0]
+
+
+def remember_checked(value: str, base: Path | None, path: Path) -> None:
+    """`check_image_path(value, base=base)` passed in another process (an import's photo-check
+    workers, `pinbot.queue.photo_check`), with `path` as its answer: the same call here gives it."""
+    _checked_ahead[(value, base)] = path
+
+
+def forget_checked(value: str, base: Path | None) -> None:
+    _checked_ahead.pop((value, base), None)
+
+
+_checked_ahead: dict[tuple[str, Path | None], Path] = {}
+
+
+def check_image(
+    value: str,
+    *,
+    base: Path | None = None,
+    row: int | None = None,
+    source: str = "",
+    keep_fingerprint: bool = False,
+) -> tuple[Path, os.stat_result, tuple[int, int]]:
+    """`check_image_path`, made here, with the file's stat and its decoded size."""
     if not value.strip():
         raise InvalidInput("image", "is required", row=row, source=source)
     path = image_file(value, base)
@@ -123,32 +151,51 @@ def check_image_path(
             row=row,
             source=source,
         )
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if not _looks_like_image(head):
-        raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
-    # Pillow and the renderer: only when a photo is checked.
-    from pinbot.render.loading import check_photo
-    from pinbot.render.subject import check_photo as check_keeping_fingerprint
+    # Pillow and the renderer: only when a photo is checked (`import a.b as c`: no fromlist work).
+    import pinbot.render.loading as loading
+    import pinbot.render.subject as subject
 
     # Not resolve(): following links costs syscalls per path part, per row. The path the pin will
     # name: a fingerprint kept is found under it.
-    path = path.absolute()
+    named = path.absolute()
+    # A photo about to be decoded is read once, here: its first bytes say whether it is an image.
+    whole = size <= loading.MAX_FILE_BYTES and not loading.is_checked(named, st)
+    data = _read(path, whole, size)
+    if not _looks_like_image(data[:16]):
+        raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
     try:
         if keep_fingerprint:
-            check_keeping_fingerprint(path, st)
+            decoded = subject.check_photo(named, st, data if whole else None)
         else:
-            check_photo(path, st=st)
+            decoded = loading.check_photo(named, st=st, data=data if whole else None)
     except ImageError as exc:
         # `from exc`: callers may ask what kind of problem it was (a tracking pixel is no photo).
         raise InvalidInput("image", f"{value}: {exc.reason}", row=row, source=source) from exc
-    return path
+    return named, st, decoded
 
 
 def image_file(value: str, base: Path | None = None) -> Path:
     """The file an image cell names: `~` expanded, a relative path taken from `base`."""
-    path = Path(value.strip()).expanduser()
+    text = value.strip()
+    if base is not None and "~" not in text:
+        return base / text  # as below: nothing to expand, and base / an absolute path is that path
+    path = Path(text).expanduser()
     return base / path if base is not None and not path.is_absolute() else path
+
+
+def _read(path: Path, whole: bool, size: int) -> bytes:
+    """All of the file (`size`: its size when last seen; read on to the end whatever it is now), or
+    its first 16 bytes; in os-level calls, as an import reads 10,000 photos."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        if not whole:
+            return os.read(fd, 16)
+        parts = [os.read(fd, size + 1)]
+        while parts[-1] and (chunk := os.read(fd, 1 << 20)):
+            parts.append(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _looks_like_image(head: bytes) -> bool:
