@@ -9,7 +9,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,20 +69,11 @@ def _fingerprints(parsed: ParsedFile, where: Path) -> dict[str, str | None]:
 
 @pytest.fixture
 def decoded(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The photos decoded in this process (a worker's decodes are its own); a plain PNG decoded
-    the quick way is listed as "plain.png"."""
+    """The photos decoded in this process (a worker's decodes are its own)."""
     seen: list[Path] = []
-    real_open, real_plain = loading.open_photo, loading.plain_png_pixels
+    real_open = loading.open_photo
     monkeypatch.setattr(loading, "open_photo", lambda src, *a: seen.append(src.path) or real_open(src, *a))
     monkeypatch.setattr(subject, "open_photo", lambda src, *a: seen.append(src.path) or real_open(src, *a))
-
-    def plain(*args: Any) -> Any:
-        pixels = real_plain(*args)
-        if pixels is not None:
-            seen.append(Path("plain.png"))
-        return pixels
-
-    monkeypatch.setattr(loading, "plain_png_pixels", plain)
     return seen
 
 

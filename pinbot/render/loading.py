@@ -28,7 +28,6 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from pinbot.errors import ImageError
 from pinbot.render.draft import ROTATES as _ROTATES
 from pinbot.render.draft import draft_size
-from pinbot.render.plain_png import plain_png_pixels
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB
 
 log = logging.getLogger(__name__)
@@ -208,12 +207,10 @@ def check_photo(
     size = _checked.get(key)
     if size is None:
         src = read_photo(path, st, hashed=False) if data is None else PhotoSource(path, data, "")
-        # A plain PNG within the limits: its pixels without Pillow's Python (`plain_png`).
-        pixels: Any = plain_png_pixels(src.data, _fits) if _sniff(src.data) is None else None
-        if pixels is None:  # the largest slot a template can have: the whole canvas
-            opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-            pixels, size = (None if opened.scalable else opened.image.im), opened.image.size
-        remember_check(key, size := size or pixels.size)
+        # The largest slot a template can have: the whole canvas.
+        opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
+        pixels: Any = None if opened.scalable else opened.image.im
+        remember_check(key, size := opened.image.size)
         if keep is not None:
             keep(key, pixels)
     return size
@@ -222,11 +219,6 @@ def check_photo(
 def is_checked(path: Path, st: os.stat_result) -> bool:
     """Has `check_photo` passed this file (as it is now) already?"""
     return (str(path), st.st_mtime_ns, st.st_size) in _checked
-
-
-def _fits(w: int, h: int) -> bool:
-    """Does a photo of w x h pass every check `_open` makes of its size?"""
-    return min(w, h) >= MIN_SIDE and w * h <= MAX_PIXELS and max(w, h) / min(w, h) <= MAX_ASPECT
 
 
 def remember_check(key: tuple[str, int, int], size: tuple[int, int]) -> None:
