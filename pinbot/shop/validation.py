@@ -160,7 +160,10 @@ def check_image(
     named = path.absolute()
     # A photo about to be decoded is read once, here: its first bytes say whether it is an image.
     whole = size <= loading.MAX_FILE_BYTES and not loading.is_checked(named, st)
-    data = _read(path, whole, size)
+    data = _read(path, whole, size, loading.MAX_FILE_BYTES + 1)
+    if len(data) > loading.MAX_FILE_BYTES:  # it grew past the limit since its stat
+        limit = loading.MAX_FILE_BYTES // 2**20
+        raise InvalidInput("image", f"{value}: file too large (the limit is {limit} MB)", row=row, source=source)
     if not _looks_like_image(data[:16]):
         raise InvalidInput("image", f"{value}: not a JPEG, PNG, WebP, GIF, TIFF or BMP image", row=row, source=source)
     try:
@@ -183,16 +186,18 @@ def image_file(value: str, base: Path | None = None) -> Path:
     return base / path if base is not None and not path.is_absolute() else path
 
 
-def _read(path: Path, whole: bool, size: int) -> bytes:
-    """All of the file (`size`: its size when last seen; read on to the end whatever it is now), or
-    its first 16 bytes; in os-level calls, as an import reads 10,000 photos."""
+def _read(path: Path, whole: bool, size: int, limit: int) -> bytes:
+    """All of the file up to `limit` bytes (`size`: its size when last seen; read on to the end
+    whatever it is now), or its first 16 bytes; in os-level calls, as an import reads 10,000 photos."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         if not whole:
             return os.read(fd, 16)
-        parts = [os.read(fd, size + 1)]
-        while parts[-1] and (chunk := os.read(fd, 1 << 20)):
+        parts = [os.read(fd, min(size + 1, limit))]
+        got = len(parts[0])
+        while parts[-1] and got < limit and (chunk := os.read(fd, min(1 << 20, limit - got))):
             parts.append(chunk)
+            got += len(chunk)
         return parts[0] if len(parts) == 1 else b"".join(parts)
     finally:
         os.close(fd)
