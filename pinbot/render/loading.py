@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
@@ -43,7 +42,7 @@ _SCALED_FORMATS = ("JPEG", "MPO")
 MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
 
-_Keep = Callable[[tuple[str, int, int], Any], object]  # see check_photo
+_Keep = Callable[[tuple[str, int, int], "Image.Image | None"], object]  # see check_photo
 
 
 class PhotoTooSmall(ImageError):
@@ -196,8 +195,8 @@ def check_photo(
     """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
     naming the file when no template could render it (damaged, truncated, too many pixels, too
     small, unsupported). Run when a photo is queued or imported. Cached by path, size and mtime;
-    `keep` is handed the cache key and the pixels (Pillow's core image; None for a JPEG decoded
-    smaller) when decoded; `st` and `data`: the file's stat and bytes, when the caller has them."""
+    `keep` is handed the cache key and the decoded image (None for a JPEG decoded smaller) when
+    decoded; `st` and `data`: the file's stat and bytes, when the caller has them."""
     try:
         st = st or path.stat()
     except OSError:
@@ -209,10 +208,9 @@ def check_photo(
         src = read_photo(path, st, hashed=False) if data is None else PhotoSource(path, data, "")
         # The largest slot a template can have: the whole canvas.
         opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-        pixels: Any = None if opened.scalable else opened.image.im
         remember_check(key, size := opened.image.size)
         if keep is not None:
-            keep(key, pixels)
+            keep(key, None if opened.scalable else opened.image)
     return size
 
 

@@ -100,10 +100,13 @@ def _fine_edges(fine: Image.Image, size: tuple[int, int]) -> Image.Image:
     return edges.filter(ImageFilter.MaxFilter(3)).resize(size, Image.Resampling.NEAREST)
 
 
-def _thumbnail(image: Image.Image, side: int) -> Image.Image:
-    w, h = image.size
+def _thumbnail_size(w: int, h: int, side: int) -> tuple[float, tuple[int, int]]:
     scale = side / max(w, h)
-    size = (max(12, round(w * scale)), max(12, round(h * scale)))
+    return scale, (max(12, round(w * scale)), max(12, round(h * scale)))
+
+
+def _thumbnail(image: Image.Image, side: int) -> Image.Image:
+    scale, size = _thumbnail_size(*image.size, side)
     thumb = image.resize(size, Image.Resampling.BOX, reducing_gap=2.0) if scale < 1 else image.resize(size)
     return thumb if thumb.mode == "RGB" else thumb.convert("RGB")
 
@@ -312,11 +315,11 @@ def check_photo(path: Path, st: os.stat_result | None = None, data: bytes | None
     return check_decoded(path, _keep_fingerprint, st, data)
 
 
-def _keep_fingerprint(key: tuple[str, int, int], pixels: Any | None) -> None:
+def _keep_fingerprint(key: tuple[str, int, int], image: Image.Image | None) -> None:
     # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
     # `fingerprint` would decode, so the value is the same.
-    if pixels is not None:
-        remember_fingerprint(key, _fingerprint_core(pixels))
+    if image is not None:
+        remember_fingerprint(key, _fingerprint_of(image))
 
 
 def remember_fingerprint(key: tuple[str, int, int], value: str | None) -> None:
@@ -334,13 +337,9 @@ _PRINTS_KEPT = 1 << 16
 
 
 def _fingerprint_of(image: Image.Image) -> str | None:
-    return _fingerprint_core(image.im)
-
-
-def _fingerprint_core(pixels: Any) -> str | None:
-    """The fingerprint of an upright photo's pixels (Pillow's core image). On core images: the
-    wrappers (mode checks, info copies, an encoder per tobytes) cost more than these small pixels."""
-    thumb = _core_thumbnail(pixels, 64)
+    """The fingerprint of an upright photo. On Pillow's core images: the wrappers (mode checks,
+    info copies, an encoder per tobytes) cost more than these small pixels."""
+    thumb = _core_thumbnail(image, 64)
     whole = (0, 0, *thumb.size)
     grey = thumb.convert("L")
     if _blank(grey):
@@ -351,14 +350,14 @@ def _fingerprint_core(pixels: Any) -> str | None:
     return f"{_brighter_bits(cells):016x}{colour.hex()}"
 
 
-def _core_thumbnail(pixels: Any, side: int) -> Any:
-    """`_thumbnail(image, side).im` of the image whose core is `pixels`; for L or RGB shrunk less
-    than 4x (no reduce() step), the single resize `Image.resize` makes, without its wrapper."""
-    w, h = pixels.size
-    scale = side / max(w, h)
-    size = (max(12, round(w * scale)), max(12, round(h * scale)))
-    if pixels.mode not in ("L", "RGB") or not (scale < 1 and 1 < w / size[0] < 4 and 1 < h / size[1] < 4):
-        return _thumbnail(Image.Image()._new(pixels), side).im
+def _core_thumbnail(image: Image.Image, side: int) -> Any:
+    """`_thumbnail(image, side).im`; for L or RGB shrunk less than 4x (no reduce() step), the
+    single resize `Image.resize` makes, without its wrapper."""
+    w, h = image.size
+    scale, size = _thumbnail_size(w, h, side)
+    if image.mode not in ("L", "RGB") or not (scale < 1 and 1 < w / size[0] < 4 and 1 < h / size[1] < 4):
+        return _thumbnail(image, side).im
+    pixels = image.im
     thumb = pixels.resize(size, Image.Resampling.BOX, (0, 0, w, h))
     return thumb if thumb.mode == "RGB" else thumb.convert("RGB")
 
