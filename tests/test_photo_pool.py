@@ -201,10 +201,24 @@ def test_no_workers_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the real idle_cores
     cores = len(os.sched_getaffinity(0))
     monkeypatch.setattr(os, "getloadavg", lambda: (cores + 0.5, 0.0, 0.0))
+    monkeypatch.setattr(batch, "others_running", lambda: cores)
     assert batch.idle_cores() == 1
     assert batch.PhotoPool(str).submit(["x"] * batch.MIN_PHOTOS) is None
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     assert batch.idle_cores() == cores and batch.PhotoPool(str).workers == min(cores, batch.MAX_WORKERS)
+    # Busy for the last minute, idle now (the previous import has ended): the cores are free.
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 0.5, 0.0, 0.0))
+    monkeypatch.setattr(batch, "others_running", lambda: 0)
+    assert batch.idle_cores() == cores
+    # Where the system does not say what runs now, the load average decides.
+    monkeypatch.setattr(batch, "others_running", lambda: None)
+    assert batch.idle_cores() == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="Linux's /proc/loadavg")
+def test_others_running_read_from_the_system() -> None:
+    running = batch.others_running()
+    assert running is not None and running >= 0  # this test's own thread is not counted
 
 
 _KILLED_IMPORT = """

@@ -38,7 +38,9 @@ Work = Callable[[Any], Any]  # in a worker: one item (marshal-able) -> its answe
 
 def idle_cores() -> int:
     """The cores nothing else is using (this process's own included): workers on busy cores would
-    only add their own overhead to the same work."""
+    only add their own overhead to the same work. Busy cores are the last minute's load average,
+    unless fewer other processes are running right now: the average still counts work that has
+    ended (the previous import of an agency importing shop after shop) for a minute after."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -47,7 +49,21 @@ def idle_cores() -> int:
         busy = int(os.getloadavg()[0])
     except OSError:  # no load average on this system
         busy = 0
+    running = others_running()
+    if running is not None and running < busy:
+        busy = running
     return max(1, cores - busy)
+
+
+def others_running() -> int | None:
+    """How many other threads are running or ready to run at this moment (Linux's /proc/loadavg
+    counts this one too); None where the system does not say."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            runnable = fh.read().split()[3].split("/")[0]
+        return max(0, int(runnable) - 1)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclass
