@@ -45,8 +45,8 @@ MIN_SIDE = 100
 # A photo is checked decoded at these slots: a JPEG at the smallest DCT scale (1/8 for a camera
 # photo) with 64 px across. libjpeg's scaling skips only inverse-transform work: every byte is still
 # entropy-decoded, so a cut-off or corrupt file is refused with the same reason as at the canvas
-# scale (tests/test_jpeg_scaled_check.py), for a fraction of the cost; `subject.fingerprint` decodes
-# at these slots too, so one decode serves both.
+# scale (docs/posting-exactly-once.md, untrusted images), for a fraction of the cost;
+# `subject.fingerprint` decodes at these slots too, so one decode serves both.
 CHECK_SLOTS: list[tuple[tuple[int, int], float]] = [((64, 64), 1.0)]
 _CANVAS: list[tuple[tuple[int, int], float]] = [((CANVAS_W, CANVAS_H), 1.0)]
 
