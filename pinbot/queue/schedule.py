@@ -85,9 +85,8 @@ class Schedule(Calendar):
 
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
         """Add (instant, board, link key, domain) rows, e.g. the existing queue of an account."""
-        rows = list(slots)
         keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, row in enumerate(rows):
+        for i, row in enumerate(rows := list(slots)):
             keyed[row[2:]].append(i)
         self._add([row[0] for row in rows], [row[1] for row in rows], keyed)
 
@@ -128,7 +127,8 @@ class Schedule(Calendar):
                 self.by_link[link] += ats
             if domain:
                 by_domain[domain] += ats
-        any(map(list.sort, self.by_link.values()))  # (sort returns None: every list is sorted)
+        for ats in self.by_link.values():
+            ats.sort()
         self.by_domain.update((domain, Times(sorted(ats))) for domain, ats in by_domain.items())
         per_day, day_of, i, n = self.per_day, self.day_of, 0, len(ordered)
         lo, hi, day = self._last  # the day `day_of` found last holds every pin up to its end
