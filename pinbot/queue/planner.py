@@ -14,10 +14,12 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, type_coerce
+from sqlalchemy import DateTime, func, type_coerce
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col, select
 
 from pinbot.clock import as_utc
@@ -165,30 +167,27 @@ def load_schedule(session: Session, account_id: int, rules: ScheduleRules, tz: Z
     """The account's schedule from the lookback on: queued, posting and posted pins, at the time
     they went out or are due. Plain rows, not ORM objects: a queue may hold 100,000 pins."""
     since = as_utc(now) - lookback(rules)
-    # The driver's datetimes as they come (naive UTC from SQLite, aware from PostgreSQL), and plain
-    # Core rows on the session's connection: no ORM row processing, no flush of the new, unplaced
-    # pins already in the session (costs that were most of loading a queue of 100,000).
-    due, posted = type_coerce(Pin.due_at, DateTime()), type_coerce(Pin.posted_at, DateTime())
-    rows = (
-        session.connection()
-        .execute(
-            select(due, posted, Pin.board_id, Pin.link).where(
-                Pin.account_id == account_id,
-                col(Pin.status).in_(ACTIVE),
-                (col(Pin.due_at) >= since) | (col(Pin.posted_at) >= since),
-            )
+    # Plain Core rows on the session's connection: no ORM row processing, no flush of the new,
+    # unplaced pins already in the session (costs that were most of loading a queue of 100,000).
+    # The time a pin went out, else when it is due, as the driver gives it: converted below, a
+    # column at a time, as SQLAlchemy's DateTime would (its processor called per row cost more
+    # than the query).
+    connection = session.connection()
+    at = type_coerce(func.coalesce(col(Pin.posted_at), col(Pin.due_at)), NullType())
+    rows = connection.execute(
+        select(at, col(Pin.board_id), col(Pin.link)).where(
+            Pin.account_id == account_id,
+            col(Pin.status).in_(ACTIVE),
+            (col(Pin.due_at) >= since) | (col(Pin.posted_at) >= since),
         )
-        .all()
-    )
-    parts: dict[str, tuple[str, str]] = {}
-    slots = []
-    for d, p, board, link in rows:
-        found = parts.get(link)
-        if found is None:
-            found = parts[link] = link_parts(link)
-        slots.append((to_us(p or d), board, *found))
+    ).all()
     sched = Schedule(rules, tz)
-    sched.extend(slots)
+    if not rows:
+        return sched
+    dialect = connection.dialect
+    read = DateTime().dialect_impl(dialect).result_processor(dialect, None)
+    stamps, boards, links = (list(map(itemgetter(i), rows)) for i in range(3))
+    sched.load(list(map(to_us, stamps if read is None else map(read, stamps))), boards, links)
     return sched
 
 

@@ -85,33 +85,61 @@ class Schedule(Calendar):
 
     def extend(self, slots: Iterable[tuple[int, int, str, str]]) -> None:
         """Add (instant, board, link key, domain) rows, e.g. the existing queue of an account."""
-        rows = sorted(slots)  # by instant (the order of equal instants changes no index: ints)
+        keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, row in enumerate(rows := list(slots)):
+            keyed[row[2:]].append(i)
+        self._add([row[0] for row in rows], [row[1] for row in rows], keyed)
+
+    def load(self, times: list[int], boards: list[int], links: list[str]) -> None:
+        """`extend` with the rows given column by column, in any order, their links as written (a
+        queue of 100,000 pins is read on every import: no tuple per row, each link parsed once)."""
+        by_link: dict[str, list[int]] = defaultdict(list)
+        for i, link in enumerate(links):
+            by_link[link].append(i)
+        keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for link, rows in by_link.items():
+            keyed[link_parts(link)] += rows
+        self._add(times, boards, keyed)
+
+    def _add(self, times: list[int], boards: list[int], keyed: dict[tuple[str, str], list[int]]) -> None:
+        """Add rows; `keyed`: the rows (indexes of `times`, `boards`) of each (link key, domain). An
+        empty schedule's indexes are built a column at a time, each sorted once, and a day's pins
+        counted by bisecting its end (a pass per row through every index cost more than the read)."""
         self._found.clear()
-        uneven = [row[0] for row in rows if row[0] % SECOND]
-        if uneven:
-            self._uneven_pins = max(self._uneven_pins, max(uneven) + self._reach)
+        uneven = max((at for at in times if at % SECOND), default=None)
+        if uneven is not None:
+            self._uneven_pins = max(self._uneven_pins, uneven + self._reach)
         if self.all:
-            for at, board, link, domain in rows:
-                self.add_at(at, board, link, domain)
+            for (link, domain), rows in keyed.items():
+                for i in rows:
+                    self.add_at(times[i], boards[i], link, domain)
             return
-        # In time order into an empty schedule: every index is built by appending.
+        ordered = sorted(times)
+        self.all = Times(ordered)
         by_board: dict[int, list[int]] = defaultdict(list)
-        by_domain: dict[str, list[int]] = defaultdict(list)
-        by_link, per_day, day_of = self.by_link, self.per_day, self.day_of
-        lo, hi, day = self._last  # the day `day_of` last found (rows of one day come together)
-        for at, board, link, domain in rows:
+        for at, board in zip(times, boards, strict=True):
             by_board[board].append(at)
+        self.by_board.update((board, Times(sorted(ats))) for board, ats in by_board.items())
+        by_domain: dict[str, list[int]] = defaultdict(list)
+        for (link, domain), rows in keyed.items():
+            ats = [times[i] for i in rows]
             if link:
-                by_link[link].append(at)
+                self.by_link[link] += ats
             if domain:
-                by_domain[domain].append(at)
+                by_domain[domain] += ats
+        for ats in self.by_link.values():
+            ats.sort()
+        self.by_domain.update((domain, Times(sorted(ats))) for domain, ats in by_domain.items())
+        per_day, day_of, i, n = self.per_day, self.day_of, 0, len(ordered)
+        lo, hi, day = self._last  # the day `day_of` found last holds every pin up to its end
+        while i < n:
+            at = ordered[i]
             if not lo <= at < hi:
                 day = day_of(at)
                 lo, hi, _ = self._last
-            per_day[day] += 1
-        self.all = Times([row[0] for row in rows])
-        self.by_board.update((board, Times(times)) for board, times in by_board.items())
-        self.by_domain.update((domain, Times(times)) for domain, times in by_domain.items())
+            j = bisect.bisect_left(ordered, hi, i) if lo <= at < hi else i + 1
+            per_day[day] += j - i
+            i = j
 
     def add_at(self, at: int, board: int, link: str, domain: str) -> None:
         if at % SECOND and at + self._reach > self._uneven_pins:
