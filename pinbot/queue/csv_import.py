@@ -99,7 +99,9 @@ def parse_csv(
     contents: dict[tuple[str, ...], _Content] = {}  # a row's cells but board and key -> their valid values
     board_keys: dict[tuple[str, str], tuple[str, ...]] = {}  # board and boards cells -> valid board keys
     requests: dict[tuple[str, ...], PinRequest] = {}  # a row's cells but board and key -> a request made of them
-    base = path.parent
+    # Absolute once here: each photo's path is made absolute for the pin (`check_image`), which
+    # for a relative one asks the system for the working folder, photo by photo.
+    base = path.parent.absolute()
     from pinbot.queue.photo_check import checked_ahead  # Pillow: only when a file is imported
 
     rows = checked_ahead(rows, base)  # many photos: checked by worker processes ahead of the rows
