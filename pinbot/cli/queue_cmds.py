@@ -113,7 +113,7 @@ def add(
                 title=check_text("title", title, TITLE_MAX, required=True, single_line=True),
                 description=check_text("description", description or "", DESCRIPTION_MAX),
                 link=check_link(link or ""),
-                image=str(check_image_path(image, base=Path.cwd())),
+                image=str(check_image_path(image, base=Path.cwd(), keep_fingerprint=True)),
                 alt_text=check_text("alt_text", alt_text or "", ALT_TEXT_MAX),
                 at=when,
                 template=template,

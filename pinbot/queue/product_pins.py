@@ -76,7 +76,7 @@ def product_requests(
         else shorten(product.title, ALT_TEXT_MAX)[0]
     )
     image = (
-        str(check_image_path(opts.image, base=image_base))
+        str(check_image_path(opts.image, base=image_base, keep_fingerprint=True))
         if opts.image
         else _product_photo(product.id, product.image_paths)
     )
@@ -114,7 +114,7 @@ def _product_photo(product_id: int, paths: list[str]) -> str:
     problems: list[str] = []
     for raw in paths:
         try:
-            return str(check_image_path(raw))
+            return str(check_image_path(raw, keep_fingerprint=True))  # the enqueue's lint reads it
         except InvalidInput as exc:
             problems.append(exc.reason)
     if not problems:

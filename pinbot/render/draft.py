@@ -34,3 +34,17 @@ def draft_request(size: tuple[int, int], slot: tuple[int, int], zoom: float) -> 
     if scale >= 1:
         return None
     return math.ceil(iw * scale), math.ceil(ih * scale)
+
+
+def drafted_size(upright: tuple[int, int], slots: list[tuple[tuple[int, int], float]]) -> tuple[int, int]:
+    """The upright size a JPEG of `upright` size decodes to when drafted for `slots`, from its
+    header alone: Pillow's `JpegImageFile.draft` takes the smallest of 1/8, 1/4, 1/2 that keeps
+    both sides at least the size asked for, and libjpeg rounds the scaled sides up. (Worked out
+    upright: the stored size and the request are swapped alike, so the scale is the same.)"""
+    need = draft_size(upright, 1, slots)
+    if need is None:
+        return upright
+    w, h = upright
+    most = min(w // need[0], h // need[1])
+    scale = next((s for s in (8, 4, 2, 1) if most >= s), 1)
+    return -(-w // scale), -(-h // scale)

@@ -26,7 +26,8 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pinbot.errors import ImageError
 from pinbot.render.draft import ROTATES as _ROTATES
-from pinbot.render.draft import draft_size
+from pinbot.render.draft import draft_size, drafted_size
+from pinbot.render.sniff import sniff, unidentified
 from pinbot.render.types import CANVAS_H, CANVAS_W, RGB
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,24 @@ MAX_JPEG_PIXELS = 150_000_000
 _SCALED_FORMATS = ("JPEG", "MPO")
 MAX_ASPECT = 5.0  # longer side / shorter side
 MIN_SIDE = 100
+# A photo is checked decoded at these slots: a JPEG at the smallest DCT scale (1/8 for a camera
+# photo) with 64 px across. libjpeg's scaling skips only inverse-transform work: every byte is still
+# entropy-decoded, so a cut-off or corrupt file is refused with the same reason as at the canvas
+# scale (docs/posting-exactly-once.md, untrusted images), for a fraction of the cost;
+# `subject.fingerprint` decodes at these slots too, so one decode serves both.
+CHECK_SLOTS: list[tuple[tuple[int, int], float]] = [((64, 64), 1.0)]
+_CANVAS: list[tuple[tuple[int, int], float]] = [((CANVAS_W, CANVAS_H), 1.0)]
 
 _Keep = Callable[[tuple[str, int, int], "Image.Image | None"], object]  # see check_photo
 
 
 class PhotoTooSmall(ImageError):
     """Smaller than any pin photo can be: a tracking pixel, an emoji, an icon."""
+
+
+class UndecodablePhoto(ImageError):
+    """The header reads but the pixels do not decode (cut off, corrupt, or a JPEG kind libjpeg
+    cannot decode at the scale asked)."""
 
 
 @dataclass(frozen=True)
@@ -80,48 +93,6 @@ def read_photo(path: Path, st: os.stat_result | None = None, *, hashed: bool = T
     except OSError as exc:
         raise ImageError(name, f"cannot read: {exc.strerror or exc}") from None
     return PhotoSource(path=path, data=data, sha256=hashlib.sha256(data).hexdigest() if hashed else "")
-
-
-def _sniff(data: bytes) -> str | None:
-    """A reason to refuse a file that Pillow would only call 'unidentified'."""
-    head = data[:1024].lstrip().lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head) or b"<svg" in head[:256]:
-        return "SVG (vector) images are not supported; export it as PNG or JPEG"
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "this is an HTML page, not an image (was a web page saved instead of the photo?)"
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
-        return "HEIC/HEIF images are not supported; export it as JPEG"
-    return None
-
-
-_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": "PNG",
-    b"GIF87a": "GIF",
-    b"GIF89a": "GIF",
-    b"\xff\xd8\xff": "JPEG",
-    b"II*\x00": "TIFF",
-    b"MM\x00*": "TIFF",
-    b"BM": "BMP",
-}
-
-
-def _unidentified(data: bytes) -> str:
-    """Why Pillow could not identify a file: a known signature with a header it rejects is a
-    damaged (or zero-size) image, anything else is an unsupported format."""
-    fmt = next((f for sig, f in _SIGNATURES.items() if data.startswith(sig)), None)
-    if fmt is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        fmt = "WebP"
-    if fmt is None:
-        return "not a supported image (use JPEG, PNG, WebP, GIF, TIFF or BMP)"
-    if fmt == "GIF" and len(data) >= 10:
-        w, h = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
-        if not (w and h):
-            return f"has no pixels (the GIF says {w}x{h})"
-    if fmt == "PNG" and len(data) >= 24 and data[12:16] == b"IHDR":
-        w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        if not (w and h):
-            return f"has no pixels (the PNG says {w}x{h})"
-    return f"damaged {fmt} file: its header cannot be read"
 
 
 @dataclass
@@ -171,7 +142,8 @@ def _decode(im: Image.Image, name: str) -> None:
         im.seek(0)  # first frame of an animation
         im.load()
     except Exception as exc:
-        raise ImageError(name, f"cannot decode: the image data is damaged or cut off ({_describe(exc)})") from None
+        reason = f"cannot decode: the image data is damaged or cut off ({_describe(exc)})"
+        raise UndecodablePhoto(name, reason) from None
     if im.width < 1 or im.height < 1:
         raise ImageError(name, f"has no pixels ({im.width}x{im.height})")
 
@@ -192,11 +164,12 @@ def _pillow_warnings(name: str) -> Iterator[None]:
 def check_photo(
     path: Path, keep: _Keep | None = None, st: os.stat_result | None = None, data: bytes | None = None
 ) -> tuple[int, int]:
-    """Decode `path` completely, as a render would, and return its decoded size. Raises ImageError
-    naming the file when no template could render it (damaged, truncated, too many pixels, too
-    small, unsupported). Run when a photo is queued or imported. Cached by path, size and mtime;
-    `keep` is handed the cache key and the decoded image (None for a JPEG decoded smaller) when
-    decoded; `st` and `data`: the file's stat and bytes, when the caller has them."""
+    """Decode `path` completely and return the size a render decodes it at for the whole canvas.
+    Raises ImageError naming the file when no template could render it (damaged, truncated, too
+    many pixels, too small, unsupported). Run when a photo is queued or imported. Cached by path,
+    size and mtime; `keep` is handed the cache key and the decoded image (at `CHECK_SLOTS`: what
+    `subject.fingerprint` decodes; None when only the canvas scale decodes) when decoded; `st` and
+    `data`: the file's stat and bytes, when the caller has them."""
     try:
         st = st or path.stat()
     except OSError:
@@ -206,11 +179,23 @@ def check_photo(
     size = _checked.get(key)
     if size is None:
         src = read_photo(path, st, hashed=False) if data is None else PhotoSource(path, data, "")
-        # The largest slot a template can have: the whole canvas.
-        opened = open_photo(src, [((CANVAS_W, CANVAS_H), 1.0)], (255, 255, 255))
-        remember_check(key, size := opened.image.size)
+        try:
+            opened = open_photo(src, CHECK_SLOTS, (255, 255, 255))
+            image: Image.Image | None = opened.image
+        except UndecodablePhoto:
+            if not src.data.startswith(b"\xff\xd8\xff"):
+                raise
+            # libjpeg cannot scale a lossless JPEG (SOF3): its scaled decode fails where a decode
+            # for the whole canvas, a render's, may pass. That decode decides, as before, in its
+            # own words; the fingerprint (which fails to decode too) is left to `fingerprint`.
+            opened, image = open_photo(src, _CANVAS, (255, 255, 255)), None
+        # A JPEG decoded smaller: the size a render for the largest slot, the whole canvas,
+        # decodes it at (from its header, as Pillow drafts it).
+        scaled = opened.scalable and image is not None
+        size = drafted_size(opened.full_size, _CANVAS) if scaled else opened.image.size
+        remember_check(key, size)
         if keep is not None:
-            keep(key, None if opened.scalable else opened.image)
+            keep(key, image)
     return size
 
 
@@ -234,7 +219,7 @@ _CHECKED_KEPT = 1 << 12
 
 def _open(src: PhotoSource) -> Image.Image:
     name = str(src.path)
-    reason = _sniff(src.data)
+    reason = sniff(src.data)
     if reason:
         raise ImageError(name, reason)
     Image.init()  # registers every plugin, so that the allow-list can name MPO, WEBP, TIFF
@@ -243,7 +228,7 @@ def _open(src: PhotoSource) -> Image.Image:
     except Image.DecompressionBombError:
         raise ImageError(name, "too many pixels (possible decompression bomb)") from None
     except UnidentifiedImageError:
-        raise ImageError(name, _unidentified(src.data)) from None
+        raise ImageError(name, unidentified(src.data)) from None
     except Exception as exc:
         if "Decompressed data too large" in str(exc):  # a PNG text chunk that inflates to gigabytes
             raise ImageError(name, "too much compressed text in the file (possible decompression bomb)") from None

@@ -27,7 +27,7 @@ from typing import Any
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from pinbot.errors import PinbotError
-from pinbot.render.loading import PhotoSource, open_photo, read_photo
+from pinbot.render.loading import CHECK_SLOTS, PhotoSource, open_photo, read_photo
 from pinbot.render.loading import check_photo as check_decoded
 
 FracBox = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the photo
@@ -301,7 +301,8 @@ def fingerprint(path: Path, st: os.stat_result | None = None) -> str | None:
         pass
     try:
         src = read_photo(path, st, hashed=False)
-        value = _fingerprint_of(open_photo(src, [((64, 64), 1.0)], (255, 255, 255)).image)
+        # The pixels a check decodes, so that one kept from a check is this value (`check_photo`).
+        value = _fingerprint_of(open_photo(src, CHECK_SLOTS, (255, 255, 255)).image)
     except PinbotError:
         value = None
     remember_fingerprint(key, value)
@@ -310,14 +311,13 @@ def fingerprint(path: Path, st: os.stat_result | None = None) -> str | None:
 
 def check_photo(path: Path, st: os.stat_result | None = None, data: bytes | None = None) -> tuple[int, int]:
     """`loading.check_photo` (the same checks and errors), keeping the photo's fingerprint from the
-    same decode: an import checks and fingerprints every photo, and decoding is most of the cost.
-    A JPEG's fingerprint is left to `fingerprint`, which decodes it at its own (1/8) scale."""
+    same decode: an import checks and fingerprints every photo, and decoding is most of the cost."""
     return check_decoded(path, _keep_fingerprint, st, data)
 
 
 def _keep_fingerprint(key: tuple[str, int, int], image: Image.Image | None) -> None:
-    # Every format but JPEG is decoded whole whatever the slots: these are the very pixels
-    # `fingerprint` would decode, so the value is the same.
+    # The check decodes at `CHECK_SLOTS`, as `fingerprint` does (a JPEG at the same DCT scale,
+    # every other format whole): these are the very pixels, so the value is the same.
     if image is not None:
         remember_fingerprint(key, _fingerprint_of(image))
 
