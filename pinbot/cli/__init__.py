@@ -103,7 +103,7 @@ def main(ctx: click.Context) -> None:
 
 def _no_collection_at_exit() -> None:
     """At exit, Python's cycle collector walks every object still alive several times over, the
-    modules of SQLAlchemy, sqlmodel and pydantic first of all: a tenth of a second of every command,
+    modules of SQLAlchemy, sqlmodel and pydantic first of all: up to a fifth of a second a command,
     to free memory the system takes back anyway. Those objects are set aside (`gc.freeze`) when the
     exit begins, after the command has closed its database connections and worker processes
     (objects freed by their last reference go as before; files and logs are flushed by the exit

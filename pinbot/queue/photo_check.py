@@ -40,7 +40,7 @@ def photo_warnings(assets_dir: Path, boards: dict[str, BoardDef], requests: Iter
             size = photo_size(Path(req.image))
             if size is None:
                 continue
-            # The designs and their layouts are loaded for pins that have one (a tenth of a second).
+            # The designs and their layouts are loaded for pins that have one (tens of milliseconds).
             from pinbot.render.fits import upscale_warning
             from pinbot.render.template_file import load_template
 
