@@ -29,8 +29,6 @@ from zoneinfo import ZoneInfo
 
 from pinbot.errors import InvalidInput
 from pinbot.importers.common import CsvTable, norm, read_csv_table
-from pinbot.importers.etsy import looks_like_etsy
-from pinbot.importers.shopify import looks_like_shopify
 from pinbot.queue.service import PinRequest
 from pinbot.shop.boards import BoardDef, require_board
 from pinbot.shop.validation import (
@@ -79,7 +77,7 @@ def parse_csv(
     table, rows = read_csv_table(path)
     src = table.name
     known = {norm(name): name for name in COLUMNS}
-    shop_export = _shop_export(table)
+    shop_export = _shop_export(table, known)
     if shop_export:
         raise InvalidInput(
             "file",
@@ -101,7 +99,9 @@ def parse_csv(
     contents: dict[tuple[str, ...], _Content] = {}  # a row's cells but board and key -> their valid values
     board_keys: dict[tuple[str, str], tuple[str, ...]] = {}  # board and boards cells -> valid board keys
     requests: dict[tuple[str, ...], PinRequest] = {}  # a row's cells but board and key -> a request made of them
-    base = path.parent
+    # Absolute once here: each photo's path is made absolute for the pin (`check_image`), which
+    # for a relative one asks the system for the working folder, photo by photo.
+    base = path.parent.absolute()
     from pinbot.queue.photo_check import checked_ahead  # Pillow: only when a file is imported
 
     rows = checked_ahead(rows, base)  # many photos: checked by worker processes ahead of the rows
@@ -145,8 +145,15 @@ def parse_csv(
     return result
 
 
-def _shop_export(table: CsvTable) -> str:
+def _shop_export(table: CsvTable, known: dict[str, str]) -> str:
     """What kind of shop export a CSV is, when it is one ("" for anything else)."""
+    if all(key in known for key in table.columns):
+        # Only pinbot's own columns: no shop's export (each has a price or a handle column, in any
+        # language). Its importers, and the download code they bring, are then not loaded.
+        return ""
+    from pinbot.importers.etsy import looks_like_etsy
+    from pinbot.importers.shopify import looks_like_shopify
+
     if looks_like_shopify(table):
         return "a Shopify products export"
     if looks_like_etsy(table):

@@ -13,10 +13,8 @@ from pathlib import Path
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.service import PinRequest
 from pinbot.render.batch import PhotoPool
-from pinbot.render.fits import upscale_warning
 from pinbot.render.loading import photo_size, remember_check
 from pinbot.render.subject import fingerprint, remember_fingerprint
-from pinbot.render.template_file import load_template
 from pinbot.shop.boards import BoardDef
 from pinbot.shop.validation import check_image, forget_checked, remember_checked
 
@@ -42,6 +40,10 @@ def photo_warnings(assets_dir: Path, boards: dict[str, BoardDef], requests: Iter
             size = photo_size(Path(req.image))
             if size is None:
                 continue
+            # The designs and their layouts are loaded for pins that have one (tens of milliseconds).
+            from pinbot.render.fits import upscale_warning
+            from pinbot.render.template_file import load_template
+
             try:
                 tpl = load_template(assets_dir, template)
             except PinbotError:

@@ -7,7 +7,6 @@ with every photo of the queue (see `pinbot.render.subject.same_picture` for what
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from pinbot.render.subject import NEAR_DUPLICATE_BITS, NEAR_DUPLICATE_COLOUR, same_picture
@@ -48,25 +47,45 @@ _CROWDED = 16  # photos in one colour cell above which their hashes are looked u
 def _cell(colour: bytes) -> int | None:
     if len(colour) != 12:
         return None
-    cell = 0
-    for shift, k in enumerate(_CELL_BYTES):
-        cell |= (colour[k] // _CELL + 1) << (_BITS * shift)
-    return cell
+    own = _OWN
+    return (
+        own[0][colour[0]]
+        + own[1][colour[1]]
+        + own[2][colour[2]]
+        + own[3][colour[3]]
+        + own[4][colour[4]]
+        + own[5][colour[5]]
+    )
 
 
 def _near_cells(colour: bytes) -> list[int]:
-    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one."""
-    return [low | high for low in _near_half(colour[0:3], 0) for high in _near_half(colour[3:6], 3)]
+    """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one: the cell of
+    each byte's lower side, plus each choice of upper sides (an import asks for every photo)."""
+    low = _LOW
+    lower = (
+        low[0][colour[0]]
+        + low[1][colour[1]]
+        + low[2][colour[2]]
+        + low[3][colour[3]]
+        + low[4][colour[4]]
+        + low[5][colour[5]]
+    )
+    return [lower + up for up in _UPPERS]
 
 
-@functools.lru_cache(maxsize=4096)  # photos of one shop share their colours
-def _near_half(colour: bytes, first: int) -> tuple[int, ...]:
-    """The cells of three of the bytes indexed (`first` is the first one's place in the cell)."""
-    cells = [0]
-    for shift, byte in enumerate(colour, first):
-        at = _BITS * shift
-        cells = [cell | side << at for cell in cells for side in _SIDES[byte]]
-    return tuple(cells)
+# A byte's two sides are neighbouring cells: (byte - tolerance) and (byte + tolerance) are one cell
+# width apart. A byte's field in a cell never carries into the next one (its upper side is at most
+# 6 < 8), so a cell is the sum of its bytes' fields, each looked up in a table per place.
+assert all(len(sides) == 2 and sides[1] == sides[0] + 1 for sides in _SIDES)
+_OWN = [[(b // _CELL + 1) << (_BITS * shift) for b in range(256)] for shift in range(len(_CELL_BYTES))]
+_LOW = [[_SIDES[b][0] << (_BITS * shift) for b in range(256)] for shift in range(len(_CELL_BYTES))]
+# Each choice of upper sides, the first byte's choice varying slowest (the order of the cells as
+# the index has always looked them up).
+_UPPERS = [
+    sum(1 << (_BITS * shift) for shift in range(len(_CELL_BYTES)) if pick >> (len(_CELL_BYTES) - 1 - shift) & 1)
+    for pick in range(1 << len(_CELL_BYTES))
+]
+assert _CELL_BYTES == (0, 1, 2, 3, 4, 5)  # the tables index the colour's first six bytes
 
 
 class Fingerprints:

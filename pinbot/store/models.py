@@ -28,16 +28,20 @@ def new_uid() -> str:
     return uuid.uuid4().hex
 
 
-_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
-_UUID4_SET = (0x8000 << 48) | (4 << 76)
-
-
 def new_uids(n: int) -> list[str]:
     """`n` values of `new_uid` (random version-4 UUIDs as hex) from one read of the OS's random
-    source: `uuid.uuid4()` costs microseconds a call, seconds for an import of 100,000 pins."""
-    data = os.urandom(16 * n)
-    keep, set_ = _UUID4_KEEP, _UUID4_SET
-    return [f"{int.from_bytes(data[i : i + 16]) & keep | set_:032x}" for i in range(0, 16 * n, 16)]
+    source: `uuid.uuid4()` costs microseconds a call, seconds for an import of 100,000 pins. The
+    version and variant bits are set in every 16 bytes at once, and the hex cut into 32 digits."""
+    data = bytearray(os.urandom(16 * n))
+    data[6::16] = data[6::16].translate(_VERSION_4)
+    data[8::16] = data[8::16].translate(_RFC_4122)
+    text = data.hex()
+    return [text[i : i + 32] for i in range(0, 32 * n, 32)]
+
+
+# Byte 6's high four bits are the version (4), byte 8's high two bits the variant (binary 10).
+_VERSION_4 = bytes(b & 0x0F | 0x40 for b in range(256))
+_RFC_4122 = bytes(b & 0x3F | 0x80 for b in range(256))
 
 
 class Account(SQLModel, table=True):
