@@ -105,9 +105,10 @@ def _no_collection_at_exit() -> None:
     """At exit, Python's cycle collector walks every object still alive several times over, the
     modules of SQLAlchemy, sqlmodel and pydantic first of all: up to a fifth of a second a command,
     to free memory the system takes back anyway. Those objects are set aside (`gc.freeze`) when the
-    exit begins, after the command has closed its database connections and worker processes
-    (objects freed by their last reference go as before; files and logs are flushed by the exit
-    itself). Once per process: the tests run many commands in one."""
+    exit begins, after the command has closed its database connections and worker processes.
+    Objects freed by their last reference go as before; the exit flushes the standard streams and
+    logging's own exit hook the log files; pinbot writes every other file in a `with` block, closed
+    before the exit. Once per process: the tests run many commands in one."""
     global _FREEZE_REGISTERED
     if not _FREEZE_REGISTERED:
         atexit.register(gc.freeze)
