@@ -47,30 +47,27 @@ _CROWDED = 16  # photos in one colour cell above which their hashes are looked u
 def _cell(colour: bytes) -> int | None:
     if len(colour) != 12:
         return None
-    own = _OWN
-    return (
-        own[0][colour[0]]
-        + own[1][colour[1]]
-        + own[2][colour[2]]
-        + own[3][colour[3]]
-        + own[4][colour[4]]
-        + own[5][colour[5]]
-    )
+    return _packed(_OWN, colour)
 
 
 def _near_cells(colour: bytes) -> list[int]:
     """Every cell that may hold a colour within NEAR_DUPLICATE_COLOUR of this one: the cell of
     each byte's lower side, plus each choice of upper sides (an import asks for every photo)."""
-    low = _LOW
-    lower = (
-        low[0][colour[0]]
-        + low[1][colour[1]]
-        + low[2][colour[2]]
-        + low[3][colour[3]]
-        + low[4][colour[4]]
-        + low[5][colour[5]]
-    )
+    lower = _packed(_LOW, colour)
     return [lower + up for up in _UPPERS]
+
+
+def _packed(tables: list[list[int]], colour: bytes) -> int:
+    """The sum of each indexed byte's field, looked up in its place's table (written out: an
+    import asks twice for every photo)."""
+    return (
+        tables[0][colour[0]]
+        + tables[1][colour[1]]
+        + tables[2][colour[2]]
+        + tables[3][colour[3]]
+        + tables[4][colour[4]]
+        + tables[5][colour[5]]
+    )
 
 
 # A byte's two sides are neighbouring cells: (byte - tolerance) and (byte + tolerance) are one cell

@@ -1,10 +1,10 @@
 """Checking the many photos of an import at once, in worker processes.
 
 An import checks every distinct photo (one full decode, `loading.check_photo`) and keeps its
-fingerprint (`subject.check_photo`): C work in Pillow, a few tenths of a millisecond for even a small PNG, so
-more cores shorten the wait. The workers are forked from the import (they start with pinbot loaded
-and the caller's own check function) and each is spoken to over two pipes: a batch of photos
-in, one compact answer per photo out, in a single message each way. Nothing runs in the import's
+fingerprint (`subject.check_photo`): C work in Pillow, a few tenths of a millisecond for even a
+small PNG, so more cores shorten the wait. The workers are forked from the import (they start
+with pinbot loaded and the caller's own check function) and each is spoken to over two pipes: a
+batch of photos in, one compact answer per photo out, in a single message each way. Nothing runs in the import's
 process between batches: no feeder or manager threads, no result objects per photo, so the photos
 cost the import almost nothing but the caller's use of the answers.
 
