@@ -136,11 +136,11 @@ class PhotoPool:
     def _start(self) -> None:
         if not hasattr(os, "fork"):
             raise OSError("no fork on this system")
-        from PIL import Image
+        from pinbot.render.loading import register_formats
 
         # Pillow's plugins registered once, before the fork: each worker would otherwise import
-        # all of them at its first photo (`loading` asks for every format), tens of ms a process.
-        Image.init()
+        # them at its first photo, tens of ms a process.
+        register_formats()
         parent = os.getpid()
         for _ in range(self.workers):
             tasks_r, tasks_w = os.pipe()

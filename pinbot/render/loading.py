@@ -16,10 +16,9 @@ import os
 import stat
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageCms, UnidentifiedImageError
@@ -114,26 +113,28 @@ def open_photo(src: PhotoSource, slots: list[tuple[tuple[int, int], float]], bac
     """Decode a photo safely. `slots` are the (size, zoom) of every place the photo will fill; big
     JPEGs are decoded at a reduced scale (libjpeg DCT scaling) that still covers all of them."""
     name = str(src.path)
-    with _pillow_warnings(name):
+    with warnings.catch_warnings(record=True, action="always") as caught:  # see `_log_warnings`
         im = _open(src)
+        scalable = im.format in _SCALED_FORMATS
         stored = im.size  # before any draft scaling
         # A JPEG's EXIF is in its header; for other formats reading EXIF may decode the whole file
         # (a PNG's eXIf chunk can follow the pixels), so it waits until the pixels are loaded:
         # a decode error inside getexif() would be lost and the half-decoded pixels kept.
-        orientation = _orientation(im) if im.format in _SCALED_FORMATS else 1
-        need = draft_size(im.size, orientation, slots) if im.format in _SCALED_FORMATS else None
+        orientation = _orientation(im) if scalable else 1
+        need = draft_size(stored, orientation, slots) if scalable else None
         if need is not None:
             im.draft(im.mode if im.mode in ("L", "CMYK") else "RGB", need)
         _decode(im, name)
-        if im.format not in _SCALED_FORMATS:
+        if not scalable:
             orientation = _orientation(im)
         full = (stored[1], stored[0]) if orientation in _ROTATES else stored
         icc = im.info.get("icc_profile") or None
         out = _working_mode(im, background, name)
+    _log_warnings(name, caught)
     if orientation != 1:
         out = _transpose(out, orientation)
     icc = icc if isinstance(icc, bytes) else None
-    return OpenedPhoto(src.path, out, icc, full_size=full, scalable=im.format in _SCALED_FORMATS)
+    return OpenedPhoto(src.path, out, icc, full_size=full, scalable=scalable)
 
 
 def _decode(im: Image.Image, name: str) -> None:
@@ -144,18 +145,16 @@ def _decode(im: Image.Image, name: str) -> None:
     except Exception as exc:
         reason = f"cannot decode: the image data is damaged or cut off ({_describe(exc)})"
         raise UndecodablePhoto(name, reason) from None
-    if im.width < 1 or im.height < 1:
-        raise ImageError(name, f"has no pixels ({im.width}x{im.height})")
+    width, height = im.size
+    if width < 1 or height < 1:
+        raise ImageError(name, f"has no pixels ({width}x{height})")
 
 
-@contextmanager
-def _pillow_warnings(name: str) -> Iterator[None]:
-    """Pillow's UserWarnings (bad EXIF, odd palettes, malformed MPO) are logged at debug level
-    instead of reaching the owner's terminal; the decompression-bomb warning is handled by our
-    own pixel limits in `_open`."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
+def _log_warnings(name: str, caught: list[warnings.WarningMessage]) -> None:
+    """Pillow's UserWarnings (bad EXIF, odd palettes, malformed MPO), recorded while a photo was
+    opened, are logged at debug level instead of reaching the owner's terminal; the
+    decompression-bomb warning is handled by our own pixel limits in `_open`. (Recorded in a plain
+    `catch_warnings` by the caller: a context manager of our own would cost a generator per photo.)"""
     for w in caught:
         if not issubclass(w.category, Image.DecompressionBombWarning):
             log.debug("%s: Pillow warning: %s", name, w.message)
@@ -222,7 +221,7 @@ def _open(src: PhotoSource) -> Image.Image:
     reason = sniff(src.data)
     if reason:
         raise ImageError(name, reason)
-    Image.init()  # registers every plugin, so that the allow-list can name MPO, WEBP, TIFF
+    register_formats()
     try:
         im = Image.open(io.BytesIO(src.data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError:
@@ -253,6 +252,18 @@ def _open(src: PhotoSource) -> Image.Image:
         im.close()
         raise ImageError(name, f"absurd shape ({w}x{h} px; a pin photo needs an aspect ratio under {MAX_ASPECT:g}:1)")
     return im
+
+
+@cache
+def register_formats() -> None:
+    """Register the allowed formats' plugins with Pillow (its own start registers BMP, GIF, JPEG,
+    PPM and PNG), so that `Image.open(..., formats=ALLOWED_FORMATS)` finds each of them without
+    calling `Image.init()`: that imports all ~45 plugins, tens of ms a process for formats never
+    opened. (The JPEG plugin imports MPO's itself when a file is one.)"""
+    # Importing a plugin registers it: the names themselves are not needed.
+    from PIL import BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin
+
+    del BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin, TiffImagePlugin, WebPImagePlugin
 
 
 def photo_size(path: Path) -> tuple[int, int] | None:
@@ -365,10 +376,11 @@ def load_logo(path: Path, box: tuple[int, int]) -> Image.Image:
 @lru_cache(maxsize=32)
 def _load_logo(path: str, _mtime_ns: int, box: tuple[int, int]) -> Image.Image:
     src = read_photo(Path(path))
-    with _pillow_warnings(path):
+    with warnings.catch_warnings(record=True, action="always") as caught:
         im = _open(src)
         _decode(im, path)
         logo = im.convert("RGBA")
+    _log_warnings(path, caught)
     scale = min(box[0] / logo.width, box[1] / logo.height)
     size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
     return logo.resize(size, Image.Resampling.LANCZOS)
