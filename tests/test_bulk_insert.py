@@ -3,6 +3,7 @@ the same text for times (any timezone in, UTC stored), statuses, flags and NULLs
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -89,6 +90,34 @@ def test_the_fast_insert_stores_what_core_stores(tmp_path: Path) -> None:
     assert len(stored(fast)) == 3
     assert "2026-03-28 22:30:15.123456" in stored(fast)[0]  # UTC, as Core stores it
     assert "2026-03-28 22:30:15.123456" in stored(fast)[2]
+
+
+def test_many_due_times_are_stored_as_core_stores_them(tmp_path: Path) -> None:
+    """An import's due times are stamped a day and a time of day at a time: the same text as
+    Core's, on days and seconds met again, with microseconds, before 1970, in any timezone."""
+    rng = random.Random(5)
+    start = datetime(2026, 11, 30, 10, 30, 15, tzinfo=UTC)
+    times = [start + timedelta(seconds=rng.randrange(0, 40 * 86400)) for _ in range(300)]
+    times += [t.replace(microsecond=rng.randrange(1, 10**6)) for t in times[:20]]
+    times += [datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)]
+    times += [t.astimezone(timezone(timedelta(hours=-5))) for t in times[:10]]
+    drafts = [
+        PinDraft(1, "b", f"csv:{i}#b", "Mug", "", "", "", None, at, False) for i, at in enumerate([*times, *times])
+    ]
+    uids = [f"uid{i}" for i in range(len(drafts))]
+    now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
+    values = [d.values(uid, 1, now) for d, uid in zip(drafts, uids, strict=True)]
+    for url, write in (
+        (core, lambda c: c.execute(insert(Pin.__table__), [dict(zip(ROW_KEYS, v, strict=True)) for v in values])),  # type: ignore[attr-defined]
+        (fast, lambda c: insert_columns(c, Pin.__table__, ROW_KEYS, PinDraft.columns(drafts, uids, 1, now))),  # type: ignore[attr-defined]
+    ):
+        engine = db.make_engine(url)
+        with engine.begin() as conn:
+            write(conn)
+        engine.dispose()
+    assert stored(fast) == stored(core)
+    assert "0001-01-01 00:00:00.000000" in stored(fast)[len(times) - 11]
 
 
 def test_a_column_default_left_unset_is_filled_as_core_fills_it(tmp_path: Path) -> None:

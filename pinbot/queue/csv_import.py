@@ -109,13 +109,19 @@ def parse_csv(
     # Every row has the header's columns. A row whose cells but its boards and key are an earlier
     # valid row's, on boards named before, is that row's request under its own boards and key: a
     # few lookups, not the checks (most rows of a big file name one photo on several boards).
-    content_of = itemgetter(*[known[key] for key in table.columns if known[key] not in ("board", "boards", "key")])
-    with_key = "key" in table.columns
+    named = [known[key] for key in table.columns]
+    content_of = itemgetter(*[name for name in named if name not in ("board", "boards", "key")])
+    boards_of = itemgetter(*[name for name in named if name in ("board", "boards")])
+    with_key = "key" in named
     done: dict[Any, PinRequest] = {}
+    # The board cells (one, or a pair) of a valid row -> its boards: a later row with the same
+    # cells and content is that row's request, checked as it was (a pair of gets per row cost more).
+    boards_by_cells: dict[Any, tuple[str, ...]] = {}
     add = result.requests.append
+    read = 0
     try:
         for row_no, cells in rows:
-            result.rows += 1
+            read += 1
             if progress:
                 progress(1)
             row = cells if as_named else {known[key]: value for key, value in cells.items()}
@@ -123,7 +129,7 @@ def parse_csv(
             if with_key:
                 earlier = done.get(content)
                 if earlier is not None:
-                    keys = board_keys.get((row.get("board", ""), row.get("boards", "")))
+                    keys = boards_by_cells.get(boards_of(row))
                     key = row["key"].strip()
                     if keys is not None and key and len(key) <= 200:
                         add((row_no, earlier.on_boards(keys, "csv:" + key)))
@@ -136,10 +142,11 @@ def parse_csv(
                 result.errors.append(exc)
                 continue
             done[content] = req
+            boards_by_cells[boards_of(row)] = req.boards
             add((row_no, req))
     except InvalidInput as exc:  # a malformed CSV line: the rows after it cannot be trusted
         result.errors.append(exc)
-    result.rows += len(table.row_errors)
+    result.rows = read + len(table.row_errors)
     result.errors.extend(table.row_errors)
     result.errors.sort(key=lambda e: e.row or 0)
     return result

@@ -14,10 +14,11 @@ from typing import Any
 from pinbot.store.models import PinStatus, new_uid
 
 
-@dataclass
+@dataclass(slots=True)
 class PinDraft:
     """A queue row about to be inserted. Plain data (building 10,000 ORM objects costs seconds);
-    the planner sets `due_at` on drafts without an explicit time."""
+    the planner sets `due_at` on drafts without an explicit time. Slots: an import makes 100,000
+    of them, and the planner, the lint and the insert read each field of every one."""
 
     board_id: int
     board_key: str

@@ -99,37 +99,38 @@ class Fingerprints:
         self._blank: dict[int, list[Fingerprint]] = {}  # chunk: no colour
         self._every: dict[int, list[Fingerprint]] = {}  # chunk: every photo
 
-    def candidates(self, h: Fingerprint) -> set[Fingerprint]:
-        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides)."""
+    def candidates(self, h: Fingerprint, own: list[int] | None = None) -> set[Fingerprint]:
+        """Every registered fingerprint that may be a copy of h (a superset; same_picture decides).
+        `own`: h's chunks, when the caller has them."""
         found: set[Fingerprint] = set()
-        chunks = [chunk for chunk in _chunks(h[0]) if chunk in self._every]  # most photos share none
+        every = self._every
+        chunks = [chunk for chunk in (own or _chunks(h[0])) if chunk in every]  # most photos share none
         if not chunks:
             return found
         if len(h[1]) != 12:  # no colour: a copy is anything with a close hash
             for chunk in chunks:
-                found.update(self._every[chunk])
+                found.update(every[chunk])
             return found
-        for chunk in chunks:
-            found.update(self._blank.get(chunk, ()))
+        if self._blank:
+            for chunk in chunks:
+                found.update(self._blank.get(chunk, ()))
         bits = h[0]
         pool: list[Fingerprint] = []  # the photos of the few cells, filtered in one pass
-        coloured = self._coloured
-        for cell in _near_cells(h[1]):
-            prints = coloured.get(cell)
-            if not prints:
-                continue
+        # The 64 cells looked up in one `map` and the empty ones dropped in one `filter`: most are
+        # empty, and a loop over them was most of registering an import's photos.
+        for prints in filter(None, map(self._coloured.get, _near_cells(h[1]))):
             if len(prints) <= _CROWDED:
                 pool += prints
             else:
-                by_chunk = self._crowded[cell]
+                by_chunk = self._crowded[_packed(_OWN, prints[0][1])]  # the cell of its photos
                 for chunk in chunks:
                     found.update(by_chunk.get(chunk, ()))
         found.update([o for o in pool if (bits ^ o[0]).bit_count() <= NEAR_DUPLICATE_BITS])
         return found
 
-    def copies(self, h: Fingerprint) -> list[Fingerprint]:
+    def copies(self, h: Fingerprint, own: list[int] | None = None) -> list[Fingerprint]:
         """The registered fingerprints that are copies of h (h itself when registered)."""
-        return [other for other in self.candidates(h) if same_picture(h, other)]
+        return [other for other in self.candidates(h, own) if same_picture(h, other)]
 
     def have_copies(self, hs: Sequence[Fingerprint]) -> list[bool]:
         """For each of hs, whether a registered fingerprint is a copy of it (`copies(h)` not empty).
@@ -166,13 +167,14 @@ class Fingerprints:
         near = self.near.get(h)
         if near is not None:
             return near
-        near = self.copies(h)
+        chunks = _chunks(h[0])
+        near = self.copies(h, chunks)
         for other in near:
             self.near[other].append(h)
         near.append(h)
         self.near[h] = near
         cell = _cell(h[1])
-        for chunk in _chunks(h[0]):
+        for chunk in chunks:
             self._every.setdefault(chunk, []).append(h)
             if cell is None:
                 self._blank.setdefault(chunk, []).append(h)

@@ -261,10 +261,10 @@ class Schedule(Calendar):
         all_times = self.all
         domain_times = self.by_domain.get(domain) if domain else None
         gap_all, gap_board, _, span = self._gaps
-        n_all = len(all_times) if gap_all > 0 else 0
+        n_all = all_times.size if gap_all > 0 else 0  # (its size, not len(): a Python call on Times)
         all_push = all_times.push
         # `window_of`, `_next_try` and `_push` inline: this is the loop a search spends its time in
-        burst_end = domain_times.burst_end if domain_times else None
+        burst_end = domain_times.burst_end if domain_times is not None and domain_times.size else None
         per_day, cap, burst = self.per_day, self.rules.daily_cap, self.rules.domain_burst_limit
         frontier, bisect_right = self._frontier, bisect.bisect_right
         begin, end, window_day = self.window
