@@ -8,13 +8,17 @@ time is the figure compared: the disk syncs are the same for both and, on a load
 time mostly measures the neighbours.
 
 Run: .venv/bin/python bench/queue.py [--rows 1000000] [--repeat 1500] [--csv-rows 100000] [--only import]
-     [--more-rows 10000] [--more-repeat 3]
+     [--more-rows 10000] [--more-repeat 3] [--instructions]
+
+`--instructions` (needs valgrind) also counts the instructions the 100,000-row import and its floor
+run: a figure a loaded machine does not move, to compare two versions by (minutes: valgrind is slow).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -239,13 +243,42 @@ def child_cpu(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), wall, out.stdout
 
 
-def bench_import(workdir: Path, csv_path: Path, rows: int) -> tuple[float, float]:
-    """`pinbot queue import` of the file, whole CLI process: (CPU s, wall s)."""
+# valgrind's count of the instructions run: the same on a quiet machine and a loaded one (the CPU
+# time of one import moved by half within an hour here), so it compares two versions exactly.
+VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+
+
+# The CLI with the photo checks in its own process: a forked worker's count would include what
+# its parent ran before the fork. (The work is the same; the workers only spread it over cores.)
+IN_ONE_PROCESS = (
+    "import runpy, sys; import pinbot.render.batch as batch; "
+    "batch.PhotoPool.usable = property(lambda self: False); "
+    "sys.argv[0] = 'pinbot'; runpy.run_module('pinbot.cli', run_name='__main__')"
+)
+
+
+def child_instructions(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """`child_cpu`, with the instructions the process ran in place of its CPU s (and no wall time:
+    valgrind runs it tens of times slower)."""
+    out = subprocess.run([*VALGRIND, *cmd], env=env, cwd=cwd, capture_output=True, text=True)
+    counts = re.findall(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if out.returncode != 0 or len(counts) != 1:
+        raise SystemExit(f"valgrind {' '.join(cmd[:4])} failed: {(out.stderr or out.stdout)[-2000:]}")
+    return float(counts[0].replace(",", "")), 0.0, out.stdout
+
+
+def bench_import(workdir: Path, csv_path: Path, rows: int, counted: bool = False) -> tuple[float, float]:
+    """`pinbot queue import` of the file, whole CLI process: (CPU s, wall s), or with `counted`
+    (instructions, 0)."""
     env = import_env(workdir)
     cli = [sys.executable, "-m", "pinbot.cli"]
     if not (workdir / "data").exists():
         subprocess.run([*cli, "init"], env=env, cwd=workdir, check=True, capture_output=True)
-    cpu_s, wall, out = child_cpu([*cli, "queue", "import", str(csv_path), "--json"], env, workdir)
+    command = [*cli, "queue", "import", str(csv_path), "--json"]
+    if counted:  # in one process: see IN_ONE_PROCESS
+        cpu_s, wall, out = child_instructions([sys.executable, "-c", IN_ONE_PROCESS, *command[3:]], env, workdir)
+    else:
+        cpu_s, wall, out = child_cpu(command, env, workdir)
     if f'"queued": {rows}' not in out:
         raise SystemExit(f"import queued fewer rows than {rows}: {out[:2000]}")
     return cpu_s, wall
@@ -288,8 +321,8 @@ print(len(rows))
 """
 
 
-def bench_import_floor(workdir: Path, csv_path: Path, rows: int) -> tuple[float, float]:
-    """The floor on a fresh shop of the same kind: (CPU s, wall s)."""
+def bench_import_floor(workdir: Path, csv_path: Path, rows: int, counted: bool = False) -> tuple[float, float]:
+    """The floor on a fresh shop of the same kind: (CPU s, wall s), or with `counted` (instructions, 0)."""
     env = import_env(workdir)
     cli = [sys.executable, "-m", "pinbot.cli"]
     subprocess.run([*cli, "init"], env=env, cwd=workdir, check=True, capture_output=True)
@@ -304,12 +337,13 @@ def bench_import_floor(workdir: Path, csv_path: Path, rows: int) -> tuple[float,
         )
     conn.commit()
     conn.close()
-    cpu_s, wall, out = child_cpu([sys.executable, "-c", IMPORT_FLOOR, str(csv_path), str(db_path)], env, workdir)
+    run = child_instructions if counted else child_cpu
+    cpu_s, wall, out = run([sys.executable, "-c", IMPORT_FLOOR, str(csv_path), str(db_path)], env, workdir)
     assert int(out.strip()) == rows, out
     return cpu_s, wall
 
 
-def import_figures(tmpdir: Path, rows: int, more: int, repeat: int) -> None:
+def import_figures(tmpdir: Path, rows: int, more: int, repeat: int, counted: bool = False) -> None:
     """`queue import` of `rows` rows next to its floor; then `more` and twice `more` rows into that
     queue and into an empty one, each `repeat` times into a fresh copy (the least CPU of each kept:
     the difference of two noisy figures is noisier still). The planner must be linear in the rows
@@ -334,6 +368,17 @@ def import_figures(tmpdir: Path, rows: int, more: int, repeat: int) -> None:
     print(f"import {rows:,} rows, pinbot:   {p_cpu:6.2f} s CPU {p_wall:6.2f} s wall (goal <= 10 s)")
     print(f"import {rows:,} rows, floor:    {f_cpu:6.2f} s CPU {f_wall:6.2f} s wall (csv, photo headers, one insert)")
     print(f"ratio:                          {p_cpu / f_cpu:6.2f}x the floor in CPU")
+    if counted:  # the same two again, each on a fresh shop, counted by valgrind
+        for name in ("floor", "full"):
+            shutil.rmtree(dirs[name])
+            dirs[name].mkdir()
+            (dirs[name] / "boards").symlink_to(shared / "boards")
+        f_ins, _ = bench_import_floor(dirs["floor"], big, rows, counted=True)
+        p_ins, _ = bench_import(dirs["full"], big, rows, counted=True)
+        print(
+            f"import {rows:,} rows, instructions: pinbot {p_ins / 1e9:.2f} G, floor {f_ins / 1e9:.2f} G, "
+            f"{p_ins / f_ins:.2f}x (valgrind: the same under any load)"
+        )
     cli = [sys.executable, "-m", "pinbot.cli"]
     subprocess.run([*cli, "init"], env=import_env(dirs["empty"]), cwd=dirs["empty"], check=True, capture_output=True)
     cpu: dict[tuple[str, int], float] = {}
@@ -368,13 +413,16 @@ def main() -> None:
     parser.add_argument("--more-rows", type=int, default=10_000)
     parser.add_argument("--more-repeat", type=int, default=3, help="Imports of the more rows, each way.")
     parser.add_argument("--only", choices=("claim", "import"), default=None, help="Run one half only.")
+    parser.add_argument(
+        "--instructions", action="store_true", help="Also count the import's and its floor's instructions (valgrind)."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         if args.only != "import":
             claim_figures(tmpdir, args.rows, args.repeat)
         if args.only != "claim":
-            import_figures(tmpdir, args.csv_rows, args.more_rows, args.more_repeat)
+            import_figures(tmpdir, args.csv_rows, args.more_rows, args.more_repeat, args.instructions)
 
 
 def claim_figures(tmpdir: Path, rows: int, repeat: int) -> None:
