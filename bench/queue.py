@@ -274,11 +274,11 @@ def bench_import(workdir: Path, csv_path: Path, rows: int, counted: bool = False
     cli = [sys.executable, "-m", "pinbot.cli"]
     if not (workdir / "data").exists():
         subprocess.run([*cli, "init"], env=env, cwd=workdir, check=True, capture_output=True)
-    command = [*cli, "queue", "import", str(csv_path), "--json"]
+    args = ["queue", "import", str(csv_path), "--json"]
     if counted:  # in one process: see IN_ONE_PROCESS
-        cpu_s, wall, out = child_instructions([sys.executable, "-c", IN_ONE_PROCESS, *command[3:]], env, workdir)
+        cpu_s, wall, out = child_instructions([sys.executable, "-c", IN_ONE_PROCESS, *args], env, workdir)
     else:
-        cpu_s, wall, out = child_cpu(command, env, workdir)
+        cpu_s, wall, out = child_cpu([*cli, *args], env, workdir)
     if f'"queued": {rows}' not in out:
         raise SystemExit(f"import queued fewer rows than {rows}: {out[:2000]}")
     return cpu_s, wall
@@ -417,6 +417,8 @@ def main() -> None:
         "--instructions", action="store_true", help="Also count the import's and its floor's instructions (valgrind)."
     )
     args = parser.parse_args()
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions counts with valgrind: install it (apt install valgrind) or leave the flag out")
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         if args.only != "import":
