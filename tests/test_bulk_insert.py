@@ -73,6 +73,25 @@ def stored(url: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
+def stored_both_ways(
+    tmp_path: Path, drafts: list[PinDraft], now: datetime
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The rows `drafts` make, inserted by Core's insert and by the import's fast one, each into a
+    shop of its own, as `stored` reads them back: (Core's, the fast one's)."""
+    uids = [f"uid{i}" for i in range(len(drafts))]
+    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
+    values = [d.values(uid, 1, now) for d, uid in zip(drafts, uids, strict=True)]
+    for url, write in (
+        (core, lambda c: c.execute(insert(Pin.__table__), [dict(zip(ROW_KEYS, v, strict=True)) for v in values])),  # type: ignore[attr-defined]
+        (fast, lambda c: insert_columns(c, Pin.__table__, ROW_KEYS, PinDraft.columns(drafts, uids, 1, now))),  # type: ignore[attr-defined]
+    ):
+        engine = db.make_engine(url)
+        with engine.begin() as conn:
+            write(conn)
+        engine.dispose()
+    return stored(core), stored(fast)
+
+
 def test_the_fast_insert_stores_what_core_stores(tmp_path: Path) -> None:
     core, fast, tuples = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db"), shop(tmp_path / "tuples.db")
     for url, write in (
@@ -104,20 +123,10 @@ def test_many_due_times_are_stored_as_core_stores_them(tmp_path: Path) -> None:
     drafts = [
         PinDraft(1, "b", f"csv:{i}#b", "Mug", "", "", "", None, at, False) for i, at in enumerate([*times, *times])
     ]
-    uids = [f"uid{i}" for i in range(len(drafts))]
     now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
-    values = [d.values(uid, 1, now) for d, uid in zip(drafts, uids, strict=True)]
-    for url, write in (
-        (core, lambda c: c.execute(insert(Pin.__table__), [dict(zip(ROW_KEYS, v, strict=True)) for v in values])),  # type: ignore[attr-defined]
-        (fast, lambda c: insert_columns(c, Pin.__table__, ROW_KEYS, PinDraft.columns(drafts, uids, 1, now))),  # type: ignore[attr-defined]
-    ):
-        engine = db.make_engine(url)
-        with engine.begin() as conn:
-            write(conn)
-        engine.dispose()
-    assert stored(fast) == stored(core)
-    assert "0001-01-01 00:00:00.000000" in stored(fast)[len(times) - 11]
+    core, fast = stored_both_ways(tmp_path, drafts, now)
+    assert fast == core
+    assert "0001-01-01 00:00:00.000000" in fast[len(times) - 11]
 
 
 def test_a_column_default_left_unset_is_filled_as_core_fills_it(tmp_path: Path) -> None:
@@ -151,19 +160,9 @@ def test_values_every_row_shares_are_stored_as_core_stores_them(tmp_path: Path) 
         for i in range(4)
     ]
     drafts[3].description = "line one\nline 'two' "  # one row apart: bound, not shared
-    uids = [f"uid{i}" for i in range(len(drafts))]
-    core, fast = shop(tmp_path / "core.db"), shop(tmp_path / "fast.db")
-    values = [d.values(uid, 1, now) for d, uid in zip(drafts, uids, strict=True)]
-    for url, write in (
-        (core, lambda c: c.execute(insert(Pin.__table__), [dict(zip(ROW_KEYS, v, strict=True)) for v in values])),  # type: ignore[attr-defined]
-        (fast, lambda c: insert_columns(c, Pin.__table__, ROW_KEYS, PinDraft.columns(drafts, uids, 1, now))),  # type: ignore[attr-defined]
-    ):
-        engine = db.make_engine(url)
-        with engine.begin() as conn:
-            write(conn)
-        engine.dispose()
-    assert stored(fast) == stored(core)
-    assert [row[9] for row in stored(fast)] == ["O'Brien's mug"] * 4
+    core, fast = stored_both_ways(tmp_path, drafts, now)
+    assert fast == core
+    assert [row[9] for row in fast] == ["O'Brien's mug"] * 4
 
 
 def test_draft_columns_are_its_values_column_by_column() -> None:
