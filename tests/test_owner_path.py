@@ -158,6 +158,19 @@ def test_init_asks_on_a_terminal_and_offers_account_boards(tmp_path: Path, monke
         assert plan.count("  link    ") == 2 and "Create" not in plan
 
 
+def test_the_board_file_names_the_templates_there_are(tmp_path: Path) -> None:
+    """The comment in a board file `init` writes names every template the owner can pick, and no
+    file the owner's folder does not have (it once pointed at docs/images/templates.png)."""
+    from pinbot.render.brand import BUNDLED_ASSETS
+
+    _owner_cli(tmp_path).ok("init", "--shop-name", "Kiln Corner", "--board", "Mugs", "--yes")
+    text = (tmp_path / "boards" / "mugs.toml").read_text()
+    templates = sorted(p.stem for p in (BUNDLED_ASSETS / "templates").glob("*.toml"))
+    assert templates and all(name in text for name in templates), text
+    assert "docs/" not in text and ".png" not in text
+    assert tomllib.loads(text)["default_template"] in templates
+
+
 def test_boards_sync_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AppContext, "can_prompt", property(lambda self: True))
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
