@@ -8,7 +8,7 @@ import json
 from datetime import datetime, time
 from pathlib import Path
 
-from pinbot.words import plural
+from pinbot.words import clip, plural
 from tests.conftest import Cli
 from tests.helpers import make_photo
 from tests.test_experiments_cli import BOARDS, _products
@@ -87,6 +87,23 @@ def test_plurals() -> None:
     assert plural(1, "pin") == "1 pin" and plural(2, "pin") == "2 pins" and plural(0, "board") == "0 boards"
     assert plural(1, "token refresh") == "1 token refresh" and plural(3, "token refresh") == "3 token refreshes"
     assert plural(1200, "queued pin") == "1,200 queued pins"
+
+
+def test_long_titles_are_cut_after_a_whole_word(initialised_cli: Cli, tmp_path: Path) -> None:
+    """A real Etsy title (tests/data/real/etsy, sabaceramics) in `queue list` and `queue plan`:
+    "…copper salt…", never "…copper salt markings a" or "…textures and c"."""
+    title = "Grey saggar fired vase with copper salt markings and carbon trails"
+    assert clip(title, 50) == "Grey saggar fired vase with copper salt markings…"
+    assert clip("Mug", 50) == "Mug" and clip("x" * 60, 50) == "x" * 49 + "…"  # one long word: cut anyway
+    assert len(clip(title, 20)) <= 20
+    initialised_cli.ok(
+        "queue", "add", "--board", "ceramics", "--title", title, "--image", str(make_photo(tmp_path / "v.jpg")),
+        "--link", "https://shop.example.com/vase",
+    )  # fmt: skip
+    listing = initialised_cli.ok("queue", "list").output
+    assert "Grey saggar fired vase with copper salt markings…" in listing and "markings a" not in listing
+    plan = " ".join(initialised_cli.ok("queue", "plan").output.split())
+    assert "markings a " not in plan and "markings…" in plan.replace(" │ ", " ")
 
 
 def test_one_pin_is_one_pin(initialised_cli: Cli, tmp_path: Path) -> None:

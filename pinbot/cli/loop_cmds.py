@@ -15,6 +15,7 @@ from pinbot.pinterest.trends import REGIONS
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService
 from pinbot.store.models import Loop, PinStatus
+from pinbot.words import clip
 
 
 @click.group()
@@ -149,7 +150,7 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
     click.echo("pins: " + (", ".join(f"{n} {s}" for s, n in sorted(data["pins"].items())) or "none yet"))
     for p, k in queued:
         when = p.due_at.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  {p.title[:50]}")
+        click.echo(f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  {clip(p.title, 50)}")
 
 
 @loop.command("pause")

@@ -30,7 +30,7 @@ from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
-from pinbot.words import plural
+from pinbot.words import clip, plural
 
 FETCH_TIMEOUT = 20.0
 
@@ -264,8 +264,8 @@ def list_(app: AppContext, in_stock: bool, as_json: bool) -> None:
         table.add_row(
             str(p.id),
             p.source,
-            p.external_id[:30],
-            p.title[:45],
+            clip(p.external_id, 30),
+            clip(p.title, 45),
             _money(p.price_cents, p.currency),
             "in stock" if p.in_stock else "sold out",
             str(len(p.image_paths)),

@@ -26,7 +26,7 @@ from pinbot.shop.validation import (
     check_text,
     parse_when,
 )
-from pinbot.words import plural
+from pinbot.words import clip, plural
 
 # Each command imports what it needs: `queue list` reads with SQLAlchemy Core alone, and the queue
 # service, the models (sqlmodel, pydantic, the ORM), the CSV reader and rich load only to write.
@@ -314,7 +314,7 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         table.add_column(column)
     for item in view["pins"]:
         when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        cells = [str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-"]
+        cells = [str(item["id"]), when, item["board"], clip(item["title"], 50), item["domain"] or "-"]
         table.add_row(*cells, item["loop"] or "-")
     app.console.print(table)
     app.console.print(
