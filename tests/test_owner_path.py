@@ -158,6 +158,22 @@ def test_init_asks_on_a_terminal_and_offers_account_boards(tmp_path: Path, monke
         assert plan.count("  link    ") == 2 and "Create" not in plan
 
 
+def test_init_on_a_terminal_asks_again_after_a_wrong_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in one answer (a colour, a logo that is not there, a timezone) gets its reason and the
+    same question again; it does not end `init` and throw away the answers already given."""
+    monkeypatch.setattr(AppContext, "can_prompt", property(lambda self: True))
+    owner = _owner_cli(tmp_path)
+    answers = "Clay & Kiln\nclayandkiln.example\ngreen\n#1D3557,#E63946\nnope.png\n\nLondon\nEurope/London\nMugs\n"
+    result = owner("init", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "'green' is not a colour" in result.stderr and "no such file" in result.stderr
+    assert "unknown timezone 'London'" in result.stderr and result.stderr.count("try again") == 3
+    brand = tomllib.loads((tmp_path / "assets" / "brand.toml").read_text())
+    assert brand["shop_name"] == "Clay & Kiln" and brand["colors"]["primary"] == "#1D3557"
+    assert "PINBOT_TIMEZONE=Europe/London" in (tmp_path / ".env").read_text()
+    assert (tmp_path / "boards" / "mugs.toml").is_file()
+
+
 def test_the_board_file_names_the_templates_there_are(tmp_path: Path) -> None:
     """The comment in a board file `init` writes names every template the owner can pick, and no
     file the owner's folder does not have (it once pointed at docs/images/templates.png)."""

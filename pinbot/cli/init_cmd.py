@@ -9,6 +9,7 @@ Existing files are kept, so `init` is safe to run again. The files themselves ar
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,19 +92,19 @@ def init(
             )
             return
     if website is None and ask:
-        website = click.prompt("Your shop's website (blank: none)", default=settings.shop_url, show_default=False)
+        website = _ask("Your shop's website (blank: none)", check_website, default=settings.shop_url)
     site = check_website(website or "")
     if colors is None and ask:
-        colors = click.prompt('Brand colours "#primary,#accent" (blank: neutral slate and sand)', default="")
+        colors = _ask('Brand colours "#primary,#accent" (blank: neutral slate and sand)', parse_colors, default="")
     palette = parse_colors(colors or "")
     if logo is None and ask:
-        answer = click.prompt("Logo file, PNG (blank: no logo)", default="", show_default=False)
-        logo = Path(answer).expanduser() if answer.strip() else None
+        answer = _ask("Logo file, PNG (blank: no logo)", _logo_answer, default="")
+        logo = _logo_path(answer)
     logo_file = check_logo(logo) if logo is not None else None
     if timezone is None and ask:
-        timezone = click.prompt("Your timezone (posting windows are in it)", default=settings.timezone)
+        timezone = _ask("Your timezone (posting windows are in it)", _zone, default=settings.timezone, shown=True)
     if timezone:
-        Settings.from_mapping({"PINBOT_TIMEZONE": timezone})  # one clear line for an unknown zone
+        _zone(timezone)  # one clear line for an unknown zone
     seeds = _boards(app, boards, from_account, ask)
 
     setup = ShopSetup(shop_name.strip(), site, palette, logo_file, seeds)
@@ -125,6 +126,34 @@ def init(
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
     click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
+
+
+def _ask(question: str, check: Callable[[str], object], *, default: str, shown: bool = False) -> str:
+    """Ask until `check` takes the answer: on a terminal a typo gets its reason and the question
+    again, instead of ending `init` and losing the answers already given."""
+    while True:
+        answer: str = click.prompt(question, default=default, show_default=shown)
+        try:
+            check(answer)
+        except PinbotError as exc:
+            reason = exc.reason if isinstance(exc, InvalidInput) else str(exc)
+            click.echo(f"  {reason}; try again", err=True)
+        else:
+            return answer
+
+
+def _logo_path(answer: str) -> Path | None:
+    return Path(answer).expanduser() if answer.strip() else None
+
+
+def _logo_answer(answer: str) -> None:
+    path = _logo_path(answer)
+    if path is not None:
+        check_logo(path)
+
+
+def _zone(name: str) -> None:
+    Settings.from_mapping({"PINBOT_TIMEZONE": name})  # raises ConfigError naming an unknown zone
 
 
 def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bool) -> tuple[BoardSeed, ...]:
