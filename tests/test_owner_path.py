@@ -243,6 +243,17 @@ def test_doctor_is_read_only_and_names_each_problem(tmp_path: Path) -> None:
     assert "fix the named file" not in found["boards"]["fix"]
 
 
+def test_doctor_shows_the_mail_port_that_will_be_used_not_zero(tmp_path: Path) -> None:
+    """An unset PINBOT_SMTP_PORT means the TLS mode's usual port; the settings table said "0"."""
+    owner = _owner_cli(tmp_path, PINTEREST_API_BASE="http://127.0.0.1:9/v5")
+    shown = owner("doctor").stdout
+    assert "(not set: 587, the usual port for starttls)" in shown
+    assert "(not set: 465, the usual port for ssl)" in owner("doctor", PINBOT_SMTP_TLS="ssl").stdout
+    port_line = next(ln for ln in owner("doctor", PINBOT_SMTP_PORT="2525").stdout.splitlines() if "SMTP_PORT" in ln)
+    assert port_line.split()[-1] == "2525"
+    assert json.loads(owner("doctor", "--json").stdout)["settings"]["PINBOT_SMTP_PORT"] == "0"  # JSON as it was
+
+
 def test_doctor_fails_a_token_pinterest_rejects(tmp_path: Path) -> None:
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
         env = {"PINTEREST_API_BASE": emu.base_url, "PINTEREST_APP_ID": APP_ID, "PINTEREST_APP_SECRET": APP_SECRET}
