@@ -227,6 +227,7 @@ def import_(
             parsed = parse_shopify(file, store, url, currency=currency, progress=advance)
         else:
             parsed = parse_etsy(file, store, url, progress=advance)
+    parsed.notes.extend(store.unreachable_notes())
     _finish(app, parsed, file.name, strict, as_json, file=str(file), photos_downloaded=store.downloaded)
 
 
@@ -242,6 +243,7 @@ def import_feed(app: AppContext, feed: str, strict: bool, no_download: bool, as_
     store = ImageStore(app.settings.data_dir / "photos", fetch, download=not no_download)
     with app.progress("importing feed items") as bars:
         parsed = parse_feed(feed, store, fetch, progress=bars.advance if bars else None)
+    parsed.notes.extend(store.unreachable_notes())
     label = feed if len(feed) <= 60 else Path(feed).name
     _finish(app, parsed, label, strict, as_json, feed=feed, photos_downloaded=store.downloaded)
 
