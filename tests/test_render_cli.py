@@ -99,7 +99,8 @@ def test_unknown_ids_and_templates_fail_with_one_line(initialised_cli: Cli, tmp_
         (["render", "9999"], "pin 9999: no such pin"),
         (["render", "--product", "9999", "--template", "photo-band"], "no product '9999'"),
         (["render", "--product", str(ids["product"]), "--template", "neon"], "template 'neon' not found"),
-        (["render"], "give PIN_ID(s) or --product ID_OR_KEY"),
+        (["render"], "which pins to draw (`pinbot queue list` shows their ids)"),
+        (["render", "1", "--product", str(ids["product"])], "give PIN_ID(s) or --product ID_OR_KEY, not both"),
         (["render", "--sheet"], "go with --product"),
     ):
         result = initialised_cli(*args, "--out", str(tmp_path / "o"))
