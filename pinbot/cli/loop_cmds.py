@@ -117,14 +117,16 @@ def list_(app: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("no loops yet: pinbot loop create NAME --board KEY")
         return
-    table = Table()
-    for column in ("name", "kind", "status", "what", "boards", "every", "season", "queued", "posted"):
-        table.add_column(column)
+    # No box and no "kind" column (the season says it): nine boxed columns left "everg…" and
+    # "stone…" at 80 columns.
+    table = Table(box=None)
+    for column in ("name", "status", "products", "boards", "every", "when", "queued", "posted"):
+        table.add_column(column, overflow="fold")
     for r in rows:
-        season = f"{r['season_start']}–{r['season_end']}" if r["kind"] == "seasonal" else "-"
+        season = f"{r['season_start']} to {r['season_end']}" if r["kind"] == "seasonal" else "all year"
         pins = r["pins"]
-        cells = [r["name"], r["kind"], r["status"], r["selection_text"], ", ".join(r["boards"])]
-        cells += [f"{r['every_days']} d", season, str(pins.get("queued", 0)), str(pins.get("posted", 0))]
+        cells = [r["name"], r["status"], r["selection_text"], ", ".join(r["boards"]), f"{r['every_days']} days"]
+        cells += [season, str(pins.get("queued", 0)), str(pins.get("posted", 0))]
         table.add_row(*cells)
     app.console.print(table)
 
