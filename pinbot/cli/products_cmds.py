@@ -295,12 +295,21 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
     if as_json:
         app.print_json(data)
         return
-    for name in ("id", "source", "external_id", "title", "link", "in_stock", "tags", "images", "description"):
-        value = data[name]
-        if isinstance(value, list):
-            value = ", ".join(value)
-        click.echo(f"{name:12} {value}")
-    click.echo(f"{'price':12} {_money(product.price_cents, product.currency)}")
+    # Labels in words, not the JSON's field names (external_id, in_stock True, an empty images).
+    photos = ", ".join(product.image_paths) or (
+        f"none: a pin of it needs one (`pinbot queue add --product {product.external_id} --image PHOTO`)"
+    )
+    for label, value in (
+        ("product", f"{product.id}: {product.title}"),
+        ("key", f"{product.external_id} (from {product.source})"),
+        ("link", product.link),
+        ("price", _money(product.price_cents, product.currency) or "-"),
+        ("stock", "in stock" if product.in_stock else "sold out"),
+        ("tags", ", ".join(data["tags"]) or "-"),
+        ("photos", photos),
+        ("description", product.description or "-"),
+    ):
+        click.echo(f"{label:12} {value}")
     for pin, key in pins:
         click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {app.shop_time(pin.due_at)} {pin.last_error or ''}")
 
