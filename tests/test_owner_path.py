@@ -88,7 +88,7 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
         dotenv = (folder / ".env").read_text()
         assert "PINBOT_SHOP_URL=https://clayandco.example" in dotenv and "PINBOT_TIMEZONE=Europe/London" in dotenv
         assert (folder / ".env").stat().st_mode & 0o777 == 0o600
-        assert owner.ok("init").output.count("database already at schema") == 1  # safe to run again
+        assert owner.ok("init").output.count("database already up to date") == 1  # safe to run again
 
         # boards sync: the plan first; without a terminal and --yes it creates nothing.
         owner.ok("auth", "login", "--redirect-url", _login_url(emu, "http://127.0.0.1:8085/callback"))
@@ -166,6 +166,8 @@ def test_init_on_a_terminal_asks_again_after_a_wrong_answer(tmp_path: Path, monk
     answers = "Clay & Kiln\nclayandkiln.example\ngreen\n#1D3557,#E63946\nnope.png\n\nLondon\nEurope/London\nMugs\n"
     result = owner("init", input=answers)
     assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"database created: {tmp_path / '.pinbot' / 'pinbot.db'}\n")
+    assert "sqlite:" not in result.output and "account: default" not in result.output
     assert "'green' is not a colour" in result.stderr and "no such file" in result.stderr
     assert "unknown timezone 'London'" in result.stderr and result.stderr.count("try again") == 3
     brand = tomllib.loads((tmp_path / "assets" / "brand.toml").read_text())

@@ -64,12 +64,16 @@ def init(
     db.migrate(engine)
     with db.session_scope(engine) as session:
         account = db.get_or_create_account(session, settings.account)
-    where = settings.database_url if settings.is_sqlite else "PostgreSQL"
+    # The file, not its URL ("sqlite:////home/…"); the schema's name only for an upgrade check.
+    where = settings.database_url.removeprefix("sqlite:///") if settings.is_sqlite else "PostgreSQL"
     if before == head:
-        click.echo(f"database already at schema {head}: {where}")
+        click.echo(f"database already up to date ({head}): {where}")
+    elif before:
+        click.echo(f"database upgraded to the current version ({head}): {where}")
     else:
-        click.echo(f"database {'upgraded' if before else 'created'} at schema {head}: {where}")
-    click.echo(f"account: {account.name}")
+        click.echo(f"database created: {where}")
+    if account.name != "default":  # one shop per folder: the account key matters only to an agency
+        click.echo(f"account: {account.name}")
 
     ask = app.can_prompt and not yes
     # Without PINBOT_ASSETS_DIR the settings fall back to pinbot's bundled assets when ./assets is
