@@ -5,6 +5,7 @@ in full and in the order a shop works, product keys everywhere, plain plurals, 8
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time
 from pathlib import Path
 
@@ -114,6 +115,9 @@ def test_one_pin_is_one_pin(initialised_cli: Cli, tmp_path: Path) -> None:
     )  # fmt: skip
     plan = initialised_cli.ok("queue", "plan").output
     assert "1 pin;" in plan and "1 pins" not in plan
+    # Days as people say them ("Mon 30 Nov 1 pin", not "2026-11-30 1"); no column of loop dashes without loops.
+    assert re.search(r"per day: [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} 1 pin", plan), plan
+    assert "loop" not in plan
 
 
 def test_report_tables_fit_80_columns_without_cutting_names() -> None:
