@@ -47,6 +47,7 @@ def test_title_without_a_board_keyword_in_its_first_40_characters_is_flagged() -
     [(field, message)] = _warn(P("Speckled oatmeal glaze, a lovely thing to hold every morning: stoneware"))
     assert field == "title" and "first 40 characters" in message and "pin 7" in message
     assert "handmade mug" in message  # says which words would count
+    assert "('Speckled oatmeal glaze, a lovely thing…')" in message  # a long title cut after a whole word
     assert _warn(P("Anything at all", board_id=2)) == []  # a board without keywords: nothing to check
 
 
