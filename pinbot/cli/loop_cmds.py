@@ -10,12 +10,12 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput
 from pinbot.loops.season import lead_start, parse_md, season_from_trend
-from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, loop_to_dict
+from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, describe_selection, loop_to_dict
 from pinbot.pinterest.trends import REGIONS
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService
 from pinbot.store.models import Loop, PinStatus
-from pinbot.words import clip
+from pinbot.words import clip, plural
 
 
 @click.group()
@@ -95,6 +95,31 @@ def create(
         app.print_json(loop_to_dict(made))
         return
     click.echo(f"loop {made.name} created: {_describe(made)}")
+    if warning := _reach(ProductService(app.engine, shop.account_id, shop.clock), made.selection):
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _reach(service: ProductService, selection: dict[str, Any]) -> str:
+    """What a new loop can pin: a loop that matches nothing queues nothing, silently, every hour."""
+    if "boards" in selection:
+        return ""  # products pinned there: they have pins, so they have photos
+    stock = service.list(in_stock_only=True)
+    if "tags" in selection:
+        wanted = {t.lower() for t in selection["tags"]}
+        stock = [p for p in stock if wanted & {t.lower() for t in p.tags}]
+    elif "products" in selection:
+        stock = [p for p in stock if p.id in set(selection["products"])]
+    photos = [p for p in stock if p.image_paths]
+    what = describe_selection(selection)
+    if not stock:
+        return f"no product in stock matches {what} yet: the loop queues nothing until one does"
+    if len(photos) < len(stock):
+        left = len(stock) - len(photos)
+        return (
+            f"{left} of the {plural(len(stock), 'product')} it takes have no photo and are left out until they "
+            "get one (`pinbot products list` shows the photos)"
+        )
+    return ""
 
 
 def _describe(lp: Loop) -> str:
