@@ -169,7 +169,8 @@ def test_init_on_a_terminal_asks_again_after_a_wrong_answer(tmp_path: Path, monk
     assert result.output.startswith(f"database created: {tmp_path / '.pinbot' / 'pinbot.db'}\n")
     assert "sqlite:" not in result.output and "account: default" not in result.output
     assert "'green' is not a colour" in result.stderr and "no such file" in result.stderr
-    assert "unknown timezone 'London'" in result.stderr and result.stderr.count("try again") == 3
+    assert "  unknown timezone 'London'" in result.stderr and result.stderr.count("try again") == 3
+    assert "PINBOT_TIMEZONE:" not in result.stderr  # the question's words, not the setting's name
     brand = tomllib.loads((tmp_path / "assets" / "brand.toml").read_text())
     assert brand["shop_name"] == "Clay & Kiln" and brand["colors"]["primary"] == "#1D3557"
     assert "PINBOT_TIMEZONE=Europe/London" in (tmp_path / ".env").read_text()

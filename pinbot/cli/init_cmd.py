@@ -17,7 +17,7 @@ import click
 
 from pinbot.cli.context import AppContext, pass_app
 from pinbot.config import SETTING_DOCS, Settings
-from pinbot.errors import InvalidInput, PinbotError
+from pinbot.errors import ConfigError, InvalidInput, PinbotError
 from pinbot.render.brand import BUNDLED_ASSETS, load_brand
 from pinbot.shop.boards import scan_boards
 from pinbot.shop.starter import (
@@ -157,7 +157,10 @@ def _logo_answer(answer: str) -> None:
 
 
 def _zone(name: str) -> None:
-    Settings.from_mapping({"PINBOT_TIMEZONE": name})  # raises ConfigError naming an unknown zone
+    try:
+        Settings.from_mapping({"PINBOT_TIMEZONE": name})
+    except ConfigError as exc:  # "PINBOT_TIMEZONE: unknown timezone 'London' (…)": the setting's name is for .env
+        raise InvalidInput("--timezone", str(exc).removeprefix("PINBOT_TIMEZONE: ")) from None
 
 
 def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bool) -> tuple[BoardSeed, ...]:
