@@ -30,6 +30,7 @@ from pinbot.posting.reconcile import Reconciler
 from pinbot.store import state as service_state
 from pinbot.store.driver import hot_connection
 from pinbot.store.state import read_heartbeat, read_heartbeat_detail
+from pinbot.words import plural
 
 __all__ = ["Daemon", "DaemonSettings", "Job", "RunReport", "read_heartbeat", "read_heartbeat_detail"]
 
@@ -174,7 +175,12 @@ class Daemon:
         if self.stop_signal:
             log.info("%s received: no pin was left half-done; stopping", self.stop_signal)
         report.stop_signal = self.stop_signal
-        log.info("service stopped after %d ticks (%d posted, %d failed)", report.ticks, report.posted, report.failed)
+        log.info(
+            "service stopped after %s (%d posted, %d failed)",
+            plural(report.ticks, "tick"),
+            report.posted,
+            report.failed,
+        )
         return report
 
     # -- the jobs ---------------------------------------------------------------------------------

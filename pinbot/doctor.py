@@ -30,7 +30,7 @@ from pinbot.shop.boards import scan_boards
 from pinbot.store import db
 from pinbot.store import state as service_state
 from pinbot.store.models import Account, Token
-from pinbot.words import plural
+from pinbot.words import clip, plural
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 CLAIMED = ("verified", "success")
@@ -247,7 +247,7 @@ def check_queue(settings: Settings, engine: Engine | None, now: datetime) -> Che
     first = problems.first()
     if first is None:
         return Check("queue", OK, "no failed, stuck or overdue pins")
-    why = f"pin {first.id} {first.title[:40]!r}: {first.last_error or first.status.value}"
+    why = f"pin {first.id} {clip(first.title, 40)!r}: {first.last_error or first.status.value}"
     more = f" (and {problems.count - 1} more: `pinbot queue list --problems`)" if problems.count > 1 else ""
     return Check("queue", WARN, f"{problems.summary()}; {why}", pin_fix(first, now) + more)
 

@@ -263,6 +263,27 @@ def test_bad_rules_file_is_one_clear_line(initialised_cli: Cli, shop_dir: Path) 
     assert result.output.strip() == "pinbot: pinbot.toml: schedule.daily_cap: must be between 1 and 100, got 500"
 
 
+def test_run_once_with_nothing_due_says_when_the_next_pin_is(initialised_cli: Cli, shop_dir: Path) -> None:
+    """`run --once --dry-run` on a new shop whose first pin is due this evening printed nothing on
+    stdout (only two log lines); the owner is told there is nothing due yet and when there will be."""
+    from tests.helpers import make_photo
+
+    empty = initialised_cli.ok("run", "--dry-run", "--once")
+    assert "the queue is empty" in empty.stdout
+    photo = make_photo(shop_dir / "p.jpg")
+    pin = initialised_cli.ok(
+        "queue", "add", "--board", "ceramics", "--title", "Speckled stoneware mug", "--image", str(photo),
+        "--link", "https://shop.example.com/mug", "--at", "2031-07-01T20:15", PINBOT_TIMEZONE="Europe/London",
+    ).stdout.strip()  # fmt: skip
+    later = initialised_cli.ok("run", "--dry-run", "--once", PINBOT_TIMEZONE="Europe/London").stdout
+    assert f"nothing is due yet: the next pin, {pin} (Speckled stoneware mug), is due 2031-07-01 20:15 BST" in later
+    initialised_cli.ok(
+        "queue", "add", "--board", "ceramics", "--title", "Mug", "--image", str(make_photo(shop_dir / "q.jpg")),
+        "--at", "2020-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert "nothing is due" not in initialised_cli.ok("run", "--dry-run", "--once").stdout  # one was due
+
+
 def test_run_dry_run_once_posts_nothing(initialised_cli: Cli, shop_dir: Path) -> None:
     photo = shop_dir / "p.jpg"
     from tests.helpers import make_photo

@@ -106,6 +106,7 @@ def test_demo_posts_pulls_metrics_and_writes_the_report(
     assert data["report"] == str(folder.resolve() / "report.html")
     assert '<section id="recommendations">' in report and 'id="rec-stop"' in report
     assert "<svg" in report and "band-vs-text-card" in report
+    assert "Pinterest report · Fern &amp; Kiln Studio ·" in report and "· demo ·" not in report
 
     photos = sorted((folder / "photos").glob("*.jpg"))
     assert len(photos) == len(PRODUCTS)

@@ -48,6 +48,27 @@ def serving(env: dict[str, str], *args: str) -> Iterator[dict[str, Any]]:
                 stream.close()
 
 
+def test_serve_says_which_app_id_and_secret_log_in(cli_env: dict[str, str]) -> None:
+    """A new owner trying their shop against the emulator needs the app id and secret it accepts
+    (`auth login` refuses without them); the banner named only PINTEREST_API_BASE. A real secret
+    from the environment is never printed."""
+    for secret, shown in (("", "PINTEREST_APP_SECRET=emulator-secret"), ("my-real-secret", "(yours, as set)")):
+        env = {**os.environ, **cli_env, "PINTEREST_APP_ID": "", "PINTEREST_APP_SECRET": secret}
+        proc = subprocess.Popen(
+            [*PINBOT, "emulator", "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert proc.stdout is not None
+            banner = "".join(proc.stdout.readline() for _ in range(4))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+            if proc.stdout:
+                proc.stdout.close()
+        assert "PINTEREST_APP_ID=emulator-app" in banner and shown in banner, banner
+        assert "my-real-secret" not in banner
+
+
 def test_serve_answers_like_pinterest_and_stops_on_sigterm(cli_env: dict[str, str]) -> None:
     with serving(cli_env, "--tier", "standard", "--limit", "org_write=1", "--app-id", "77", "--seed", "3") as info:
         base, control = info["api_base"], info["control_url"]

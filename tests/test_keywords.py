@@ -47,6 +47,7 @@ def test_title_without_a_board_keyword_in_its_first_40_characters_is_flagged() -
     [(field, message)] = _warn(P("Speckled oatmeal glaze, a lovely thing to hold every morning: stoneware"))
     assert field == "title" and "first 40 characters" in message and "pin 7" in message
     assert "handmade mug" in message  # says which words would count
+    assert "('Speckled oatmeal glaze, a lovely thing…')" in message  # a long title cut after a whole word
     assert _warn(P("Anything at all", board_id=2)) == []  # a board without keywords: nothing to check
 
 
@@ -89,6 +90,29 @@ def test_suggest_explains_every_word() -> None:
     assert "wedding favors" not in by_word
     assert by_word["handmade mug"]["source"] == "board" and by_word["speckled"]["source"] == "product"
     assert s.sample_title.lower().startswith("christmas mug")
+
+
+def test_suggest_keeps_trends_about_another_kind_of_product_out_of_the_title() -> None:
+    """A saggar vase from a real Etsy export (tests/data/real/etsy, sabaceramics) and the trends the
+    emulator offers in late November: a trend sharing only a describing word ("handmade christmas
+    ornaments", via the tag "Handmade bud vase") is not about the vase and must not become its title;
+    a falling trend is not one "people search now"."""
+    tags = ["Smoky_grey_vase", "Handmade_bud_vase", "Earthy_home_decor", "Wheel_thrown_vase"]
+    tags = [t.replace("_", " ") for t in tags]
+    trends = [
+        TrendingKeyword("handmade christmas ornaments", 1, 460, 1),
+        TrendingKeyword("fall decor", 1, -59, 1),
+        TrendingKeyword("handmade pottery", 1, 2, 1),
+        TrendingKeyword("vases", 1, 5, 1),
+    ]
+    title = "Saggar pottery vase with smoky grey textures and copper marks"
+    s = suggest(1, title, "Small stoneware vessel thrown on the wheel.", tags, [], {}, trends)
+    by_word = {w["word"]: w for w in s.words}
+    assert "handmade christmas ornaments" not in by_word
+    assert "christmas" not in s.sample_title.lower() and "christmas" not in s.sample_description.lower()
+    assert by_word["handmade pottery"]["source"] == by_word["vases"]["source"] == "trend"  # plural or not
+    assert by_word["fall decor"]["why"].startswith("people search it less now, -59%")
+    assert s.sample_title.lower().startswith("handmade pottery")  # the first rising one, not the falling one
 
 
 def test_the_memory_fake_checks_requests_like_the_client() -> None:

@@ -30,6 +30,10 @@ def test_loop_commands(initialised_cli: Cli, shop_dir: Path) -> None:
     made = json.loads(cli.ok("loop", "create", "mugs", *mugs_loop).output)
     assert made["kind"] == "evergreen" and made["selection"] == {"tags": ["mug", "planter"]}
     xmas = cli.ok("loop", "create", "xmas", "--board", "handmade-jewelry", "--tag", "gift", "--peak", "12-20")
+    assert "warning" not in xmas.stderr  # two gifts in stock, with photos
+    ghost = cli.ok("loop", "create", "ghost", "--board", "ceramics", "--tag", "no-such-tag")
+    assert "warning: no product in stock matches tags: no-such-tag yet" in ghost.stderr
+    cli.ok("loop", "delete", "ghost")
     assert "10-31 to 12-20 each year" in xmas.output
     bad = cli("loop", "create", "nope", "--board", "no-such-board")
     assert bad.exit_code != 0 and "no-such-board" in bad.output and "Traceback" not in bad.output
@@ -37,6 +41,9 @@ def test_loop_commands(initialised_cli: Cli, shop_dir: Path) -> None:
     assert dup.exit_code != 0 and "already a loop named 'mugs'" in dup.output
     listed = json.loads(cli.ok("loop", "list", "--json").output)
     assert [r["name"] for r in listed] == ["mugs", "xmas"]
+    table = cli.ok("loop", "list").output  # 80 columns: nothing cut to "handm…" or "seaso…"
+    assert "…" not in table and all(len(line) <= 80 for line in table.splitlines())
+    assert "all year" in table and "10-31 to" in table and "14 days" in table
     ran = json.loads(cli.ok("loop", "run", "--json").output)
     assert ran["by_loop"].get("mugs") == 2  # the mug and the planter, once each on ceramics
     plan = json.loads(cli.ok("queue", "plan", "--days", "30", "--json").output)

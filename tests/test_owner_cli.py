@@ -5,10 +5,11 @@ in full and in the order a shop works, product keys everywhere, plain plurals, 8
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time
 from pathlib import Path
 
-from pinbot.words import plural
+from pinbot.words import clip, plural
 from tests.conftest import Cli
 from tests.helpers import make_photo
 from tests.test_experiments_cli import BOARDS, _products
@@ -89,6 +90,23 @@ def test_plurals() -> None:
     assert plural(1200, "queued pin") == "1,200 queued pins"
 
 
+def test_long_titles_are_cut_after_a_whole_word(initialised_cli: Cli, tmp_path: Path) -> None:
+    """A real Etsy title (tests/data/real/etsy, sabaceramics) in `queue list` and `queue plan`:
+    "…copper salt…", never "…copper salt markings a" or "…textures and c"."""
+    title = "Grey saggar fired vase with copper salt markings and carbon trails"
+    assert clip(title, 50) == "Grey saggar fired vase with copper salt markings…"
+    assert clip("Mug", 50) == "Mug" and clip("x" * 60, 50) == "x" * 49 + "…"  # one long word: cut anyway
+    assert len(clip(title, 20)) <= 20
+    initialised_cli.ok(
+        "queue", "add", "--board", "ceramics", "--title", title, "--image", str(make_photo(tmp_path / "v.jpg")),
+        "--link", "https://shop.example.com/vase",
+    )  # fmt: skip
+    listing = initialised_cli.ok("queue", "list").output
+    assert "Grey saggar fired vase with copper salt markings…" in listing and "markings a" not in listing
+    plan = " ".join(initialised_cli.ok("queue", "plan").output.split())
+    assert "markings a " not in plan and "markings…" in plan.replace(" │ ", " ")
+
+
 def test_one_pin_is_one_pin(initialised_cli: Cli, tmp_path: Path) -> None:
     photo = make_photo(tmp_path / "mug.jpg")
     initialised_cli.ok(
@@ -97,6 +115,9 @@ def test_one_pin_is_one_pin(initialised_cli: Cli, tmp_path: Path) -> None:
     )  # fmt: skip
     plan = initialised_cli.ok("queue", "plan").output
     assert "1 pin;" in plan and "1 pins" not in plan
+    # Days as people say them ("Mon 30 Nov 1 pin", not "2026-11-30 1"); no column of loop dashes without loops.
+    assert re.search(r"per day: [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} 1 pin", plan), plan
+    assert "loop" not in plan
 
 
 def test_report_tables_fit_80_columns_without_cutting_names() -> None:

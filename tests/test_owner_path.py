@@ -88,7 +88,7 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
         dotenv = (folder / ".env").read_text()
         assert "PINBOT_SHOP_URL=https://clayandco.example" in dotenv and "PINBOT_TIMEZONE=Europe/London" in dotenv
         assert (folder / ".env").stat().st_mode & 0o777 == 0o600
-        assert owner.ok("init").output.count("database already at schema") == 1  # safe to run again
+        assert owner.ok("init").output.count("database already up to date") == 1  # safe to run again
 
         # boards sync: the plan first; without a terminal and --yes it creates nothing.
         owner.ok("auth", "login", "--redirect-url", _login_url(emu, "http://127.0.0.1:8085/callback"))
@@ -158,6 +158,38 @@ def test_init_asks_on_a_terminal_and_offers_account_boards(tmp_path: Path, monke
         assert plan.count("  link    ") == 2 and "Create" not in plan
 
 
+def test_init_on_a_terminal_asks_again_after_a_wrong_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in one answer (a colour, a logo that is not there, a timezone) gets its reason and the
+    same question again; it does not end `init` and throw away the answers already given."""
+    monkeypatch.setattr(AppContext, "can_prompt", property(lambda self: True))
+    owner = _owner_cli(tmp_path)
+    answers = "Clay & Kiln\nclayandkiln.example\ngreen\n#1D3557,#E63946\nnope.png\n\nLondon\nEurope/London\nMugs\n"
+    result = owner("init", input=answers)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"database created: {tmp_path / '.pinbot' / 'pinbot.db'}\n")
+    assert "sqlite:" not in result.output and "account: default" not in result.output
+    assert "'green' is not a colour" in result.stderr and "no such file" in result.stderr
+    assert "  unknown timezone 'London'" in result.stderr and result.stderr.count("try again") == 3
+    assert "PINBOT_TIMEZONE:" not in result.stderr  # the question's words, not the setting's name
+    brand = tomllib.loads((tmp_path / "assets" / "brand.toml").read_text())
+    assert brand["shop_name"] == "Clay & Kiln" and brand["colors"]["primary"] == "#1D3557"
+    assert "PINBOT_TIMEZONE=Europe/London" in (tmp_path / ".env").read_text()
+    assert (tmp_path / "boards" / "mugs.toml").is_file()
+
+
+def test_the_board_file_names_the_templates_there_are(tmp_path: Path) -> None:
+    """The comment in a board file `init` writes names every template the owner can pick, and no
+    file the owner's folder does not have (it once pointed at docs/images/templates.png)."""
+    from pinbot.render.brand import BUNDLED_ASSETS
+
+    _owner_cli(tmp_path).ok("init", "--shop-name", "Kiln Corner", "--board", "Mugs", "--yes")
+    text = (tmp_path / "boards" / "mugs.toml").read_text()
+    templates = sorted(p.stem for p in (BUNDLED_ASSETS / "templates").glob("*.toml"))
+    assert templates and all(name in text for name in templates), text
+    assert "docs/" not in text and ".png" not in text
+    assert tomllib.loads(text)["default_template"] in templates
+
+
 def test_boards_sync_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AppContext, "can_prompt", property(lambda self: True))
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
@@ -212,6 +244,17 @@ def test_doctor_is_read_only_and_names_each_problem(tmp_path: Path) -> None:
     assert found["app"]["status"] == "fail" and "PINTEREST_APP_ID and PINTEREST_APP_SECRET" in found["app"]["detail"]
     assert found["boards"]["status"] == "fail" and "pinbot init --board" in found["boards"]["fix"]
     assert "fix the named file" not in found["boards"]["fix"]
+
+
+def test_doctor_shows_the_mail_port_that_will_be_used_not_zero(tmp_path: Path) -> None:
+    """An unset PINBOT_SMTP_PORT means the TLS mode's usual port; the settings table said "0"."""
+    owner = _owner_cli(tmp_path, PINTEREST_API_BASE="http://127.0.0.1:9/v5")
+    shown = owner("doctor").stdout
+    assert "(not set: 587, the usual port for starttls)" in shown
+    assert "(not set: 465, the usual port for ssl)" in owner("doctor", PINBOT_SMTP_TLS="ssl").stdout
+    port_line = next(ln for ln in owner("doctor", PINBOT_SMTP_PORT="2525").stdout.splitlines() if "SMTP_PORT" in ln)
+    assert port_line.split()[-1] == "2525"
+    assert json.loads(owner("doctor", "--json").stdout)["settings"]["PINBOT_SMTP_PORT"] == "0"  # JSON as it was
 
 
 def test_doctor_fails_a_token_pinterest_rejects(tmp_path: Path) -> None:

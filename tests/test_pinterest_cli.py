@@ -60,6 +60,12 @@ def test_login_with_a_code_stores_tokens_and_status_shows_them(
     assert data["missing_scopes"] == [] and "pins:write" in data["scopes"]
     assert data["access_expires_at"] and data["refresh_expires_at"].startswith("2030-03-17")
     assert set(data["usage"]) == {"org_read", "org_write", "org_analytics"}
+    # The text says what each of Pinterest's limits is for, not "budget org_write 0/300 this window".
+    status = shop.ok("auth", "status", **ENV).output
+    assert "org_" not in status and "this window" not in status
+    assert (
+        "posting        0 of " in status and "requests Pinterest allows in the last minute" in status
+    )  # standard tier
     text = result.output + json.dumps(data)
     assert "pina_rotated_access_0001" not in text and "pinr_rotated_refresh_0001" not in text
 

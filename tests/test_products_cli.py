@@ -207,6 +207,11 @@ def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) ->
     assert {p["source"] for p in listed} == {"feed"}
     shown = json.loads(cli.ok("products", "show", "post-101", "--json").stdout)
     assert shown["title"] == "How to glaze pottery at home" and shown["pin_list"] == []
+    text = cli.ok("products", "show", "post-101").stdout  # in words, not the JSON's field names
+    assert "key          post-101 (from feed)" in text and "stock        in stock" in text
+    assert "external_id" not in text and "in_stock" not in text and "True" not in text
+    words_only = cli.ok("products", "show", f"{server.base}/blog/words-only").stdout
+    assert "photos       none: a pin of it needs one" in words_only
     cli.ok("queue", "add", "--product", "post-101", "--board", "diy-craft-tutorials")
     shown = json.loads(cli.ok("products", "show", str(shown["id"]), "--json").stdout)
     assert shown["pins"] == {"queued": 1} and shown["pin_list"][0]["board"] == "diy-craft-tutorials"

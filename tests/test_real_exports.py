@@ -75,6 +75,29 @@ def test_an_italian_etsy_export_is_read(tmp_path: Path) -> None:
     assert first.image_paths is None  # photos are URLs and downloads are off: nothing touched
 
 
+def test_offline_an_import_tries_each_photo_host_once_and_says_so_in_one_line(tmp_path: Path) -> None:
+    """The Italian export names 200-odd photos on i.etsystatic.com; with no network the import gave
+    one warning line per photo (and, with a slow DNS, one wait per photo). Now: one line, one count."""
+    from pinbot.importers.fetch import Fetched, FetchError
+
+    asked: list[str] = []
+
+    def offline(url: str, *, max_bytes: int) -> Fetched:
+        asked.append(url)
+        raise FetchError("cannot connect: [Errno -2] Name or service not known", unreachable=True)
+
+    with ETSY_IT.open(encoding="utf-8") as fh:
+        photos = sum(1 for row in csv.DictReader(fh) for k, v in row.items() if k.startswith("IMMAGINE") and v)
+    store = ImageStore(tmp_path / "photos", offline)
+    parsed = parse_etsy(ETSY_IT, store, "https://sabaceramics.example/p/{sku}")
+    assert len(parsed.records) == 27 and not parsed.errors  # text, price and stock still imported
+    assert len(asked) == 1
+    lost = [n for n in parsed.notes if "imported without this photo" in n]
+    assert len(lost) == 1 and "i.etsystatic.com" in lost[0]
+    [summary] = store.unreachable_notes()
+    assert summary.startswith(f"{photos - 1} more photos from i.etsystatic.com not downloaded")
+
+
 def test_a_german_etsy_export_is_read(tmp_path: Path) -> None:
     """Derived: the real English export with German header names (TITEL, PREIS, STÜCKZAHL, BILD1...)."""
     rows = table(ETSY_EN)

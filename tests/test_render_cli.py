@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from pinbot.render.samples import sample_photo
@@ -98,7 +99,8 @@ def test_unknown_ids_and_templates_fail_with_one_line(initialised_cli: Cli, tmp_
         (["render", "9999"], "pin 9999: no such pin"),
         (["render", "--product", "9999", "--template", "photo-band"], "no product '9999'"),
         (["render", "--product", str(ids["product"]), "--template", "neon"], "template 'neon' not found"),
-        (["render"], "give PIN_ID(s) or --product ID_OR_KEY"),
+        (["render"], "which pins to draw (`pinbot queue list` shows their ids)"),
+        (["render", "1", "--product", str(ids["product"])], "give PIN_ID(s) or --product ID_OR_KEY, not both"),
         (["render", "--sheet"], "go with --product"),
     ):
         result = initialised_cli(*args, "--out", str(tmp_path / "o"))
@@ -121,6 +123,31 @@ def test_product_template_and_variants(initialised_cli: Cli, tmp_path: Path) -> 
     assert [r["variant"] for r in again] == [r["variant"] for r in rows]  # stable ids
     for row in rows:
         assert Path(row["path"]).name == f"product-{pid}-{row['variant']}.jpg"
+
+
+def test_contact_sheet_labels_designs_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under each tile the owner reads "Text forward · light palette · subject crop", never the id
+    `text-forward.light.subject` (which stays the key in the database and JSON)."""
+    from pinbot.render import sheet
+    from pinbot.render.brand import BUNDLED_ASSETS, load_brand
+
+    written: list[str] = []
+    real_fit = sheet.fit_text
+
+    def recording(text: str, *args: object, **kw: object):  # type: ignore[no-untyped-def]
+        written.append(text)
+        return real_fit(text, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sheet, "fit_text", recording)
+    photo = tmp_path / "pin.png"
+    Image.new("RGB", (200, 300), (120, 90, 60)).save(photo)
+    brand = load_brand(BUNDLED_ASSETS)
+    sheet.make_contact_sheet(
+        [("text-forward.light.subject", photo.read_bytes())], brand, "Bowl", skipped=[("photo-band", "too wide")]
+    )
+    assert "Text forward · light palette · subject crop" in written
+    assert "Photo band (not used)" in written
+    assert not any("text-forward.light" in t or "photo-band" in t for t in written), written
 
 
 def test_contact_sheet_of_every_template(initialised_cli: Cli, tmp_path: Path) -> None:

@@ -146,6 +146,15 @@ def test_report_on_an_empty_shop(initialised_cli: Cli, tmp_path: Path) -> None:
     initialised_cli.ok("report", "--html", str(html))
     page = html.read_text()
     assert "no data yet" in page and "Nothing meets the minimum yet." in page
+    tiles = page.split('<div class="tiles">', 1)[1].split("</div></div>", 1)[0]  # the shop's totals
+    assert "100.0%" not in tiles and "0.00%" not in tiles and "saved per view (no views yet)" in tiles
     data = json.loads(initialised_cli.ok("report", "--json").output)
     assert data["shop"]["impressions"] == 0 and data["recommendations"] == []
-    assert "(nothing meets the minimum yet)" in initialised_cli.ok("report").output
+    text = initialised_cli.ok("report").output
+    assert "(nothing meets the minimum yet)" in text
+    # Headed by the shop's name (its brand kit), never the account key "default"; and it says why it is empty.
+    from pinbot.render.brand import load_brand
+
+    name = load_brand(initialised_cli.cwd / "assets").shop_name
+    assert name and text.startswith(f"{name} ") and not text.startswith("default ")
+    assert "No posted pin has numbers in this period yet" in " ".join(text.split())

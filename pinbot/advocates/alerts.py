@@ -24,6 +24,7 @@ from pinbot.review.aggregate import build_review
 from pinbot.store import state
 from pinbot.store.db import session_scope
 from pinbot.store.models import Pin, Product, ReachDaily
+from pinbot.words import clip
 
 STATUS_KEY = "notify_status"
 
@@ -71,7 +72,7 @@ def surge_message(engine: Engine, found: Found) -> Message:
         who = "A pin somebody else made of your website"
         thanks = f"See it (and thank its creator) at {page}"
     else:
-        subject = f"Your pin is taking off: {pin.title[:60] if pin else surge.pinterest_pin_id}"
+        subject = f"Your pin is taking off: {clip(pin.title, 60) if pin else surge.pinterest_pin_id}"
         who = f"Your pin \u201c{pin.title}\u201d" if pin else "One of your pins"
         thanks = f"See it at {page}"
     act = f"pinbot surges act {surge.id}" + ("" if product else " --product PRODUCT")

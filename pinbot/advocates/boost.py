@@ -24,6 +24,7 @@ from pinbot.shop.products import ProductService
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product, Surge
 from pinbot.web.linkcheck import LinkVerdict
+from pinbot.words import clip
 
 LIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted)
 
@@ -40,7 +41,7 @@ class BoostPlan:
         if not self.boards:
             return self.skipped or "nothing to queue"
         where = ", ".join(f"{b} ({t})" for b, t in self.boards)
-        return f"queued {len(self.queued)} pin(s) of {self.product_title[:60]!r} to {where}"
+        return f"queued {len(self.queued)} pin(s) of {clip(self.product_title, 60)!r} to {where}"
 
 
 def product_of_surge(queue: QueueService, surge: Surge) -> int | None:
@@ -97,7 +98,7 @@ def boost(
     assert product.id is not None
     if not product.in_stock:
         raise StateConflict(
-            f"product {product.id} ({product.title[:60]}) is SOLD OUT while people are looking at it: restock it "
+            f"product {product.id} ({clip(product.title, 60)}) is SOLD OUT while people are looking at it: restock it "
             f"(then `pinbot products stock {product.id} --in`) before sending more of them there"
         )
     if product.link:

@@ -78,8 +78,16 @@ def _print_summary(app: AppContext, data: dict[str, Any]) -> None:
             f"  POSTING STOPPED: spam block since {_local(app, data['spam_block']['since'])} "
             f"({data['spam_block']['message']})"
         )
-    for name, use in sorted(data["usage"].items()):
-        click.echo(f"  budget {name:<14} {use['used']}/{use['budget']} this window")
+    window = "in the last minute" if data["access_tier"] == "standard" else "in the last day"
+    order = list(USAGE_WORDS)
+    for name in sorted(data["usage"], key=lambda n: (order.index(n) if n in order else len(order), n)):
+        use = data["usage"][name]
+        what = USAGE_WORDS.get(name, name)
+        click.echo(f"  {what:<14} {use['used']:,} of {use['budget']:,} requests Pinterest allows {window}")
+
+
+# Pinterest's names for its rate-limit categories, in the owner's words (JSON keeps Pinterest's).
+USAGE_WORDS = {"org_read": "reading", "org_write": "posting", "org_analytics": "analytics", "all": "in all"}
 
 
 @click.group()

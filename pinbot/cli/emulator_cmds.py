@@ -120,8 +120,10 @@ def serve(
     settings = app.settings
     chaos_p = _pairs("--chaos", chaos, FAULT_KINDS, float)
     try:
+        app_id = app_id or settings.app_id or "emulator-app"
+        own_secret = bool(app_secret or settings.app_secret.get())  # a real secret is never printed
         emulator = Emulator(
-            app_id=app_id or settings.app_id or "emulator-app",
+            app_id=app_id,
             app_secret=app_secret or settings.app_secret.get() or "emulator-secret",
             tier=tier,
             seed=seed,
@@ -157,6 +159,9 @@ def serve(
             f"Pinterest emulator serving {base} (tier {tier}, seed {seed}, state {info['state'] or 'in memory'})"
         )
         click.echo(f"  point pinbot at it:  PINTEREST_API_BASE={base}")
+        secret = "(yours, as set)" if own_secret else "emulator-secret"
+        click.echo(f"  and log in with:     PINTEREST_APP_ID={app_id} PINTEREST_APP_SECRET={secret}")
+        click.echo("                       (in .env), then `pinbot auth login`")
         click.echo(f"  authorize page:      {emulator.authorize_url}")
         click.echo(f"  control endpoints:   {info['control_url']}state")
         click.echo("Press Ctrl-C to stop.")

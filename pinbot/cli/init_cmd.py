@@ -9,6 +9,7 @@ Existing files are kept, so `init` is safe to run again. The files themselves ar
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import click
 
 from pinbot.cli.context import AppContext, pass_app
 from pinbot.config import SETTING_DOCS, Settings
-from pinbot.errors import InvalidInput, PinbotError
+from pinbot.errors import ConfigError, InvalidInput, PinbotError
 from pinbot.render.brand import BUNDLED_ASSETS, load_brand
 from pinbot.shop.boards import scan_boards
 from pinbot.shop.starter import (
@@ -63,12 +64,16 @@ def init(
     db.migrate(engine)
     with db.session_scope(engine) as session:
         account = db.get_or_create_account(session, settings.account)
-    where = settings.database_url if settings.is_sqlite else "PostgreSQL"
+    # The file, not its URL ("sqlite:////home/…"); the schema's name only for an upgrade check.
+    where = settings.database_url.removeprefix("sqlite:///") if settings.is_sqlite else "PostgreSQL"
     if before == head:
-        click.echo(f"database already at schema {head}: {where}")
+        click.echo(f"database already up to date ({head}): {where}")
+    elif before:
+        click.echo(f"database upgraded to the current version ({head}): {where}")
     else:
-        click.echo(f"database {'upgraded' if before else 'created'} at schema {head}: {where}")
-    click.echo(f"account: {account.name}")
+        click.echo(f"database created: {where}")
+    if account.name != "default":  # one shop per folder: the account key matters only to an agency
+        click.echo(f"account: {account.name}")
 
     ask = app.can_prompt and not yes
     # Without PINBOT_ASSETS_DIR the settings fall back to pinbot's bundled assets when ./assets is
@@ -91,19 +96,19 @@ def init(
             )
             return
     if website is None and ask:
-        website = click.prompt("Your shop's website (blank: none)", default=settings.shop_url, show_default=False)
+        website = _ask("Your shop's website (blank: none)", check_website, default=settings.shop_url)
     site = check_website(website or "")
     if colors is None and ask:
-        colors = click.prompt('Brand colours "#primary,#accent" (blank: neutral slate and sand)', default="")
+        colors = _ask('Brand colours "#primary,#accent" (blank: neutral slate and sand)', parse_colors, default="")
     palette = parse_colors(colors or "")
     if logo is None and ask:
-        answer = click.prompt("Logo file, PNG (blank: no logo)", default="", show_default=False)
-        logo = Path(answer).expanduser() if answer.strip() else None
+        answer = _ask("Logo file, PNG (blank: no logo)", _logo_answer, default="")
+        logo = _logo_path(answer)
     logo_file = check_logo(logo) if logo is not None else None
     if timezone is None and ask:
-        timezone = click.prompt("Your timezone (posting windows are in it)", default=settings.timezone)
+        timezone = _ask("Your timezone (posting windows are in it)", _zone, default=settings.timezone, shown=True)
     if timezone:
-        Settings.from_mapping({"PINBOT_TIMEZONE": timezone})  # one clear line for an unknown zone
+        _zone(timezone)  # one clear line for an unknown zone
     seeds = _boards(app, boards, from_account, ask)
 
     setup = ShopSetup(shop_name.strip(), site, palette, logo_file, seeds)
@@ -125,6 +130,37 @@ def init(
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
     click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
+
+
+def _ask(question: str, check: Callable[[str], object], *, default: str, shown: bool = False) -> str:
+    """Ask until `check` takes the answer: on a terminal a typo gets its reason and the question
+    again, instead of ending `init` and losing the answers already given."""
+    while True:
+        answer: str = click.prompt(question, default=default, show_default=shown)
+        try:
+            check(answer)
+        except PinbotError as exc:
+            reason = exc.reason if isinstance(exc, InvalidInput) else str(exc)
+            click.echo(f"  {reason}; try again", err=True)
+        else:
+            return answer
+
+
+def _logo_path(answer: str) -> Path | None:
+    return Path(answer).expanduser() if answer.strip() else None
+
+
+def _logo_answer(answer: str) -> None:
+    path = _logo_path(answer)
+    if path is not None:
+        check_logo(path)
+
+
+def _zone(name: str) -> None:
+    try:
+        Settings.from_mapping({"PINBOT_TIMEZONE": name})
+    except ConfigError as exc:  # "PINBOT_TIMEZONE: unknown timezone 'London' (…)": the setting's name is for .env
+        raise InvalidInput("--timezone", str(exc).removeprefix("PINBOT_TIMEZONE: ")) from None
 
 
 def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bool) -> tuple[BoardSeed, ...]:

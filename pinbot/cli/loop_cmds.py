@@ -10,11 +10,12 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.errors import InvalidInput
 from pinbot.loops.season import lead_start, parse_md, season_from_trend
-from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, loop_to_dict
+from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, describe_selection, loop_to_dict
 from pinbot.pinterest.trends import REGIONS
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService
 from pinbot.store.models import Loop, PinStatus
+from pinbot.words import clip, plural
 
 
 @click.group()
@@ -94,6 +95,31 @@ def create(
         app.print_json(loop_to_dict(made))
         return
     click.echo(f"loop {made.name} created: {_describe(made)}")
+    if warning := _reach(ProductService(app.engine, shop.account_id, shop.clock), made.selection):
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _reach(service: ProductService, selection: dict[str, Any]) -> str:
+    """What a new loop can pin: a loop that matches nothing queues nothing, silently, every hour."""
+    if "boards" in selection:
+        return ""  # products pinned there: they have pins, so they have photos
+    stock = service.list(in_stock_only=True)
+    if "tags" in selection:
+        wanted = {t.lower() for t in selection["tags"]}
+        stock = [p for p in stock if wanted & {t.lower() for t in p.tags}]
+    elif "products" in selection:
+        stock = [p for p in stock if p.id in set(selection["products"])]
+    photos = [p for p in stock if p.image_paths]
+    what = describe_selection(selection)
+    if not stock:
+        return f"no product in stock matches {what} yet: the loop queues nothing until one does"
+    if len(photos) < len(stock):
+        left = len(stock) - len(photos)
+        return (
+            f"{left} of the {plural(len(stock), 'product')} it takes have no photo and are left out until they "
+            "get one (`pinbot products list` shows the photos)"
+        )
+    return ""
 
 
 def _describe(lp: Loop) -> str:
@@ -116,14 +142,16 @@ def list_(app: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("no loops yet: pinbot loop create NAME --board KEY")
         return
-    table = Table()
-    for column in ("name", "kind", "status", "what", "boards", "every", "season", "queued", "posted"):
-        table.add_column(column)
+    # No box and no "kind" column (the season says it): nine boxed columns left "everg…" and
+    # "stone…" at 80 columns.
+    table = Table(box=None)
+    for column in ("name", "status", "products", "boards", "every", "when", "queued", "posted"):
+        table.add_column(column, overflow="fold")
     for r in rows:
-        season = f"{r['season_start']}–{r['season_end']}" if r["kind"] == "seasonal" else "-"
+        season = f"{r['season_start']} to {r['season_end']}" if r["kind"] == "seasonal" else "all year"
         pins = r["pins"]
-        cells = [r["name"], r["kind"], r["status"], r["selection_text"], ", ".join(r["boards"])]
-        cells += [f"{r['every_days']} d", season, str(pins.get("queued", 0)), str(pins.get("posted", 0))]
+        cells = [r["name"], r["status"], r["selection_text"], ", ".join(r["boards"]), f"{r['every_days']} days"]
+        cells += [season, str(pins.get("queued", 0)), str(pins.get("posted", 0))]
         table.add_row(*cells)
     app.console.print(table)
 
@@ -149,7 +177,7 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
     click.echo("pins: " + (", ".join(f"{n} {s}" for s, n in sorted(data["pins"].items())) or "none yet"))
     for p, k in queued:
         when = p.due_at.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  {p.title[:50]}")
+        click.echo(f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  {clip(p.title, 50)}")
 
 
 @loop.command("pause")

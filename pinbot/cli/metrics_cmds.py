@@ -165,7 +165,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
         return
     r = rep.review
     console = app.console
-    print_review(console, r, account.name)
+    print_review(console, r, rep.account)  # the shop's name from its brand kit, not the account key
     print_experiments(console, rep.experiments)
     console.print()
     console.print(_top_table(rep.top_pins[:5]))

@@ -30,7 +30,7 @@ from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
-from pinbot.words import plural
+from pinbot.words import clip, plural
 
 FETCH_TIMEOUT = 20.0
 
@@ -227,6 +227,7 @@ def import_(
             parsed = parse_shopify(file, store, url, currency=currency, progress=advance)
         else:
             parsed = parse_etsy(file, store, url, progress=advance)
+    parsed.notes.extend(store.unreachable_notes())
     _finish(app, parsed, file.name, strict, as_json, file=str(file), photos_downloaded=store.downloaded)
 
 
@@ -242,6 +243,7 @@ def import_feed(app: AppContext, feed: str, strict: bool, no_download: bool, as_
     store = ImageStore(app.settings.data_dir / "photos", fetch, download=not no_download)
     with app.progress("importing feed items") as bars:
         parsed = parse_feed(feed, store, fetch, progress=bars.advance if bars else None)
+    parsed.notes.extend(store.unreachable_notes())
     label = feed if len(feed) <= 60 else Path(feed).name
     _finish(app, parsed, label, strict, as_json, feed=feed, photos_downloaded=store.downloaded)
 
@@ -264,8 +266,8 @@ def list_(app: AppContext, in_stock: bool, as_json: bool) -> None:
         table.add_row(
             str(p.id),
             p.source,
-            p.external_id[:30],
-            p.title[:45],
+            clip(p.external_id, 30),
+            clip(p.title, 45),
             _money(p.price_cents, p.currency),
             "in stock" if p.in_stock else "sold out",
             str(len(p.image_paths)),
@@ -293,12 +295,21 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
     if as_json:
         app.print_json(data)
         return
-    for name in ("id", "source", "external_id", "title", "link", "in_stock", "tags", "images", "description"):
-        value = data[name]
-        if isinstance(value, list):
-            value = ", ".join(value)
-        click.echo(f"{name:12} {value}")
-    click.echo(f"{'price':12} {_money(product.price_cents, product.currency)}")
+    # Labels in words, not the JSON's field names (external_id, in_stock True, an empty images).
+    photos = ", ".join(product.image_paths) or (
+        f"none: a pin of it needs one (`pinbot queue add --product {product.external_id} --image PHOTO`)"
+    )
+    for label, value in (
+        ("product", f"{product.id}: {product.title}"),
+        ("key", f"{product.external_id} (from {product.source})"),
+        ("link", product.link),
+        ("price", _money(product.price_cents, product.currency) or "-"),
+        ("stock", "in stock" if product.in_stock else "sold out"),
+        ("tags", ", ".join(data["tags"]) or "-"),
+        ("photos", photos),
+        ("description", product.description or "-"),
+    ):
+        click.echo(f"{label:12} {value}")
     for pin, key in pins:
         click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {app.shop_time(pin.due_at)} {pin.last_error or ''}")
 

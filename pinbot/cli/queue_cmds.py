@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from pinbot.shop.validation import (
     check_text,
     parse_when,
 )
-from pinbot.words import plural
+from pinbot.words import clip, plural
 
 # Each command imports what it needs: `queue list` reads with SQLAlchemy Core alone, and the queue
 # service, the models (sqlmodel, pydantic, the ORM), the CSV reader and rich load only to write.
@@ -310,16 +310,16 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
         app.print_json(view)
         return
     table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    for column in ("id", "when", "board", "title", "link", "loop"):
+    loops = any(item["loop"] for item in view["pins"])  # a "loop" column of dashes says nothing
+    for column in ("id", "when", "board", "title", "link", *(("loop",) if loops else ())):
         table.add_column(column)
     for item in view["pins"]:
         when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        cells = [str(item["id"]), when, item["board"], item["title"][:50], item["domain"] or "-"]
-        table.add_row(*cells, item["loop"] or "-")
+        cells = [str(item["id"]), when, item["board"], clip(item["title"], 50), item["domain"] or "-"]
+        table.add_row(*cells, *((item["loop"] or "-",) if loops else ()))
     app.console.print(table)
-    app.console.print(
-        f"{plural(len(view['pins']), 'pin')}; per day: " + ", ".join(f"{d} {n}" for d, n in view["per_day"].items())
-    )
+    days_text = ", ".join(f"{date.fromisoformat(d):%a %-d %b} {plural(n, 'pin')}" for d, n in view["per_day"].items())
+    app.console.print(f"{plural(len(view['pins']), 'pin')}; per day: {days_text}")
     if view["paused"]:
         app.console.print(f"[yellow]Posting is stopped: {view['paused']}[/yellow]")
     for problem in view["problems"]:

@@ -17,6 +17,7 @@ import click
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.queue.views import pin_to_dict
 from pinbot.store.status import PinStatus
+from pinbot.words import clip
 
 LIST_DEFAULT = 50
 
@@ -73,7 +74,7 @@ def list_(
         due = app.shop_time(row.due_at)
         pinterest_id = row.pinterest_pin_id or ""
         lines.append(
-            _LIST_ROW.format(row.id, row.status.value, due, row.board_key, row.title[:50], pinterest_id).rstrip()
+            _LIST_ROW.format(row.id, row.status.value, due, row.board_key, clip(row.title, 50), pinterest_id).rstrip()
         )
         fix = pin_fix(row, now)
         if fix:

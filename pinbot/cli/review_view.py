@@ -38,6 +38,11 @@ def print_review(console: Console, review: Review, heading: str) -> None:
         f"{plural(shop.saves, 'save')} ({shop.save_rate.value:.2%}), {plural(shop.outbound_clicks, 'outbound click')} "
         f"({shop.outbound_rate.value:.2%}) from {plural(shop.pins, 'pin')}"
     )
+    if not shop.pins:
+        console.print(
+            "No posted pin has numbers in this period yet: they come a day or two after pins go out "
+            "(`pinbot metrics pull`; the service pulls them every day)."
+        )
     for kind in KINDS:
         recs = [rec for rec in review.recommendations if rec.kind == kind]
         console.print(f"\n[bold]{TITLES.get(kind, kind.title())}[/bold]")

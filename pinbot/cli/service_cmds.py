@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from string import Template
 from types import FrameType
@@ -26,6 +27,7 @@ from pinbot.daemon import Daemon
 from pinbot.errors import DatabaseError, PinbotError
 from pinbot.pinterest.tokens import TokenStore
 from pinbot.store import state as service_state
+from pinbot.words import clip
 
 if TYPE_CHECKING:
     from pinbot.app import Shop
@@ -117,8 +119,30 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     mode = " (dry run: nothing is posted)" if dry_run else ""
     log.info("service started for account %s as %s%s", app.settings.account, app.settings.worker_id, mode)
     report = daemon.run(stop, max_ticks=max_ticks, once=once)
+    if once:
+        _say_when_nothing_was_due(app, shop.account_id, shop.clock.now())
     if once and report.failed:
         raise PinsFailed(report.failed)
+
+
+def _say_when_nothing_was_due(app: AppContext, account_id: int, now: datetime) -> None:
+    """`run --once` with no pin due: one line on when the next one is, instead of silence."""
+    from sqlmodel import col, select
+
+    from pinbot.clock import as_utc
+    from pinbot.store.db import session_scope
+    from pinbot.store.models import Pin, PinStatus
+
+    with session_scope(app.engine) as session:
+        query = select(Pin).where(Pin.account_id == account_id, Pin.status == PinStatus.queued)
+        first = session.exec(query.order_by(col(Pin.due_at)).limit(1)).first()
+        if first is not None and as_utc(first.due_at) <= as_utc(now):
+            return  # something was due: the pass said what it did with it
+        if first is None:
+            click.echo("nothing to post: the queue is empty (`pinbot queue add` or `pinbot queue import`)")
+        else:
+            title = clip(first.title, 40)
+            click.echo(f"nothing is due yet: the next pin, {first.id} ({title}), is due {app.shop_time(first.due_at)}")
 
 
 NOT_LOGGED_IN = "not logged in: run `pinbot auth login`"

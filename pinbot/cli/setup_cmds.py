@@ -11,6 +11,7 @@ from pinbot.cli.init_cmd import init
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, check_website, run_checks
 from pinbot.errors import PinbotError
+from pinbot.notify.email import DEFAULT_PORTS
 from pinbot.words import plural
 
 __all__ = ["doctor", "init"]
@@ -39,6 +40,8 @@ def doctor(app: AppContext, as_json: bool) -> None:
     else:
         table = Table("setting", "value", box=None)
         for name, value in settings.describe().items():
+            if name == "PINBOT_SMTP_PORT" and value == "0":  # 0 means the usual port, never port 0
+                value = f"(not set: {DEFAULT_PORTS[settings.smtp_tls]}, the usual port for {settings.smtp_tls})"
             table.add_row(name, value)
         app.console.print(table)
         click.echo()

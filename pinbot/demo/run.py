@@ -371,7 +371,7 @@ def _run(
     rep = build_report(
         engine,
         account_id,
-        settings.account,
+        shop.SHOP_NAME,  # the report's heading: the shop, not the account key "demo"
         since,
         until,
         clock.now(),

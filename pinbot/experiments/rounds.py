@@ -33,6 +33,7 @@ from pinbot.render import CROPS, PALETTES, load_template
 from pinbot.shop.boards import BoardDef
 from pinbot.store.models import Product
 from pinbot.store.tables import BOARD, PIN
+from pinbot.words import clip
 
 ImageKey = tuple[str, str, str]  # (board key, photo, full design id)
 
@@ -169,7 +170,7 @@ def why_fewer(designs: Sequence[Design], products: Sequence[Product], blocked: b
     """Why `plan_rounds` found fewer rounds than asked, in words the owner can act on."""
     fewest = min(products, key=lambda p: len(p.image_paths))
     n = len(fewest.image_paths)
-    has = f"{fewest.title[:40]!r} has {n} photo{'s' if n != 1 else ''}"
+    has = f"{clip(fewest.title, 40)!r} has {n} photo{'s' if n != 1 else ''}"
     if any(d.fixed for d in designs):
         why = (
             "a full design id keeps its palette and crop, so only the products' photos can change between "

@@ -142,7 +142,8 @@ def _record(
         except ImageFailed as exc:
             # One lost photo must not lose the listing's text, price and stock (a sold-out listing
             # whose pins keep going out): warn, keep the photos that worked.
-            parsed.notes.append(f"row {row_no}: {table.label(f'IMAGE{n}')}: {exc}; imported without this photo")
+            if not exc.again:
+                parsed.notes.append(f"row {row_no}: {table.label(f'IMAGE{n}')}: {exc}; imported without this photo")
             skipped = True
             continue
         if local is None:

@@ -121,7 +121,7 @@ def item_photo(
         except ImageFailed as exc:
             if exc.too_small:
                 skipped += 1
-            else:
+            elif not exc.again:
                 failed.append(str(exc))
             continue
         for reason in failed:

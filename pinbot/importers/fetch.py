@@ -22,7 +22,12 @@ CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
-    """A download failed; `str()` is the short reason an importer puts after the URL."""
+    """A download failed; `str()` is the short reason an importer puts after the URL.
+    `unreachable`: the host did not answer at all (no network, no such host, a timeout)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,9 @@ class UrllibFetch:
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, socket.timeout | TimeoutError):
-                raise FetchError(f"no answer within {self.timeout:g} s") from None
-            raise FetchError(f"cannot connect: {reason}") from None
+                raise FetchError(f"no answer within {self.timeout:g} s", unreachable=True) from None
+            raise FetchError(f"cannot connect: {reason}", unreachable=True) from None
         except TimeoutError:
-            raise FetchError(f"no answer within {self.timeout:g} s") from None
+            raise FetchError(f"no answer within {self.timeout:g} s", unreachable=True) from None
         except (ConnectionError, OSError, ValueError) as exc:
             raise FetchError(f"download failed: {exc}") from None

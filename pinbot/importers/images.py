@@ -4,7 +4,9 @@ Owns `ImageStore`: downloads land in `<data_dir>/photos/<sha256>.<ext>` (content
 the same photo is stored once; written to a temp file, then `os.replace`d, so a crash never leaves
 half a photo under the final name). A small URL index (`photos/.by-url/`) remembers what each URL
 gave, so a re-import does not download every photo again. Every failure is an `ImageFailed` with
-the URL and the reason; the importer turns it into an error on that row and goes on.
+the URL and the reason; the importer turns it into an error on that row and goes on. A host that
+does not answer at all is tried once per import: offline, an export with 200 photo URLs gives one
+line and a count (`unreachable_notes`), not 200 lines and 200 waits.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import Fetch, FetchError, UrllibFetch, is_url
 from pinbot.render import PhotoTooSmall
 from pinbot.shop.validation import check_image_path
+from pinbot.words import plural
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # Pinterest's own limit for a pin image
 # What a server may call a photo; the bytes are checked for a real image signature afterwards.
@@ -39,9 +43,10 @@ class ImageFailed(Exception):
     """`str()` names the image (URL or path) and the reason. `too_small`: a tracking pixel, an
     emoji or an icon rather than a photo (a feed skips those quietly)."""
 
-    def __init__(self, message: str, *, too_small: bool = False) -> None:
+    def __init__(self, message: str, *, too_small: bool = False, again: bool = False) -> None:
         super().__init__(message)
         self.too_small = too_small
+        self.again = again  # its host already failed to answer: counted in `unreachable_notes`, no line of its own
 
 
 def _extension(head: bytes) -> str | None:
@@ -81,6 +86,7 @@ class ImageStore:
         self.max_bytes = max_bytes
         self.downloaded = 0  # photos fetched in this run (not served from the URL index)
         self._seen: dict[str, str | ImageFailed] = {}
+        self._unreachable: dict[str, int] = {}  # host that did not answer -> photos skipped since
 
     def resolve(self, ref: str, base: Path | None = None) -> str | None:
         """A checked local path for `ref`, None for a URL when downloads are off; `ImageFailed` otherwise."""
@@ -97,6 +103,15 @@ class ImageStore:
         if isinstance(cached, ImageFailed):
             raise cached
         return cached
+
+    def unreachable_notes(self) -> list[str]:
+        """One line per host that did not answer, with the photos not even tried because of it."""
+        return [
+            f"{plural(n, 'more photo')} from {host} not downloaded: {host} did not answer; "
+            "import again when it does (products are updated, never duplicated)"
+            for host, n in self._unreachable.items()
+            if n
+        ]
 
     def _local(self, ref: str, base: Path | None) -> str:
         if "://" in ref:
@@ -115,9 +130,15 @@ class ImageStore:
             known = self.photos_dir / index.read_text(encoding="utf-8").strip()
             if known.is_file():
                 return str(known.resolve())
+        host = urlsplit(url).hostname or url
+        if host in self._unreachable:
+            self._unreachable[host] += 1
+            raise ImageFailed(f"{url}: {host} did not answer earlier in this import", again=True)
         try:
             got = self.fetch(url, max_bytes=self.max_bytes)
         except FetchError as exc:
+            if exc.unreachable:
+                self._unreachable[host] = 0
             raise ImageFailed(f"{url}: {exc}") from None
         if not got.content_type.startswith(_IMAGE_TYPES):
             raise ImageFailed(f"{url}: the server sent {got.content_type or 'no content type'}, not an image")

@@ -187,7 +187,8 @@ def _images(
         try:
             path = store.resolve(url, base=base)
         except ImageFailed as exc:
-            parsed.notes.append(f"row {row_no}: {column}: {exc}; imported without this photo")
+            if not exc.again:
+                parsed.notes.append(f"row {row_no}: {column}: {exc}; imported without this photo")
             skipped = True
             continue
         if path is None:

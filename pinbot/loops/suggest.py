@@ -2,7 +2,7 @@
 
 Owns the proposal: the product's own words (title and tags, minus filler words), the keywords of
 its boards (the boards it is pinned to, else the boards whose keywords share a word with it), and
-current trends that share a word with the product; then a sample title and description written the
+current trends about the same kind of thing as the product; then a sample title and description written the
 way a loop writes them. Deterministic and explainable: every word says where it came from.
 """
 
@@ -76,6 +76,27 @@ def product_words(title: str, tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _falling(trend: TrendingKeyword) -> bool:
+    return trend.pct_growth_mom is not None and trend.pct_growth_mom < 0
+
+
+def related_trends(own: Sequence[str], trends: Sequence[TrendingKeyword]) -> list[TrendingKeyword]:
+    """The trends about this product: the trend's last word (what it is: "christmas *mug*") is one of
+    the product's words. Sharing only a describing word ("*handmade* christmas ornaments" for a
+    handmade vase) would put another product's search into this product's title."""
+    vocab = {_stem(w) for phrase in own for w in phrase.split()}
+    out = []
+    for t in trends:
+        said = words(t.keyword)
+        if said and _stem(said[-1]) in vocab:
+            out.append(t)
+    return out
+
+
 def boards_for(mine: Sequence[str], own: Sequence[str], boards: dict[str, BoardDef]) -> list[BoardDef]:
     """The product's boards: those it is pinned to, else those whose keywords share the most words with it."""
     if mine:
@@ -105,12 +126,12 @@ def suggest(
             seen.add(word)
             out.words.append({"word": word, "source": source, "why": why})
 
-    vocab = {w for phrase in own for w in phrase.split()}
-    matching = [t for t in trends if vocab & set(words(t.keyword))]
+    matching = related_trends(own, trends)
     for t in matching:
         growth = f", {t.pct_growth_mom:+d}% month over month" if t.pct_growth_mom is not None else ""
         peak = f", peaks the week of {t.peak_week:%b %d}" if t.peak_week else ""
-        add(t.keyword, "trend", f"people search it now{growth}{peak}")
+        now = "people search it less now" if _falling(t) else "people search it now"
+        add(t.keyword, "trend", f"{now}{growth}{peak}")
     for b in chosen:
         for k in b.keywords:
             add(k.lower(), "board", f"a keyword of board {b.key}")
@@ -119,6 +140,7 @@ def suggest(
     for w in own:
         add(w, "product", "a word of the product's title")
     board_keywords = [k for b in chosen for k in b.keywords]
-    sample = write(title, description, tags, board_keywords, [t.keyword for t in matching[:1]], 0)
+    rising = [t.keyword for t in matching if not _falling(t)]
+    sample = write(title, description, tags, board_keywords, rising[:1], 0)
     out.sample_title, out.sample_description = sample.title, sample.description
     return out

@@ -246,8 +246,12 @@ def preview(
     """Render what `opts` asks for into `out_dir` (the renders themselves stay in `cache_dir`)."""
     if (opts.sheet or opts.n_variants is not None or opts.template or opts.variant) and opts.product_id is None:
         raise InvalidInput("render", "--template, --variant, --variants and --sheet go with --product ID")
-    if bool(opts.pin_ids) == (opts.product_id is not None):
-        raise InvalidInput("render", "give PIN_ID(s) or --product ID_OR_KEY (not both)")
+    if opts.pin_ids and opts.product_id is not None:
+        raise InvalidInput("render", "give PIN_ID(s) or --product ID_OR_KEY, not both")
+    if not opts.pin_ids and opts.product_id is None:
+        raise InvalidInput(
+            "render", "give PIN_ID(s) or --product ID_OR_KEY: which pins to draw (`pinbot queue list` shows their ids)"
+        )
     if opts.n_variants is not None and not 1 <= opts.n_variants <= 60:
         raise InvalidInput("--variants", "expected a number from 1 to 60")
     available = list_templates(assets_dir)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from pinbot.queue.lint import Finding, PinLike
 from pinbot.shop.boards import BoardDef
+from pinbot.words import clip
 
 TITLE_KEYWORD_CHARS = 40
 
@@ -48,7 +49,7 @@ def keyword_warnings(pins: Sequence[DescribedPin], boards: Mapping[int, BoardDef
             out.append(
                 Finding(
                     "title",
-                    f"{label} ({pin.title[:40]!r}): the first {TITLE_KEYWORD_CHARS} characters of the title carry "
+                    f"{label} ({clip(pin.title, 40)!r}): the first {TITLE_KEYWORD_CHARS} characters of the title carry "
                     f"none of the keywords of board {board.key} ({', '.join(board.keywords[:4])}); put one near "
                     "the start",
                     pin_id,
@@ -56,5 +57,5 @@ def keyword_warnings(pins: Sequence[DescribedPin], boards: Mapping[int, BoardDef
             )
         problem = description_problem(pin.description)
         if problem is not None:
-            out.append(Finding("description", f"{label} ({pin.title[:40]!r}): the description {problem}", pin_id))
+            out.append(Finding("description", f"{label} ({clip(pin.title, 40)!r}): the description {problem}", pin_id))
     return out

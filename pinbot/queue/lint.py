@@ -27,6 +27,7 @@ from pinbot.queue.photo_index import Fingerprint, Fingerprints
 from pinbot.render.subject import fingerprint
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store.models import Board, Pin, PinStatus
+from pinbot.words import clip
 
 # A cancelled or failed pin never reached Pinterest (or was refused); it does not count.
 LIVE = (PinStatus.queued, PinStatus.posting, PinStatus.posted, PinStatus.needs_attention)
@@ -150,7 +151,7 @@ def shortener_finding(pin: PinLike) -> Finding | None:
         return Finding(
             "link",
             f"{domain_of(pin.link)} is a link shortener, which Pinterest treats as spam; use the full link "
-            f"({pin.title[:40]!r})",
+            f"({clip(pin.title, 40)!r})",
             _id(pin),
         )
     return None
@@ -196,7 +197,7 @@ def findings(
                         "image",
                         f"{what} is already on board {board!r} with the same design"
                         + (f" (pin {_id(first)})" if _id(first) else "")
-                        + f"; use another photo or template ({pin.title[:40]!r})",
+                        + f"; use another photo or template ({clip(pin.title, 40)!r})",
                         _id(pin),
                     )
                 )

@@ -28,6 +28,7 @@ from pinbot.shop.validation import (
     check_link,
     check_text,
 )
+from pinbot.words import clip
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def product_requests(
     assert product.id is not None
     if not product.in_stock:
         raise StateConflict(
-            f"product {product.id} ({product.title[:60]}) is out of stock; nothing queued "
+            f"product {product.id} ({clip(product.title, 60)}) is out of stock; nothing queued "
             f"(pinbot products stock {product.id} --in when it is back)"
         )
     boards = [require_board(queue.boards, key) for key in opts.boards]

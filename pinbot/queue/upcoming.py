@@ -23,10 +23,11 @@ from pinbot.shop.rules import Rules
 from pinbot.store import state as service_state
 from pinbot.store.db import read_scope
 from pinbot.store.models import Board, Loop, Pin, PinStatus
+from pinbot.words import clip
 
 
 def _problem(pin: Pin, field: str, what: str) -> dict[str, Any]:
-    return {"pin": pin.id, "field": field, "message": f"pin {pin.id} ({pin.title[:40]!r}) {what}"}
+    return {"pin": pin.id, "field": field, "message": f"pin {pin.id} ({clip(pin.title, 40)!r}) {what}"}
 
 
 def rule_problems(rules: Rules, tz: ZoneInfo, pins: list[Pin], board_keys: dict[int, str]) -> list[dict[str, Any]]:

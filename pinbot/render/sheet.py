@@ -10,6 +10,7 @@ from pinbot.render.brand import BrandKit
 from pinbot.render.color import mix
 from pinbot.render.encode import jpeg_bytes
 from pinbot.render.loading import PhotoSource, open_photo
+from pinbot.render.names import design_name, template_name
 from pinbot.render.text import TextStyle, draw_text, fit_text
 
 THUMB_W, THUMB_H = 400, 600
@@ -55,7 +56,7 @@ def make_contact_sheet(
         thumb = thumb.resize((THUMB_W, THUMB_H), Image.Resampling.LANCZOS)
         draw.rectangle((x - 1, y - 1, x + THUMB_W, y + THUMB_H), outline=(0, 0, 0))
         sheet.paste(thumb, (x, y))
-        fitted = fit_text(label, label_style, THUMB_W, LABEL - 16)
+        fitted = fit_text(design_name(label), label_style, THUMB_W, LABEL - 16)  # words, not the id
         if fitted:
             draw_text(sheet, fitted, x, y + THUMB_H + 14, THUMB_W, "left", brand.ink)
     reason_style = TextStyle(brand.body_font, 20, 26, 8, line_height=1.3)
@@ -67,7 +68,7 @@ def make_contact_sheet(
         fitted = fit_text(f"Not used for this product: {why}", reason_style, THUMB_W - 60, THUMB_H - 60)
         if fitted:
             draw_text(sheet, fitted, x + 30, y + 30, THUMB_W - 60, "left", brand.ink)
-        label_fit = fit_text(f"{name} (not used)", label_style, THUMB_W, LABEL - 16)
+        label_fit = fit_text(f"{template_name(name)} (not used)", label_style, THUMB_W, LABEL - 16)
         if label_fit:
             draw_text(sheet, label_fit, x, y + THUMB_H + 14, THUMB_W, "left", brand.ink)
     return jpeg_bytes(sheet, 90)

@@ -61,12 +61,17 @@ def _bars(groups: list[Group], reference: float, limit: int = 12, *, metric: str
 
 def _tiles(shop: Totals) -> str:
     sr, orate = shop.save_rate, shop.outbound_rate
+
+    def rate(r: Rate, what: str) -> tuple[str, str]:
+        # No views: no rate, and a "0.00%–100.0%" range would only look like a number.
+        return (_pct(r.value), f"{what} ({_range(r)})") if shop.impressions else ("–", f"{what} (no views yet)")
+
     items = [
         (f"{shop.impressions:,}", "views (impressions)"),
         (f"{shop.saves:,}", "saves"),
-        (_pct(sr.value), f"saved per view ({_range(sr)})"),
+        rate(sr, "saved per view"),
         (f"{shop.outbound_clicks:,}", "visits to the shop (outbound clicks)"),
-        (_pct(orate.value), f"visits per view ({_range(orate)})"),
+        rate(orate, "visits per view"),
         (f"{shop.pins:,}", "pins with numbers"),
     ]
     tiles = "".join(f'<div class="tile"><b>{v}</b><span>{k}</span></div>' for v, k in items)
