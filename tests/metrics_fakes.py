@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import Engine
 
 from pinbot.pinterest.memory import MemoryPinterest
 from pinbot.pinterest.types import DailyMetrics
+from pinbot.render.samples import sample_photo
 from pinbot.store.db import get_or_create_account, session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product
 
@@ -31,19 +35,36 @@ def add_board(engine: Engine, account_id: int, key: str) -> int:
         return board.id
 
 
-def add_product(engine: Engine, account_id: int, external_id: str, title: str = "", link: str = "") -> int:
+def add_product(
+    engine: Engine, account_id: int, external_id: str, title: str = "", link: str = "", photos: Sequence[str] = ()
+) -> int:
     with session_scope(engine) as session:
         product = Product(
             account_id=account_id,
             external_id=external_id,
             title=title or external_id,
             link=link or f"https://shop.example/{external_id}",
-            image_paths=[],
+            image_paths=list(photos),
         )
         session.add(product)
         session.flush()
         assert product.id is not None
         return product.id
+
+
+def product_photos(folder: Path, key: str, kind: str, count: int = 1) -> list[str]:
+    """`count` different product shots of one kind (JPEG files in `folder`), as an owner's photos of
+    one product: another shot, not the same one with other noise (the lint compares by look)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"{key}-{i}.jpg"
+        photo = sample_photo(kind, (600, 800), seed=i + 1)
+        if i % 2:
+            photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        photo.save(path, "JPEG", quality=85)
+        paths.append(str(path))
+    return paths
 
 
 def add_posted_pin(

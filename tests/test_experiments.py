@@ -24,7 +24,7 @@ from pinbot.queue.service import QueueService
 from pinbot.shop.boards import load_boards
 from pinbot.store.db import session_scope
 from pinbot.store.models import Experiment, ExperimentVariant, Pin, PinStatus
-from tests.metrics_fakes import add_product, make_account
+from tests.metrics_fakes import add_product, make_account, product_photos
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -33,8 +33,9 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 def setup(engine: Engine, shop_dir: Path) -> tuple[int, QueueService, FakeClock, Path]:
     clock = FakeClock(NOW)
     account_id = make_account(engine)
-    add_product(engine, account_id, "ring", "Hammered ring")
-    add_product(engine, account_id, "cuff", "Brass ear cuff")
+    photos = shop_dir / "photos"
+    add_product(engine, account_id, "ring", "Hammered ring", photos=product_photos(photos, "ring", "earrings"))
+    add_product(engine, account_id, "cuff", "Brass ear cuff", photos=product_photos(photos, "cuff", "earrings"))
     queue = QueueService(engine, account_id, load_boards(shop_dir / "boards"), clock)
     return account_id, queue, clock, shop_dir / "assets"
 
@@ -101,6 +102,18 @@ def test_create_queues_balanced_pins_on_the_same_boards_at_alternating_times(eng
     assert all(p.due_at > NOW for p in pins)
 
 
+def test_a_product_without_a_photo_is_left_out_never_pinned_as_an_empty_photo_area(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
+    account_id = setup[0]
+    add_product(engine, account_id, "vase", "Saggar vase")  # imported offline: no photo downloaded
+    no_photo = r"no product suits every design: product 3 left out \(photo-band: it has no photo"
+    with pytest.raises(InvalidInput, match=no_photo):
+        _create(engine, setup, products=["vase"])
+    assert _pins(engine) == []
+    plan = _create(engine, setup, products=["ring", "vase"], rounds=1)
+    assert "product 3 left out (photo-band: it has no photo, and this design shows one)" in plan.notes
+    assert {p.product_id for p in _pins(engine)} == {1} and all(p.image_path for p in _pins(engine))
+
+
 def test_bad_input_writes_nothing(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput, match="--variants: 'zebra' is neither a template"):
         _create(engine, setup, variants=["photo-band", "zebra"])
@@ -119,7 +132,7 @@ def test_bad_input_writes_nothing(engine: Engine, setup) -> None:  # type: ignor
     with pytest.raises(StateConflict, match="exists already"):
         _create(engine, setup)
     # Variant ids of the renderer are accepted as well as template names; their look is what is
-    # tested, so it cannot change between rounds, and these products have no photos to rotate.
+    # tested, so it cannot change between rounds, and these products have one photo each to rotate.
     fixed = ["photo-band.brand.subject", "photo-band.dark.close"]
     with pytest.raises(InvalidInput, match=r"--rounds: only 1 of 3 rounds can be queued .* add photos$"):
         _create(engine, setup, name="palettes", variants=fixed, boards=["diy-craft-tutorials"])
@@ -132,13 +145,13 @@ def test_bad_input_writes_nothing(engine: Engine, setup) -> None:  # type: ignor
     assert [d.template for d in plan.designs] == ["photo-band", "photo-band"]
     assert {p.variant_key for p in _pins(engine) if p.source_key.startswith("exp:palettes:")} == set(fixed)  # type: ignore[union-attr]
     # When the plan chose the number of rounds, it queues what fits and says why.
-    fixed = ["split-block.dark.close", "collage.light.centre"]
+    fixed = ["split-block.dark.close", "photo-band.light.centre"]
     plan = _create(engine, setup, name="planned", variants=fixed, rounds=None, boards=["diy-craft-tutorials"])
     assert plan.rounds == 1 and plan.pins_created == 4
     planned = plan.notes[-1].split()[5]
     assert plan.notes[-1] == (
         f"1 round instead of the {planned} planned: a full design id keeps its palette and crop, so only the products' "
-        "photos can change between rounds and 'Hammered ring' has 0 photos; name the designs by template (e.g. "
+        "photos can change between rounds and 'Hammered ring' has 1 photo; name the designs by template (e.g. "
         "photo-band,split-block) to vary the look per round, or add photos"
     )
 

@@ -94,12 +94,13 @@ def test_report_rejects_a_bad_period(shop_cli: Cli) -> None:
     assert result.exit_code == 2 and "--since: expected like 30d" in result.output
 
 
-def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: dict[str, str]) -> None:
+def test_experiment_create_status_list_via_cli(initialised_cli: Cli, cli_env: dict[str, str], tmp_path: Path) -> None:
     engine = db.make_engine(cli_env["PINBOT_DATABASE_URL"])
-    from tests.metrics_fakes import add_product
+    from tests.metrics_fakes import add_product, product_photos
 
     account_id = make_account(engine)
-    add_product(engine, account_id, "ring", "Hammered ring")
+    photos = product_photos(tmp_path, "ring", "earrings")
+    add_product(engine, account_id, "ring", "Hammered ring", photos=photos)
     out = initialised_cli.ok(
         "experiment", "create", "--name", "bands", "--hypothesis", "A band converts better",
         "--products", "ring", "--variants", "photo-band,split-block", "--boards", "handmade-jewelry",

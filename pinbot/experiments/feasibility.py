@@ -106,7 +106,13 @@ def suited_products(prods: list[Product], designs: list[Design], assets_dir: Pat
         try:
             infos = infos_for(photos) if photos else []
             for design in designs:
-                ok, reason = template_fits(infos, load_template(assets_dir, design.template))
+                template = load_template(assets_dir, design.template)
+                if not infos and template.photo_slots():
+                    # Its pins would be the title over an empty photo area (`queue add --product`
+                    # refuses a product without a photo for the same reason).
+                    why = f"{design.template}: it has no photo, and this design shows one"
+                    break
+                ok, reason = template_fits(infos, template)
                 if not ok:
                     why = f"{design.template}: {reason}"
                     break
