@@ -210,7 +210,14 @@ def test_init_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "--colors: 'green' is not a colour" in bad.output
     missing = owner("init", "--shop-name", "X", "--logo", str(tmp_path / "nope.png"))
     assert missing.exit_code == 2 and "--logo: no such file" in missing.output
-    assert "Traceback" not in bad.output + missing.output
+    zone = owner("init", "--shop-name", "X", "--timezone", "London", "--yes")
+    assert zone.exit_code == 2 and "--timezone: unknown timezone 'London'" in zone.output
+    site = owner("init", "--shop-name", "X", "--website", "not a site", "--yes")
+    assert site.exit_code == 2 and site.output.startswith("pinbot: --website")
+    assert "Traceback" not in bad.output + missing.output + zone.output + site.output
+    # Refused before anything is written: no database for a shop that was not made.
+    assert "database created" not in bad.output + missing.output + zone.output + site.output
+    assert not (tmp_path / ".pinbot").exists()
 
 
 def test_run_without_a_token_says_log_in(tmp_path: Path) -> None:

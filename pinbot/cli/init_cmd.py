@@ -59,6 +59,16 @@ def init(
 ) -> None:
     """Create the database and your shop's folder: name, website, colours, logo and boards."""
     settings = app.settings
+    # The options given are checked before anything is written: a typo in one must not leave a
+    # database behind (and a "database created" line) for a shop that was refused.
+    if website:
+        check_website(website)
+    if colors:
+        parse_colors(colors)
+    if logo is not None:
+        check_logo(logo)
+    if timezone:
+        _zone(timezone)
     engine = app.raw_engine()
     before, head = db.schema_revisions(engine)
     db.migrate(engine)
