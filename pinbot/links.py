@@ -85,6 +85,22 @@ def domain_of(link: str) -> str:
     return host.removeprefix("www.")
 
 
+# Marketplaces whose domain names the market, not the shop: a pin of an Etsy listing signed
+# "ETSY.COM" credits Etsy, so its pin shows the shop's own name instead (amazon.co.uk, ebay.de…).
+MARKETPLACE_NAMES = frozenset(
+    {"etsy", "ebay", "amazon", "folksy", "notonthehighstreet", "redbubble", "society6", "zazzle", "spoonflower"}
+)
+
+
+def site_of(link: str) -> str:
+    """The site a pin names as its source ("fernandkiln.com"): "" for no link or a marketplace's
+    link, where the shop's own name is the one to show."""
+    domain = domain_of(link) if link else ""
+    if any(label in MARKETPLACE_NAMES for label in domain.split(".")[:-1]):
+        return ""
+    return domain
+
+
 def is_shortener(link: str) -> bool:
     return domain_of(link) in SHORTENER_DOMAINS
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pinbot.links import site_of
 from pinbot.posting.images import price_label, render_request_for, subtitle_from
 from pinbot.shop.boards import BoardDef
 from pinbot.store.models import Pin, Product
@@ -60,3 +61,16 @@ def test_request_takes_template_from_pin_then_board(tmp_path: Path) -> None:
     own = render_request_for(pin(template="collage", image_path=str(tmp_path / "c.jpg")), board, product)
     assert own is not None and own.template == "collage" and own.photos == (tmp_path / "c.jpg",)
     assert render_request_for(pin(), BoardDef("x", "X"), None) is None  # posted as its photo
+
+
+def test_a_marketplace_listing_is_signed_with_the_shops_name_not_the_marketplaces() -> None:
+    board = BoardDef("ceramics", "Ceramics", default_template="split-block")
+    etsy = render_request_for(pin(link="https://www.etsy.com/listing/1570352351/saggar-vase"), board, None)
+    amazon = render_request_for(pin(link="https://www.amazon.co.uk/dp/B0C1234567"), board, None)
+    own = render_request_for(pin(link="https://fernandkiln.com/products/vase"), board, None)
+    assert etsy is not None and amazon is not None and own is not None
+    # "" lets the design fall back to the brand kit's shop name (the eyebrow), not "ETSY.COM"
+    assert (etsy.site_name, amazon.site_name, own.site_name) == ("", "", "fernandkiln.com")
+    assert (
+        site_of("https://sabaceramics.etsy.com") == "" and site_of("https://etsy-fans.example") == "etsy-fans.example"
+    )

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pinbot.errors import ImageError
 from pinbot.importers.images import source_url
-from pinbot.links import domain_of
+from pinbot.links import site_of
 from pinbot.pinterest.types import PinImage
 from pinbot.render import RenderRequest, render_to_cache
 from pinbot.render.clean import clean_photo
@@ -66,7 +66,7 @@ def render_request_for(pin: Pin, board: BoardDef | None, product: Product | None
         badge=pin.badge or (product.badge if product else None) or "",
         subtitle=subtitle_from(pin.description),
         price=price_label(product.price_cents, product.currency) if product else "",
-        site_name=domain_of(pin.link) if pin.link else "",
+        site_name=site_of(pin.link or ""),
         photos=source_photos(pin, product),
         variant=pin.variant_key,
     )

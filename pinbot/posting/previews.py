@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pinbot.errors import ImageError, InvalidInput, NotFound, PinbotError
-from pinbot.links import domain_of
+from pinbot.links import site_of
 from pinbot.posting.images import photo_error, price_label, render_request_for, source_photos, subtitle_from
 from pinbot.render import (
     RenderRequest,
@@ -119,7 +119,7 @@ def product_request(product: Product, template: str, variant: str | None = None)
         badge=product.badge or "",
         subtitle=subtitle_from(product.description),
         price=price_label(product.price_cents, product.currency),
-        site_name=domain_of(product.link) if product.link else "",
+        site_name=site_of(product.link or ""),
         photos=_product_photos(product),
         variant=variant,
     )
