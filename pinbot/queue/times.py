@@ -37,16 +37,17 @@ class Times:
         """Add `at` after any equal instant (as `bisect.insort`)."""
         maxes, blocks = self.maxes, self.blocks
         self.size += 1
-        k = bisect_right(maxes, at)
-        if k == len(maxes):
-            if not blocks:
-                blocks.append([at])
-                maxes.append(at)
-                return
-            k -= 1
+        if not maxes:
+            blocks.append([at])
+            maxes.append(at)
+            return
+        # At the end (most of an import that fills the schedule in order): no bisect
+        if at >= maxes[-1]:
+            k = len(maxes) - 1
             blocks[k].append(at)
             maxes[k] = at
         else:
+            k = bisect_right(maxes, at)
             insort(blocks[k], at)
         block = blocks[k]
         if len(block) > _BLOCK:
@@ -62,9 +63,10 @@ class Times:
             return None
         maxes = self.maxes
         low = t - gap
-        k = bisect_right(maxes, low)
-        if k == len(maxes):
+        # Past every instant (most asks of a walk at the end of the schedule): no bisect
+        if not maxes or low >= maxes[-1]:
             return None
+        k = bisect_right(maxes, low)
         blocks = self.blocks
         block = blocks[k]
         i = bisect_right(block, low)
@@ -92,9 +94,9 @@ class Times:
         (the earliest time the burst may have left the span), else None."""
         maxes = self.maxes
         low = t - span
-        k = bisect_right(maxes, low)
-        if k == len(maxes):
+        if not maxes or low >= maxes[-1]:
             return None
+        k = bisect_right(maxes, low)
         blocks = self.blocks
         block = blocks[k]
         i = bisect_right(block, low)
