@@ -184,7 +184,15 @@ class Schedule(Calendar):
         spans = self._frontier.get((board, domain))
         if spans is None:
             spans = self._frontier[(board, domain)] = ([], [])
-        merge_span(spans[0], spans[1], first, last)
+        starts, ends = spans
+        # Most often the pin's span reaches into the one its walk ended in, and only that one:
+        # it grows, as `merge_span` would grow it, without its two searches
+        i = bisect.bisect_right(starts, first) - 1
+        if i >= 0 and first <= ends[i] and (i + 1 == len(starts) or starts[i + 1] > last):
+            if ends[i] < last:
+                ends[i] = last
+        else:
+            merge_span(starts, ends, first, last)
 
     def add(self, slot: Slot) -> None:
         self.add_at(to_us(slot.at), slot.board, slot.link, slot.domain)
@@ -282,10 +290,9 @@ class Schedule(Calendar):
                     continue
                 board_push = None
             else:
-                board_times = self.by_board.get(key)
-                board_push = (
-                    board_times.push if board_times is not None and board_times.size and gap_board > 0 else None
-                )
+                board_times, board_push = self.by_board.get(key), None
+                if board_times is not None and board_times.size and gap_board > 0:
+                    board_push, board_clear = board_times.push, board_times.maxes[-1] + gap_board
             spans = frontier.get((key, domain))
             if spans is None:
                 spans = frontier[(key, domain)] = ([], [])
@@ -295,6 +302,8 @@ class Schedule(Calendar):
             inside = bisect_right(starts, t) - 1 if starts else -1
             if inside >= 0 and t < ends[inside]:
                 t = ends[inside]  # a span proven full: skip it
+            if board_push and t >= board_clear:
+                board_push = None  # a gap past the board's last pin: so is every later try
             for step in _STEPS:
                 if step and starts:
                     i = bisect_right(starts, t) - 1

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 # A block splits in two above this. Most questions bisect one block only (see `near`): the
 # smaller the blocks, the fewer comparisons, down to where splitting and `maxes` start to cost.
-_BLOCK = 256
+_BLOCK = 128
 
 
 class Times:
