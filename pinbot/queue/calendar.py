@@ -71,6 +71,7 @@ class Calendar:
         self._ends: list[int] = []
         self._window_days: list[date] = []
         self._plain: list[bool] = []
+        self._after = 1  # the index of the window after the one `window_of` found last (see there)
         self._next_day = date.min
         self._ordered = all(a.start < a.end <= b.start for a, b in itertools.pairwise(rules.windows)) and all(
             w.start < w.end for w in rules.windows
@@ -138,10 +139,13 @@ class Calendar:
     def window_of(self, t: int) -> tuple[int, date]:
         """(`window_at(t)`, its local day); keeps the window it is in at hand (see `window`)."""
         ends = self._ends
-        i = bisect.bisect_right(ends, t)
-        if i == len(ends) and self._ordered and (not ends or t - ends[-1] < 366 * DAY):
-            self._add_windows(t)
+        i = self._after  # a walk's next try is most often in the next window: no bisect then
+        if not (i < len(ends) and ends[i - 1] <= t < ends[i]):
             i = bisect.bisect_right(ends, t)
+            if i == len(ends) and self._ordered and (not ends or t - ends[-1] < 366 * DAY):
+                self._add_windows(t)
+                i = bisect.bisect_right(ends, t)
+        self._after = i + 1
         if 0 < i < len(ends) and self._plain[i]:
             # The first window ending after t, as the windows of every day are in order: the one
             # the search of the week ahead of t's day finds (after the windows of days before).

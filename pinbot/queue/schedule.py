@@ -22,11 +22,12 @@ from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
 from pinbot.links import domain_of, link_key
 from pinbot.queue.calendar import DAY, HOUR, MINUTE, ONE_DAY, SECOND, Calendar, from_us, to_us
-from pinbot.queue.times import Times
+from pinbot.queue.times import Times, merge_span, push_past
 from pinbot.shop.rules import ScheduleRules
 
 __all__ = ["DAY", "HOUR", "MINUTE", "SECOND", "Schedule", "Slot", "from_us", "link_parts", "to_us"]
-_MAX_STEPS = 20_000
+# A search's steps at most, made once (a range made per walk was a measurable part of planning)
+_STEPS = range(20_000)
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,9 @@ class Schedule(Calendar):
         found = self._found
         if found:  # a walk's result near the new pin, or on its day, may no longer be free
             reach = self._near
-            stale = [key for key, (_, free, free_day) in found.items() if free_day == day or -reach < free - at < reach]
-            for key in stale:
-                del found[key]
+            for key, (_, free, free_day) in list(found.items()):
+                if free_day == day or -reach < free - at < reach:
+                    del found[key]
 
     def add_placed(self, at: int, board: int, link: str, domain: str) -> None:
         """`add_at` for a pin the planner placed, which also proves the times around it full for
@@ -183,7 +184,15 @@ class Schedule(Calendar):
         spans = self._frontier.get((board, domain))
         if spans is None:
             spans = self._frontier[(board, domain)] = ([], [])
-        _merge(spans[0], spans[1], first, last)
+        starts, ends = spans
+        # Most often the pin's span reaches into the one its walk ended in, and only that one:
+        # it grows, as `merge_span` would grow it, without its two searches
+        i = bisect.bisect_right(starts, first) - 1
+        if i >= 0 and first <= ends[i] and (i + 1 == len(starts) or starts[i + 1] > last):
+            if ends[i] < last:
+                ends[i] = last
+        else:
+            merge_span(starts, ends, first, last)
 
     def add(self, slot: Slot) -> None:
         self.add_at(to_us(slot.at), slot.board, slot.link, slot.domain)
@@ -203,14 +212,14 @@ class Schedule(Calendar):
     def repeats_link(self, slot: Slot) -> bool:
         """Whether `slot` repeats a scheduled pin's link within `same_link_hours`."""
         gap = self._gaps[2]
-        return bool(slot.link) and _push(self.by_link.get(slot.link, []), to_us(slot.at), gap) is not None
+        return bool(slot.link) and push_past(self.by_link.get(slot.link, []), to_us(slot.at), gap) is not None
 
     def conflict(self, t: int, board: int | None, link: str, domain: str) -> int | None:
         """None when a pin may go out at t; else a later time worth trying."""
         board_times = self.by_board.get(board) if board is not None else None
         later = self._next_try(t, board_times, self.by_domain.get(domain) if domain else None)
         if link and self.per_day.get(self.day_of(t), 0) < self.rules.daily_cap:
-            moved = _push(self.by_link.get(link, []), t, self._gaps[2])
+            moved = push_past(self.by_link.get(link, []), t, self._gaps[2])
             if moved is not None and (later is None or moved > later):
                 later = moved
         return later
@@ -228,7 +237,7 @@ class Schedule(Calendar):
         board_times = self.by_board.get(board)
         if board_times is not None and board_times.push(t, gap_board) is not None:
             return False
-        if link and _push(self.by_link.get(link, []), t, gap_link) is not None:
+        if link and push_past(self.by_link.get(link, []), t, gap_link) is not None:
             return False
         domain_times = self.by_domain.get(domain) if domain else None
         return domain_times is None or domain_times.burst_end(t, span, self.rules.domain_burst_limit) is None
@@ -263,7 +272,7 @@ class Schedule(Calendar):
         gap_all, gap_board, _, span = self._gaps
         n_all = all_times.size if gap_all > 0 else 0  # (its size, not len(): a Python call on Times)
         all_push = all_times.push
-        # `window_of`, `_next_try` and `_push` inline: this is the loop a search spends its time in
+        # `window_of`, `_next_try` and `push_past` inline: this is the loop a search spends its time in
         burst_end = domain_times.burst_end if domain_times is not None and domain_times.size else None
         per_day, cap, burst = self.per_day, self.rules.daily_cap, self.rules.domain_burst_limit
         frontier, bisect_right = self._frontier, bisect.bisect_right
@@ -271,10 +280,6 @@ class Schedule(Calendar):
         t = start
         proven: int | None = None
         for key in (None, board):
-            spans = frontier.get((key, domain))
-            if spans is None:
-                spans = frontier[(key, domain)] = ([], [])
-            starts, ends = spans
             if key is None:
                 # The same walk as last time, on spans unchanged since and with no pin added near
                 # its result or on its day: the same single look at the same time (an import of
@@ -285,14 +290,21 @@ class Schedule(Calendar):
                     continue
                 board_push = None
             else:
-                board_times = self.by_board.get(key)
-                board_push = board_times.push if board_times and gap_board > 0 else None
+                board_times, board_push = self.by_board.get(key), None
+                if board_times is not None and board_times.size and gap_board > 0:
+                    board_push, board_clear = board_times.push, board_times.maxes[-1] + gap_board
+            spans = frontier.get((key, domain))
+            if spans is None:
+                spans = frontier[(key, domain)] = ([], [])
+            starts, ends = spans
             start, found, first_look = t, None, False
             # The span the walk starts in (see the merge below)
             inside = bisect_right(starts, t) - 1 if starts else -1
             if inside >= 0 and t < ends[inside]:
                 t = ends[inside]  # a span proven full: skip it
-            for step in range(_MAX_STEPS):
+            if board_push and t >= board_clear:
+                board_push = None  # a gap past the board's last pin: so is every later try
+            for step in _STEPS:
                 if step and starts:
                     i = bisect_right(starts, t) - 1
                     if i >= 0 and t < ends[i]:
@@ -330,7 +342,7 @@ class Schedule(Calendar):
                     if grew:
                         ends[inside] = t
                 else:
-                    grew = _merge(starts, ends, start, t)
+                    grew = merge_span(starts, ends, start, t)
                 if grew:
                     if key is None:
                         self._found.pop(domain, None)  # the skips may differ now
@@ -348,7 +360,7 @@ class Schedule(Calendar):
         t = start
         gap_link = self._gaps[2]
         walk, by_link = self._walk, self.by_link
-        for _ in range(_MAX_STEPS):
+        for _ in _STEPS:
             # After the link's gap moved t, the walks skip the spans already proven full again (a
             # step at a time through a packed week cost seconds on an unlucky jitter).
             t = walk(t, board, domain)
@@ -356,7 +368,7 @@ class Schedule(Calendar):
                 times = by_link.get(link) if link else None
                 if not times:
                     return t
-                moved = _push(times, t, gap_link)
+                moved = push_past(times, t, gap_link)
             else:
                 t = self.window_at(t)
                 moved = self.conflict(t, board, link, domain)
@@ -364,37 +376,3 @@ class Schedule(Calendar):
                 return t
             t = moved if moved > t + SECOND else t + SECOND
         raise InvalidInput("schedule", "no free slot found within the posting rules; loosen them in the rules file")
-
-
-def _merge(starts: list[int], ends: list[int], start: int, end: int) -> bool:
-    """Merge [start, end) into the sorted spans (with the ones it touches); False if known already."""
-    lo = bisect.bisect_left(ends, start)
-    hi = bisect.bisect_right(starts, end)
-    if lo + 1 == hi:  # most often: the span the walk started in grows
-        if starts[lo] <= start and end <= ends[lo]:
-            return False
-        starts[lo], ends[lo] = min(start, starts[lo]), max(end, ends[lo])
-    elif lo == hi:
-        starts.insert(lo, start)
-        ends.insert(lo, end)
-    else:
-        starts[lo:hi], ends[lo:hi] = [min(start, starts[lo])], [max(end, ends[hi - 1])]
-    return True
-
-
-def _push(times: list[int], t: int, gap: int) -> int | None:
-    """The time t must move to so that no entry of `times` is closer than `gap`, or None."""
-    if gap <= 0 or not times:
-        return None
-    i = bisect.bisect_right(times, t - gap)
-    if i < len(times) and times[i] < t + gap:
-        # The latest conflicting entry decides (each conflict is within gap of t); then slide
-        # past the rest of a packed run at once instead of one entry per call.
-        j = bisect.bisect_left(times, t + gap, i) - 1
-        moved = times[j] + gap
-        for k in range(j + 1, len(times)):
-            if times[k] >= moved + gap:
-                break
-            moved = times[k] + gap
-        return moved
-    return None
