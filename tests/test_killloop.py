@@ -155,6 +155,10 @@ def test_a_worker_frozen_after_its_claim_never_posts_twice(tmp_path: Path, db_ur
         Pacer(loop.engine, loop.account_id, "standard", SystemClock()).block("org_write", 5.0)
         _set_due(loop, timedelta(0))
         _posting_started(loop, frozen_log)
+        # Stopped once it sleeps in the pacer, as a suspend finds it: stopped inside the pacer's
+        # short write transaction, it would hold SQLite's write lock for as long as it stays stopped
+        # and no process could write at all (the database's limit, not what this test is about).
+        _wait_for(lambda: "pacing org_write: waiting" in frozen_log.read_text(), 20, "the worker to wait in the pacer")
         frozen.send_signal(signal.SIGSTOP)
         rescuer, _ = loop.fork("rescuer.log")
         procs.append(rescuer)
