@@ -110,8 +110,14 @@ def test_a_product_without_a_photo_is_left_out_never_pinned_as_an_empty_photo_ar
         _create(engine, setup, products=["vase"])
     assert _pins(engine) == []
     plan = _create(engine, setup, products=["ring", "vase"], rounds=1)
-    assert "product 3 left out (photo-band: it has no photo, and this design shows one)" in plan.notes
+    assert "product 3 left out (photo-band: it has no photo, and this design needs one)" in plan.notes
     assert {p.product_id for p in _pins(engine)} == {1} and all(p.image_path for p in _pins(engine))
+    # Text forward has a design made for no photo at all (title and shop name): the vase may be tested there.
+    words = ["text-forward.light.centre", "text-forward.dark.centre"]
+    plan = _create(engine, setup, name="words", products=["vase"], variants=words, rounds=1)
+    assert plan.pins_created == 4 and {
+        p.product_id for p in _pins(engine) if p.source_key.startswith("exp:words:")
+    } == {3}  # type: ignore[union-attr]
 
 
 def test_bad_input_writes_nothing(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]

@@ -107,10 +107,10 @@ def suited_products(prods: list[Product], designs: list[Design], assets_dir: Pat
             infos = infos_for(photos) if photos else []
             for design in designs:
                 template = load_template(assets_dir, design.template)
-                if not infos and template.photo_slots():
+                if not infos and not template.draws_without_photos():
                     # Its pins would be the title over an empty photo area (`queue add --product`
                     # refuses a product without a photo for the same reason).
-                    why = f"{design.template}: it has no photo, and this design shows one"
+                    why = f"{design.template}: it has no photo, and this design needs one"
                     break
                 ok, reason = template_fits(infos, template)
                 if not ok:

@@ -144,6 +144,11 @@ class Template:
     def photo_slots(self) -> int:
         return max((layer.photo + 1 for layer in self.layers if isinstance(layer, PhotoLayer)), default=0)
 
+    def draws_without_photos(self) -> bool:
+        """Whether a pin with no photo is one of its designs: it has no photo slot, or layers made
+        for that case (`max_photos = 0`). Otherwise its photo area would be left empty."""
+        return not self.photo_slots() or any(layer.max_photos == 0 for layer in self.layers)
+
     def layers_for(self, arrangement: str, photos: int) -> list[AnyLayer]:
         tags = self.arranged or ("",) * len(self.layers)
         return [
