@@ -15,12 +15,12 @@ from sqlmodel import select
 
 from pinbot.posting.images import CachedRenderer
 from pinbot.queue.lint import findings
-from pinbot.render.samples import sample_photo
 from pinbot.shop.boards import load_boards
 from pinbot.shop.rules import ScheduleRules
 from pinbot.store import db
 from pinbot.store.models import Board, Pin, Product
 from tests.conftest import Cli
+from tests.metrics_fakes import product_photos
 
 BOARDS = "handmade-jewelry,ceramics"
 
@@ -31,14 +31,7 @@ def _products(cli: Cli, tmp_path: Path, photos_each: int = 1) -> None:
         with db.session_scope(engine) as session:
             account = db.get_or_create_account(session, "default")
             for key, kind in (("ring", "earrings"), ("mug", "mug")):
-                paths = []
-                for i in range(photos_each):
-                    path = tmp_path / f"{key}-{i}.jpg"
-                    photo = sample_photo(kind, (600, 800), seed=i + 1)
-                    if i % 2:  # another shot, not the same one with other noise (the lint compares by look)
-                        photo = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-                    photo.save(path, "JPEG", quality=85)
-                    paths.append(str(path))
+                paths = product_photos(tmp_path, key, kind, photos_each)
                 session.add(
                     Product(account_id=account.id, external_id=key, title=f"Handmade {key}",
                             link=f"https://fernandkiln.com/{key}", price_cents=3800, currency="USD",

@@ -117,8 +117,6 @@ def init(
     logo_file = check_logo(logo) if logo is not None else None
     if timezone is None and ask:
         timezone = _ask("Your timezone (posting windows are in it)", _zone, default=settings.timezone, shown=True)
-    if timezone:
-        _zone(timezone)  # one clear line for an unknown zone
     seeds = _boards(app, boards, from_account, ask)
 
     setup = ShopSetup(shop_name.strip(), site, palette, logo_file, seeds)
