@@ -101,6 +101,11 @@ def _shop_when_ready(app: AppContext, clock: SystemClock, delays: tuple[float, .
 @pass_app
 def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> None:
     """Run the posting service (leave it on; `pinbot service install` makes it a systemd unit)."""
+    if not once:
+        # The service's log (journald, a log file) says what it does, with the time. `--once`, by
+        # hand or from cron, is a one-off command: a line per pin posted (or, with --dry-run, that
+        # would be), warnings and errors as plain lines, and quiet when nothing was due but that.
+        app.service_logging()
     if os.environ.get("JOURNAL_STREAM"):
         _journal_logging()
     stop = threading.Event()
