@@ -104,3 +104,83 @@ def test_queue_list_fits_80_columns_and_shows_more_when_wider(initialised_cli: C
     assert "pinterest id" in wide and "diy-craft-tutorials" in wide and _widest(wide) > 80
     keys = set(json.loads(initialised_cli.ok("queue", "list", "--json", COLUMNS="80").stdout)[0])
     assert {"id", "status", "due_at", "board", "title", "pinterest_pin_id"} <= keys
+
+
+def test_products_list_and_show_fit_80_columns(initialised_cli: Cli, shop_dir: Path) -> None:
+    photo = make_photo(shop_dir / "photos" / "vase.jpg")
+    for n in range(3):
+        args = ["--title", f"{LONG_TITLE} no. {n}", "--link", f"https://shop.example/p/{n}", "--image", str(photo)]
+        initialised_cli.ok("products", "add", *args, "--key", f"speckled-stoneware-mug-oatmeal-{n}", "--price", "34")
+    initialised_cli.ok("queue", "add", "--product", "1", "--board", "ceramics", "--at", "2031-03-01T10:30")
+    narrow = initialised_cli.ok("products", "list", COLUMNS="80").stdout
+    assert _widest(narrow) <= 80, narrow
+    header, first, *_ = narrow.splitlines()
+    assert header.split() == ["id", "title", "price", "stock", "photos", "queued", "posted"]
+    # The title keeps whole words and reads as a title (not one word a line), before the key
+    assert re.match(r" ?1  Speckled stoneware mug with a…\s+34\.00  in stock\s+1\s+1\s+0$", first), first
+    wide = initialised_cli.ok("products", "list", COLUMNS="160").stdout
+    assert "speckled-stoneware-mug-oatmeal-0" in wide and "Speckled stoneware mug with a hand-thrown foot…" in wide
+    shown = initialised_cli.ok("products", "show", "1", COLUMNS="80").stdout
+    table_and_words = [line for line in shown.splitlines() if not line.startswith("photos")]  # a path stays whole
+    assert _widest("\n".join(table_and_words)) <= 80 and "Sat 1 Mar 2031 10:30" in shown, shown
+    keys = set(json.loads(initialised_cli.ok("products", "list", "--json").stdout)[0])
+    assert {"id", "title", "external_id", "in_stock", "images"} <= keys
+
+
+def test_keywords_suggest_fits_80_columns(initialised_cli: Cli, shop_dir: Path) -> None:
+    from tests.test_loop_cli import _products
+
+    _products(initialised_cli, shop_dir)
+    text = initialised_cli.ok("keywords", "suggest", "p0", "--no-trends", COLUMNS="80").stdout
+    assert _widest(text) <= 80, text
+    lines = text.splitlines()
+    assert lines[1].split(None, 2)[:2] == ["handmade", "mug"] and "board    a keyword of board ceramics" in lines[1]
+    description = text[text.index("description: ") :]
+    assert all(line.startswith(" " * 13) for line in description.splitlines()[1:])  # wrapped under itself
+    offline = initialised_cli.ok("keywords", "suggest", "p0", COLUMNS="80")  # the API base answers nothing
+    (note,) = offline.stderr.splitlines()  # one line, no log lines of each try
+    assert note.startswith("no search trends from Pinterest (") and not TIMESTAMP.search(note)
+
+
+def test_queue_add_says_what_was_queued_on_a_terminal(
+    initialised_cli: Cli, shop_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos = [str(make_photo(shop_dir / f"mug{n}.jpg", color=(180, 120, 90 + 40 * n))) for n in range(3)]
+    args = ["queue", "add", "--board", "ceramics", "--link", "https://shop.example/mug"]
+    piped = initialised_cli.ok(*args, "--image", photos[0], "--title", LONG_TITLE, "--at", "2031-12-02T10:30")
+    assert piped.stdout == "1\n"  # what scripts read: the id alone
+    blue = [*args, "--image", photos[1], "--title", "Blue mug", "--at", "2031-12-03T10:30"]
+    as_json = json.loads(initialised_cli.ok(*blue, "--json").stdout)
+    assert [(p["id"], p["title"], p["board"]) for p in as_json] == [(2, "Blue mug", "ceramics")]
+    monkeypatch.setattr(AppContext, "stdout_is_terminal", property(lambda self: True))
+    long = [*args, "--image", photos[2], "--title", f"{LONG_TITLE} II", "--at", "2031-12-04T10:30"]
+    told = initialised_cli.ok(*long, COLUMNS="80").stdout
+    (line,) = told.splitlines()
+    assert len(line) <= 80
+    assert line == "Queued pin 3 “Speckled…” for Thu 4 Dec 2031 10:30 on Ceramic Mugs & Planters"  # the title gives way
+    wider = initialised_cli.ok(*long, COLUMNS="120").stdout  # already queued: said so, with more of the title
+    assert wider == (
+        "Already queued: pin 3 “Speckled stoneware mug with a hand-thrown…” "
+        "for Thu 4 Dec 2031 10:30 on Ceramic Mugs & Planters\n"
+    )
+    again = initialised_cli.ok(*blue).stdout
+    assert again == "Already queued: pin 2 “Blue mug” for Wed 3 Dec 2031 10:30 on Ceramic Mugs & Planters\n"
+
+
+def test_experiment_create_names_designs_as_people_do(initialised_cli: Cli, tmp_path: Path) -> None:
+    from tests.test_experiments_cli import BOARDS
+    from tests.test_experiments_cli import _products as experiment_products
+
+    experiment_products(initialised_cli, tmp_path, photos_each=2)
+    args = ["experiment", "create", "--products", "ring,mug", "--boards", BOARDS]
+    by_template = initialised_cli.ok(*args, "--name", "t", "--variants", "photo-band,split-block", "--rounds", "2",
+                                     COLUMNS="80").stdout  # fmt: skip
+    assert by_template.startswith("Experiment “t”: 16 pins queued to compare “Photo band” and “Split block”.")
+    assert "(brand colours and subject crop; accent colours and close-up crop)" in " ".join(by_template.split())
+    fixed = initialised_cli.ok(*args, "--name", "f", "--variants", "photo-band.dark.centre,split-block.light.close",
+                               "--rounds", "2", COLUMNS="80").stdout  # fmt: skip
+    said = " ".join(fixed.split())
+    assert "“Photo band · dark palette · centred crop” and “Split block · light palette · close-up crop”" in said
+    for text in (by_template, fixed):
+        assert _widest(text) <= 80, text
+        assert not re.search(r"\b(photo-band|split-block)\b|\.(subject|close|centre)\b", text), text

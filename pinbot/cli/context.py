@@ -219,6 +219,11 @@ class AppContext:
         return sys.stderr.isatty()
 
     @property
+    def stdout_is_terminal(self) -> bool:
+        """A person reads stdout (a script or a pipe gets the plain, stable form)."""
+        return sys.stdout.isatty()
+
+    @property
     def can_prompt(self) -> bool:
         """Someone is at a terminal to answer a question (never in scripts, cron or pipes)."""
         return sys.stdin.isatty() and sys.stdout.isatty()

@@ -82,7 +82,8 @@ def add(
     badge: str | None,
     as_json: bool,
 ) -> None:
-    """Queue one pin (one per board) and print its id. With --product, the product fills in the rest."""
+    """Queue one pin (one per board) and say what was queued, when and where (a script gets the pin's id
+    alone, or --json). With --product, the product fills in the rest."""
     keys = _board_keys(board, boards)
     if not keys:
         raise InvalidInput("board", "give --board KEY (or --boards a,b,c)")
@@ -141,11 +142,24 @@ def add(
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
+    if app.stdout_is_terminal:  # a person: say what was queued; a script gets the bare ids, as always
+        for pin, key in service.pins(result.created + result.existing):
+            board_name = service.boards[key].name if key in service.boards else key
+            said = "Already queued: pin" if pin.id in result.existing else "Queued pin"
+            click.echo(_queued_line(app, said, pin.id, pin.title, pin.due_at, board_name))
+        return
     for pin_id in result.created:
         click.echo(pin_id)
     for pin_id in result.existing:
         click.echo(pin_id)
         app.info(f"pin {pin_id} was already queued with the same content; nothing added")
+
+
+def _queued_line(app: AppContext, said: str, pin_id: int | None, title: str, due: datetime, board: str) -> str:
+    """ "Queued pin 12 “Speckled mug…” for Tue 1 Dec 10:30 on Mugs & Cups", the title cut to fit."""
+    rest = f" for {app.shop_day(due)} on {board}"
+    room = max(12, app.width - len(f"{said} {pin_id} “”") - len(rest))  # the title gives way first
+    return f"{said} {pin_id} “{clip(title, room)}”{rest}"
 
 
 @contextmanager

@@ -8,6 +8,7 @@ the one `flex` column (a title) takes the room left, its cells cut after a whole
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,3 +81,19 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) 
     """The header and the rows, fitted to `width` columns."""
     layout = Layout(columns, rows, width)
     return [layout.header(), *(layout.line(r) for r in rows)]
+
+
+def hanging(label: str, text: str, width: int) -> str:
+    """`label` and `text` wrapped to `width`, the lines after the first indented under the text;
+    a link or a path is never broken."""
+    if len(label) + len(text) <= width:
+        return label + text
+    lines = textwrap.wrap(
+        text,
+        width,
+        initial_indent=label,
+        subsequent_indent=" " * len(label),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return "\n".join(lines) or label.rstrip()
