@@ -70,12 +70,7 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
         "UTC",
     ),
     "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
-    "PINBOT_LOG_LEVEL": (
-        "Empty: the service (`pinbot run`) logs what it does with the time (INFO); other commands show only "
-        "warnings and errors, as plain lines. DEBUG, INFO, WARNING or ERROR: that level, with the time, for "
-        "every command.",
-        "",
-    ),
+    "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR; empty: INFO for `pinbot run`, warnings for the rest.", ""),
     "PINBOT_DELETE_DUPLICATES": (
         "When one queue item turns up twice on a board (a worker frozen mid-post, then resumed), delete "
         "the extra pin and note it in the pin's history. false: only report it.",

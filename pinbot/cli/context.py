@@ -202,6 +202,11 @@ class AppContext:
         """Columns of the terminal (COLUMNS when set; 80 for a pipe or a file)."""
         return shutil.get_terminal_size((80, 24)).columns
 
+    @property
+    def prose_width(self) -> int | None:
+        """Where sentences wrap: the terminal's width; None (one line each) in a pipe or a file."""
+        return self.width if self.stdout_is_terminal else None
+
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 

@@ -14,7 +14,7 @@ from pinbot.words import plural
 
 
 def print_plan(app: AppContext, plan: ExperimentPlan) -> None:
-    width = app.width
+    width = app.prose_width
     designs = " and ".join(f"“{design_name(d.id)}”" for d in plan.designs)
     lines = [
         ("", f"Experiment “{plan.name}”: {plural(plan.pins_created, 'pin')} queued to compare {designs}."),

@@ -92,7 +92,7 @@ def suggest(
     if as_json:
         app.print_json(result.as_dict())
         return
-    width = app.width
+    width = app.prose_width
     click.echo(hanging("", f"{product.title} (boards: {', '.join(result.boards) or 'none match'})", width))
     words = max((len(w["word"]) for w in result.words), default=0)
     sources = max((len(w["source"]) for w in result.words), default=0)

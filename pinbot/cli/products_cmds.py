@@ -317,7 +317,7 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         ("photos", photos),
         ("description", product.description or "-"),
     ):
-        click.echo(hanging(f"{label:12} ", value, app.width))
+        click.echo(hanging(f"{label:12} ", value, app.prose_width))
     if pins:
         click.echo()
         cells = [

@@ -42,8 +42,9 @@ class Layout:
             return min(natural[i], max(c.least, len(c.header))) if (c.flex or c.least) else natural[i]
 
         def need(ids: list[int]) -> int:
-            return sum(least(i) for i in ids) + len(GAP) * (len(ids) - 1)
+            return sum(natural[i] for i in ids) + len(GAP) * (len(ids) - 1)
 
+        # An extra column only when everything else is shown whole (a title is never cut for it).
         while need(keep) > width and any(columns[i].drop for i in keep):
             worst = max((i for i in keep if columns[i].drop), key=lambda i: (columns[i].drop, i))
             keep.remove(worst)
@@ -83,10 +84,10 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) 
     return [layout.header(), *(layout.line(r) for r in rows)]
 
 
-def hanging(label: str, text: str, width: int) -> str:
+def hanging(label: str, text: str, width: int | None) -> str:
     """`label` and `text` wrapped to `width`, the lines after the first indented under the text;
-    a link or a path is never broken."""
-    if len(label) + len(text) <= width:
+    a link or a path is never broken. `width` None: one line (a pipe or a log greps it whole)."""
+    if width is None or len(label) + len(text) <= width:
         return label + text
     lines = textwrap.wrap(
         text,
