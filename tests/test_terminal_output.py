@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,41 @@ def test_experiment_create_names_designs_as_people_do(initialised_cli: Cli, tmp_
     for text in (by_template, fixed):
         assert _widest(text) <= 80, text
         assert not re.search(r"\b(photo-band|split-block)\b|\.(subject|close|centre)\b", text), text
+
+
+def test_queue_plan_boards_list_and_queue_show_fit_80_columns(
+    initialised_cli: Cli, shop_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    soon = datetime.now() + timedelta(days=5)  # inside the plan's days, whatever today is
+    for n, board in enumerate(("ceramics", "diy-craft-tutorials", "handmade-jewelry")):
+        _queue(initialised_cli, shop_dir, board, f"{LONG_TITLE} no. {n}", f"{soon + timedelta(days=n):%Y-%m-%d}T10:30")
+    plan = initialised_cli.ok("queue", "plan", "--days", "30", COLUMNS="80").stdout
+    table = plan.splitlines()[:5]  # the heading, the header and the three pins
+    assert _widest("\n".join(table)) <= 80 and table[1].split() == ["id", "when", "board", "title"], plan
+    day = r"\w{3} \d{1,2} \w{3}( \d{4})?"  # "Sat 1 Mar", and the year when it is not this one
+    assert re.match(rf" ?1  {day} 10:30 \*  ceramics\s+Speckled stoneware mug[^…]*…$", table[2]), table
+    assert "* = a time you set" in table[0]
+    boards = initialised_cli.ok("boards", "list", COLUMNS="80").stdout
+    assert _widest(boards) <= 80 and "Ceramic Mugs & Planters  public   (not synced)" in boards
+    wide = initialised_cli.ok("boards", "list", COLUMNS="200").stdout
+    assert "pinterest id" in wide and "split-block" in wide  # room for the template and the Pinterest id
+    _as_terminal(monkeypatch)
+    shown = initialised_cli.ok("queue", "show", "1", COLUMNS="80").stdout
+    pathless = "\n".join(line for line in shown.splitlines() if not line.startswith("image"))  # a path stays whole
+    assert _widest(pathless) <= 80 and "title             Speckled stoneware mug with a hand-thrown foot ring" in shown
+
+
+def test_doctor_wraps_its_findings_under_their_text_on_a_terminal(
+    initialised_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    piped = initialised_cli("doctor", COLUMNS="80").stdout
+    assert "PINBOT_LOG_LEVEL" in piped and "(not set: INFO for `pinbot run`" in piped
+    long_findings = [line for line in piped.splitlines() if len(line) > 80]
+    assert long_findings  # a pipe or a log gets each finding on one line
+    _as_terminal(monkeypatch)
+    wrapped = initialised_cli("doctor", COLUMNS="80").stdout
+    pathless = "\n".join(line for line in wrapped.splitlines() if "/" not in line)  # a path stays whole
+    assert _widest(pathless) <= 80, wrapped
+    assert "PINBOT_LOG_LEVEL              (not set: INFO for `pinbot run`, warnings and\n" in wrapped
+    checks = [line for line in wrapped[wrapped.index("\n\n") :].splitlines() if line]
+    assert [line for line in checks if not re.match(r"(ok  |warn|FAIL) \w+ +\S|( {15}| {20})\S", line)] == []
