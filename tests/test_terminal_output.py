@@ -238,3 +238,17 @@ def test_doctor_wraps_its_findings_under_their_text_on_a_terminal(
     assert "PINBOT_LOG_LEVEL              (not set: INFO for `pinbot run`, warnings and\n" in wrapped
     checks = [line for line in wrapped[wrapped.index("\n\n") :].splitlines() if line]
     assert [line for line in checks if not re.match(r"(ok  |warn|FAIL) \w+ +\S|( {15}| {20})\S", line)] == []
+
+
+def test_loop_list_fits_80_columns(initialised_cli: Cli, shop_dir: Path) -> None:
+    from tests.test_loop_cli import _products
+
+    _products(initialised_cli, shop_dir)
+    initialised_cli.ok("loop", "create", "mugs-all-year", "--board", "ceramics", "--tag", "mug", "--tag", "planter")
+    initialised_cli.ok("loop", "create", "christmas-gifts", "--board", "handmade-jewelry", "--tag", "gift",
+                       "--peak", "12-20")  # fmt: skip
+    narrow = initialised_cli.ok("loop", "list", COLUMNS="80").stdout
+    assert _widest(narrow) <= 80 and len(narrow.splitlines()) == 3, narrow  # one line per loop, never folded
+    assert re.match(r"mugs-all-year +tags: mug", narrow.splitlines()[1]) and "10-31 to 12-20" in narrow
+    wide = initialised_cli.ok("loop", "list", COLUMNS="120").stdout
+    assert "10-31 to 12-20" in wide and "all year" in wide

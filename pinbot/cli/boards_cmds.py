@@ -85,7 +85,7 @@ _LIST_COLUMNS = (
     Column("key"),
     Column("name", flex=True, least=16),
     Column("privacy"),
-    Column("template", drop=2),
+    Column("template", extra=True),
     Column("pinterest id", drop=1),
 )
 

@@ -283,7 +283,7 @@ _LIST_COLUMNS = (
     Column("queued", right=True),
     Column("posted", right=True),
     Column("key", drop=1, least=12),
-    Column("source", drop=2),
+    Column("source", extra=True),
 )
 
 

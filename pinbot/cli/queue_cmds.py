@@ -355,7 +355,7 @@ _PLAN_COLUMNS = (
     Column("when"),
     Column("board", least=16),
     Column("title", flex=True, least=24, most=60),
-    Column("link", drop=1, least=12),
+    Column("link", extra=True),
     Column("loop", least=8),  # why the pin is there (shown when a pin came from a loop)
 )
 

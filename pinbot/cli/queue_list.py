@@ -101,7 +101,7 @@ _COLUMNS = (
     Column("due (shop time)"),
     Column("board", least=16),
     Column("title", flex=True, least=24, most=60),
-    Column("pinterest id", drop=1),
+    Column("pinterest id", extra=True),
 )
 
 

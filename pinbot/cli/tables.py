@@ -1,15 +1,16 @@
 """Plain text tables that fit the terminal (80 columns when piped or in a file).
 
-Columns take the width of their longest cell; when the line would not fit, the least useful
-columns go first (`drop`: the highest number first), then the columns that may shrink do so, and
-the one `flex` column (a title) takes the room left, its cells cut after a whole word with "…"
-(`words.clip`). A wider terminal shows more. Lines never end in spaces.
+Columns take the width of their longest cell; when the line would not fit, the `extra` columns
+go (they show only when everything fits whole), then the columns that may shrink do so, and the
+one `flex` column (a title) takes the room left, its cells cut after a whole word with "…"
+(`words.clip`); a column with `drop` goes only when even that does not fit (the highest number
+first). A wider terminal shows more. Lines never end in spaces.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pinbot.words import clip
@@ -22,7 +23,8 @@ class Column:
     header: str
     right: bool = False
     flex: bool = False  # takes the room left (at least `least`, at most `most`)
-    drop: int = 0  # 0: always shown; a higher number is left out first when the line would not fit
+    drop: int = 0  # 0: always shown; a higher number is left out first when even shrunk it would not fit
+    extra: bool = False  # shown only when every column fits whole (a title is never cut for it)
     least: int = 0  # a flex or shrinking column is never narrower than this (0: never shrinks)
     most: int = 0  # a flex column's widest (0: as wide as its longest cell)
 
@@ -41,11 +43,12 @@ class Layout:
             c = columns[i]
             return min(natural[i], max(c.least, len(c.header))) if (c.flex or c.least) else natural[i]
 
-        def need(ids: list[int]) -> int:
-            return sum(natural[i] for i in ids) + len(GAP) * (len(ids) - 1)
+        def need(ids: list[int], size: Callable[[int], int]) -> int:
+            return sum(size(i) for i in ids) + len(GAP) * (len(ids) - 1)
 
-        # An extra column only when everything else is shown whole (a title is never cut for it).
-        while need(keep) > width and any(columns[i].drop for i in keep):
+        if need(keep, natural.__getitem__) > width:
+            keep = [i for i in keep if not columns[i].extra]
+        while need(keep, least) > width and any(columns[i].drop for i in keep):
             worst = max((i for i in keep if columns[i].drop), key=lambda i: (columns[i].drop, i))
             keep.remove(worst)
         widths = {i: natural[i] for i in keep}
