@@ -252,3 +252,26 @@ def test_loop_list_fits_80_columns(initialised_cli: Cli, shop_dir: Path) -> None
     assert re.match(r"mugs-all-year +tags: mug", narrow.splitlines()[1]) and "10-31 to 12-20" in narrow
     wide = initialised_cli.ok("loop", "list", COLUMNS="120").stdout
     assert "10-31 to 12-20" in wide and "all year" in wide
+
+
+def test_run_once_says_what_it_posted_and_what_comes_next(initialised_cli: Cli, shop_dir: Path) -> None:
+    from pinbot.emulator.app import Emulator
+
+    with Emulator("emulator-app", "emulator-secret", tier="standard") as emu:
+        tokens = emu.mint_tokens()
+        env = {
+            "PINTEREST_API_BASE": emu.base_url,
+            "PINTEREST_APP_ID": "emulator-app",
+            "PINTEREST_APP_SECRET": "emulator-secret",
+            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+            "PINTEREST_ACCESS_TIER": "standard",
+        }
+        initialised_cli.ok("boards", "sync", "--yes", **env)
+        _queue(initialised_cli, shop_dir, "ceramics", "Speckled mug", "2020-01-01T09:00")
+        _queue(initialised_cli, shop_dir, "handmade-jewelry", "Silver hoops", "2031-01-01T09:00")
+        ran = initialised_cli.ok("run", "--once", **env)
+    (pinterest_id,) = [p["id"] for p in emu.pins()]
+    # A line for the pin posted, plain (no time, level or logger), and what comes next; no chatter.
+    assert ran.stderr == f"pin 1 posted: Pinterest id {pinterest_id} (board ceramics)\n"
+    assert ran.stdout.startswith("the next pin, 2 (Silver hoops), is due 2031-01-01 09:00")

@@ -164,7 +164,7 @@ class Poster:
                     pin.id,
                     pin.title,
                     board.key,
-                    rendered.name,
+                    rendered,  # the whole path: the owner can open the image
                     link or "(none)",
                     extra=OWNER,  # what `run --once --dry-run` is for
                 )
