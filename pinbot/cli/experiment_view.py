@@ -15,7 +15,8 @@ from pinbot.words import plural
 
 def print_plan(app: AppContext, plan: ExperimentPlan) -> None:
     width = app.prose_width
-    designs = " and ".join(f"“{design_name(d.id)}”" for d in plan.designs)
+    names = [f"“{design_name(d.id)}”" for d in plan.designs]
+    designs = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     lines = [
         ("", f"Experiment “{plan.name}”: {plural(plan.pins_created, 'pin')} queued to compare {designs}."),
         (

@@ -323,7 +323,8 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         cells = [
             [str(pin.id), pin.status.value, app.shop_day(pin.due_at), key, pin.last_error or ""] for pin, key in pins
         ]
-        click.echo("\n".join(table(_PIN_COLUMNS, cells, app.width)))
+        notes = any(c[-1] for c in cells)  # the last error, when a pin has one
+        click.echo("\n".join(table(_PIN_COLUMNS if notes else _PIN_COLUMNS[:-1], cells, app.width)))
 
 
 _PIN_COLUMNS = (
