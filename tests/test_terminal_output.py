@@ -275,3 +275,22 @@ def test_run_once_says_what_it_posted_and_what_comes_next(initialised_cli: Cli, 
     # A line for the pin posted, plain (no time, level or logger), and what comes next; no chatter.
     assert ran.stderr == f"pin 1 posted: Pinterest id {pinterest_id} (board ceramics)\n"
     assert ran.stdout.startswith("the next pin, 2 (Silver hoops), is due 2031-01-01 09:00")
+
+
+def test_an_import_on_a_terminal_shows_its_bar_instead_of_crashing() -> None:
+    """`products import` on a terminal crashed at its first row (IndexError in the progress bar):
+    the bar's task was made after the list of tasks was read."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from pinbot.cli.progress import progress
+
+    shown = StringIO()
+    with progress(Console(file=shown, force_terminal=True, width=80), "importing", enabled=True) as bars:
+        assert bars is not None
+        bars.advance()
+        bars.advance(2)
+        bars.update(3, 10)
+        bars.advance()
+    assert "4/10" in shown.getvalue()  # the row count reached the bar
