@@ -64,6 +64,7 @@ class UpsertResult:
     unchanged: list[int] = field(default_factory=list)
     sold_out: list[StockChange] = field(default_factory=list)  # out of stock now, with pins cancelled
     back_in_stock: list[StockChange] = field(default_factory=list)  # nothing re-queued for these
+    hand_photos_kept: list[int] = field(default_factory=list)  # an import's photos came; the owner's stayed
 
     @property
     def cancelled_pins(self) -> int:
@@ -78,6 +79,7 @@ class UpsertResult:
             "sold_out": [vars(c) for c in self.sold_out],
             "back_in_stock": [vars(c) for c in self.back_in_stock],
             "cancelled_pins": self.cancelled_pins,
+            "hand_photos_kept": self.hand_photos_kept,
         }
 
 
@@ -95,6 +97,8 @@ def product_to_dict(product: Product, pin_counts: dict[str, int] | None = None) 
         "images": list(product.image_paths),
         "tags": list(product.tags),
         "in_stock": product.in_stock,
+        "hand_photos": list(product.hand_photos or []),
+        "hand_photos_only": bool(product.hand_photos_only),
         "headline": product.headline,
         "badge": product.badge,
         "pins": pin_counts or {},
@@ -157,6 +161,9 @@ class ProductService:
                 else:
                     bucket = result.unchanged
                 assert row.id is not None
+                kept = row.hand_photos and rec.image_paths is not None and rec.source != "manual"
+                if kept and row.id not in result.hand_photos_kept:
+                    result.hand_photos_kept.append(row.id)
                 if row.id not in result.ids:
                     result.ids.append(row.id)
                     bucket.append(row.id)
@@ -280,15 +287,29 @@ def _apply(row: Product, rec: ProductRecord) -> bool:
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed = True
-    if rec.image_paths is not None and list(row.image_paths or []) != list(rec.image_paths):
-        row.image_paths = list(rec.image_paths)
-        changed = True
+    if rec.image_paths is not None:
+        photos = _photos_after(row, rec)
+        if list(row.image_paths or []) != photos:
+            row.image_paths = photos
+            changed = True
     for name in ("headline", "badge"):
         wanted = getattr(rec, name)
         if wanted is not None and getattr(row, name) != (wanted or None):
             setattr(row, name, wanted or None)
             changed = True
     return changed
+
+
+def _photos_after(row: Product, rec: ProductRecord) -> list[str]:
+    """The photos a product has after an import brought `rec.image_paths`: the import's own photos
+    change as the shop's file says, and the photos the owner added by hand (`pinbot products photo`)
+    are kept after them; when the owner replaced the photos by hand, an import leaves them alone
+    (an owner's work is never silently undone by a re-import; docs/data-model.md)."""
+    hand = list(row.hand_photos or [])
+    if row.hand_photos_only and rec.source != "manual":
+        return list(row.image_paths or [])
+    imported = list(rec.image_paths or [])
+    return imported + [p for p in hand if p not in imported]
 
 
 def find_product(session: Session, account_id: int, ref: str) -> Product:
