@@ -165,7 +165,7 @@ def test_replace_makes_them_its_only_photos_and_a_reimport_leaves_them(
     cli = imported
     export = export_via(cdn, tmp_path)
     urls = photo_urls(export, "29")
-    for url in urls:
+    for url in urls + photo_urls(export, "30"):
         put_on_cdn(cdn, url)
     cli.ok("products", "import", str(export), *SHOP_URL)
     assert len(products_by_key(cli)["etsy:29"].image_paths) == len(urls)
@@ -176,6 +176,11 @@ def test_replace_makes_them_its_only_photos_and_a_reimport_leaves_them(
     assert data["added"] == [bowl] and len(data["removed"]) == len(urls) and data["photos"] == [bowl]
     line = cli.ok("products", "photo", "etsy:29", "--image", "fox-bowl.jpg", "--replace").stdout
     assert "nothing changed" in line
+    # --replace with the photos it has: they stay, and imports now leave them alone
+    own = products_by_key(cli)["etsy:30"].image_paths
+    other = cli.ok("products", "photo", "30", "--replace", *(f"--image={p}" for p in own)).stdout
+    assert "(0 taken off); a re-import leaves its photos alone" in other
+    assert products_by_key(cli)["etsy:30"].hand_photos_only and products_by_key(cli)["etsy:30"].image_paths == own
 
     cli.ok("products", "import", str(export), *SHOP_URL)
     vase = products_by_key(cli)["etsy:29"]
@@ -188,20 +193,26 @@ def test_replace_makes_them_its_only_photos_and_a_reimport_leaves_them(
 
 
 def test_a_key_that_could_be_two_products_says_what_to_type(imported: Cli) -> None:
-    """SKU 5 is product 26; product 5 is SKU 24. Neither is guessed."""
-    result = imported("products", "photo", "5", "--image", "fox-bowl.jpg")
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        "pinbot: KEY: '5' could be 2 products: type etsy:24 for product 5 (Antiqued Raku vase with "
-        "blue-purple…); etsy:5 for product 26 (Japanese inspired pit fired stoneware…)"
+    """SKU 5 is product 26; product 5 is SKU 24. Neither is guessed, here nor when pinning it
+    (`queue add --product 5` took product 5 without a word)."""
+    said = (
+        "pinbot: product: '5' names several products: type etsy:24 for product 5 (Antiqued Raku vase with "
+        "blue-purple…) or etsy:5 for product 26 (Japanese inspired pit fired stoneware…)"
     )
-    assert all(not p.image_paths for p in products_by_key(imported).values())
+    for args in (("products", "photo", "5", "--image", "fox-bowl.jpg"), ("queue", "add", "--product", "5",
+                 "--board", "ceramics"), ("products", "show", "5")):  # fmt: skip
+        result = imported(*args)
+        assert result.exit_code == 2 and result.stderr.strip() == said, result.output
+    assert all(not p.image_paths for p in products_by_key(imported).values()) and not pins(imported)
     assert "product 26 (" in imported.ok("products", "photo", "etsy:5", "--image", "fox-bowl.jpg").stdout
+    imported.ok("queue", "add", "--product", "etsy:5", "--board", "ceramics")
+    [pin] = pins(imported)
+    assert pin.product_id == 26 and pin.image_path == str((imported.cwd / "fox-bowl.jpg").absolute())
     # a key that is no product's id, and an id that is no product's key, are not ambiguous
     assert "etsy:32" in imported.ok("products", "photo", "32", "--image", "fox-bowl.jpg").stdout
     assert "etsy:22" in imported.ok("products", "photo", "6", "--image", "fox-bowl.jpg").stdout
     missing = imported("products", "photo", "33", "--image", "fox-bowl.jpg")
-    assert missing.exit_code == 3 and "no product with key '33'" in missing.stderr
+    assert missing.exit_code == 3 and "no product '33'" in missing.stderr
 
 
 @pytest.mark.parametrize(

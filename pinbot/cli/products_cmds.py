@@ -123,7 +123,7 @@ def add(
     )
     service = product_service(app)
     result = service.upsert([record])
-    product = service.get(str(result.ids[0]))
+    product = service.get_id(result.ids[0])
     if as_json:
         app.print_json(product_to_dict(product) | {"result": result.as_dict(), "notes": parsed.notes})
         return

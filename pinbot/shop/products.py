@@ -24,6 +24,7 @@ from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product
+from pinbot.words import clip
 
 SOURCES = ("manual", "csv", "shopify", "etsy", "feed", "demo")
 
@@ -239,6 +240,15 @@ class ProductService:
             session.expunge(product)
             return product
 
+    def get_id(self, product_id: int) -> Product:
+        """By id alone (a product just written): a number can also be another product's key."""
+        with session_scope(self.engine) as session:
+            product = session.get(Product, product_id)
+            if product is None or product.account_id != self.account_id:
+                raise NotFound(f"no product {product_id}")
+            session.expunge(product)
+            return product
+
     def pin_counts(self, product_ids: Sequence[int] | None = None) -> dict[int, dict[str, int]]:
         """Pins per product and status (every product of the account when `product_ids` is None)."""
         with session_scope(self.engine) as session:
@@ -313,23 +323,29 @@ def _photos_after(row: Product, rec: ProductRecord) -> list[str]:
 
 
 def find_product(session: Session, account_id: int, ref: str) -> Product:
-    """By id (digits), else by external id; `source:external_id` settles a clash between sources."""
+    """By id (digits) or by key (external id); `source:key` settles a clash. Keys are unique per
+    source only, and an Etsy export's SKUs are small numbers like ids: a ref that names several
+    products (an id and another product's key, or one key from two sources) is refused with the
+    `source:key` to type for each, never guessed."""
     ref = ref.strip()
     if not ref:
         raise InvalidInput("product", "give a product id or its external id")
     mine = select(Product).where(Product.account_id == account_id)
+    rows = list(session.exec(mine.where(Product.external_id == ref).order_by(col(Product.id))).all())
     if ref.isdigit():
         row = session.exec(mine.where(Product.id == int(ref))).first()
         if row is not None:
-            return row
-    rows = list(session.exec(mine.where(Product.external_id == ref)).all())
+            rows = [row, *(p for p in rows if p.id != row.id)]
     if not rows and ":" in ref:
         source, _, external_id = ref.partition(":")
         if source in SOURCES:
             rows = list(session.exec(mine.where(Product.source == source, Product.external_id == external_id)).all())
     if len(rows) > 1:
-        choices = ", ".join(f"{p.source}:{p.external_id} (id {p.id})" for p in rows)
-        raise InvalidInput("product", f"{ref!r} names several products: {choices}; give the id")
+        choices = " or ".join(
+            f"{p.source}:{p.external_id} for product {p.id} ({clip(p.title, 40)})"
+            for p in sorted(rows, key=lambda p: p.id or 0)
+        )
+        raise InvalidInput("product", f"{ref!r} names several products: type {choices}")
     if not rows:
-        raise NotFound(f"no product {ref!r} (give a product id or its external id; see pinbot products list)")
+        raise NotFound(f"no product {ref!r} (give a product id or its key; see pinbot products list)")
     return rows[0]
