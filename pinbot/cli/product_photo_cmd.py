@@ -62,9 +62,10 @@ def photo(app: AppContext, key: str, images: tuple[str, ...], replace: bool, as_
     if not change.changed:
         click.echo(f"{who}: already has {', '.join(names[p] for p in change.already)}; nothing changed")
     elif replace:
+        off = f" ({len(change.removed)} taken off)" if change.removed else ""
         click.echo(
-            f"{who}: its photos are now {', '.join(names[p] for p in change.photos)} "
-            f"({len(change.removed)} taken off); a re-import leaves its photos alone"
+            f"{who}: its photos are now {', '.join(names[p] for p in change.photos)}{off}; "
+            "a re-import leaves its photos alone"
         )
     else:
         click.echo(f"{who}: added {', '.join(names[p] for p in change.added)}; {now} now, kept by a re-import")
