@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pinbot.importers.text import shorten
 from pinbot.render.brand import load_brand
 from pinbot.render.headline import HEADLINE_CHARS, headline_from
 from pinbot.render.text import ELLIPSIS, TextStyle, fit_text
@@ -111,3 +112,20 @@ def test_the_renderers_ellipsis_never_follows_a_small_word() -> None:
             if len(words) > 1:
                 assert not dangles(words[-1]), (title, width, fitted.lines)
     assert cut > 100
+
+
+def test_a_pins_title_and_description_cut_to_pinterests_limits_never_dangle() -> None:
+    """`queue add --product` cuts a long title to the pin's title and alt text limits, and an
+    import cuts a description to 800 characters, with the same rule."""
+    cut = 0
+    for title in TITLES:
+        for limit in (40, 60, 100):
+            short, was_cut = shorten(title, limit)
+            if not was_cut:
+                assert short == title
+                continue
+            cut += 1
+            words = short[:-1].split(" ")
+            assert len(short) <= limit and (len(words) == 1 or not dangles(words[-1])), (title, short)
+    assert cut > 200
+    assert shorten("Speckled stoneware mug with the oatmeal glaze", 33) == ("Speckled stoneware mug…", True)
