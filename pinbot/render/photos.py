@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from PIL import Image, ImageFilter
 
-from pinbot.render.crop import ZOOM, Cut, cut
+from pinbot.render.crop import ZOOM, Cut, cover_cut, cover_keeps_enough, cut, subject_unknown
 from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
 from pinbot.render.subject import PhotoInfo, photo_info
-from pinbot.render.templates import AnyLayer, PhotoLayer, Template
+from pinbot.render.templates import AnyLayer, PhotoLayer, Template, text_over
 from pinbot.render.types import RGB, Box, PhotoPlacement
 
 _FILL_STEP = 12  # the fill is drawn at 1/12 size and blurred: it is backdrop, not detail
@@ -66,8 +66,12 @@ def open_sources(tpl: Template, sources: tuple[PhotoSource, ...], crop: str, bac
     return out
 
 
-def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str) -> Cut:
+def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str, under_text: bool = False) -> Cut:
+    """The slot's cut. A photo whose product did not stand out from a busy backdrop gets the plain
+    cover crop, unless text is set over the slot (only a found product can be kept clear of it)."""
     slot, focus = slot_focus(layer)
+    if subject_unknown(info.subject) and not under_text and cover_keeps_enough(size, slot, layer.max_zoom):
+        return cover_cut(size, slot, crop, focus, layer.zoom)
     return cut(size, slot, info.subject_px(size), crop, focus, layer.zoom, layer.max_zoom)
 
 
@@ -79,7 +83,7 @@ def arrange(tpl: Template, infos: list[PhotoInfo], sizes: list[tuple[int, int]],
     for name in tpl.arrangements:
         layers = tpl.layers_for(name, n)
         cuts = {
-            i: photo_cut(lay, infos[lay.photo % n], sizes[lay.photo % n], crop)
+            i: photo_cut(lay, infos[lay.photo % n], sizes[lay.photo % n], crop, text_over(layers, lay))
             for i, lay in enumerate(layers)
             if isinstance(lay, PhotoLayer) and n
         }
