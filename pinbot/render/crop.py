@@ -10,9 +10,9 @@ layout may throw away (no 2x zoom of a landscape photo into a portrait pin).
 
 When no product stood out from the backdrop (a busy wall, wood grain, fabric: the subject box is
 the whole photo), where the product is, is not known. Shrinking the whole photo into the focus
-would leave a pin of blurred margins, so a layout with no text over the photo cuts the plain cover
-crop instead (`cover_cut`), the photographer's own framing, as long as it keeps as much of the
-photo as the layout's `max_zoom` allows.
+would leave a pin that is mostly blurred margin, so where that is what it would take, a single-photo
+layout with no text over the photo cuts the plain cover crop instead (`cover_cut`): the
+photographer's own framing, as long as it keeps most of the photo.
 
 Pure arithmetic on boxes: no pixels are read here.
 """
@@ -26,13 +26,16 @@ ZOOM = {"subject": 1.0, "close": 1.35, "centre": 1.0}
 # Room kept around the product: a share of its own size plus a share of the photo's.
 PAD_SUBJECT = 0.05
 PAD_PHOTO = 0.012
+MIN_PHOTO_SHARE = 0.55  # below this, the photo is a small window in a filled slot
 # A subject box wider and taller than this share of the photo: no product stood out (`subject`).
 UNKNOWN_SIDE = 0.85
 EDGE = 0.02  # a subject box side this close to the photo's edge runs into it
-DEFAULT_MAX_ZOOM = 1.5  # for a layout that sets none: the least of the bundled templates' caps
-# The close-up of a photo whose product was not found zooms in only this much: photographers
-# leave some room around the product, but how much is not known.
-COVER_CLOSE = 1.1
+# The cover crop of a photo whose product was not found keeps at least this share of the photo's
+# width and height: a product centred with the usual room around it stays whole.
+COVER_KEEP = 0.7
+# Its close-up zooms in only this much (enough to be a different image): where the product's
+# edges are is not known.
+COVER_CLOSE = 1.04
 
 Window = tuple[float, float, float, float]
 
@@ -153,12 +156,14 @@ def subject_unknown(subject: Window) -> bool:
 
 
 def cover_keeps_enough(size: tuple[int, int], slot: tuple[int, int], max_zoom: float = 0.0) -> bool:
-    """Whether the plain cover crop of a photo of `size` for `slot` throws away no more of the photo
-    than the layout's `max_zoom` allows: a 4:5 photo in a squarish slot, not a panorama in a
-    portrait pin (a patchwork panel that fills a 3:1 frame would lose two thirds of itself)."""
+    """Whether the plain cover crop of a photo of `size` for `slot` keeps at least `COVER_KEEP` of
+    the photo's width and height (and zooms no more than the layout's `max_zoom`): a 4:5 photo in a
+    squarish slot, not a panorama in a portrait pin (a patchwork panel that fills a 3:1 frame would
+    lose two thirds of itself)."""
     iw, ih = size
     aspect = slot[0] / slot[1]
-    return max(iw, ih * aspect) / min(iw, ih * aspect) <= (max_zoom or DEFAULT_MAX_ZOOM) + 1e-9
+    limit = min(1 / COVER_KEEP, max_zoom or 1 / COVER_KEEP)
+    return max(iw, ih * aspect) / min(iw, ih * aspect) <= limit + 1e-9
 
 
 def cover_cut(

@@ -4,8 +4,8 @@ A template is not used for a product when it cannot show the product whole and c
 a collage needs two or more different photos (near-duplicates count once), and every photo slot
 must show mostly real photo (not a small window in a filled margin) with the product big enough
 to recognise in a phone feed. A photo whose product does not stand out from a busy backdrop is cut
-as a plain cover crop where no text lies over the photo (`render.crop.cover_cut`); a layout that
-sets its headline over the photo refuses it. The variant picker, experiments and the contact sheet
+as a plain cover crop by a single-photo layout with no text over the photo (`render.crop.cover_cut`);
+a layout that sets its headline over the photo refuses it. The variant picker, experiments and the contact sheet
 ask here; every reason is one sentence for the owner that ends with what to do.
 """
 
@@ -15,13 +15,12 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from pinbot.render.crop import cover_keeps_enough, subject_unknown
+from pinbot.render.crop import MIN_PHOTO_SHARE, cover_keeps_enough, subject_unknown
 from pinbot.render.loading import PhotoSource, read_photo
 from pinbot.render.photos import arrange, placement
 from pinbot.render.subject import PhotoInfo, distinct_photos, photo_info
-from pinbot.render.templates import AnyLayer, PhotoLayer, Template
+from pinbot.render.templates import AnyLayer, PhotoLayer, Template, text_over
 
-MIN_PHOTO_SHARE = 0.55  # below this, the photo is a small window in a filled slot
 MIN_SUBJECT_SIDE = 220  # px on the 1000 px canvas: ~52 px in a 236 px feed column
 
 
@@ -70,10 +69,16 @@ def _shape_reason(info: PhotoInfo, layer: PhotoLayer, layers: list[AnyLayer], sh
     slot = (layer.box[2] - layer.box[0], layer.box[3] - layer.box[1])
     margin = f"{100 - share * 100:.0f}%"
     if cover_keeps_enough((info.width, info.height), slot, layer.max_zoom):
-        if subject_unknown(info.subject):  # text lies over the photo, or it would have a cover crop
+        if subject_unknown(info.subject) and text_over(layers, layer):
             return (
                 "the product can't be told apart from its busy backdrop, so the headline this design sets over "
                 "the photo could cover it; photograph it on a plain background to use this design"
+            )
+        if subject_unknown(info.subject):  # a collage: its cells show every photo whole
+            return (
+                "the product can't be told apart from its busy backdrop, and showing the whole photo in this "
+                f"layout would leave {margin} of it as filled margin; photograph it on a plain background to use "
+                "this design"
             )
         return (
             f"the product fills too much of the photo ({size}) for this layout: showing it whole would leave "
