@@ -48,7 +48,6 @@ class Cut:
     photo_size: tuple[int, int]
     slot: tuple[int, int]
     subject: Window  # the product's box in source pixels (unpadded); the whole photo when not found
-    found: bool = True  # False: a plain cover crop, the product's place in the photo is not known
 
     @property
     def scale(self) -> float:
@@ -191,4 +190,4 @@ def cover_cut(
 
     x0 = place(iw, win_w, (fx0 + fx1) / 2)
     y0 = place(ih, win_h, (fy0 + fy1) / 2)
-    return Cut((x0, y0, x0 + win_w, y0 + win_h), size, slot, (0.0, 0.0, float(iw), float(ih)), found=False)
+    return Cut((x0, y0, x0 + win_w, y0 + win_h), size, slot, (0.0, 0.0, float(iw), float(ih)))
