@@ -33,6 +33,9 @@ EDGE = 0.02  # a subject box side this close to the photo's edge runs into it
 # The cover crop of a photo whose product was not found keeps at least this share of the photo's
 # width and height: a product centred with the usual room around it stays whole.
 COVER_KEEP = 0.7
+# A cover crop that keeps this much is used even where the whole photo would fit: it loses a thin
+# strip, where showing the whole photo would frame it in blurred margins.
+COVER_EASY = 0.8
 # Its close-up zooms in only this much (enough to be a different image): where the product's
 # edges are is not known.
 COVER_CLOSE = 1.04
@@ -154,15 +157,19 @@ def subject_unknown(subject: Window) -> bool:
     return x1 - x0 > UNKNOWN_SIDE and y1 - y0 > UNKNOWN_SIDE and sum(edges) >= 3
 
 
+def cover_kept(size: tuple[int, int], slot: tuple[int, int]) -> float:
+    """The share of the photo's width or height that the plain cover crop for `slot` keeps."""
+    iw, ih = size
+    aspect = slot[0] / slot[1]
+    return min(iw, ih * aspect) / max(iw, ih * aspect)
+
+
 def cover_keeps_enough(size: tuple[int, int], slot: tuple[int, int], max_zoom: float = 0.0) -> bool:
     """Whether the plain cover crop of a photo of `size` for `slot` keeps at least `COVER_KEEP` of
     the photo's width and height (and zooms no more than the layout's `max_zoom`): a 4:5 photo in a
     squarish slot, not a panorama in a portrait pin (a patchwork panel that fills a 3:1 frame would
     lose two thirds of itself)."""
-    iw, ih = size
-    aspect = slot[0] / slot[1]
-    limit = min(1 / COVER_KEEP, max_zoom or 1 / COVER_KEEP)
-    return max(iw, ih * aspect) / min(iw, ih * aspect) <= limit + 1e-9
+    return cover_kept(size, slot) >= max(COVER_KEEP, 1 / max_zoom if max_zoom else 0.0) - 1e-9
 
 
 def cover_cut(

@@ -11,7 +11,17 @@ from functools import lru_cache
 
 from PIL import Image, ImageFilter
 
-from pinbot.render.crop import MIN_PHOTO_SHARE, ZOOM, Cut, cover_cut, cover_keeps_enough, cut, subject_unknown
+from pinbot.render.crop import (
+    COVER_EASY,
+    MIN_PHOTO_SHARE,
+    ZOOM,
+    Cut,
+    cover_cut,
+    cover_keeps_enough,
+    cover_kept,
+    cut,
+    subject_unknown,
+)
 from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
 from pinbot.render.subject import PhotoInfo, photo_info
 from pinbot.render.templates import AnyLayer, PhotoLayer, Template, text_over
@@ -68,14 +78,15 @@ def open_sources(tpl: Template, sources: tuple[PhotoSource, ...], crop: str, bac
 
 def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str, may_guess: bool = False) -> Cut:
     """The slot's cut. A photo whose product did not stand out from a busy backdrop is shown whole,
-    or, where that would leave the slot mostly filled margin and `may_guess` (one photo, no text over
-    it: nothing to keep clear of a product whose place is not known), as a plain cover crop."""
+    or, where that would leave the slot mostly filled margin or the cover crop loses only a thin
+    strip, and `may_guess` (one photo, no text over it: nothing to keep clear of a product whose
+    place is not known), as a plain cover crop."""
     slot, focus = slot_focus(layer)
     subject = info.subject_px(size)
     if may_guess and subject_unknown(info.subject) and cover_keeps_enough(size, slot, layer.max_zoom):
         # Decided on the subject crop, so that every crop of the design makes the same choice.
         whole = cut(size, slot, subject, "subject", focus, layer.zoom, layer.max_zoom)
-        if whole.photo_share() < MIN_PHOTO_SHARE:
+        if whole.photo_share() < MIN_PHOTO_SHARE or cover_kept(size, slot) >= COVER_EASY:
             return cover_cut(size, slot, crop, focus, layer.zoom)
     return cut(size, slot, subject, crop, focus, layer.zoom, layer.max_zoom)
 
