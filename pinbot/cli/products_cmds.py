@@ -1,4 +1,4 @@
-"""`pinbot products add|import|import-feed|list|show|stock`: the shop's catalogue from the CLI."""
+"""`pinbot products add|import|import-feed|list|show|photo|stock`: the shop's catalogue from the CLI."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.product_photo_cmd import photo, refuse_imported_key
 from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput
@@ -103,6 +104,8 @@ def add(
         tags=split_tags(tags),
         in_stock=not out_of_stock,
     )
+    if key is not None:
+        refuse_imported_key(app, key)
     store = _store(app)  # photos only once the rest is known to be valid: no download for a typo
     paths: list[str] = []
     for ref in images:
@@ -120,7 +123,7 @@ def add(
     )
     service = product_service(app)
     result = service.upsert([record])
-    product = service.get(str(result.ids[0]))
+    product = service.get_id(result.ids[0])
     if as_json:
         app.print_json(product_to_dict(product) | {"result": result.as_dict(), "notes": parsed.notes})
         return
@@ -140,6 +143,8 @@ def _stock_lines(app: AppContext, result: UpsertResult) -> None:
             f"back in stock: {c.title} (product {c.product_id}); nothing was re-queued: "
             f"pinbot queue add --product {c.product_id} --boards ..."
         )
+    if result.hand_photos_kept:
+        app.info(f"{plural(len(result.hand_photos_kept), 'product')} kept the photos you added by hand")
 
 
 def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, as_json: bool, **extra: object) -> None:
@@ -304,7 +309,8 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         app.print_json(data)
         return
     # Labels in words, not the JSON's field names (external_id, in_stock True, an empty images).
-    photos = ", ".join(product.image_paths) or (
+    hand = set(product.hand_photos or [])
+    photos = ", ".join(p + (" (added by hand)" if p in hand else "") for p in product.image_paths) or (
         f"none: a pin of it needs one (`pinbot queue add --product {product.external_id} --image PHOTO`)"
     )
     for label, value in (
@@ -350,3 +356,6 @@ def stock(app: AppContext, ref: str, in_stock: bool) -> None:
     (result.sold_out if not in_stock else result.back_in_stock).append(change)
     click.echo(f"product {product.id}: {'in stock' if in_stock else 'out of stock'}")
     _stock_lines(app, result)
+
+
+products.add_command(photo)

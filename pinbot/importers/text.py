@@ -11,6 +11,8 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
+from pinbot.words import drop_dangling
+
 _BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure"}
 _BLOCK |= {"footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section"}
 _BLOCK |= {"table", "td", "th", "tr", "ul"}
@@ -103,5 +105,5 @@ def shorten(text: str, limit: int) -> tuple[str, bool]:
     cut = text[: limit - 1]
     space = max(cut.rfind(" "), cut.rfind("\n"))
     if space >= limit * 0.6:  # a very long "word" (a URL) is cut where it stands
-        cut = cut[:space]
+        cut = drop_dangling(cut[:space].rstrip(" \n,;:-–—"))  # not "…bowl with the…"
     return cut.rstrip(" \n,;:-–—") + "…", True

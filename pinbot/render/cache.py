@@ -23,7 +23,7 @@ from pinbot.render.types import RenderRequest
 from pinbot.render.variants import resolve_variant
 
 # Bump when a change to the renderer changes its output for the same inputs.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 
 def cache_key(req: RenderRequest, assets_dir: Path, sources: tuple[PhotoSource, ...]) -> str:

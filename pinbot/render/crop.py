@@ -8,6 +8,12 @@ in a 2:3 pin), the window reaches past the photo's edge and that margin is fille
 own edges, softly blurred, instead of cutting the product. `max_zoom` caps how much of a photo a
 layout may throw away (no 2x zoom of a landscape photo into a portrait pin).
 
+When no product stood out from the backdrop (a busy wall, wood grain, fabric: the subject box is
+the whole photo), where the product is, is not known. Shrinking the whole photo into the focus
+would leave a pin that is mostly blurred margin, so where that is what it would take, a single-photo
+layout with no text over the photo cuts the plain cover crop instead (`cover_cut`): the
+photographer's own framing, as long as it keeps most of the photo.
+
 Pure arithmetic on boxes: no pixels are read here.
 """
 
@@ -20,6 +26,19 @@ ZOOM = {"subject": 1.0, "close": 1.35, "centre": 1.0}
 # Room kept around the product: a share of its own size plus a share of the photo's.
 PAD_SUBJECT = 0.05
 PAD_PHOTO = 0.012
+MIN_PHOTO_SHARE = 0.55  # below this, the photo is a small window in a filled slot
+# A subject box wider and taller than this share of the photo: no product stood out (`subject`).
+UNKNOWN_SIDE = 0.85
+EDGE = 0.02  # a subject box side this close to the photo's edge runs into it
+# The cover crop of a photo whose product was not found keeps at least this share of the photo's
+# width and height: a product centred with the usual room around it stays whole.
+COVER_KEEP = 0.7
+# A cover crop that keeps this much is used even where the whole photo would fit: it loses a thin
+# strip, where showing the whole photo would frame it in blurred margins.
+COVER_EASY = 0.8
+# Its close-up zooms in only this much (enough to be a different image): where the product's
+# edges are is not known.
+COVER_CLOSE = 1.04
 
 Window = tuple[float, float, float, float]
 
@@ -31,7 +50,7 @@ class Cut:
     window: Window
     photo_size: tuple[int, int]
     slot: tuple[int, int]
-    subject: Window  # the product's box in source pixels (unpadded)
+    subject: Window  # the product's box in source pixels (unpadded); the whole photo when not found
 
     @property
     def scale(self) -> float:
@@ -127,3 +146,55 @@ def cut(
     x0 = place(px1 - fx1 * win_w, px0 - fx0 * win_w, iw, win_w, ideal_x)
     y0 = place(py1 - fy1 * win_h, py0 - fy0 * win_h, ih, win_h, ideal_y)
     return Cut((x0, y0, x0 + win_w, y0 + win_h), size, slot, subject)
+
+
+def subject_unknown(subject: Window) -> bool:
+    """Whether a subject box (fractions of the photo) says that no product stood out: it covers
+    nearly the whole photo and runs into three or four of its edges (a busy backdrop, or a product
+    that fills the frame). A big product found with backdrop around it is known."""
+    x0, y0, x1, y1 = subject
+    edges = (x0 <= EDGE, y0 <= EDGE, x1 >= 1 - EDGE, y1 >= 1 - EDGE)
+    return x1 - x0 > UNKNOWN_SIDE and y1 - y0 > UNKNOWN_SIDE and sum(edges) >= 3
+
+
+def cover_kept(size: tuple[int, int], slot: tuple[int, int]) -> float:
+    """The share of the photo's width or height that the plain cover crop for `slot` keeps."""
+    iw, ih = size
+    aspect = slot[0] / slot[1]
+    return min(iw, ih * aspect) / max(iw, ih * aspect)
+
+
+def cover_keeps_enough(size: tuple[int, int], slot: tuple[int, int], max_zoom: float = 0.0) -> bool:
+    """Whether the plain cover crop of a photo of `size` for `slot` keeps at least `COVER_KEEP` of
+    the photo's width and height (and zooms no more than the layout's `max_zoom`): a 4:5 photo in a
+    squarish slot, not a panorama in a portrait pin (a patchwork panel that fills a 3:1 frame would
+    lose two thirds of itself)."""
+    return cover_kept(size, slot) >= max(COVER_KEEP, 1 / max_zoom if max_zoom else 0.0) - 1e-9
+
+
+def cover_cut(
+    size: tuple[int, int],
+    slot: tuple[int, int],
+    mode: str = "subject",
+    focus: Window = (0.0, 0.0, 1.0, 1.0),
+    zoom: float = 1.0,
+) -> Cut:
+    """The window for a photo whose product was not found: the largest window of the slot's aspect
+    inside the photo, with the photo's centre (where the product is most often framed) on the
+    focus's centre as far as the photo allows. `close` zooms in a little, `centre` shows a little
+    more (its margin filled), so the three crops still differ in scale."""
+    iw, ih = size
+    aspect = slot[0] / slot[1]
+    fx0, fy0, fx1, fy1 = focus
+    cover_w = min(iw, ih * aspect) / max(1.0, zoom)
+    win_w = cover_w * {"close": 1 / COVER_CLOSE, "centre": 1.12}.get(mode, 1.0)
+    win_h = win_w / aspect
+
+    def place(span: float, win: float, at: float) -> float:
+        ideal = span / 2 - at * win if mode != "centre" else (span - win) / 2
+        lo, hi = (0.0, span - win) if win <= span else (span - win, 0.0)
+        return min(max(ideal, lo), hi)
+
+    x0 = place(iw, win_w, (fx0 + fx1) / 2)
+    y0 = place(ih, win_h, (fy0 + fy1) / 2)
+    return Cut((x0, y0, x0 + win_w, y0 + win_h), size, slot, (0.0, 0.0, float(iw), float(ih)))

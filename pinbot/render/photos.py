@@ -11,10 +11,20 @@ from functools import lru_cache
 
 from PIL import Image, ImageFilter
 
-from pinbot.render.crop import ZOOM, Cut, cut
+from pinbot.render.crop import (
+    COVER_EASY,
+    MIN_PHOTO_SHARE,
+    ZOOM,
+    Cut,
+    cover_cut,
+    cover_keeps_enough,
+    cover_kept,
+    cut,
+    subject_unknown,
+)
 from pinbot.render.loading import OpenedPhoto, PhotoSource, open_photo, to_srgb
 from pinbot.render.subject import PhotoInfo, photo_info
-from pinbot.render.templates import AnyLayer, PhotoLayer, Template
+from pinbot.render.templates import AnyLayer, PhotoLayer, Template, text_over
 from pinbot.render.types import RGB, Box, PhotoPlacement
 
 _FILL_STEP = 12  # the fill is drawn at 1/12 size and blurred: it is backdrop, not detail
@@ -66,20 +76,33 @@ def open_sources(tpl: Template, sources: tuple[PhotoSource, ...], crop: str, bac
     return out
 
 
-def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str) -> Cut:
+def photo_cut(layer: PhotoLayer, info: PhotoInfo, size: tuple[int, int], crop: str, may_guess: bool = False) -> Cut:
+    """The slot's cut. A photo whose product did not stand out from a busy backdrop is shown whole,
+    or, where that would leave the slot mostly filled margin or the cover crop loses only a thin
+    strip, and `may_guess` (one photo, no text over it: nothing to keep clear of a product whose
+    place is not known), as a plain cover crop."""
     slot, focus = slot_focus(layer)
-    return cut(size, slot, info.subject_px(size), crop, focus, layer.zoom, layer.max_zoom)
+    subject = info.subject_px(size)
+    if may_guess and subject_unknown(info.subject) and cover_keeps_enough(size, slot, layer.max_zoom):
+        # Decided on the subject crop, so that every crop of the design makes the same choice.
+        whole = cut(size, slot, subject, "subject", focus, layer.zoom, layer.max_zoom)
+        if whole.photo_share() < MIN_PHOTO_SHARE or cover_kept(size, slot) >= COVER_EASY:
+            return cover_cut(size, slot, crop, focus, layer.zoom)
+    return cut(size, slot, subject, crop, focus, layer.zoom, layer.max_zoom)
 
 
 def arrange(tpl: Template, infos: list[PhotoInfo], sizes: list[tuple[int, int]], crop: str) -> Arranged:
     """The first arrangement whose cuts all stay on their photos; else the one that shows the most
     photo (the rest of its slots filled)."""
     n = len(infos)
+    # A collage picks the arrangement that shows every photo whole; a guessed crop would always
+    # pass for whole and tip that choice.
+    guess = tpl.min_photos <= 1
     best: Arranged | None = None
     for name in tpl.arrangements:
         layers = tpl.layers_for(name, n)
         cuts = {
-            i: photo_cut(lay, infos[lay.photo % n], sizes[lay.photo % n], crop)
+            i: photo_cut(lay, infos[lay.photo % n], sizes[lay.photo % n], crop, guess and not text_over(layers, lay))
             for i, lay in enumerate(layers)
             if isinstance(lay, PhotoLayer) and n
         }

@@ -158,6 +158,20 @@ class Template:
         ]
 
 
+def text_over(layers: list[AnyLayer], photo: PhotoLayer) -> bool:
+    """Whether a text stack among `layers` (one arrangement's) is set over the photo slot: such a
+    layout must know where the product is to keep its headline off it."""
+    px0, py0, px1, py1 = photo.box
+    return any(
+        isinstance(layer, StackLayer)
+        and layer.box[0] < px1
+        and px0 < layer.box[2]
+        and layer.box[1] < py1
+        and py0 < layer.box[3]
+        for layer in layers
+    )
+
+
 def _anchored(anchor: tuple[int, int], size: tuple[int, int], align: str, valign: str) -> Box:
     ax, ay = anchor
     w, h = size

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pinbot.render.fonts import load_font
 from pinbot.render.types import RGB, Box, TextPlacement
+from pinbot.words import drop_dangling
 
 ELLIPSIS = "…"
 
@@ -313,7 +314,8 @@ def _truncate(text: str, style: TextStyle, width: int, height: int) -> FittedTex
 
 
 def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int, tracking_px: float) -> str:
-    """The longest start of `text` that fits with an ellipsis, cut at a word when possible."""
+    """The longest start of `text` that fits with an ellipsis, cut at a word when possible, and
+    not on a small word ("…bowl with…" reads "…bowl…")."""
 
     def fits(s: str) -> bool:
         return line_extent(font, s, tracking_px)[1] <= width
@@ -321,7 +323,7 @@ def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int, tracking_px:
     words = text.split(" ")
     while len(words) > 1:
         words.pop()
-        candidate = " ".join(words).rstrip(",;:.-–—") + ELLIPSIS
+        candidate = drop_dangling(" ".join(words).rstrip(",;:.-–—")).rstrip(",;:.-–—") + ELLIPSIS
         if fits(candidate):
             return candidate
     word = words[0] if words else text

@@ -24,6 +24,7 @@ from pinbot.clock import Clock, as_utc
 from pinbot.errors import InvalidInput, NotFound
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product
+from pinbot.words import clip
 
 SOURCES = ("manual", "csv", "shopify", "etsy", "feed", "demo")
 
@@ -64,6 +65,7 @@ class UpsertResult:
     unchanged: list[int] = field(default_factory=list)
     sold_out: list[StockChange] = field(default_factory=list)  # out of stock now, with pins cancelled
     back_in_stock: list[StockChange] = field(default_factory=list)  # nothing re-queued for these
+    hand_photos_kept: list[int] = field(default_factory=list)  # an import's photos came; the owner's stayed
 
     @property
     def cancelled_pins(self) -> int:
@@ -78,6 +80,7 @@ class UpsertResult:
             "sold_out": [vars(c) for c in self.sold_out],
             "back_in_stock": [vars(c) for c in self.back_in_stock],
             "cancelled_pins": self.cancelled_pins,
+            "hand_photos_kept": self.hand_photos_kept,
         }
 
 
@@ -95,6 +98,8 @@ def product_to_dict(product: Product, pin_counts: dict[str, int] | None = None) 
         "images": list(product.image_paths),
         "tags": list(product.tags),
         "in_stock": product.in_stock,
+        "hand_photos": list(product.hand_photos or []),
+        "hand_photos_only": bool(product.hand_photos_only),
         "headline": product.headline,
         "badge": product.badge,
         "pins": pin_counts or {},
@@ -157,6 +162,9 @@ class ProductService:
                 else:
                     bucket = result.unchanged
                 assert row.id is not None
+                kept = row.hand_photos and rec.image_paths is not None and rec.source != "manual"
+                if kept and row.id not in result.hand_photos_kept:
+                    result.hand_photos_kept.append(row.id)
                 if row.id not in result.ids:
                     result.ids.append(row.id)
                     bucket.append(row.id)
@@ -232,6 +240,15 @@ class ProductService:
             session.expunge(product)
             return product
 
+    def get_id(self, product_id: int) -> Product:
+        """By id alone (a product just written): a number can also be another product's key."""
+        with session_scope(self.engine) as session:
+            product = session.get(Product, product_id)
+            if product is None or product.account_id != self.account_id:
+                raise NotFound(f"no product {product_id}")
+            session.expunge(product)
+            return product
+
     def pin_counts(self, product_ids: Sequence[int] | None = None) -> dict[int, dict[str, int]]:
         """Pins per product and status (every product of the account when `product_ids` is None)."""
         with session_scope(self.engine) as session:
@@ -280,9 +297,11 @@ def _apply(row: Product, rec: ProductRecord) -> bool:
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed = True
-    if rec.image_paths is not None and list(row.image_paths or []) != list(rec.image_paths):
-        row.image_paths = list(rec.image_paths)
-        changed = True
+    if rec.image_paths is not None:
+        photos = _photos_after(row, rec)
+        if list(row.image_paths or []) != photos:
+            row.image_paths = photos
+            changed = True
     for name in ("headline", "badge"):
         wanted = getattr(rec, name)
         if wanted is not None and getattr(row, name) != (wanted or None):
@@ -291,24 +310,42 @@ def _apply(row: Product, rec: ProductRecord) -> bool:
     return changed
 
 
+def _photos_after(row: Product, rec: ProductRecord) -> list[str]:
+    """The photos a product has after an import brought `rec.image_paths`: the import's own photos
+    change as the shop's file says, and the photos the owner added by hand (`pinbot products photo`)
+    are kept after them; when the owner replaced the photos by hand, an import leaves them alone
+    (an owner's work is never silently undone by a re-import; docs/data-model.md)."""
+    hand = list(row.hand_photos or [])
+    if row.hand_photos_only and rec.source != "manual":
+        return list(row.image_paths or [])
+    imported = list(rec.image_paths or [])
+    return imported + [p for p in hand if p not in imported]
+
+
 def find_product(session: Session, account_id: int, ref: str) -> Product:
-    """By id (digits), else by external id; `source:external_id` settles a clash between sources."""
+    """By id (digits) or by key (external id); `source:key` settles a clash. Keys are unique per
+    source only, and an Etsy export's SKUs are small numbers like ids: a ref that names several
+    products (an id and another product's key, or one key from two sources) is refused with the
+    `source:key` to type for each, never guessed."""
     ref = ref.strip()
     if not ref:
         raise InvalidInput("product", "give a product id or its external id")
     mine = select(Product).where(Product.account_id == account_id)
+    rows = list(session.exec(mine.where(Product.external_id == ref).order_by(col(Product.id))).all())
     if ref.isdigit():
         row = session.exec(mine.where(Product.id == int(ref))).first()
         if row is not None:
-            return row
-    rows = list(session.exec(mine.where(Product.external_id == ref)).all())
+            rows = [row, *(p for p in rows if p.id != row.id)]
     if not rows and ":" in ref:
         source, _, external_id = ref.partition(":")
         if source in SOURCES:
             rows = list(session.exec(mine.where(Product.source == source, Product.external_id == external_id)).all())
     if len(rows) > 1:
-        choices = ", ".join(f"{p.source}:{p.external_id} (id {p.id})" for p in rows)
-        raise InvalidInput("product", f"{ref!r} names several products: {choices}; give the id")
+        choices = " or ".join(
+            f"{p.source}:{p.external_id} for product {p.id} ({clip(p.title, 40)})"
+            for p in sorted(rows, key=lambda p: p.id or 0)
+        )
+        raise InvalidInput("product", f"{ref!r} names several products: type {choices}")
     if not rows:
-        raise NotFound(f"no product {ref!r} (give a product id or its external id; see pinbot products list)")
+        raise NotFound(f"no product {ref!r} (give a product id or its key; see pinbot products list)")
     return rows[0]

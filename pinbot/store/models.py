@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, UniqueConstraint, false
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -82,6 +82,11 @@ class Product(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     image_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Photos the owner added by hand (`pinbot products photo`): also in image_paths, and kept there
+    # when a re-import brings the shop's photos; `hand_photos_only`: the owner replaced the photos,
+    # so imports leave image_paths alone (docs/data-model.md).
+    hand_photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    hand_photos_only: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     headline: str | None = Field(default=None, max_length=100)  # the pin's big text; None: from the title
     badge: str | None = Field(default=None, max_length=24)  # a label such as NEW or SALE on its pins
     in_stock: bool = True

@@ -1,0 +1,71 @@
+"""`pinbot products photo KEY --image PATH`: photos the owner adds by hand to a product, imported
+or not, and the refusal of `products add --key` on a key an import already has (which made a second
+product next to the imported one). A re-import keeps these photos (docs/data-model.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.errors import InvalidInput
+from pinbot.importers.fetch import UrllibFetch
+from pinbot.importers.images import ImageFailed, ImageStore
+from pinbot.shop.product_photos import add_photos, imported_with_key, name_of
+from pinbot.words import clip, plural
+
+FETCH_TIMEOUT = 20.0  # as `products add`: a photo URL is fetched once, with the same patience
+
+
+def refuse_imported_key(app: AppContext, key: str) -> None:
+    """Products are keyed by where they come from: `add --key 32` next to an Etsy listing with SKU
+    32 made a second, hand-made product instead of changing the listing."""
+    account = app.account()
+    assert account.id is not None
+    other = imported_with_key(app.engine, account.id, key.strip())
+    if other is not None:
+        raise InvalidInput(
+            "--key",
+            f"{key} is already product {other.id} from your {other.source} import ({clip(other.title, 40)}); "
+            f"to give it photos: pinbot products photo {name_of(other)} --image PHOTO "
+            f"(its text, price and stock come from your {other.source} file)",
+        )
+
+
+@click.command("photo")
+@click.argument("key")
+@click.option("--image", "images", multiple=True, required=True, help="Photo path or URL. Repeatable.")
+@click.option("--replace", is_flag=True, help="These become its only photos (a re-import then leaves them).")
+@json_option
+@pass_app
+def photo(app: AppContext, key: str, images: tuple[str, ...], replace: bool, as_json: bool) -> None:
+    """Add photos to a product, imported or not (KEY: its key in `products list`). A re-import keeps them."""
+    store = ImageStore(app.settings.data_dir / "photos", UrllibFetch(FETCH_TIMEOUT))
+    given: dict[str, str] = {}  # checked path -> what the owner typed, for the message
+    for ref in images:
+        try:
+            path = store.resolve(ref, base=Path.cwd())
+        except ImageFailed as exc:
+            raise InvalidInput("image", str(exc)) from None
+        assert path is not None
+        given.setdefault(path, ref)
+    account = app.account()
+    assert account.id is not None
+    change = add_photos(app.engine, account.id, app.clock(), key, list(given), replace=replace)
+    if as_json:
+        app.print_json(change.as_dict() | {"replace": replace})
+        return
+    names = {path: Path(given.get(path, path)).name for path in [*given, *change.removed]}
+    who = f"product {change.product_id} ({clip(change.title, 40)}, {change.source}:{change.key})"
+    now = plural(len(change.photos), "photo")
+    if not change.changed:
+        click.echo(f"{who}: already has {', '.join(names[p] for p in change.already)}; nothing changed")
+    elif replace:
+        off = f" ({len(change.removed)} taken off)" if change.removed else ""
+        click.echo(
+            f"{who}: its photos are now {', '.join(names[p] for p in change.photos)}{off}; "
+            "a re-import leaves its photos alone"
+        )
+    else:
+        click.echo(f"{who}: added {', '.join(names[p] for p in change.added)}; {now} now, kept by a re-import")
