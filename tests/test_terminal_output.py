@@ -128,7 +128,7 @@ def test_products_list_and_show_fit_80_columns(initialised_cli: Cli, shop_dir: P
     header, first, *_ = narrow.splitlines()
     assert header.split() == ["id", "title", "price", "stock", "photos", "queued", "posted"]
     # The title keeps whole words and reads as a title (not one word a line), before the key
-    assert re.match(r" ?1  Speckled stoneware mug with a…\s+34\.00  in stock\s+1\s+1\s+0$", first), first
+    assert re.match(r" ?1  Speckled stoneware mug…\s+34\.00  in stock\s+1\s+1\s+0$", first), first
     wide = initialised_cli.ok("products", "list", COLUMNS="160").stdout
     assert "speckled-stoneware-mug-oatmeal-0" in wide and "Speckled stoneware mug with a hand-thrown foot…" in wide
     shown = initialised_cli.ok("products", "show", "1", COLUMNS="80").stdout
