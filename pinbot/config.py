@@ -70,7 +70,7 @@ SETTING_DOCS: dict[str, tuple[str, str]] = {
         "UTC",
     ),
     "PINBOT_WORKER_ID": ("Name of this worker in claims and logs. Default: host:pid.", ""),
-    "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR.", "INFO"),
+    "PINBOT_LOG_LEVEL": ("DEBUG, INFO, WARNING or ERROR; empty: INFO for `pinbot run`, warnings for the rest.", ""),
     "PINBOT_DELETE_DUPLICATES": (
         "When one queue item turns up twice on a board (a worker frozen mid-post, then resumed), delete "
         "the extra pin and note it in the pin's history. false: only report it.",
@@ -201,7 +201,7 @@ class Settings:
     rules_file: Path
     timezone: str
     worker_id: str
-    log_level: str
+    log_level: str  # "" when not set: the service logs INFO, a one-off command warnings and errors
     shop_url: str = ""
     smtp_host: str = ""
     smtp_port: int = 0  # 0: the TLS mode's usual port
@@ -273,8 +273,8 @@ class Settings:
             raise ConfigError(
                 f"PINBOT_TIMEZONE: unknown timezone {timezone!r} (use an IANA name like Europe/London)"
             ) from None
-        level = get("PINBOT_LOG_LEVEL").upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        level = get("PINBOT_LOG_LEVEL").upper()  # "": chosen by the command (`logs.configure_logging`)
+        if level not in ("", "DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"PINBOT_LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
         shop_url = get("PINBOT_SHOP_URL")
         if shop_url and not shop_url.startswith(("http://", "https://")):

@@ -158,7 +158,7 @@ def test_a_worker_frozen_after_its_claim_never_posts_twice(tmp_path: Path, db_ur
         # Stopped once it sleeps in the pacer, as a suspend finds it: stopped inside the pacer's
         # short write transaction, it would hold SQLite's write lock for as long as it stays stopped
         # and no process could write at all (the database's limit, not what this test is about).
-        _wait_for(lambda: "pacing org_write: waiting" in frozen_log.read_text(), 20, "the worker to wait in the pacer")
+        _wait_for(lambda: "pause org_write calls" in frozen_log.read_text(), 20, "the worker to wait in the pacer")
         frozen.send_signal(signal.SIGSTOP)
         rescuer, _ = loop.fork("rescuer.log")
         procs.append(rescuer)

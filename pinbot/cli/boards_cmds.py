@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.table import Table
 from sqlmodel import select
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import Column, Layout
 from pinbot.errors import DatabaseError, PinbotError
 from pinbot.pinterest.sync import apply_sync, linked_boards, remote_boards
 from pinbot.shop.boards import SyncStep, load_boards, plan_sync, scan_boards
@@ -58,20 +58,36 @@ def list_(app: AppContext, as_json: bool) -> None:
             {"boards": data, "errors": [{"file": e.source, "key": e.field, "reason": e.reason} for e in errors]}
         )
     else:
-        table = Table("key", "name", "privacy", "template", "pinterest id", box=None)
-        for b in data:
-            table.add_row(
+        cells = [
+            [
                 b["key"],
                 b["name"],
-                b["privacy"],
+                b["privacy"].lower(),
                 b["default_template"] or "",
                 b["pinterest_board_id"] or "(not synced)",
-            )
-        app.console.print(table)
+            ]
+            for b in data
+        ]
+        if cells:
+            layout = Layout(_LIST_COLUMNS, cells, app.width)
+            click.echo("\n".join([layout.header(), *(layout.line(c) for c in cells)]))
+            unsynced = [b["key"] for b in data if not b["pinterest_board_id"]]
+            if unsynced and 4 not in layout.keep:  # no room for the Pinterest ids: say which have none
+                click.echo(f"not on Pinterest yet: {', '.join(unsynced)} (`pinbot boards sync`)")
         for e in errors:
             click.echo(f"pinbot: {e}", err=True)
     if errors:
         raise PinbotError(f"{plural(len(errors), 'board file')} with errors; fix and run again")
+
+
+NOT_SYNCED = "(not synced)"
+_LIST_COLUMNS = (
+    Column("key"),
+    Column("name", flex=True, least=16),
+    Column("privacy"),
+    Column("template", extra=True),
+    Column("pinterest id", drop=1),
+)
 
 
 @boards.command("sync")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -77,9 +78,17 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = Settings.from_mapping(self.env)
-            configure_logging(self._settings.log_level, self._settings.secrets)
+            self._settings = settings = Settings.from_mapping(self.env)
+            # A one-off command shows warnings and errors as plain lines; `run` asks for the
+            # service's log (`service_logging`); an explicit PINBOT_LOG_LEVEL wins everywhere.
+            configure_logging(settings.log_level or "WARNING", settings.secrets, plain=not settings.log_level)
         return self._settings
+
+    def service_logging(self) -> None:
+        """The long-running service logs what it does, with the time (INFO), unless
+        PINBOT_LOG_LEVEL says otherwise."""
+        if not self.settings.log_level:
+            configure_logging("INFO")
 
     def close(self) -> None:
         """Close the database connections when the command ends (PostgreSQL would otherwise see
@@ -181,6 +190,23 @@ class AppContext:
         local = as_utc(value).astimezone(self.settings.tz)
         return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
+    def shop_day(self, value: datetime) -> str:
+        """A time as the owner says it, in PINBOT_TIMEZONE: "Tue 1 Dec 10:30" ("Tue 1 Dec 2027 10:30"
+        in another year than this one)."""
+        local = as_utc(value).astimezone(self.settings.tz)
+        this_year = as_utc(self.clock().now()).astimezone(self.settings.tz).year
+        return local.strftime("%a %-d %b %H:%M" if local.year == this_year else "%a %-d %b %Y %H:%M")
+
+    @property
+    def width(self) -> int:
+        """Columns of the terminal (COLUMNS when set; 80 for a pipe or a file)."""
+        return shutil.get_terminal_size((80, 24)).columns
+
+    @property
+    def prose_width(self) -> int | None:
+        """Where sentences wrap: the terminal's width; None (one line each) in a pipe or a file."""
+        return self.width if self.stdout_is_terminal else None
+
     def print_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
 
@@ -196,6 +222,11 @@ class AppContext:
     @property
     def interactive(self) -> bool:
         return sys.stderr.isatty()
+
+    @property
+    def stdout_is_terminal(self) -> bool:
+        """A person reads stdout (a script or a pipe gets the plain, stable form)."""
+        return sys.stdout.isatty()
 
     @property
     def can_prompt(self) -> bool:

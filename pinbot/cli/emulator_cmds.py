@@ -280,8 +280,8 @@ def demo_cmd(app: AppContext, folder: Path, days: int, seed: int, database_url: 
     OAuth page, syncs boards, plans and renders pins, runs the real service over DAYS simulated
     days, pulls the analytics and prints the review; the HTML report lands in the folder.
     """
-    configure_logging("ERROR")  # the service's chatter would tear the progress display
     options = DemoOptions(folder, _demo_assets(app), days=days, seed=seed, database_url=database_url)
+    configure_logging("ERROR")  # the service's chatter would tear the progress display
 
     def detail(stage: str, done: int, total: int | None) -> str:
         return f"day {done // 24} of {days}" if stage == "simulate" else f"{done}/{total}"

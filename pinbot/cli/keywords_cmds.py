@@ -6,6 +6,7 @@ import click
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.errors import PinbotError
 from pinbot.loops.suggest import suggest as make_suggestion
 from pinbot.pinterest.trends import INTERESTS, REGIONS, TREND_TYPES, TrendingKeyword
@@ -86,13 +87,16 @@ def suggest(
             for trend_type in ("growing", "seasonal"):
                 found += client.trending_keywords(region, trend_type, interests or DEFAULT_INTERESTS)
         except PinbotError as exc:
-            app.info(f"trends unavailable ({exc}); suggesting from the product and its boards only")
+            app.info(f"no search trends from Pinterest ({exc}): these words come from the product and its boards")
     result = make_suggestion(product.id, product.title, product.description, product.tags, pinned, shop.boards, found)
     if as_json:
         app.print_json(result.as_dict())
         return
-    click.echo(f"{product.title} (boards: {', '.join(result.boards) or 'none match'})")
-    for w in result.words:
-        click.echo(f"  {w['word']:<32} {w['source']:<8} {w['why']}")
-    click.echo(f"title:       {result.sample_title}")
-    click.echo(f"description: {result.sample_description}")
+    width = app.prose_width
+    click.echo(hanging("", f"{product.title} (boards: {', '.join(result.boards) or 'none match'})", width))
+    words = max((len(w["word"]) for w in result.words), default=0)
+    sources = max((len(w["source"]) for w in result.words), default=0)
+    for w in result.words:  # the reason wraps under itself; the word and its source stay in line
+        click.echo(hanging(f"  {w['word']:<{words}}  {w['source']:<{sources}}  ", w["why"], width))
+    click.echo(hanging("title:       ", result.sample_title, width))
+    click.echo(hanging("description: ", result.sample_description, width))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput
 from pinbot.loops.season import lead_start, parse_md, season_from_trend
 from pinbot.loops.store import DEFAULT_AHEAD_DAYS, DEFAULT_EVERY_DAYS, LoopSpec, describe_selection, loop_to_dict
@@ -142,18 +142,32 @@ def list_(app: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("no loops yet: pinbot loop create NAME --board KEY")
         return
-    # No box and no "kind" column (the season says it): nine boxed columns left "everg…" and
-    # "stone…" at 80 columns.
-    table = Table(box=None)
-    for column in ("name", "status", "products", "boards", "every", "when", "queued", "posted"):
-        table.add_column(column, overflow="fold")
+    # No "kind" column: the season says it.
+    cells = []
     for r in rows:
         season = f"{r['season_start']} to {r['season_end']}" if r["kind"] == "seasonal" else "all year"
         pins = r["pins"]
-        cells = [r["name"], r["status"], r["selection_text"], ", ".join(r["boards"]), f"{r['every_days']} days"]
-        cells += [season, str(pins.get("queued", 0)), str(pins.get("posted", 0))]
-        table.add_row(*cells)
-    app.console.print(table)
+        cells.append(
+            [r["name"], r["status"], r["selection_text"], ", ".join(r["boards"]), f"{r['every_days']} days", season]
+            + [str(pins.get("queued", 0)), str(pins.get("posted", 0))]
+        )
+    # A status column of "active" says nothing: it shows when a loop is paused.
+    status = Column("status") if any(r["status"] != "active" for r in rows) else Column("status", extra=True)
+    columns = (_LIST_COLUMNS[0], status, *_LIST_COLUMNS[2:])
+    click.echo("\n".join(table(columns, cells, app.width)))
+
+
+# The season before how often (`loop show` says both): nothing is cut for the "every" column.
+_LIST_COLUMNS = (
+    Column("name"),
+    Column("status"),
+    Column("products", flex=True, least=12),
+    Column("boards", least=12),
+    Column("every", extra=True),
+    Column("season"),
+    Column("queued", right=True),
+    Column("posted", right=True),
+)
 
 
 @loop.command("show")
@@ -171,13 +185,14 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
     if as_json:
         app.print_json(data)
         return
-    click.echo(f"loop {lp.name} ({lp.kind}, {lp.status}): {_describe(lp)}")
+    click.echo(hanging("", f"loop {lp.name} ({lp.kind}, {lp.status}): {_describe(lp)}", app.prose_width))
     if lp.keywords:
         click.echo("keywords: " + ", ".join(lp.keywords))
     click.echo("pins: " + (", ".join(f"{n} {s}" for s, n in sorted(data["pins"].items())) or "none yet"))
     for p, k in queued:
         when = p.due_at.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  {clip(p.title, 50)}")
+        line = f"  {p.id}  {when}  {k}  {p.variant_key or p.template or '-'}  "
+        click.echo(line + clip(p.title, max(24, app.width - len(line))))
 
 
 @loop.command("pause")

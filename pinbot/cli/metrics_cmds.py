@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.experiment_view import print_plan
 from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_keywords, print_review
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
@@ -246,25 +247,7 @@ def create(
     if as_json:
         app.print_json(plan.as_dict())
         return
-    click.echo(
-        f"experiment {plan.name!r}: {plural(plan.pins_created, 'pin')} queued ({plural(len(plan.designs), 'design')} "
-        f"x {plural(len(plan.boards), 'board')} x {plural(len(plan.product_ids), 'product')} x "
-        f"{plural(plan.rounds, 'round')}), one every "
-        f"{plan.every_hours} h inside the posting windows, from {app.shop_time(plan.first_at)} to "
-        f"{app.shop_time(plan.last_at)}"
-    )
-    click.echo(
-        f"plan: {plan.promise()}; a verdict {plan.horizon_days} days from now at the latest. Sized for "
-        f"{plan.metric.replace('_', ' ')} {plan.baseline:.2%}, from {plan.baseline_source}"
-    )
-    made = plan.round_looks
-    if any(r.look for r in made):
-        looks = ", ".join(".".join(r.look) for r in made if r.look)
-        click.echo(f"rounds: all designs alike in one palette and crop per round ({looks}); the template differs")
-    elif any(r.photo for r in made):
-        click.echo(f"rounds: each round shows the products' next photo ({len(made)} photos per product)")
-    for note in plan.notes:
-        click.echo(f"note: {note}")
+    print_plan(app, plan)
 
 
 def _print_status(app: AppContext, s: ExperimentStatus) -> None:

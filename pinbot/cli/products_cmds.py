@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.product_photo_cmd import photo, refuse_imported_key
 from pinbot.cli.queue_cmds import ImportFailed
+from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput
 from pinbot.importers.common import (
     ParsedProducts,
@@ -31,7 +31,7 @@ from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
-from pinbot.words import clip, plural
+from pinbot.words import plural
 
 FETCH_TIMEOUT = 20.0
 
@@ -265,23 +265,31 @@ def list_(app: AppContext, in_stock: bool, as_json: bool) -> None:
     if as_json:
         app.print_json([product_to_dict(p, counts.get(p.id or 0)) for p in rows])
         return
-    table = Table("id", "source", "key", "title", "price", "stock", "photos", "queued", "posted", box=None)
+    cells = []
     for p in rows:
         c = counts.get(p.id or 0, {})
-        table.add_row(
-            str(p.id),
-            p.source,
-            clip(p.external_id, 30),
-            clip(p.title, 45),
-            _money(p.price_cents, p.currency),
-            "in stock" if p.in_stock else "sold out",
-            str(len(p.image_paths)),
-            str(c.get("queued", 0)),
-            str(c.get("posted", 0)),
-        )
-    app.console.print(table)
+        stock = "in stock" if p.in_stock else "sold out"
+        photos, queued, posted = str(len(p.image_paths)), str(c.get("queued", 0)), str(c.get("posted", 0))
+        money = _money(p.price_cents, p.currency)
+        cells.append([str(p.id), p.title, money, stock, photos, queued, posted, p.external_id, p.source])
+    if cells:
+        # The title whole before the key and the source (a wide terminal shows them).
+        click.echo("\n".join(table(_LIST_COLUMNS, cells, app.width)))
     if not rows:
         app.info("no products yet: pinbot products add / import / import-feed")
+
+
+_LIST_COLUMNS = (
+    Column("id", right=True),
+    Column("title", flex=True, least=24, most=50),
+    Column("price", right=True),
+    Column("stock"),
+    Column("photos", right=True),
+    Column("queued", right=True),
+    Column("posted", right=True),
+    Column("key", drop=1, least=12),
+    Column("source", extra=True),
+)
 
 
 @products.command("show")
@@ -315,9 +323,23 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
         ("photos", photos),
         ("description", product.description or "-"),
     ):
-        click.echo(f"{label:12} {value}")
-    for pin, key in pins:
-        click.echo(f"pin {pin.id:<6} {pin.status.value:16} {key:22} {app.shop_time(pin.due_at)} {pin.last_error or ''}")
+        click.echo(hanging(f"{label:12} ", value, app.prose_width))
+    if pins:
+        click.echo()
+        cells = [
+            [str(pin.id), pin.status.value, app.shop_day(pin.due_at), key, pin.last_error or ""] for pin, key in pins
+        ]
+        notes = any(c[-1] for c in cells)  # the last error, when a pin has one
+        click.echo("\n".join(table(_PIN_COLUMNS if notes else _PIN_COLUMNS[:-1], cells, app.width)))
+
+
+_PIN_COLUMNS = (
+    Column("pin", right=True),
+    Column("status"),
+    Column("due (shop time)"),
+    Column("board", least=16),
+    Column("note", flex=True, least=20),
+)
 
 
 @products.command("stock")

@@ -51,7 +51,8 @@ class Bars:
         self.stage(self._label, done, total)
 
     def advance(self, n: int = 1) -> None:
-        total = self._bar.tasks[self._task(self._label, None)].total
+        task = self._task(self._label, None)  # made first: `tasks` is a copy taken when read
+        total = next(t.total for t in self._bar.tasks if t.id == task)
         self.update(self._done[self._label] + n, int(total) if total is not None else None)
 
 

@@ -13,6 +13,7 @@ import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.queue_list import list_
+from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.validation import (
@@ -82,7 +83,8 @@ def add(
     badge: str | None,
     as_json: bool,
 ) -> None:
-    """Queue one pin (one per board) and print its id. With --product, the product fills in the rest."""
+    """Queue one pin (one per board) and say what was queued, when and where (a script gets the pin's id
+    alone, or --json). With --product, the product fills in the rest."""
     keys = _board_keys(board, boards)
     if not keys:
         raise InvalidInput("board", "give --board KEY (or --boards a,b,c)")
@@ -141,11 +143,24 @@ def add(
     if as_json:
         app.print_json([pin_to_dict(p, k) for p, k in service.pins(result.created + result.existing)])
         return
+    if app.stdout_is_terminal:  # a person: say what was queued; a script gets the bare ids, as always
+        for pin, key in service.pins(result.created + result.existing):
+            board_name = service.boards[key].name if key in service.boards else key
+            said = "Already queued: pin" if pin.id in result.existing else "Queued pin"
+            click.echo(_queued_line(app, said, pin.id, pin.title, pin.due_at, board_name))
+        return
     for pin_id in result.created:
         click.echo(pin_id)
     for pin_id in result.existing:
         click.echo(pin_id)
         app.info(f"pin {pin_id} was already queued with the same content; nothing added")
+
+
+def _queued_line(app: AppContext, said: str, pin_id: int | None, title: str, due: datetime, board: str) -> str:
+    """ "Queued pin 12 “Speckled mug…” for Tue 1 Dec 10:30 on Mugs & Cups", the title cut to fit."""
+    rest = f" for {app.shop_day(due)} on {board}"
+    room = max(12, app.width - len(f"{said} {pin_id} “”") - len(rest))  # the title gives way first
+    return f"{said} {pin_id} “{clip(title, room)}”{rest}"
 
 
 @contextmanager
@@ -265,7 +280,7 @@ def show(app: AppContext, pin_id: int, as_json: bool) -> None:
         if name != "attempt_history":
             if name.endswith("_at") and isinstance(value, str) and value:
                 value = app.shop_time(datetime.fromisoformat(value))  # JSON keeps UTC; people read shop time
-            click.echo(f"{name:17} {'' if value is None else value}")
+            click.echo(hanging(f"{name:17} ", "" if value is None else str(value), app.prose_width).rstrip())
     for a in attempts:
         outcome = f"{a.outcome or 'in flight'} {a.message or ''}".rstrip()
         click.echo(f"attempt {app.shop_time(a.started_at, seconds=True)} {outcome}")
@@ -297,8 +312,6 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
 @pass_app
 def plan(app: AppContext, days: int, as_json: bool) -> None:
     """The coming schedule: when each queued pin goes out, and any rule or lint problems."""
-    from rich.table import Table
-
     from pinbot.queue.upcoming import upcoming
 
     account = app.account()
@@ -309,15 +322,24 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
     if as_json:
         app.print_json(view)
         return
-    table = Table(title=f"Next {days} days ({app.settings.timezone})")
-    loops = any(item["loop"] for item in view["pins"])  # a "loop" column of dashes says nothing
-    for column in ("id", "when", "board", "title", "link", *(("loop",) if loops else ())):
-        table.add_column(column)
-    for item in view["pins"]:
-        when = item["local_time"][:16].replace("T", " ") + (" *" if item["explicit_time"] else "")
-        cells = [str(item["id"]), when, item["board"], clip(item["title"], 50), item["domain"] or "-"]
-        table.add_row(*cells, *((item["loop"] or "-",) if loops else ()))
-    app.console.print(table)
+    explicit = "; * = a time you set" if any(item["explicit_time"] for item in view["pins"]) else ""
+    click.echo(f"Next {days} days ({app.settings.timezone}{explicit})")
+    cells = [
+        [
+            str(item["id"]),
+            app.shop_day(datetime.fromisoformat(item["local_time"])) + (" *" if item["explicit_time"] else ""),
+            item["board"],
+            item["title"],
+            item["domain"] or "-",
+            item["loop"] or "-",
+        ]
+        for item in view["pins"]
+    ]
+    if cells:
+        # When, where and which pin first; the link's site and the loop when there is room.
+        loops = any(item["loop"] for item in view["pins"])  # a "loop" column of dashes says nothing
+        columns = _PLAN_COLUMNS if loops else _PLAN_COLUMNS[:-1]
+        click.echo("\n".join(table(columns, cells, app.width)))
     days_text = ", ".join(f"{date.fromisoformat(d):%a %-d %b} {plural(n, 'pin')}" for d, n in view["per_day"].items())
     app.console.print(f"{plural(len(view['pins']), 'pin')}; per day: {days_text}")
     if view["paused"]:
@@ -327,5 +349,14 @@ def plan(app: AppContext, days: int, as_json: bool) -> None:
     for warning in view["warnings"]:
         app.console.print(f"[yellow]search[/yellow] {warning['field']}: {warning['message']}")
 
+
+_PLAN_COLUMNS = (
+    Column("id", right=True),
+    Column("when"),
+    Column("board", least=16),
+    Column("title", flex=True, least=24, most=60),
+    Column("link", extra=True),
+    Column("loop", least=8),  # why the pin is there (shown when a pin came from a loop)
+)
 
 queue.add_command(list_)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import Column, Layout
 from pinbot.queue.views import pin_to_dict
 from pinbot.store.status import PinStatus
-from pinbot.words import clip
 
 LIST_DEFAULT = 50
 
@@ -64,27 +64,22 @@ def list_(
         return
     shown = 0
     stuck: list[str] = []
-    lines: list[str] = []
+    chunk: list[list[str]] = []
+    layout: Layout | None = None
     out = sys.stdout
     for row in rows:
-        if not shown:
-            header = _LIST_ROW.format("id", "status", "due (shop time)", "board", "title", "pinterest id")
-            out.write(header.rstrip() + "\n")
         shown += 1
-        due = app.shop_time(row.due_at)
-        pinterest_id = row.pinterest_pin_id or ""
-        lines.append(
-            _LIST_ROW.format(row.id, row.status.value, due, row.board_key, clip(row.title, 50), pinterest_id).rstrip()
-        )
+        due = app.shop_day(row.due_at) if row.due_at is not None else ""
+        chunk.append([str(row.id), row.status.value, due, row.board_key, row.title, row.pinterest_pin_id or ""])
         fix = pin_fix(row, now)
         if fix:
             # One line per pin, never wrapped: the reason and the fix are meant to be read or grepped whole.
-            stuck.append(f"pin {row.id} {row.status.value}: {row.last_error or row.status.value}; fix: {fix}")
-        if len(lines) >= 1000:  # --all on a big queue: write as we go, hold no more than this
-            out.write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
-        out.write("\n".join(lines) + "\n")
+            said = f": {row.last_error}; fix: {fix}" if row.last_error else f", {fix}"  # not "queued: queued"
+            stuck.append(f"pin {row.id} {row.status.value}{said}")
+        if len(chunk) >= 1000:  # --all on a big queue: write as we go, hold no more than this
+            layout = _write(out, chunk, layout, app.width)
+    if chunk:
+        _write(out, chunk, layout, app.width)
     for line in stuck:
         click.echo(line)
     if not shown:
@@ -96,9 +91,28 @@ def list_(
             app.info(f"… and {rest:,} more: --all, --limit N")
 
 
-# A plain text table: rich's Table measures every cell of every row first, which for a big queue
-# costs seconds and holds the whole listing in memory.
-_LIST_ROW = "{:>7}  {:<15}  {:<20}  {:<24}  {:<50}  {}"
+# What goes out when, to which board, which pin, its status: the Pinterest id only on a wide
+# terminal (`queue show` and --json have it). A plain text table sized on the first rows: rich's
+# Table measures every cell of every row first, which for a big queue costs seconds and holds the
+# whole listing in memory.
+_COLUMNS = (
+    Column("id", right=True),
+    Column("status"),
+    Column("due (shop time)"),
+    Column("board", least=16),
+    Column("title", flex=True, least=24, most=60),
+    Column("pinterest id", extra=True),
+)
+
+
+def _write(out: TextIO, chunk: list[list[str]], layout: Layout | None, width: int) -> Layout:
+    """Write a chunk of rows (the first one with the header) and empty it."""
+    if layout is None:
+        layout = Layout(_COLUMNS, chunk, width)
+        out.write(layout.header() + "\n")
+    out.write("".join(layout.line(cells) + "\n" for cells in chunk))
+    chunk.clear()
+    return layout
 
 
 def stream_json_array(items: Iterator[dict[str, Any]]) -> None:

@@ -101,6 +101,11 @@ def _shop_when_ready(app: AppContext, clock: SystemClock, delays: tuple[float, .
 @pass_app
 def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> None:
     """Run the posting service (leave it on; `pinbot service install` makes it a systemd unit)."""
+    if not once:
+        # The service's log (journald, a log file) says what it does, with the time. `--once`, by
+        # hand or from cron, is a one-off command: a line per pin posted (or, with --dry-run, that
+        # would be), warnings and errors as plain lines, and quiet when nothing was due but that.
+        app.service_logging()
     if os.environ.get("JOURNAL_STREAM"):
         _journal_logging()
     stop = threading.Event()
@@ -120,13 +125,14 @@ def run(app: AppContext, once: bool, dry_run: bool, max_ticks: int | None) -> No
     log.info("service started for account %s as %s%s", app.settings.account, app.settings.worker_id, mode)
     report = daemon.run(stop, max_ticks=max_ticks, once=once)
     if once:
-        _say_when_nothing_was_due(app, shop.account_id, shop.clock.now())
+        _say_when_nothing_was_due(app, shop.account_id, shop.clock.now(), report.posted + report.failed)
     if once and report.failed:
         raise PinsFailed(report.failed)
 
 
-def _say_when_nothing_was_due(app: AppContext, account_id: int, now: datetime) -> None:
-    """`run --once` with no pin due: one line on when the next one is, instead of silence."""
+def _say_when_nothing_was_due(app: AppContext, account_id: int, now: datetime, done: int = 0) -> None:
+    """`run --once` with no pin due: one line on when the next one is, instead of silence (after a
+    pass that posted, `done`, what comes next)."""
     from sqlmodel import col, select
 
     from pinbot.clock import as_utc
@@ -139,10 +145,12 @@ def _say_when_nothing_was_due(app: AppContext, account_id: int, now: datetime) -
         if first is not None and as_utc(first.due_at) <= as_utc(now):
             return  # something was due: the pass said what it did with it
         if first is None:
-            click.echo("nothing to post: the queue is empty (`pinbot queue add` or `pinbot queue import`)")
+            what = "the queue is empty now" if done else "nothing to post: the queue is empty"
+            click.echo(f"{what} (`pinbot queue add` or `pinbot queue import`)")
         else:
             title = clip(first.title, 40)
-            click.echo(f"nothing is due yet: the next pin, {first.id} ({title}), is due {app.shop_time(first.due_at)}")
+            what = "" if done else "nothing is due yet: "
+            click.echo(f"{what}the next pin, {first.id} ({title}), is due {app.shop_time(first.due_at)}")
 
 
 NOT_LOGGED_IN = "not logged in: run `pinbot auth login`"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.init_cmd import init
+from pinbot.cli.tables import hanging
 from pinbot.clock import utcnow
 from pinbot.doctor import FAIL, OK, WARN, check_website, run_checks
 from pinbot.errors import PinbotError
@@ -38,19 +38,24 @@ def doctor(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json({"settings": settings.describe(), "checks": [c.as_dict() for c in checks]})
     else:
-        table = Table("setting", "value", box=None)
-        for name, value in settings.describe().items():
+        # Plain lines, not a table that would cut a path short: a value wraps under itself.
+        described = settings.describe()
+        label = max(len(name) for name in described) + 2
+        for name, value in described.items():
             if name == "PINBOT_SMTP_PORT" and value == "0":  # 0 means the usual port, never port 0
                 value = f"(not set: {DEFAULT_PORTS[settings.smtp_tls]}, the usual port for {settings.smtp_tls})"
-            table.add_row(name, value)
-        app.console.print(table)
+            if name == "PINBOT_LOG_LEVEL" and not settings.log_level:
+                value = "(not set: INFO for `pinbot run`, warnings and errors for other commands)"
+            click.echo(hanging(f"{name:{label}}", value, app.prose_width))
         click.echo()
         marks = {OK: "[green]ok  [/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
+        width = app.prose_width  # a pipe or a log: one line each (a pin's error can be long)
         for check in checks:
-            # One line each, never wrapped (a pin's error can be long), its text never read as markup.
-            app.console.print(f"{marks[check.status]} {check.name:9} {escape(check.detail)}", soft_wrap=True)
+            # Wrapped under its text on a terminal; the text is never read as markup.
+            said = hanging(f"{'':4} {check.name:9} ", check.detail, width)
+            app.console.print(marks[check.status] + escape(said[4:]), soft_wrap=True)
             if check.fix:
-                app.console.print(f"     {'':9} fix: {escape(check.fix)}", soft_wrap=True)
+                app.console.print(escape(hanging(f"{'':15}fix: ", check.fix, width)), soft_wrap=True)
     failed = [c.name for c in checks if c.status == FAIL]
     if failed:
         raise DoctorFailed(f"doctor: {plural(len(failed), 'check')} failed: {', '.join(failed)}")

@@ -182,7 +182,7 @@ class PinterestClient(TrendsCalls, ReachCalls):
             retry=retry_if_exception(self._retryable),
             sleep=self._pause,
             reraise=True,
-            before_sleep=lambda rs: log.warning(
+            before_sleep=lambda rs: log.info(  # the caller reports a call that fails for good
                 "retrying after %s (attempt %d)", rs.outcome.exception() if rs.outcome else "?", rs.attempt_number
             ),
         )
@@ -233,7 +233,7 @@ class PinterestClient(TrendsCalls, ReachCalls):
             )
         except requests.RequestException as exc:
             err = transport_error(exc, what)
-            log.warning("%s", err)
+            log.info("%s", err)  # raised: whoever called says what it means (one line, not two)
             raise err from None
         rid = resp.headers.get(REQUEST_ID_HEADER)
         log.debug("%s -> HTTP %s (request id %s)", what, resp.status_code, rid)
@@ -253,7 +253,7 @@ class PinterestClient(TrendsCalls, ReachCalls):
             needed_scopes=scopes,
             granted_scopes=state.scopes,
         )
-        log.warning("%s", err)
+        log.info("%s", err)  # raised: whoever called says what it means (one line, not two)
         if isinstance(err, SpamBlocked):
             record_spam_block(self.engine, self.account_id, err.pinterest_message or "spam", self.clock.now())
         elif isinstance(err, RateLimited):

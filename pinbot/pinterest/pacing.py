@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from pinbot.clock import Clock, as_utc
+from pinbot.logs import OWNER
 from pinbot.pinterest.errors import BudgetExhausted
 from pinbot.store import state
 from pinbot.store.db import session_scope
@@ -92,7 +93,8 @@ class Pacer:
                         retry_after=spent.seconds,
                         category=category,
                     ) from None
-                log.info("pacing %s: waiting %.1f s (%s)", category, spent.seconds, spent.what)
+                # OWNER: a one-off command would otherwise sit silent through the wait.
+                log.info("waiting %.0f s: %s", max(1.0, spent.seconds), spent.what, extra=OWNER)
                 self.sleep(spent.seconds)
         raise BudgetExhausted(
             f"{category}: still over budget after waiting; nothing was sent",

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from pinbot.clock import Clock, as_utc
 from pinbot.errors import ImageError, PinbotError
 from pinbot.links import domain_of, is_shortener, tagged_link
+from pinbot.logs import OWNER
 from pinbot.pinterest.errors import (
     InsufficientScope,
     InvalidGrant,
@@ -127,7 +128,7 @@ class Poster:
                 message = f"board {board.key} is not synced: run pinbot boards sync"
                 if self.dry_run:
                     self._shown.add(pin.id)
-                    log.info("dry-run pin %s: would wait, %s", pin.id, message)
+                    log.info("dry-run pin %s: would wait, %s", pin.id, message, extra=OWNER)
                     return PostResult(pin.id, "dry_run", message)
                 defer(self.engine, pin.id, now + UNSYNCED_DELAY, message, now)
                 log.warning("pin %s deferred: %s", pin.id, message)
@@ -163,8 +164,9 @@ class Poster:
                     pin.id,
                     pin.title,
                     board.key,
-                    rendered.name,
+                    rendered,  # the whole path: the owner can open the image
                     link or "(none)",
+                    extra=OWNER,  # what `run --once --dry-run` is for
                 )
                 return PostResult(pin.id, "dry_run", str(rendered))
             # The claim's time is when it really happens (rendering took a while since `now`): the
@@ -263,7 +265,7 @@ class Poster:
                 pinterest_id,
             )
             return PostResult(pin.id, "lost", "claim lost", pinterest_id)
-        log.info("pin %s posted: Pinterest id %s (board %s)", pin.id, pinterest_id, board.key)
+        log.info("pin %s posted: Pinterest id %s (board %s)", pin.id, pinterest_id, board.key, extra=OWNER)
         return PostResult(pin.id, "posted", pinterest_pin_id=pinterest_id)
 
     def _requeue(self, pin: Pin, now: datetime, err: AttemptError, seconds: float, outcome: str = "retry") -> None:

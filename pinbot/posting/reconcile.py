@@ -30,6 +30,7 @@ from sqlmodel import col, select
 
 from pinbot.clock import Clock, as_utc
 from pinbot.links import marker_in
+from pinbot.logs import OWNER
 from pinbot.pinterest.errors import MaybeSent, PinterestError
 from pinbot.pinterest.types import PinterestAPI
 from pinbot.posting.duplicates import DuplicateSweep, SweepReport, active_boards
@@ -277,7 +278,7 @@ class Reconciler:
                 hits = [h for h in hits if sent_fields(h) == mine]
             if len(hits) == 1:
                 self._settle(pin, now, PinStatus.posted, str(hits[0]["id"]), None)
-                log.info("pin %s reconciled: found on Pinterest as %s", pin.id, hits[0]["id"])
+                log.info("pin %s reconciled: found on Pinterest as %s", pin.id, hits[0]["id"], extra=OWNER)
                 report.posted += 1
             elif len(hits) > 1:
                 ids = ", ".join(str(h["id"]) for h in hits)
@@ -342,5 +343,5 @@ class Reconciler:
             last_error="not found on Pinterest after the last attempt; queued again",
             updated_at=now,
         ):
-            log.info("pin %s not on Pinterest after %s checks: queued again", pin.id, checks)
+            log.info("pin %s not on Pinterest after %s checks: queued again", pin.id, checks, extra=OWNER)
             report.requeued += 1

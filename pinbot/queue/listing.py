@@ -36,7 +36,7 @@ def pin_fix(pin: Pin | Row[Any], now: datetime | None = None) -> str:
             f"if not, `pinbot queue retry {pin.id}`"
         )
     if pin.status == PinStatus.queued and now is not None and as_utc(pin.due_at) < as_utc(now) - OVERDUE:
-        return "overdue: is `pinbot run` running, and posting not paused? (`pinbot doctor`)"
+        return "overdue: is `pinbot run` on and not paused? (`pinbot doctor`)"
     return ""
 
 
