@@ -102,6 +102,20 @@ def test_create_queues_balanced_pins_on_the_same_boards_at_alternating_times(eng
     assert all(p.due_at > NOW for p in pins)
 
 
+def test_a_test_that_can_only_see_absurd_differences_offers_no_absurd_lift(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
+    # One round on one board: the verdict's error has one degree of freedom, and the smallest
+    # difference it can see is thousands of percent. Offering `--lift 492471` read as a fault.
+    plan = _create(engine, setup, rounds=1, boards=["handmade-jewelry"])
+    assert not plan.feasible and plan.notes
+    assert "look for a bigger difference" not in plan.notes[0]
+    assert "test on 4 products instead of 2" in plan.notes[0]
+    _post_and_measure(engine, {"photo-band": 0.010, "split-block": 0.0105}, 1000)
+    (status,) = evaluate(engine, setup[0], NOW + timedelta(days=plan.horizon_days + 1))
+    lesson = status.summary["learned"][-1]
+    assert status.outcome == "no_difference" and "no difference larger than" not in lesson
+    assert "even a design that does twice as well could easily have been missed" in lesson
+
+
 def test_a_product_without_a_photo_is_left_out_never_pinned_as_an_empty_photo_area(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
     account_id = setup[0]
     add_product(engine, account_id, "vase", "Saggar vase")  # imported offline: no photo downloaded

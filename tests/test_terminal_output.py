@@ -240,6 +240,15 @@ def test_doctor_wraps_its_findings_under_their_text_on_a_terminal(
     assert [line for line in checks if not re.match(r"(ok  |warn|FAIL) \w+ +\S|( {15}| {20})\S", line)] == []
 
 
+def test_doctor_explains_an_info_log_level_an_older_init_wrote(initialised_cli: Cli) -> None:
+    # `pinbot init` wrote PINBOT_LOG_LEVEL=INFO into .env before one-off commands became quiet:
+    # doctor says why every command of such a shop still prints timed lines, and what to do.
+    said = initialised_cli("doctor", PINBOT_LOG_LEVEL="INFO").stdout
+    (line,) = [line for line in said.splitlines() if line.startswith("PINBOT_LOG_LEVEL")]
+    assert "INFO (every command prints timed log lines; empty it for quiet commands)" in line
+    assert "empty it" not in initialised_cli("doctor", PINBOT_LOG_LEVEL="WARNING").stdout
+
+
 def test_loop_list_fits_80_columns(initialised_cli: Cli, shop_dir: Path) -> None:
     from tests.test_loop_cli import _products
 

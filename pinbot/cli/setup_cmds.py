@@ -46,6 +46,9 @@ def doctor(app: AppContext, as_json: bool) -> None:
                 value = f"(not set: {DEFAULT_PORTS[settings.smtp_tls]}, the usual port for {settings.smtp_tls})"
             if name == "PINBOT_LOG_LEVEL" and not settings.log_level:
                 value = "(not set: INFO for `pinbot run`, warnings and errors for other commands)"
+            elif name == "PINBOT_LOG_LEVEL" and settings.log_level in ("INFO", "DEBUG"):
+                # `pinbot init` wrote INFO into .env before one-off commands became quiet by default
+                value += " (every command prints timed log lines; empty it for quiet commands)"
             click.echo(hanging(f"{name:{label}}", value, app.prose_width))
         click.echo()
         marks = {OK: "[green]ok  [/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.rounds import Design
-from pinbot.experiments.sizing import TARGET_POWER, Proposal, propose
+from pinbot.experiments.sizing import LARGEST_LIFT, TARGET_POWER, Proposal, propose
 from pinbot.experiments.traffic import History, Traffic, traffic
 from pinbot.render import load_template
 from pinbot.render.fits import infos_for, template_fits
@@ -69,7 +69,7 @@ def options_for(
 ) -> list[str]:
     """What would let a test that cannot finish in time finish: the owner chooses."""
     out = []
-    if math.isfinite(best.sizing.detectable):
+    if best.sizing.detectable <= LARGEST_LIFT:
         out.append(
             f"look for a bigger difference: in {best.sizing.days} days this test finds a "
             f"{best.sizing.detectable:.0%} difference {TARGET_POWER:.0%} of the time (--lift "

@@ -14,7 +14,6 @@ with auto-apply it becomes the product's preferred design."""
 from __future__ import annotations
 
 import json
-import math
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from sqlmodel import Session, col, select
 from pinbot.clock import as_utc
 from pinbot.errors import NotFound
 from pinbot.experiments.feasibility import DEFAULT_BASELINE, METRICS
-from pinbot.experiments.sizing import LOOK_EVERY_DAYS
+from pinbot.experiments.sizing import LARGEST_LIFT, LOOK_EVERY_DAYS
 from pinbot.experiments.stored import load_plan
 from pinbot.review.recommend import pct
 from pinbot.stats import ALPHA, MIN_LIFT, PIN_SPREAD, VariantCounts, Verdict
@@ -351,12 +350,18 @@ def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
     hits = sum(x.counts.successes for x in s.variants)
     hypothesis = f"Hypothesis “{s.hypothesis or s.name}”"
     size = f"{n:,} views per design"
-    if hits <= 0 or v.detectable_lift is None or not math.isfinite(v.detectable_lift):
+    if hits <= 0:
         return (
             f"{hypothesis}: not tested. With no {metric.removesuffix(' rate')}s at all in {size} there is nothing "
             "to compare; the designs may or may not differ. Test on boards or products with more traffic."
         )
     seen = v.power_at_plan or 0.0
+    # None or infinite: an error estimated from too few units (a round on one board) bounds nothing
+    if v.detectable_lift is None or not v.detectable_lift <= LARGEST_LIFT:
+        return (
+            f"{hypothesis}: not settled. {size.capitalize()} are too few to tell: even a design that does twice "
+            "as well could easily have been missed. Test with more rounds or on more products."
+        )
     bound = (
         f"no difference larger than {v.detectable_lift:.0%} (a real one that large would have shown 90% of the time)"
     )
