@@ -232,3 +232,19 @@ def test_a_bad_photo_is_refused_in_one_line_naming_it(imported: Cli, name: str, 
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"pinbot: image: {name}: ") and reason in line, line
     assert products_by_key(imported)["etsy:32"].image_paths == []  # nothing added, not even the good one
+
+
+def test_queueing_a_listing_whose_photos_did_not_download_says_how_to_add_one(imported: Cli) -> None:
+    """The first thing an Etsy shop meets offline: `queue add --product 29` on a listing with no
+    photo. The line names the command that fixes it for good, with the key that cannot be two
+    products (etsy:29), not only this pin's --image."""
+    result = imported("queue", "add", "--product", "29", "--board", "ceramics")
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == (
+        "pinbot: image: product 3 (etsy:29) has no photo: add one with `pinbot products photo etsy:29 "
+        "--image PHOTO` (or give --image PHOTO for this pin)"
+    )
+    imported.ok("products", "photo", "etsy:29", "--image", "fox-bowl.jpg")
+    imported.ok("queue", "add", "--product", "29", "--board", "ceramics")
+    assert [p.product_id for p in pins(imported)] == [3]
