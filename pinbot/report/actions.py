@@ -87,7 +87,11 @@ def action_for(rec: Recommendation, boards: Mapping[str, BoardDef], groups: Mapp
             "schedule with `pinbot queue plan`."
         )
     if "product_id" in numbers:
-        return f"Queue it: `pinbot queue add --product {numbers['product_id']} --board BOARD`."
+        ref = shlex.quote(str(numbers.get("product") or numbers["product_id"]))
+        queue = f"`pinbot queue add --product {ref} --board BOARD`"
+        if numbers.get("has_photo") is False:  # its photos did not download, or it never had one
+            return f"It has no photo yet: add one with `pinbot products photo {ref} --image PHOTO`, then {queue}."
+        return f"Queue it: {queue}."
     if "untried" in numbers:
         untried = [str(d) for d in numbers["untried"]]
         leader = numbers.get("leader")

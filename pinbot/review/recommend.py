@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pinbot.render.names import design_name
-from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, Recommendation, Totals
+from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, IdleProduct, Recommendation, Totals
 from pinbot.stats import GroupComparison, Rate, compare_pins
 from pinbot.words import plural
 
@@ -120,7 +120,7 @@ def _subject(group: Group) -> tuple[str, str]:
 def recommend(
     shop: Totals,
     groups: dict[str, list[Group]],
-    idle_products: Sequence[tuple[int, str]],
+    idle_products: Sequence[IdleProduct],
     known_designs: Sequence[str] = (),
     experiments: Sequence[ExperimentFinding] = (),
 ) -> list[Recommendation]:
@@ -242,7 +242,7 @@ def _deferred(groups: dict[str, list[Group]], experiments: Sequence[ExperimentFi
 def _starts(
     shop: Totals,
     groups: dict[str, list[Group]],
-    idle_products: Sequence[tuple[int, str]],
+    idle_products: Sequence[IdleProduct],
     known: Sequence[str],
     every_pin: list[tuple[int, int, int, int]],
 ) -> list[Recommendation]:
@@ -264,13 +264,13 @@ def _starts(
                 )
             )
             break
-    for product_id, title in list(idle_products)[:MAX_PER_KIND]:
+    for idle in list(idle_products)[:MAX_PER_KIND]:
         out.append(
             Recommendation(
                 "start",
-                f"product {product_id}",
-                f"Start pinning “{title}”: it is in stock but had no pin with data in this period.",
-                {"product_id": product_id},
+                f"product {idle.product_id}",
+                f"Start pinning “{idle.title}”: it is in stock but had no pin with data in this period.",
+                {"product_id": idle.product_id, "product": idle.ref, "has_photo": idle.has_photo},
             )
         )
     used = {g.key for g in groups.get("design", [])}

@@ -1,0 +1,56 @@
+"""The report's "Start pinning" advice on a real Etsy shop (the Italian sabaceramics export,
+imported offline: SKUs are bare numbers and no photo downloaded). Its command must work when the
+owner copies it: the product named by the key that cannot be two products, a photo added first
+when it has none, and never a product already on its way to Pinterest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pinbot.store import db
+from tests.conftest import Cli
+from tests.metrics_fakes import make_account, seed_shop
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+ETSY_IT = REAL / "etsy" / "sabaceramics__EtsyListingsDownload.csv"
+FOX_BOWL = REAL / "photos" / "pres6.jpg"
+PATCHWORK = REAL / "photos" / "CHSDM-1980-31-5MattFlynn.jpg"
+
+
+def test_start_pinning_advice_is_a_command_that_works(initialised_cli: Cli) -> None:
+    cli = initialised_cli
+    cli.ok("products", "import", "--no-download", str(ETSY_IT), "--shop-url", "https://sabaceramics.example/p/{sku}")
+    shutil.copy(FOX_BOWL, cli.cwd / "fox-bowl.jpg")
+    shutil.copy(PATCHWORK, cli.cwd / "patchwork.jpg")
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    try:  # numbers for the report: other products' pins with 60 days of analytics
+        seed_shop(engine, make_account(engine), datetime.now(UTC).date())
+    finally:
+        engine.dispose()
+    # product 4 is SKU 28, and SKU 4 is product 27: `--product 4` is refused as two products
+    cli.ok("products", "photo", "etsy:28", "--image", "patchwork.jpg")
+    cli.ok("products", "photo", "etsy:32", "--image", "fox-bowl.jpg")
+    cli.ok("queue", "add", "--product", "etsy:32", "--board", "ceramics")  # product 1: on its way already
+
+    starts = [r for r in json.loads(cli.ok("report", "--json").output)["recommendations"] if r["kind"] == "start"]
+    products = [r for r in starts if "product_id" in r["numbers"]]
+    assert products, starts
+    first = products[0]
+    # the one with a photo comes first: it can be queued at once, by a key that is one product
+    assert first["numbers"] == {"product_id": 4, "product": "etsy:28", "has_photo": True}
+    assert first["action"] == "Queue it: `pinbot queue add --product etsy:28 --board BOARD`."
+    assert all(r["numbers"]["product_id"] != 1 for r in products)  # queued: not "start pinning"
+    second = products[1]
+    assert second["numbers"] == {"product_id": 2, "product": "etsy:30", "has_photo": False}
+    assert second["action"] == (
+        "It has no photo yet: add one with `pinbot products photo etsy:30 --image PHOTO`, "
+        "then `pinbot queue add --product etsy:30 --board BOARD`."
+    )
+    # and the commands do what they say
+    cli.ok("queue", "add", "--product", "etsy:28", "--board", "ceramics")
+    cli.ok("products", "photo", "etsy:30", "--image", "fox-bowl.jpg")
+    terminal = cli.ok("report").output
+    assert "--product 4 " not in terminal and "--product etsy:30 --board BOARD" in " ".join(terminal.split())
