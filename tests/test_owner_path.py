@@ -291,3 +291,37 @@ def test_init_from_account_needs_a_login_then_writes_the_accounts_boards(tmp_pat
         done = owner.ok("init", "--shop-name", "Kiln Corner", "--from-account", "--board", "Gifts").output
         assert "shop: Kiln Corner; 2 boards: Gifts, Raku Bowls" in done
         assert tomllib.loads((tmp_path / "boards" / "raku-bowls.toml").read_text())["description"] == "Smoke-fired"
+
+
+def test_a_new_logo_on_an_existing_shop_is_used_and_a_poor_one_is_said(tmp_path: Path) -> None:
+    """A potter's first logo was a small, wide JPEG (taken without a word, shown as a smudge); the
+    fix the README gives, `init --logo` again, said "wrote assets/logo.png" and kept brand.toml
+    naming logo.jpg, so the new logo was never used. A damaged logo was taken too, and then every
+    pin failed to render."""
+    real = Path(__file__).resolve().parent / "data" / "real" / "images"
+    owner = _owner_cli(tmp_path)
+    damaged = owner("init", "--shop-name", "Terra & Fumo", "--logo", str(real / "broken.png"), "--yes")
+    assert damaged.exit_code == 2
+    assert damaged.output.strip() == "pinbot: --logo: broken.png: damaged PNG file: its header cannot be read"
+    assert not (tmp_path / ".pinbot").exists()
+
+    wide = tmp_path / "banner.jpg"
+    Image.new("RGB", (200, 120), PRIMARY).save(wide)
+    first = owner("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--logo", str(wide), "--yes")
+    assert first.exit_code == 0
+    assert "note: your logo banner.jpg is 200x120 px" in first.stderr and "square PNG" in first.stderr
+    brand = tmp_path / "assets" / "brand.toml"
+    assert tomllib.loads(brand.read_text())["logo"] == "logo.jpg"
+    brand.write_text(brand.read_text().replace('accent = "', 'accent = "#E63946"  # mine\n# was "'))
+
+    square = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(square)
+    again = owner.ok("init", "--logo", str(square), "--yes")
+    assert 'updated assets/brand.toml (logo = "logo.png")' in again.stdout and "note:" not in again.stderr
+    kit = tomllib.loads(brand.read_text())
+    assert kit["logo"] == "logo.png" and kit["colors"]["accent"] == "#E63946"  # the owner's edit stays
+    assert "kept   assets/brand.toml" not in again.stdout
+    from pinbot.render.brand import load_brand
+
+    assert load_brand(tmp_path / "assets").logo == tmp_path / "assets" / "logo.png"
+    assert "updated" not in owner.ok("init", "--logo", str(square), "--yes").stdout  # nothing to change

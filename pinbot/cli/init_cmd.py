@@ -25,6 +25,7 @@ from pinbot.shop.starter import (
     ShopSetup,
     check_logo,
     check_website,
+    logo_note,
     parse_colors,
     seeds_from_account,
     seeds_from_names,
@@ -112,7 +113,7 @@ def init(
         colors = _ask('Brand colours "#primary,#accent" (blank: neutral slate and sand)', parse_colors, default="")
     palette = parse_colors(colors or "")
     if logo is None and ask:
-        answer = _ask("Logo file, PNG (blank: no logo)", _logo_answer, default="")
+        answer = _ask("Logo file, a square PNG is best (blank: no logo)", _logo_answer, default="")
         logo = _logo_path(answer)
     logo_file = check_logo(logo) if logo is not None else None
     if timezone is None and ask:
@@ -130,8 +131,12 @@ def init(
     env_note = _write_env(Path.cwd() / ".env", {"PINBOT_SHOP_URL": site, "PINBOT_TIMEZONE": timezone or ""})
     for path in written.created:
         click.echo(f"wrote  {_rel(path)}")
+    for path, change in written.updated:
+        click.echo(f"updated {_rel(path)} ({change})")
     for path in written.kept:
         click.echo(f"kept   {_rel(path)} (exists; edit it to change it)")
+    if logo_file is not None and (note := logo_note(logo_file)):
+        click.echo(note, err=True)
     if env_note:
         click.echo(env_note)
     _describe_shop(app, assets_dir)
