@@ -217,7 +217,9 @@ def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) ->
     assert shown["pins"] == {"queued": 1} and shown["pin_list"][0]["board"] == "diy-craft-tutorials"
     # an item without a photo can be queued only with --image
     no_photo = cli("queue", "add", "--product", f"{server.base}/blog/words-only", "--board", "diy-craft-tutorials")
-    assert no_photo.exit_code == 2 and "has no photo; give --image" in no_photo.stderr
+    assert no_photo.exit_code == 2
+    # a feed post's key is its address: the fix names it by id
+    assert "has no photo: add one with `pinbot products photo 4 --image PHOTO`" in no_photo.stderr, no_photo.stderr
     table = cli.ok("products", "list").stdout  # 80 columns: the title whole before the key
     assert "How to glaze pottery at home" in table and "in stock" in table and "post-101" not in table
     assert "post-101" in cli.ok("products", "list", COLUMNS="120").stdout  # room for the key

@@ -132,10 +132,10 @@ def add(
     app.info(f"product {product.id} {what} (key {product.external_id})")
     for note in parsed.notes:
         app.info(note)
-    _stock_lines(app, result)
+    _stock_lines(app, result, imported=False)
 
 
-def _stock_lines(app: AppContext, result: UpsertResult) -> None:
+def _stock_lines(app: AppContext, result: UpsertResult, *, imported: bool = True) -> None:
     for c in result.sold_out:
         app.info(f"sold out: {c.title} (product {c.product_id}): {plural(c.cancelled_pins, 'queued pin')} cancelled")
     for c in result.back_in_stock:
@@ -145,6 +145,15 @@ def _stock_lines(app: AppContext, result: UpsertResult) -> None:
         )
     if result.hand_photos_kept:
         app.info(f"{plural(len(result.hand_photos_kept), 'product')} kept the photos you added by hand")
+    if result.no_photo:
+        # Pins need a photo: said once, with the command that adds one, not only per failed URL.
+        n = len(result.no_photo)
+        again = " (or import again once the photos download)" if imported else ""
+        app.info(
+            f"{plural(n, 'product')} in stock {'has' if n == 1 else 'have'} no photo yet, so no pin can be made "
+            f"of {'it' if n == 1 else 'them'}: add one with `pinbot products photo {result.no_photo[0]} "
+            f"--image PHOTO`{again}"
+        )
 
 
 def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, as_json: bool, **extra: object) -> None:

@@ -33,6 +33,7 @@ from pinbot.review.types import (
     Review,
     Totals,
 )
+from pinbot.shop.products import typed_ref
 from pinbot.store.db import session_scope
 from pinbot.store.tables import BOARD, PIN, PMD, PRODUCT
 
@@ -193,7 +194,7 @@ def _idle_products(engine: Engine, account_id: int, pinned: set[int], since: dat
             .order_by(product.id)
         ).all()
     idle = [
-        IdleProduct(pid, title, f"{source}:{key}", bool(photos))
+        IdleProduct(pid, title, typed_ref(pid, source, key), bool(photos))
         for pid, title, source, key, photos in rows
         if pid not in pinned and pid not in busy
     ]
