@@ -18,6 +18,7 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.experiment_view import print_plan
 from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_keywords, print_review
+from pinbot.cli.tables import hanging
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
@@ -62,6 +63,16 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
         result = shop.metrics_service(shop.client(), bars.update if bars else None).sweep(since=start)
     if as_json:
         app.print_json(result.as_dict())
+        return
+    if result.pins_due == 0 and not result.stopped and not result.errors:
+        # "0 of 0 due pins fetched with 0 calls" read as broken to an owner whose pins were
+        # posted days ago: the service (or `run --once`) had fetched them already today.
+        when = f"; next fetch from {app.shop_time(result.next_sweep_at)}" if result.next_sweep_at else ""
+        text = (
+            "nothing new to fetch: every posted pin's numbers are up to date (Pinterest adds a day's "
+            f"numbers once the day is over; `pinbot report` shows them){when}"
+        )
+        click.echo(hanging("metrics: ", text, app.prose_width))
         return
     click.echo(result.message())
     for error in result.errors[:5]:
