@@ -6,6 +6,7 @@ when it has none, and never a product already on its way to Pinterest."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,3 +55,25 @@ def test_start_pinning_advice_is_a_command_that_works(initialised_cli: Cli) -> N
     cli.ok("products", "photo", "etsy:30", "--image", "fox-bowl.jpg")
     terminal = cli.ok("report").output
     assert "--product 4 " not in terminal and "--product etsy:30 --board BOARD" in " ".join(terminal.split())
+
+
+def test_a_long_board_key_is_never_cut_in_two_at_80_columns(initialised_cli: Cli) -> None:
+    """The "By board" table cut "saggar-fired-vases" into "saggar-fired-vase" and "s" on two lines:
+    a board key has no space to wrap at."""
+    from sqlalchemy import update
+
+    from pinbot.store.models import Board
+
+    engine = db.make_engine(initialised_cli.env["PINBOT_DATABASE_URL"])
+    try:
+        seed_shop(engine, make_account(engine), datetime.now(UTC).date())
+        with db.session_scope(engine) as session:
+            session.execute(update(Board).where(Board.key == "ceramics").values(key="wabi-sabi-home-decor"))
+    finally:
+        engine.dispose()
+    text = initialised_cli.ok("report", COLUMNS="80").output
+    board_table = text.split("By board", 1)[1].split("By product", 1)[0]
+    # whole, or broken only after a hyphen: "wabi-sabi-home-" then "decor" under it
+    cells = {cell for line in board_table.splitlines() for cell in re.split(r"\s{2,}", line.strip())}
+    assert "wabi-sabi-home-decor" in cells or ("wabi-sabi-home-" in cells and "decor" in cells), board_table
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -6,6 +6,7 @@ Wiring and printing only: the sweep is `pinbot.metrics.sweep`, the numbers `pinb
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -91,30 +92,64 @@ def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
 
+def _plain(cell: str) -> str:
+    return cell.replace("[dim]", "").replace("[/dim]", "")
+
+
+def _break_at_hyphens(label: str, room: int) -> str:
+    """`label` with each word longer than `room` broken into lines after its hyphens."""
+    out = []
+    for word in label.split(" "):
+        if len(word) <= room or "-" not in word:
+            out.append(word)
+            continue
+        lines, line = [], ""
+        for piece in re.findall(r"[^-]*-|[^-]+$", word):
+            if line and len(line) + len(piece) > room:
+                lines.append(line)
+                line = ""
+            line += piece
+        out.append("\n".join([*lines, line]))
+    return " ".join(out)
+
+
 def _rate_cell(rate: Rate) -> str:
     """The rate over its 95% range on a second line, so the table fits 80 columns."""
     return f"{rate.value:.2%}\n[dim]{rate.low * 100:.1f}–{rate.high * 100:.1f}%[/dim]"
 
 
-def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
+def _group_table(title: str, groups: list[Group], width: int, limit: int = 10) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("#", justify="right")
     # A name wraps rather than being cut, so "… · subject crop" and "… · centred crop" both show.
     table.add_column("name", overflow="fold", ratio=1, min_width=16)
-    for col in ("views", "saves", "save rate", "visits", "visit rate", "pins"):
+    # Two-line headers leave the name more room.
+    headers = ("views", "saves", "save\nrate", "visits", "visit\nrate", "pins")
+    for col in headers:
         table.add_column(col, justify="right", no_wrap=True)
+    rows = []
     for g in groups[:limit]:
         t = g.totals
-        table.add_row(
-            str(g.rank) if g.rank else "–",
-            escape(g.label),
-            f"{t.impressions:,}",
-            f"{t.saves:,}",
-            _rate_cell(t.save_rate),
-            f"{t.outbound_clicks:,}",
-            _rate_cell(t.outbound_rate),
-            str(t.pins),
+        rows.append(
+            [
+                str(g.rank) if g.rank else "–",
+                g.label,
+                f"{t.impressions:,}",
+                f"{t.saves:,}",
+                _rate_cell(t.save_rate),
+                f"{t.outbound_clicks:,}",
+                _rate_cell(t.outbound_rate),
+                str(t.pins),
+            ]
         )
+    # A board key ("wabi-sabi-home-decor") has no space to wrap at: rich folded it mid-word
+    # ("wabi-sabi-home-deco" / "r"). The name's room is what the other columns leave (each takes
+    # its widest line and 2 of padding, 1 between columns); a longer key breaks after a hyphen.
+    others = [[r[0] for r in rows] + ["#"]] + [[r[i] for r in rows] + [h] for i, h in enumerate(headers, 2)]
+    used = sum(max(len(line) for cell in cells for line in _plain(cell).split("\n")) + 2 for cells in others)
+    room = max(16, width - used - 2 - (len(headers) + 1))
+    for row in rows:
+        table.add_row(row[0], escape(_break_at_hyphens(row[1], room)), *row[2:])
     table.caption = "rates: value over its 95% range"
     table.caption_justify = "left"
     return table
@@ -185,7 +220,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
         console.print(escape(note))
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
-        console.print(_group_table(title, r.groups[dim]))
+        console.print(_group_table(title, r.groups[dim], console.width))
     print_keywords(console, by_keyword)
     console.print("\n[dim]visits = outbound clicks to your site; rates are per view with their 95% range[/dim]")
     console.print(f"{rep.minimums}")
