@@ -303,3 +303,26 @@ def test_an_import_on_a_terminal_shows_its_bar_instead_of_crashing() -> None:
         bars.update(3, 10)
         bars.advance()
     assert "4/10" in shown.getvalue()  # the row count reached the bar
+
+
+def test_run_once_with_nothing_due_fits_80_columns_on_a_terminal(
+    initialised_cli: Cli, shop_dir: Path, terminal: None
+) -> None:
+    """`the next pin, 3 (Grey saggar fired vase with copper…), is due 2026-12-02 19:09 CET` ran to
+    82 columns; wrapped on a terminal, one line in a pipe."""
+    from pinbot.emulator.app import Emulator
+
+    _queue(initialised_cli, shop_dir, "ceramics", LONG_TITLE, "2031-01-01T09:00")
+    with Emulator("emulator-app", "emulator-secret", tier="standard") as emu:
+        tokens = emu.mint_tokens()
+        env = {
+            "PINTEREST_API_BASE": emu.base_url,
+            "PINTEREST_APP_ID": "emulator-app",
+            "PINTEREST_APP_SECRET": "emulator-secret",
+            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+        }
+        ran = initialised_cli.ok("run", "--once", COLUMNS="80", **env)
+    assert _widest(ran.stdout) <= 80 and " ".join(ran.stdout.split()) == (
+        "nothing is due yet: the next pin, 1 (Speckled stoneware mug…), is due 2031-01-01 09:00 UTC"
+    )
