@@ -270,3 +270,18 @@ def test_experiment_create_takes_products_as_every_other_command_does(imported: 
     # etsy:5 is product 26 (its wide patchwork photo suits no layout of one design: left out, said)
     assert "product 26 left out (split-block:" in made.output
     assert {p.product_id for p in pins(imported)} == {1}
+
+
+def test_an_experiment_on_two_products_with_one_photo_says_that_is_why(imported: Cli) -> None:
+    """The potter gave two listings the same photo: "only 0 of 12 rounds can be queued … each photo
+    can show 12 looks … and 'Saggar pottery vase…' has 1 photo" read as a contradiction."""
+    for key in ("etsy:32", "etsy:30"):
+        imported.ok("products", "photo", key, "--image", "fox-bowl.jpg")
+    made = imported("experiment", "create", "--name", "t", "--products", "etsy:32,etsy:30", "--variants",
+                    "split-block,photo-band", "--boards", "ceramics")  # fmt: skip
+    assert made.exit_code == 2
+    assert (
+        "have the same photo (fox-bowl.jpg), and a board never gets one image twice; test one of them, or give "
+        "the other its own: `pinbot products photo etsy:30 --image PHOTO --replace`"
+    ) in made.stderr, made.stderr
+    assert "12 looks" not in made.stderr and not pins(imported)
