@@ -270,6 +270,10 @@ def test_experiment_create_takes_products_as_every_other_command_does(imported: 
     # etsy:5 is product 26 (its wide patchwork photo suits no layout of one design: left out, said)
     assert "product 26 left out (split-block:" in made.output
     assert {p.product_id for p in pins(imported)} == {1}
+    # before any view: said in words, not "0.00% (95% 0.00%–100.00%), 0 of 0 views"
+    status = " ".join(imported.ok("experiment", "status", "t").output.split())
+    assert "A Split block: no views yet, 0 posted, 12 waiting" in status, status
+    assert "0.00%" not in status and "0 of 0" not in status
 
 
 def test_an_experiment_on_two_products_with_one_photo_says_that_is_why(imported: Cli) -> None:

@@ -27,7 +27,7 @@ from pinbot.render import list_templates
 from pinbot.render.brand import load_brand
 from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
-from pinbot.report.experiment_text import label
+from pinbot.report.experiment_text import METRIC_WORDS, label
 from pinbot.report.model import heavy_tail_note
 from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
@@ -300,15 +300,18 @@ def _print_status(app: AppContext, s: ExperimentStatus) -> None:
     v = s.verdict
     console = app.console
     console.print(f"[bold]{escape(s.name)}[/bold] ({label(s.outcome)}, {s.state})")
+    events = METRIC_WORDS.get(s.metric, ("", "events"))[1]
     for x in s.variants:
         r = v.rates[x.key]
-        item(
-            console,
-            x.key,
-            f"{escape(design_name(x.design))}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), "
-            f"{x.counts.successes:,} of {plural(x.counts.trials, 'view')}, {x.pins_posted} posted, "
-            f"{x.pins_waiting} waiting",
+        # Before any view "0.00% (95% 0.00%–100.00%), 0 of 0 views" was noise: say there is none yet.
+        seen = (
+            f"{r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), {x.counts.successes:,} {events} in "
+            f"{plural(x.counts.trials, 'view')}"
+            if x.counts.trials
+            else "no views yet"
         )
+        pins = f"{x.pins_posted} posted, {x.pins_waiting} waiting"
+        item(console, x.key, f"{escape(design_name(x.design))}: {seen}, {pins}")
     print_experiments_body(console, s)
 
 
