@@ -117,7 +117,7 @@ def _reach(service: ProductService, selection: dict[str, Any]) -> str:
         left = len(stock) - len(photos)
         return (
             f"{left} of the {plural(len(stock), 'product')} it takes have no photo and are left out until they "
-            "get one (`pinbot products list` shows the photos)"
+            "get one: `pinbot products photo KEY --image PHOTO` (`pinbot products list` shows the keys and photos)"
         )
     return ""
 
@@ -201,7 +201,7 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
 def pause(app: AppContext, name: str) -> None:
     """Stop a loop; its queued pins are cancelled (resume brings it back)."""
     lp, cancelled = app.shop().loops().set_status(name, "paused")
-    click.echo(f"loop {lp.name} paused; {cancelled} queued pin(s) cancelled")
+    click.echo(f"loop {lp.name} paused; {plural(cancelled, 'queued pin')} cancelled")
 
 
 @loop.command("resume")
@@ -219,7 +219,7 @@ def resume(app: AppContext, name: str) -> None:
 def delete(app: AppContext, name: str) -> None:
     """Delete a loop; its queued pins are cancelled, posted pins stay."""
     cancelled = app.shop().loops().delete(name)
-    click.echo(f"loop {name} deleted; {cancelled} queued pin(s) cancelled")
+    click.echo(f"loop {name} deleted; {plural(cancelled, 'queued pin')} cancelled")
 
 
 @loop.command("run")
@@ -231,9 +231,11 @@ def run(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json(result.as_dict())
         return
-    click.echo(f"{result.created} pin(s) queued" + "".join(f", {n} from {k}" for k, n in result.by_loop.items()))
+    by_loop = "".join(f", {n} from {k}" for k, n in result.by_loop.items())
+    click.echo(f"{plural(result.created, 'pin')} queued{by_loop}")
     if result.deferred:
-        click.echo(f"{result.deferred} more are due but the days ahead are full; the next top-up takes them")
+        are = "is" if result.deferred == 1 else "are"
+        click.echo(f"{result.deferred} more {are} due but the days ahead are full; the next top-up takes them")
     if result.stopped:
         ids = ", ".join(str(i) for i in result.stopped)
         click.echo(f"left out, the review says stop (seen, not saved or visited): product {ids}")
