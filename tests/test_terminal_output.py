@@ -326,3 +326,17 @@ def test_run_once_with_nothing_due_fits_80_columns_on_a_terminal(
     assert _widest(ran.stdout) <= 80 and " ".join(ran.stdout.split()) == (
         "nothing is due yet: the next pin, 1 (Speckled stoneware mug…), is due 2031-01-01 09:00 UTC"
     )
+
+
+def test_products_photo_fits_80_columns_on_a_terminal(initialised_cli: Cli, shop_dir: Path, terminal: None) -> None:
+    """`product 1 (Saggar pottery vase with smoky grey…, etsy:32): added fox-bowl.jpg; 1 photo now,
+    kept by a re-import` ran to 111 columns."""
+    first = make_photo(shop_dir / "mug.jpg")
+    photo = make_photo(shop_dir / "a-rather-long-photo-name-from-the-phone.jpg")
+    initialised_cli.ok("products", "add", "--title", LONG_TITLE, "--link", "https://shop.example/mug", "--key", "m1",
+                       "--image", str(first))  # fmt: skip
+    said = initialised_cli.ok("products", "photo", "m1", "--image", str(photo), COLUMNS="80").stdout
+    assert _widest(said) <= 80 and " ".join(said.split()) == (
+        "product 1 (Speckled stoneware mug…, manual:m1): added "
+        "a-rather-long-photo-name-from-the-phone.jpg; 2 photos now, kept by a re-import"
+    )
