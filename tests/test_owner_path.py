@@ -325,3 +325,8 @@ def test_a_new_logo_on_an_existing_shop_is_used_and_a_poor_one_is_said(tmp_path:
 
     assert load_brand(tmp_path / "assets").logo == tmp_path / "assets" / "logo.png"
     assert "updated" not in owner.ok("init", "--logo", str(square), "--yes").stdout  # nothing to change
+    assert "ok   assets" in owner("doctor").output
+    # the logo damaged later (a bad copy, a sync tool): doctor says so, as every render would fail
+    (tmp_path / "assets" / "logo.png").write_bytes((real / "truncated_image.png").read_bytes())
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "logo.png" in doctor and "every pin would fail to render" in doctor, doctor
