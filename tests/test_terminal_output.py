@@ -340,3 +340,27 @@ def test_products_photo_fits_80_columns_on_a_terminal(initialised_cli: Cli, shop
         "product 1 (Speckled stoneware mug…, manual:m1): added "
         "a-rather-long-photo-name-from-the-phone.jpg; 2 photos now, kept by a re-import"
     )
+
+
+def test_every_help_page_fits_80_columns(initialised_cli: Cli) -> None:
+    """`render --help`'s examples ran to 87 columns, and a choice list such as `--region
+    [US|CA|DE|…]` to 264: click prints it on one line."""
+    import click
+
+    from pinbot.cli import main
+
+    def commands(group: click.Group, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            yield (*path, name)
+            if isinstance(command, click.Group):
+                yield from commands(command, (*path, name))
+
+    wide = {}
+    for path in commands(main, ()):
+        text = initialised_cli.ok(*path, "--help", COLUMNS="80").output
+        if _widest(text) > 80:
+            wide[" ".join(path)] = max(text.splitlines(), key=len)
+    assert not wide, wide

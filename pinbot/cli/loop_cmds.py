@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.keywords_cmds import REGION_HELP
 from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput
 from pinbot.loops.season import lead_start, parse_md, season_from_trend
@@ -51,7 +52,9 @@ def _selection(all_: bool, tags: tuple[str, ...], from_boards: tuple[str, ...], 
 @click.option("--lead", type=click.IntRange(1, 120), default=50, show_default=True, help="Days before the peak.")
 @click.option("--keyword", "keywords", multiple=True, help="A search phrase its pins carry (repeatable).")
 @click.option("--from-trend", "trend", default=None, help="Seasonal loop around this trend's peak.")
-@click.option("--region", type=click.Choice(REGIONS), default="US", show_default=True, help="Region of --from-trend.")
+@click.option(
+    "--region", type=click.Choice(REGIONS), default="US", metavar="REGION", help="Of --from-trend. " + REGION_HELP
+)
 @json_option
 @pass_app
 def create(
