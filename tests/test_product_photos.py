@@ -289,3 +289,16 @@ def test_an_experiment_on_two_products_with_one_photo_says_that_is_why(imported:
         "the other its own: `pinbot products photo etsy:30 --image PHOTO --replace`"
     ) in made.stderr, made.stderr
     assert "12 looks" not in made.stderr and not pins(imported)
+
+
+def test_render_a_product_no_design_suits_says_why_not_no_templates(imported: Cli, tmp_path: Path) -> None:
+    """The only photo is the real 1200x433 panorama: `render --product etsy:12 --sheet` said
+    "no templates in assets/templates", and the owner went looking for lost files."""
+    shutil.copy(PATCHWORK, imported.cwd / "panel.jpg")
+    imported.ok("products", "photo", "etsy:12", "--image", "panel.jpg")
+    for sheet in ((), ("--sheet",)):
+        result = imported("render", "--product", "etsy:12", *sheet, "--out", str(tmp_path / "out"))
+        assert result.exit_code == 2
+        [line] = result.stderr.strip().splitlines()
+        assert "no templates" not in line and line.startswith("pinbot: --product: no design suits the photos of ")
+        assert "too wide (1200x433)" in line and "`pinbot products photo etsy:12 --image PHOTO`" in line
