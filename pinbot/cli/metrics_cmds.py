@@ -118,7 +118,7 @@ def _rate_cell(rate: Rate) -> str:
     return f"{rate.value:.2%}\n[dim]{rate.low * 100:.1f}–{rate.high * 100:.1f}%[/dim]"
 
 
-def _group_table(title: str, groups: list[Group], width: int, limit: int = 10) -> Table:
+def _group_table(title: str, groups: list[Group], width: int = 80, limit: int = 10) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("#", justify="right")
     # A name wraps rather than being cut, so "… · subject crop" and "… · centred crop" both show.
