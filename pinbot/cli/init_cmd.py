@@ -142,7 +142,10 @@ def init(
     _describe_shop(app, assets_dir)
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
-    click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
+    if _logged_in(app):  # run again on a shop that is set up: logging in again is not the next step
+        click.echo("next: `pinbot boards sync` for any new board (it asks before creating), then `pinbot doctor`")
+    else:
+        click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
 
 
 def _ask(question: str, check: Callable[[str], object], *, default: str, shown: bool = False) -> str:
@@ -195,16 +198,20 @@ def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bo
     return seeds_from_names([answer])
 
 
-def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
-    """The account's boards when a token is stored (None when not logged in)."""
+def _logged_in(app: AppContext) -> bool:
+    """Whether a token is stored (no call to Pinterest)."""
     from pinbot.pinterest.tokens import TokenStore
 
     account = app.account()
     assert account.id is not None
-    settings = app.settings
-    store = TokenStore(app.engine, account.id, app.clock(), seed_access=settings.access_token)
+    store = TokenStore(app.engine, account.id, app.clock(), seed_access=app.settings.access_token)
     state = store.load()
-    if state is None or not state.access_token:
+    return state is not None and bool(state.access_token)
+
+
+def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
+    """The account's boards when a token is stored (None when not logged in)."""
+    if not _logged_in(app):
         return None
     return app.client().list_boards()
 
