@@ -302,3 +302,18 @@ def test_render_a_product_no_design_suits_says_why_not_no_templates(imported: Cl
         [line] = result.stderr.strip().splitlines()
         assert "no templates" not in line and line.startswith("pinbot: --product: no design suits the photos of ")
         assert "too wide (1200x433)" in line and "`pinbot products photo etsy:12 --image PHOTO`" in line
+
+
+def test_an_import_whose_products_share_one_link_says_what_that_means(initialised_cli: Cli) -> None:
+    """The Etsy export has no listing URLs: with the shop page as --shop-url all 27 listings link to
+    it, and the 48-hour same-link rule spaced the potter's pins two days apart without a word."""
+    shop = "https://www.etsy.com/shop/TerraFumo"
+    result = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), "--shop-url", shop)
+    assert (
+        f"all 27 products link to {shop}: pins with one link go out at most one every 48 h (same_link_hours in "
+        "pinbot.toml); for a link per product, give --shop-url a pattern such as "
+        "https://your-site.example/products/{sku}"
+    ) in result.stderr.splitlines()
+    # a pattern gives each its own link: nothing to say
+    again = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), *SHOP_URL)
+    assert "link to" not in again.stderr

@@ -29,7 +29,7 @@ from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
-from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
+from pinbot.shop.products import ProductRecord, ProductService, UpsertResult, product_to_dict
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
 from pinbot.words import plural
 
@@ -156,6 +156,20 @@ def _stock_lines(app: AppContext, result: UpsertResult, *, imported: bool = True
         )
 
 
+def _one_link_line(app: AppContext, records: list[ProductRecord]) -> None:
+    """An Etsy export has no listing URLs: with the shop page as --shop-url every product links to
+    it, and the same-link rule then lets one pin out every couple of days. Said once, at import."""
+    links = {r.link for r in records}
+    if len(records) < 2 or len(links) != 1:
+        return
+    hours = app.rules().schedule.same_link_hours
+    app.info(
+        f"all {len(records)} products link to {next(iter(links))}: pins with one link go out at most one "
+        f"every {hours} h (same_link_hours in pinbot.toml); for a link per product, give --shop-url a pattern "
+        "such as https://your-site.example/products/{sku}"
+    )
+
+
 def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, as_json: bool, **extra: object) -> None:
     """Write the valid records (unless --strict found errors), report, and fail if any row was bad."""
     result = UpsertResult()
@@ -186,6 +200,7 @@ def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, a
             f"{len(result.unchanged)} unchanged, {plural(len(parsed.errors), f'invalid {unit}')} of {parsed.rows}"
         )
         _stock_lines(app, result)
+        _one_link_line(app, [record for _, record in parsed.records])
     if parsed.errors:
         written = len(result.created) + len(result.updated) + len(result.unchanged)
         if strict:
