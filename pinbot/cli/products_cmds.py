@@ -12,7 +12,7 @@ from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.product_photo_cmd import photo, refuse_imported_key
 from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.cli.tables import Column, hanging, table
-from pinbot.errors import InvalidInput
+from pinbot.errors import InvalidInput, PinbotError
 from pinbot.importers.common import (
     ParsedProducts,
     build_record,
@@ -162,7 +162,10 @@ def _one_link_line(app: AppContext, records: list[ProductRecord]) -> None:
     links = {r.link for r in records}
     if len(records) < 2 or len(links) != 1:
         return
-    hours = app.rules().schedule.same_link_hours
+    try:
+        hours = app.rules().schedule.same_link_hours
+    except PinbotError:  # a broken pinbot.toml is for `doctor` to name, not a reason to fail an import
+        return
     app.info(
         f"all {len(records)} products link to {next(iter(links))}: pins with one link go out at most one "
         f"every {hours} h (same_link_hours in pinbot.toml); for a link per product, give --shop-url a pattern "
