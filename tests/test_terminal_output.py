@@ -364,3 +364,14 @@ def test_every_help_page_fits_80_columns(initialised_cli: Cli) -> None:
         if _widest(text) > 80:
             wide[" ".join(path)] = max(text.splitlines(), key=len)
     assert not wide, wide
+
+
+def test_init_sentences_wrap_at_80_columns_on_a_terminal(initialised_cli: Cli, shop_dir: Path, terminal: None) -> None:
+    """The logo note and the "shop: …; 3 boards: …" line ran to 164 and 93 columns."""
+    logo = make_photo(shop_dir / "logo_small.jpg", size=(200, 120))
+    boards = "Saggar Fired Vases, Raku Pottery, Wabi Sabi Home Decor"
+    ran = initialised_cli.ok("init", "--logo", str(logo), "--board", boards, "--yes", COLUMNS="80")
+    note = ran.stderr[ran.stderr.index("note: ") :]
+    shop = ran.stdout[ran.stdout.index("shop: ") :].split("\nnext:", 1)[0]
+    assert _widest(note) <= 80 and _widest(shop) <= 80, ran.output
+    assert "logo_small.jpg is 200x120 px" in " ".join(note.split()) and "Wabi Sabi Home Decor" in " ".join(shop.split())

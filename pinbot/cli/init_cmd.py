@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from pinbot.cli.context import AppContext, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.config import SETTING_DOCS, Settings
 from pinbot.errors import ConfigError, InvalidInput, PinbotError
 from pinbot.render.brand import BUNDLED_ASSETS, load_brand
@@ -136,7 +137,7 @@ def init(
     for path in written.kept:
         click.echo(f"kept   {_rel(path)} (exists; edit it to change it)")
     if logo_file is not None and (note := logo_note(logo_file)):
-        click.echo(note, err=True)
+        click.echo(hanging("note: ", note, app.prose_width), err=True)
     if env_note:
         click.echo(env_note)
     _describe_shop(app, assets_dir)
@@ -228,7 +229,7 @@ def _describe_shop(app: AppContext, assets_dir: Path) -> None:
     name = _existing_name(assets_dir) or "(no name: set shop_name in assets/brand.toml)"
     found, errors = scan_boards(settings.boards_dir)
     names = ", ".join(b.name for b in found.values()) or "none yet"
-    click.echo(f"shop: {name}; {plural(len(found), 'board')}: {names}")
+    click.echo(hanging("shop: ", f"{name}; {plural(len(found), 'board')}: {names}", app.prose_width))
     for error in errors:
         click.echo(f"pinbot: {error}", err=True)
 

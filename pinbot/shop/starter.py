@@ -155,7 +155,7 @@ def logo_note(path: Path) -> str:
     if min(w, h) >= LOGO_MIN_SIDE and max(w, h) <= 1.25 * min(w, h):
         return ""
     return (
-        f"note: your logo {path.name} is {w}x{h} px: pins show it small and soft; a square PNG of at least "
+        f"your logo {path.name} is {w}x{h} px: pins show it small and soft; a square PNG of at least "
         f"{LOGO_MIN_SIDE}x{LOGO_MIN_SIDE} px looks best (`pinbot init --logo FILE --yes` swaps it)"
     )
 
