@@ -78,10 +78,11 @@ def init(
         account = db.get_or_create_account(session, settings.account)
     # The file, not its URL ("sqlite:////home/…"); the schema's name only for an upgrade check.
     where = settings.database_url.removeprefix("sqlite:///") if settings.is_sqlite else "PostgreSQL"
+    # The schema's revision name ("0007_hand_photos") means nothing to an owner; `doctor` shows it.
     if before == head:
-        click.echo(f"database already up to date ({head}): {where}")
+        click.echo(f"database already up to date: {where}")
     elif before:
-        click.echo(f"database upgraded to the current version ({head}): {where}")
+        click.echo(f"database upgraded to the current version: {where}")
     else:
         click.echo(f"database created: {where}")
     if account.name != "default":  # one shop per folder: the account key matters only to an agency
@@ -144,7 +145,7 @@ def init(
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
     if _logged_in(app):  # run again on a shop that is set up: logging in again is not the next step
-        click.echo("next: `pinbot boards sync` for any new board (it asks before creating), then `pinbot doctor`")
+        click.echo("next: `pinbot boards sync` for a new board, then `pinbot doctor`")
     else:
         click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
 
