@@ -122,7 +122,8 @@ def test_list_show_cancel_retry(initialised_cli: Cli, tmp_path: Path) -> None:
     assert json.loads(initialised_cli.ok("queue", "show", pin_id, "--json").stdout)["status"] == "queued"
     # retrying a queued pin is a user error, reported in one line
     result = initialised_cli("queue", "retry", pin_id)
-    assert result.exit_code != 0 and "only failed" in result.stderr
+    assert result.exit_code != 0 and "only a failed or cancelled pin" in result.stderr
+    assert "needs_attention" not in result.stderr  # the state's code name
     missing = initialised_cli("queue", "show", "999")
     assert missing.exit_code != 0 and "no pin with id 999" in missing.stderr
 

@@ -288,7 +288,8 @@ class QueueService:
             pin = self._get(session, pin_id)
             if pin.status in (PinStatus.posted, PinStatus.posting, PinStatus.queued):
                 raise StateConflict(
-                    f"pin {pin_id} is {pin.status.value}; only failed, cancelled or needs_attention pins can be retried"
+                    f"pin {pin_id} is {pin.status.value.replace('_', ' ')}; only a failed or cancelled pin, or one "
+                    "that needs your attention, can be retried"
                 )
             if pin.pinterest_pin_id:
                 raise StateConflict(
