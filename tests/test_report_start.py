@@ -77,3 +77,15 @@ def test_a_long_board_key_is_never_cut_in_two_at_80_columns(initialised_cli: Cli
     cells = {cell for line in board_table.splitlines() for cell in re.split(r"\s{2,}", line.strip())}
     assert "wabi-sabi-home-decor" in cells or ("wabi-sabi-home-" in cells and "decor" in cells), board_table
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_report_csv_given_a_file_name_asks_for_a_folder(initialised_cli: Cli, tmp_path: Path) -> None:
+    """`report --csv report.csv` made a folder named report.csv with ten files in it."""
+    result = initialised_cli("report", "--csv", str(tmp_path / "report.csv"))
+    assert result.exit_code == 2 and not (tmp_path / "report.csv").exists()
+    assert result.stderr.strip() == (
+        "pinbot: --csv: report.csv is a file name; the report is ten CSV files, one a table: give a folder, "
+        "e.g. --csv report-csv"
+    )
+    initialised_cli.ok("report", "--csv", str(tmp_path / "report-csv"))
+    assert len(list((tmp_path / "report-csv").glob("*.csv"))) == 10

@@ -171,11 +171,23 @@ def _top_table(cards: list[PinCard]) -> Table:
 @click.command("report")
 @click.option("--since", default="30d", show_default=True, help="Period: 30d, 12w or a start date (YYYY-MM-DD).")
 @json_option
-@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), help="Write CSV files here.")
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder for the CSV files (one a table).",
+)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report.")
 @pass_app
 def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, html_file: Path | None) -> None:
     """Numbers by pin, board, design, product, weekday and hour, with stop/start/continue/change advice."""
+    if csv_dir is not None and csv_dir.suffix.lower() == ".csv" and not csv_dir.is_dir():
+        # `--csv report.csv` made a folder named report.csv holding ten files.
+        raise InvalidInput(
+            "--csv",
+            f"{csv_dir.name} is a file name; the report is ten CSV files, one a table: give a folder, e.g. "
+            "--csv report-csv",
+        )
     now = app.clock().now()
     first, last = period(since, utc_today(now))
     account = app.account()
