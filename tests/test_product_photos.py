@@ -317,3 +317,12 @@ def test_an_import_whose_products_share_one_link_says_what_that_means(initialise
     # a pattern gives each its own link: nothing to say
     again = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), *SHOP_URL)
     assert "link to" not in again.stderr
+
+
+def test_back_in_stock_names_the_product_as_it_can_be_typed(imported: Cli) -> None:
+    """ "nothing was re-queued: pinbot queue add --product 5" named product 5 by its id, which is also
+    SKU 5 (product 26): the command it gave was refused."""
+    imported.ok("products", "stock", "etsy:24", "--out")
+    back = imported.ok("products", "stock", "etsy:24", "--in")
+    assert "pinbot queue add --product etsy:24 --boards" in back.stderr, back.output
+    assert "--product 5 " not in back.stderr

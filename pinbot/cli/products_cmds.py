@@ -141,7 +141,7 @@ def _stock_lines(app: AppContext, result: UpsertResult, *, imported: bool = True
     for c in result.back_in_stock:
         app.info(
             f"back in stock: {c.title} (product {c.product_id}); nothing was re-queued: "
-            f"pinbot queue add --product {c.product_id} --boards ..."
+            f"pinbot queue add --product {c.ref or c.product_id} --boards ..."
         )
     if result.hand_photos_kept:
         app.info(f"{plural(len(result.hand_photos_kept), 'product')} kept the photos you added by hand")

@@ -55,6 +55,7 @@ class StockChange:
     product_id: int
     title: str
     cancelled_pins: int = 0
+    ref: str = ""  # what to type for it (`typed_ref`): an Etsy SKU "4" may also be product id 4
 
 
 @dataclass
@@ -177,9 +178,9 @@ class ProductService:
                     # must not go out for a product that cannot be bought.
                     cancelled = self._cancel_queued(session, row, now)
                     if was_in_stock or cancelled:
-                        result.sold_out.append(StockChange(row.id, row.title, cancelled))
+                        result.sold_out.append(StockChange(row.id, row.title, cancelled, _ref(row)))
                 elif not was_in_stock:
-                    result.back_in_stock.append(StockChange(row.id, row.title))
+                    result.back_in_stock.append(StockChange(row.id, row.title, 0, _ref(row)))
         return result
 
     def set_stock(self, ref: str, in_stock: bool) -> tuple[Product, StockChange | None]:
@@ -192,9 +193,9 @@ class ProductService:
             if not in_stock:
                 cancelled = self._cancel_queued(session, product, now)
                 if product.in_stock or cancelled:
-                    change = StockChange(product.id, product.title, cancelled)
+                    change = StockChange(product.id, product.title, cancelled, _ref(product))
             elif not product.in_stock:
-                change = StockChange(product.id, product.title)
+                change = StockChange(product.id, product.title, 0, _ref(product))
             if product.in_stock != in_stock:
                 product.in_stock = in_stock
                 product.updated_at = now
@@ -332,6 +333,11 @@ def typed_ref(product_id: int, source: str, key: str) -> str:
     is too long to type (a feed post's address)."""
     typable = len(key) <= 40 and not any(c.isspace() or c == "/" for c in key)
     return f"{source}:{key}" if typable else str(product_id)
+
+
+def _ref(product: Product) -> str:
+    assert product.id is not None
+    return typed_ref(product.id, product.source, product.external_id)
 
 
 def find_product(session: Session, account_id: int, ref: str) -> Product:
