@@ -29,7 +29,7 @@ from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
-from pinbot.shop.products import ProductRecord, ProductService, UpsertResult, product_to_dict
+from pinbot.shop.products import ProductRecord, ProductService, UpsertResult, product_to_dict, typed_ref
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
 from pinbot.words import plural
 
@@ -338,7 +338,8 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
     # Labels in words, not the JSON's field names (external_id, in_stock True, an empty images).
     hand = set(product.hand_photos or [])
     photos = ", ".join(p + (" (added by hand)" if p in hand else "") for p in product.image_paths) or (
-        f"none: a pin of it needs one (`pinbot queue add --product {product.external_id} --image PHOTO`)"
+        "none: a pin of it needs one (`pinbot products photo "
+        f"{typed_ref(product.id or 0, product.source, product.external_id)} --image PHOTO`)"
     )
     for label, value in (
         ("product", f"{product.id}: {product.title}"),
