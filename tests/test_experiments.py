@@ -113,7 +113,7 @@ def test_a_test_that_can_only_see_absurd_differences_offers_no_absurd_lift(engin
     (status,) = evaluate(engine, setup[0], NOW + timedelta(days=plan.horizon_days + 1))
     lesson = status.summary["learned"][-1]
     assert status.outcome == "no_difference" and "no difference larger than" not in lesson
-    assert "even a design that does twice as well could easily have been missed" in lesson
+    assert "even a design that does four times as well could easily have been missed" in lesson
 
 
 def test_a_product_without_a_photo_is_left_out_never_pinned_as_an_empty_photo_area(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]

@@ -82,3 +82,10 @@ def test_advice_never_goes_against_an_experiment() -> None:
     lost = ExperimentFinding("bands", ("photo-band", "split-block"), "winner", "split-block")
     kinds = {(r.kind, r.subject) for r in _advice(pins, (lost,))}
     assert not kinds & {("stop", "Split block"), ("continue", "Photo band")}
+
+
+def test_a_design_on_one_board_reads_as_a_sentence() -> None:
+    # "Not enough evidence yet on design “Split block” to board …" read as a slip: on a board.
+    spec = dict(STEADY) | {"text-forward": [(2000, 5), (2000, 40)] * 4}
+    (pair,) = [r for r in _advice(_pins(spec)) if r.subject == "Split block on board-0"]
+    assert pair.text.startswith("Not enough evidence yet on design “Split block” on board board-0: ")

@@ -20,6 +20,7 @@ import click
 import pinbot
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.review_view import print_experiments, print_review
+from pinbot.cli.tables import hanging
 from pinbot.demo.result import DemoOptions, DemoResult
 from pinbot.demo.run import run_demo
 from pinbot.demo.shop import SHOP_NAME
@@ -224,13 +225,14 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         f"\n[bold]{SHOP_NAME}[/bold]: {result.days} simulated days "
         f"({result.start:%Y-%m-%d} to {result.end:%Y-%m-%d}) in {took:.0f} s"
     )
-    console.print(
-        f"  {result.pins_posted} of {plural(result.pins_queued, 'queued pin')} posted "
+    said = (
+        f"{result.pins_posted} of {plural(result.pins_queued, 'queued pin')} posted "
         f"({plural(result.pins_on_emulator, 'pin')} on the emulated Pinterest, "
         f"{plural(result.duplicates_on_emulator, 'duplicate')}), {result.pins_waiting} queued for the coming days, "
         f"{result.pins_failed} failed; {plural(result.metrics_rows, 'daily metric row')} from "
         f"{plural(len(result.sweeps), 'sweep')}; {plural(result.token_refreshes, 'token refresh')}"
     )
+    console.print(hanging("  ", said, console.width), soft_wrap=True)  # wrapped under itself
     if rep is not None:
         console.print()
         print_review(console, rep.review, "Review")

@@ -32,10 +32,10 @@ DAY = 24.0  # hours
 MATURE_DAYS = 28  # the last pins get this long before the final look
 LOOK_EVERY_DAYS = 28
 TARGET_POWER = POWER
-# A design that does twice as well is about the biggest difference between two pin designs worth
-# naming: a test that can only see larger ones (a test of one round on few products: its error has a
-# degree of freedom or two) cannot tell the owner anything, and a "492471%" reads as a fault.
-LARGEST_LIFT = 1.0
+# A design that does four times as well is past any difference two pin designs of one shop show: a
+# test that can only see larger ones (one round on few products: its error has a degree of freedom
+# or two) cannot tell the owner anything, and offering "--lift 492471" read as a fault.
+LARGEST_LIFT = 3.0
 _N = NormalDist()
 
 

@@ -359,8 +359,8 @@ def _no_difference_lesson(s: ExperimentStatus, metric: str, lift: float) -> str:
     # None or infinite: an error estimated from too few units (a round on one board) bounds nothing
     if v.detectable_lift is None or not v.detectable_lift <= LARGEST_LIFT:
         return (
-            f"{hypothesis}: not settled. {size.capitalize()} are too few to tell: even a design that does twice "
-            "as well could easily have been missed. Test with more rounds or on more products."
+            f"{hypothesis}: not settled. {size.capitalize()} are too few to tell: even a design that does four "
+            "times as well could easily have been missed. Test with more rounds or on more products."
         )
     bound = (
         f"no difference larger than {v.detectable_lift:.0%} (a real one that large would have shown 90% of the time)"

@@ -109,7 +109,7 @@ def _subject(group: Group) -> tuple[str, str]:
     """(what to do it with, a short subject) for the sentence."""
     if group.dimension == "design_board":
         design, board = group.key.split("|", 1)
-        return f"design “{design_name(design)}” to board {board}", group.label
+        return f"design “{design_name(design)}” on board {board}", group.label
     if group.dimension == "design":
         return f"design “{group.label}”", group.label
     if group.dimension == "board":
@@ -172,7 +172,8 @@ def recommend(
                 continue
             covered[kind].add(f"{g.dimension}:{g.key}")
             what, subject = _subject(g)
-            where = what.replace("the pins on ", "to ")  # "stop posting to board X"
+            # "stop posting to board X", "stop posting design D to board X"
+            where = what.replace("the pins on ", "to ").replace("” on board ", "” to board ")
             ratio = f"{_ratio(clicks)} the rest of the shop's pins"
             if kind == "stop":
                 text = (
