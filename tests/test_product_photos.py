@@ -274,6 +274,10 @@ def test_experiment_create_takes_products_as_every_other_command_does(imported: 
     status = " ".join(imported.ok("experiment", "status", "t").output.split())
     assert "A Split block: no views yet, 0 posted, 12 waiting" in status, status
     assert "0.00%" not in status and "0 of 0" not in status
+    imported.ok("report", "--html", str(imported.cwd / "report.html"))
+    page = (imported.cwd / "report.html").read_text()
+    card = page.split('id="experiment-', 1)[1].split("</section>", 1)[0]
+    assert "No views yet: visits per view by design shows with the first ones." in card and "0.00%" not in card
 
 
 def test_an_experiment_on_two_products_with_one_photo_says_that_is_why(imported: Cli) -> None:
