@@ -89,3 +89,21 @@ def test_report_csv_given_a_file_name_asks_for_a_folder(initialised_cli: Cli, tm
     )
     initialised_cli.ok("report", "--csv", str(tmp_path / "report-csv"))
     assert len(list((tmp_path / "report-csv").glob("*.csv"))) == 10
+
+
+def test_the_weekly_digest_says_how_to_start_pinning_too(initialised_cli: Cli) -> None:
+    """The digest listed "Start pinning …" with no command: its advice had no actions at all."""
+    cli = initialised_cli
+    cli.ok("products", "import", "--no-download", str(ETSY_IT), "--shop-url", "https://sabaceramics.example/p/{sku}")
+    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
+    try:
+        seed_shop(engine, make_account(engine), datetime.now(UTC).date())
+    finally:
+        engine.dispose()
+    digest = cli.ok("notify", "digest").output
+    start = digest.split("Start:", 1)[1]
+    assert "- Start pinning “Saggar pottery vase with smoky grey textures and copper marks”" in start
+    assert (
+        "\n  It has no photo yet: add one with `pinbot products photo etsy:32 --image PHOTO`, then "
+        "`pinbot queue add --product etsy:32 --board BOARD`." in start
+    )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pinbot.render.names import design_name, design_template
+from pinbot.review.recommend import product_action
 from pinbot.review.types import Group, Recommendation
 from pinbot.shop.boards import BoardDef
 
@@ -87,11 +88,9 @@ def action_for(rec: Recommendation, boards: Mapping[str, BoardDef], groups: Mapp
             "schedule with `pinbot queue plan`."
         )
     if "product_id" in numbers:
-        ref = shlex.quote(str(numbers.get("product") or numbers["product_id"]))
-        queue = f"`pinbot queue add --product {ref} --board BOARD`"
-        if numbers.get("has_photo") is False:  # its photos did not download, or it never had one
-            return f"It has no photo yet: add one with `pinbot products photo {ref} --image PHOTO`, then {queue}."
-        return f"Queue it: {queue}."
+        return product_action(
+            str(numbers.get("product") or numbers["product_id"]), numbers.get("has_photo") is not False
+        )
     if "untried" in numbers:
         untried = [str(d) for d in numbers["untried"]]
         leader = numbers.get("leader")

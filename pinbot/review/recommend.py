@@ -23,6 +23,7 @@ continued and only the others stopped.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -240,6 +241,16 @@ def _deferred(groups: dict[str, list[Group]], experiments: Sequence[ExperimentFi
     return out
 
 
+def product_action(ref: str, has_photo: bool) -> str:
+    """The command that starts pinning a product, with a photo first when it has none."""
+    queue = f"`pinbot queue add --product {shlex.quote(ref)} --board BOARD`"
+    if not has_photo:  # its photos did not download, or it never had one
+        return (
+            f"It has no photo yet: add one with `pinbot products photo {shlex.quote(ref)} --image PHOTO`, then {queue}."
+        )
+    return f"Queue it: {queue}."
+
+
 def _starts(
     shop: Totals,
     groups: dict[str, list[Group]],
@@ -272,6 +283,8 @@ def _starts(
                 f"product {idle.product_id}",
                 f"Start pinning “{idle.title}”: it is in stock but had no pin with data in this period.",
                 {"product_id": idle.product_id, "product": idle.ref, "has_photo": idle.has_photo},
+                # Here, not only in the report: the weekly digest says it too, and it has no report.
+                product_action(idle.ref, idle.has_photo),
             )
         )
     used = {g.key for g in groups.get("design", [])}
