@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -120,7 +121,28 @@ def check_assets(settings: Settings) -> Check:
             f"{len(templates)} templates, {len(fonts)} fonts in {assets}",
             "restore assets/templates and assets/fonts from the repository",
         )
+    if logo := _logo_problem(assets):
+        return Check(
+            "assets",
+            FAIL,
+            f"{logo}: every pin would fail to render",
+            "`pinbot init --logo FILE --yes` with a good PNG, or delete the `logo =` line in assets/brand.toml",
+        )
     return Check("assets", OK, f"{len(templates)} templates, {len(fonts)} fonts in {assets}")
+
+
+def _logo_problem(assets: Path) -> str:
+    """Why the brand kit's logo cannot be drawn (missing, damaged), or "" (no logo is fine)."""
+    from pinbot.render.brand import load_brand
+    from pinbot.render.loading import load_logo
+
+    try:
+        logo = load_brand(assets).logo
+        if logo is not None:
+            load_logo(logo, (300, 300))
+    except PinbotError as exc:
+        return str(exc)
+    return ""
 
 
 def check_app(settings: Settings) -> Check:

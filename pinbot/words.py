@@ -26,8 +26,10 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 # English and of the languages the shops' exports come in (Italian, French, German, Spanish). The
 # one table for every place a title is cut (`clip`, the pin's headline, the renderer's ellipsis).
 SMALL_WORDS = {
-    "en": "a an the and or but nor of with without for to in on at by from into onto as per via than w/",
+    "en": "a an the and or but nor of with without for to in on at by from into onto as per via than w/ "
+    "this that these those my your our their its every each",
     "it": "il lo la i gli le un uno una del dello della dei degli delle al allo alla ai agli alle dal dallo "
+    "questo questa questi queste ogni "
     "dalla dai dagli dalle nel nello nella nei negli nelle sul sullo sulla sui sugli sulle col con di da su "
     "per tra fra e ed o od ma a ad",
     "fr": "le la les un une des du de au aux à et ou mais avec pour en dans sur par sans chez",

@@ -150,3 +150,14 @@ def test_weekly_digest_goes_out_once_at_the_owners_hour(engine: Engine, tmp_path
     assert "Pins other people made of your shop: 0 views, 210 saves, 28 visits" in text
     assert "Your own pins: 0 views, 70 saves, 14 visits" in text
     assert "Pins taking off this week: none" in text and "Dead links: none" in text
+
+
+def test_earned_pull_says_what_it_fetched_in_words() -> None:
+    """`earned pull` printed "15 calls, 0 account days, 7 top-pin rows over 15 lists"."""
+    from pinbot.advocates.pull import PullResult
+
+    said = PullResult(calls=15, reach_days=1, top_days=15, top_rows=7).message()
+    assert said == (
+        "earned reach: 1 day of your account's numbers and 7 top pins fetched (15 requests to Pinterest); "
+        "`pinbot earned show` shows them"
+    )

@@ -166,3 +166,29 @@ def test_a_product_photo_is_named_by_product_number_and_url(tmp_path: Path) -> N
         "product 'Bud vase', photo 2 (https://cdn.shop.example/vase-2.png): cannot decode: "
     )
     assert "7357" not in str(caught.value)
+
+
+def test_a_photo_moved_away_after_queueing_says_to_put_it_back(
+    initialised_cli: Cli, shop_dir: Path, db_url: str
+) -> None:
+    """The potter queued a photo from Downloads, then tidied Downloads: "fix: fix what the error
+    says" (the error: "file not found") left them guessing what to do."""
+    photo = shop_dir / "IMG_2231.jpg"
+    Image.new("RGB", (600, 800), (180, 140, 100)).save(photo, "JPEG")
+    initialised_cli.ok("queue", "add", "--board", "ceramics", "--title", "Fox bowl", "--image", str(photo),
+                       "--link", "https://shop.example/bowl", "--at", "2026-01-01T09:00")  # fmt: skip
+    photo.unlink()
+    engine = db.make_engine(db_url)
+    with db.session_scope(engine) as session:
+        for board in session.exec(select(Board)).all():
+            board.pinterest_board_id = f"b-{board.key}"
+    engine.dispose()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        api.post(f"{API}/pins", json={"id": "777"})
+        assert initialised_cli("run", "--once", **SEEDED).exit_code == 6
+    [failed] = json.loads(initialised_cli.ok("queue", "list", "--problems", "--json").output)
+    assert failed["last_error"] == f"{photo}: file not found"
+    assert failed["fix"] == (
+        f"put the photo back where it was, then `pinbot queue retry {failed['id']}`; or `pinbot queue cancel "
+        f"{failed['id']}` and queue it again with a photo you keep (`--image PATH`)"
+    )

@@ -44,6 +44,9 @@ def test_the_real_titles_are_there() -> None:
         ("Vaso arrotondato bianco crema cotto a", "Vaso arrotondato bianco crema cotto"),  # Italian
         ("Handmade stoneware bowl with", "Handmade stoneware bowl"),
         ("Mug set of the", "Mug set"),
+        ("Studio open day this", "Studio open day"),  # a demonstrative without its noun
+        ("Gifts for your", "Gifts"),
+        ("Apertura dello studio questo", "Apertura dello studio"),
         ("Ciotola in gres dell'", "Ciotola in gres"),  # an elided article
         ("Bol en grès avec les", "Bol en grès"),  # French
         ("Vase aus Steinzeug mit der", "Vase aus Steinzeug"),  # German

@@ -144,3 +144,13 @@ def test_an_earlier_demo_folder_is_replaced_and_a_file_is_refused(tmp_path: Path
     with pytest.raises(PinbotError, match="not a folder"):
         prepare_folder(a_file)
     assert a_file.read_text() == "x"
+
+
+def test_where_everything_is_names_one_path_a_line(cli: Cli, tmp_path: Path) -> None:
+    """ "boards, rules, brand kit:" put three paths on one line (146 columns in a fresh clone)."""
+    out = cli.ok("demo", "--dir", str(tmp_path / "d"), "--days", "1", COLUMNS="80").output
+    where = out.split("Where everything is", 1)[1].split("Next", 1)[0]
+    rows = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in where.splitlines() if ":" in line}
+    assert "boards, rules, brand kit" not in rows
+    assert rows["boards"].endswith("boards") and rows["posting rules"].endswith("pinbot.toml")
+    assert rows["brand kit"].endswith("assets") and all(", " not in path for path in rows.values())

@@ -94,3 +94,19 @@ def test_local_paths(tmp_path: Path) -> None:
         store.resolve("nope.jpg", base=tmp_path)
     with pytest.raises(ImageFailed, match="only http"):
         store.resolve("ftp://example.com/mug.jpg")
+
+
+def test_a_photo_host_that_cannot_be_found_is_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, every Etsy photo said "cannot connect: [Errno -2] Name or service not known"."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def offline(*args: object, **kwargs: object) -> object:
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(ImageFailed) as caught:
+        ImageStore(tmp_path / "photos").resolve("https://i.etsystatic.com/57670088/il_fullxfull.jpg")
+    said = str(caught.value)
+    assert "cannot find i.etsystatic.com: is this computer online?" in said and "Errno" not in said

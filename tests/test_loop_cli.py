@@ -56,10 +56,12 @@ def test_loop_commands(initialised_cli: Cli, shop_dir: Path) -> None:
     assert len(shown["queued"]) == 2 and shown["pins"] == {"queued": 2}
     assert all(p["variant"] and p["title"].lower()[:40] for p in shown["queued"])
     paused = cli.ok("loop", "pause", "mugs")
-    assert "2 queued pin(s) cancelled" in paused.output
+    assert "2 queued pins cancelled" in paused.output
     assert json.loads(cli.ok("loop", "show", "mugs", "--json").output)["status"] == "paused"
     cli.ok("loop", "resume", "mugs")
     assert "deleted" in cli.ok("loop", "delete", "xmas").output
+    again = cli.ok("loop", "run").output  # in words: "2 pins queued, 2 from mugs", never "pin(s)"
+    assert "pin(s)" not in again and again.startswith(("2 pins queued, 2 from mugs", "0 pins queued")), again
     assert [r["name"] for r in json.loads(cli.ok("loop", "list", "--json").output)] == ["mugs"]
 
 

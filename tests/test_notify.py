@@ -140,3 +140,19 @@ def test_bad_alert_settings_name_the_setting(name: str, value: str, message: str
     with pytest.raises(ConfigError, match=name) as info:
         Settings.from_mapping({name: value})
     assert message in str(info.value)
+
+
+def test_a_host_that_cannot_be_found_is_said_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`notify test` said "cannot reach ntfy.sh: [Errno -2] Name or service not known". The name
+    lookup fails as it does on a computer that is offline (no network is touched)."""
+    import socket
+
+    def offline(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    hook = send_webhook("https://ntfy.sh/terra-fumo", MESSAGE, timeout=2)
+    assert hook.detail == "cannot find ntfy.sh: check the address, and that this computer is online"
+    mail = send_email(replace(config(587), host="smtp.fastmail.example"), MESSAGE)
+    assert mail.detail == "cannot find smtp.fastmail.example: check PINBOT_SMTP_HOST, and that this computer is online"
+    assert "Errno" not in hook.detail + mail.detail

@@ -137,8 +137,10 @@ def test_report_tables_fit_80_columns_without_cutting_names() -> None:
     assert all(len(line.rstrip()) <= 80 for line in text.splitlines())
     assert "…" not in text
     # A folded name continues on the next line of the same column: read the column top to bottom.
-    start = text.splitlines()[1].index("name")
-    column = "".join(line[start : start + 30].split("  ")[0].strip() for line in text.splitlines()[3:])
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if " name " in line)  # under two-line headers
+    start = lines[head].index("name")
+    column = "".join(line[start : start + 30].split("  ")[0].strip() for line in lines[head + 2 :])
     for name in names:
         assert name in column
     assert "96,479" in text and "0.90%" in text and "pins" in text

@@ -88,7 +88,8 @@ def test_new_owner_path_uses_their_shop_and_never_the_sample(tmp_path: Path) -> 
         dotenv = (folder / ".env").read_text()
         assert "PINBOT_SHOP_URL=https://clayandco.example" in dotenv and "PINBOT_TIMEZONE=Europe/London" in dotenv
         assert (folder / ".env").stat().st_mode & 0o777 == 0o600
-        assert owner.ok("init").output.count("database already up to date") == 1  # safe to run again
+        again = owner.ok("init").output
+        assert again.count("database already up to date: ") == 1 and "0007" not in again  # safe to run again
 
         # boards sync: the plan first; without a terminal and --yes it creates nothing.
         owner.ok("auth", "login", "--redirect-url", _login_url(emu, "http://127.0.0.1:8085/callback"))
@@ -195,8 +196,13 @@ def test_boards_sync_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Monk
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=5) as emu:
         env = {"PINTEREST_API_BASE": emu.base_url, "PINTEREST_APP_ID": APP_ID, "PINTEREST_APP_SECRET": APP_SECRET}
         owner = _owner_cli(tmp_path, **env)
-        owner.ok("init", "--shop-name", "Kiln Corner", "--board", "Mugs", "--yes")
+        first = owner.ok("init", "--shop-name", "Kiln Corner", "--board", "Mugs", "--yes")
+        assert "next: `pinbot auth login`" in first.stdout
         owner.ok("auth", "login", "--redirect-url", _login_url(emu, "http://127.0.0.1:8085/callback"))
+        # a board added later: logging in again is not what comes next
+        later = owner.ok("init", "--board", "Vases", "--yes").stdout
+        assert "auth login" not in later and "next: `pinbot boards sync` for a new board" in later
+        (tmp_path / "boards" / "vases.toml").unlink()
         declined = owner("boards", "sync", input="n\n")
         assert declined.exit_code == 1 and "Create 1 board on Pinterest (Mugs)?" in declined.output
         assert not emu.store.boards
@@ -291,3 +297,42 @@ def test_init_from_account_needs_a_login_then_writes_the_accounts_boards(tmp_pat
         done = owner.ok("init", "--shop-name", "Kiln Corner", "--from-account", "--board", "Gifts").output
         assert "shop: Kiln Corner; 2 boards: Gifts, Raku Bowls" in done
         assert tomllib.loads((tmp_path / "boards" / "raku-bowls.toml").read_text())["description"] == "Smoke-fired"
+
+
+def test_a_new_logo_on_an_existing_shop_is_used_and_a_poor_one_is_said(tmp_path: Path) -> None:
+    """A potter's first logo was a small, wide JPEG (taken without a word, shown as a smudge); the
+    fix the README gives, `init --logo` again, said "wrote assets/logo.png" and kept brand.toml
+    naming logo.jpg, so the new logo was never used. A damaged logo was taken too, and then every
+    pin failed to render."""
+    real = Path(__file__).resolve().parent / "data" / "real" / "images"
+    owner = _owner_cli(tmp_path)
+    damaged = owner("init", "--shop-name", "Terra & Fumo", "--logo", str(real / "broken.png"), "--yes")
+    assert damaged.exit_code == 2
+    assert damaged.output.strip() == "pinbot: --logo: broken.png: damaged PNG file: its header cannot be read"
+    assert not (tmp_path / ".pinbot").exists()
+
+    wide = tmp_path / "banner.jpg"
+    Image.new("RGB", (200, 120), PRIMARY).save(wide)
+    first = owner("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--logo", str(wide), "--yes")
+    assert first.exit_code == 0
+    assert "note: your logo banner.jpg is 200x120 px" in first.stderr and "square PNG" in first.stderr
+    brand = tmp_path / "assets" / "brand.toml"
+    assert tomllib.loads(brand.read_text())["logo"] == "logo.jpg"
+    brand.write_text(brand.read_text().replace('accent = "', 'accent = "#E63946"  # mine\n# was "'))
+
+    square = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(square)
+    again = owner.ok("init", "--logo", str(square), "--yes")
+    assert 'updated assets/brand.toml (logo = "logo.png")' in again.stdout and "note:" not in again.stderr
+    kit = tomllib.loads(brand.read_text())
+    assert kit["logo"] == "logo.png" and kit["colors"]["accent"] == "#E63946"  # the owner's edit stays
+    assert "kept   assets/brand.toml" not in again.stdout
+    from pinbot.render.brand import load_brand
+
+    assert load_brand(tmp_path / "assets").logo == tmp_path / "assets" / "logo.png"
+    assert "updated" not in owner.ok("init", "--logo", str(square), "--yes").stdout  # nothing to change
+    assert "ok   assets" in owner("doctor").output
+    # the logo damaged later (a bad copy, a sync tool): doctor says so, as every render would fail
+    (tmp_path / "assets" / "logo.png").write_bytes((real / "truncated_image.png").read_bytes())
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "logo.png" in doctor and "every pin would fail to render" in doctor, doctor

@@ -88,7 +88,12 @@ def put_on_cdn(cdn: Served, url: str, source: Path | None = None) -> None:
 @pytest.fixture
 def imported(initialised_cli: Cli, tmp_path: Path) -> Cli:
     """The real Italian export imported offline: 27 listings, none with a photo."""
-    initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), *SHOP_URL)
+    result = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), *SHOP_URL)
+    # said once, with the command that fixes it (not only a line per photo URL that failed)
+    assert (
+        "27 products in stock have no photo yet, so no pin can be made of them: add one with "
+        "`pinbot products photo etsy:32 --image PHOTO` (or import again once the photos download)"
+    ) in result.stderr.splitlines()
     shutil.copy(FOX_BOWL, initialised_cli.cwd / "fox-bowl.jpg")
     assert len(products_by_key(initialised_cli)) == 27
     return initialised_cli
@@ -232,3 +237,96 @@ def test_a_bad_photo_is_refused_in_one_line_naming_it(imported: Cli, name: str, 
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"pinbot: image: {name}: ") and reason in line, line
     assert products_by_key(imported)["etsy:32"].image_paths == []  # nothing added, not even the good one
+
+
+def test_queueing_a_listing_whose_photos_did_not_download_says_how_to_add_one(imported: Cli) -> None:
+    """The first thing an Etsy shop meets offline: `queue add --product 29` on a listing with no
+    photo. The line names the command that fixes it for good, with the key that cannot be two
+    products (etsy:29), not only this pin's --image."""
+    result = imported("queue", "add", "--product", "29", "--board", "ceramics")
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == (
+        "pinbot: image: product 3 (etsy:29) has no photo: add one with `pinbot products photo etsy:29 "
+        "--image PHOTO` (or give --image PHOTO for this pin)"
+    )
+    imported.ok("products", "photo", "etsy:29", "--image", "fox-bowl.jpg")
+    imported.ok("queue", "add", "--product", "29", "--board", "ceramics")
+    assert [p.product_id for p in pins(imported)] == [3]
+
+
+def test_experiment_create_takes_products_as_every_other_command_does(imported: Cli) -> None:
+    """`experiment create --products etsy:32` said "no product 'etsy:32'" (the form pinbot itself
+    tells the owner to type), and `--products 5` took product 5 when SKU 5 is product 26."""
+    shutil.copy(PATCHWORK, imported.cwd / "patchwork.jpg")
+    imported.ok("products", "photo", "etsy:32", "--image", "fox-bowl.jpg")
+    imported.ok("products", "photo", "etsy:5", "--image", "patchwork.jpg")
+    two = imported("experiment", "create", "--name", "t", "--products", "5", "--variants", "split-block,photo-band",
+                   "--boards", "ceramics")  # fmt: skip
+    assert two.exit_code == 2 and "--products: '5' names several products: type etsy:24" in two.stderr, two.output
+    made = imported("experiment", "create", "--name", "t", "--products", "etsy:32,etsy:5", "--variants",
+                    "split-block,photo-band", "--boards", "ceramics", "--json")  # fmt: skip
+    assert made.exit_code == 0 and "no product" not in made.output, made.output
+    # etsy:5 is product 26 (its wide patchwork photo suits no layout of one design: left out, said)
+    assert "product 26 left out (split-block:" in made.output
+    assert {p.product_id for p in pins(imported)} == {1}
+    # before any view: said in words, not "0.00% (95% 0.00%–100.00%), 0 of 0 views"
+    status = " ".join(imported.ok("experiment", "status", "t").output.split())
+    assert "A Split block: no views yet, 0 posted, 12 waiting" in status, status
+    assert "0.00%" not in status and "0 of 0" not in status
+    imported.ok("report", "--html", str(imported.cwd / "report.html"))
+    page = (imported.cwd / "report.html").read_text()
+    card = page.split('id="experiment-', 1)[1].split("</section>", 1)[0]
+    assert "No views yet: visits per view by design shows with the first ones." in card and "0.00%" not in card
+
+
+def test_an_experiment_on_two_products_with_one_photo_says_that_is_why(imported: Cli) -> None:
+    """The potter gave two listings the same photo: "only 0 of 12 rounds can be queued … each photo
+    can show 12 looks … and 'Saggar pottery vase…' has 1 photo" read as a contradiction."""
+    for key in ("etsy:32", "etsy:30"):
+        imported.ok("products", "photo", key, "--image", "fox-bowl.jpg")
+    made = imported("experiment", "create", "--name", "t", "--products", "etsy:32,etsy:30", "--variants",
+                    "split-block,photo-band", "--boards", "ceramics")  # fmt: skip
+    assert made.exit_code == 2
+    assert (
+        "have the same photo (fox-bowl.jpg), and a board never gets one image twice; test one of them, or give "
+        "the other its own: `pinbot products photo etsy:30 --image PHOTO --replace`"
+    ) in made.stderr, made.stderr
+    assert "12 looks" not in made.stderr and not pins(imported)
+
+
+def test_render_a_product_no_design_suits_says_why_not_no_templates(imported: Cli, tmp_path: Path) -> None:
+    """The only photo is the real 1200x433 panorama: `render --product etsy:12 --sheet` said
+    "no templates in assets/templates", and the owner went looking for lost files."""
+    shutil.copy(PATCHWORK, imported.cwd / "panel.jpg")
+    imported.ok("products", "photo", "etsy:12", "--image", "panel.jpg")
+    for sheet in ((), ("--sheet",)):
+        result = imported("render", "--product", "etsy:12", *sheet, "--out", str(tmp_path / "out"))
+        assert result.exit_code == 2
+        [line] = result.stderr.strip().splitlines()
+        assert "no templates" not in line and line.startswith("pinbot: --product: no design suits the photos of ")
+        assert "too wide (1200x433)" in line and "`pinbot products photo etsy:12 --image PHOTO`" in line
+
+
+def test_an_import_whose_products_share_one_link_says_what_that_means(initialised_cli: Cli) -> None:
+    """The Etsy export has no listing URLs: with the shop page as --shop-url all 27 listings link to
+    it, and the 48-hour same-link rule spaced the potter's pins two days apart without a word."""
+    shop = "https://www.etsy.com/shop/TerraFumo"
+    result = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), "--shop-url", shop)
+    assert (
+        f"all 27 products link to {shop}: pins with one link go out at most one every 48 h (same_link_hours in "
+        "pinbot.toml); for a link per product, give --shop-url a pattern such as "
+        "https://your-site.example/products/{sku}"
+    ) in result.stderr.splitlines()
+    # a pattern gives each its own link: nothing to say
+    again = initialised_cli.ok("products", "import", "--no-download", str(ETSY_IT), *SHOP_URL)
+    assert "link to" not in again.stderr
+
+
+def test_back_in_stock_names_the_product_as_it_can_be_typed(imported: Cli) -> None:
+    """ "nothing was re-queued: pinbot queue add --product 5" named product 5 by its id, which is also
+    SKU 5 (product 26): the command it gave was refused."""
+    imported.ok("products", "stock", "etsy:24", "--out")
+    back = imported.ok("products", "stock", "etsy:24", "--in")
+    assert "pinbot queue add --product etsy:24 --boards" in back.stderr, back.output
+    assert "--product 5 " not in back.stderr

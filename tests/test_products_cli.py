@@ -211,13 +211,18 @@ def test_import_feed_then_list_and_show(initialised_cli: Cli, server: Served) ->
     assert "key          post-101 (from feed)" in text and "stock        in stock" in text
     assert "external_id" not in text and "in_stock" not in text and "True" not in text
     words_only = cli.ok("products", "show", f"{server.base}/blog/words-only").stdout
-    assert "photos       none: a pin of it needs one" in words_only
+    # the fix that lasts: a photo on the product (its key is the post's address: named by id)
+    assert "photos none: a pin of it needs one (`pinbot products photo 4 --image PHOTO`)" in " ".join(
+        words_only.split()
+    )
     cli.ok("queue", "add", "--product", "post-101", "--board", "diy-craft-tutorials")
     shown = json.loads(cli.ok("products", "show", str(shown["id"]), "--json").stdout)
     assert shown["pins"] == {"queued": 1} and shown["pin_list"][0]["board"] == "diy-craft-tutorials"
     # an item without a photo can be queued only with --image
     no_photo = cli("queue", "add", "--product", f"{server.base}/blog/words-only", "--board", "diy-craft-tutorials")
-    assert no_photo.exit_code == 2 and "has no photo; give --image" in no_photo.stderr
+    assert no_photo.exit_code == 2
+    # a feed post's key is its address: the fix names it by id
+    assert "has no photo: add one with `pinbot products photo 4 --image PHOTO`" in no_photo.stderr, no_photo.stderr
     table = cli.ok("products", "list").stdout  # 80 columns: the title whole before the key
     assert "How to glaze pottery at home" in table and "in stock" in table and "post-101" not in table
     assert "post-101" in cli.ok("products", "list", COLUMNS="120").stdout  # room for the key

@@ -122,7 +122,8 @@ def test_list_show_cancel_retry(initialised_cli: Cli, tmp_path: Path) -> None:
     assert json.loads(initialised_cli.ok("queue", "show", pin_id, "--json").stdout)["status"] == "queued"
     # retrying a queued pin is a user error, reported in one line
     result = initialised_cli("queue", "retry", pin_id)
-    assert result.exit_code != 0 and "only failed" in result.stderr
+    assert result.exit_code != 0 and "only a failed or cancelled pin" in result.stderr
+    assert "needs_attention" not in result.stderr  # the state's code name
     missing = initialised_cli("queue", "show", "999")
     assert missing.exit_code != 0 and "no pin with id 999" in missing.stderr
 
@@ -197,3 +198,28 @@ def test_list_shows_the_first_50_and_counts_the_rest(initialised_cli: Cli) -> No
     assert set(everything[0]) >= {"id", "status", "board", "title", "due_at", "fix"}
     assert len(json.loads(initialised_cli.ok("queue", "list", "--json", "--limit", "3").stdout)) == 3
     assert json.loads(initialised_cli.ok("queue", "list", "--json", "--status", "failed").stdout) == []
+
+
+def test_retry_places_the_pin_by_the_posting_rules(initialised_cli: Cli, tmp_path: Path) -> None:
+    """An Etsy shop's pins all link to its shop page. A cancelled pin retried came back due "now",
+    and went out an hour after another pin with the same link (the 48-hour rule the planner keeps)."""
+    from datetime import UTC, datetime, timedelta
+
+    cli = initialised_cli
+    soon = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M+00:00")
+    first = cli.ok("queue", "add", *add_args(make_photo(tmp_path / "a.jpg"), **{"--at": soon}))
+    other = cli.ok("queue", "add", *add_args(make_photo(tmp_path / "b.jpg", color=(40, 90, 160)),
+                                             **{"--board": "handmade-jewelry", "--title": "Ring"}))  # fmt: skip
+    shown = json.loads(cli.ok("queue", "show", first.stdout.strip(), "--json").stdout)
+    first_at = datetime.fromisoformat(shown["due_at"])
+    pin_id = other.stdout.strip()
+    cli.ok("queue", "cancel", pin_id)
+    said = cli.ok("queue", "retry", pin_id).stdout
+    due = datetime.fromisoformat(json.loads(cli.ok("queue", "show", pin_id, "--json").stdout)["due_at"])
+    assert due - first_at >= timedelta(hours=48), (first_at, due)
+    assert "the first time the posting rules allow" in said
+    # --at still means that time (a past one: at once)
+    cli.ok("queue", "cancel", pin_id)
+    cli.ok("queue", "retry", pin_id, "--at", "2000-01-01T09:00")
+    again = datetime.fromisoformat(json.loads(cli.ok("queue", "show", pin_id, "--json").stdout)["due_at"])
+    assert again.year == 2000

@@ -303,3 +303,75 @@ def test_an_import_on_a_terminal_shows_its_bar_instead_of_crashing() -> None:
         bars.update(3, 10)
         bars.advance()
     assert "4/10" in shown.getvalue()  # the row count reached the bar
+
+
+def test_run_once_with_nothing_due_fits_80_columns_on_a_terminal(
+    initialised_cli: Cli, shop_dir: Path, terminal: None
+) -> None:
+    """`the next pin, 3 (Grey saggar fired vase with copper…), is due 2026-12-02 19:09 CET` ran to
+    82 columns; wrapped on a terminal, one line in a pipe."""
+    from pinbot.emulator.app import Emulator
+
+    _queue(initialised_cli, shop_dir, "ceramics", LONG_TITLE, "2031-01-01T09:00")
+    with Emulator("emulator-app", "emulator-secret", tier="standard") as emu:
+        tokens = emu.mint_tokens()
+        env = {
+            "PINTEREST_API_BASE": emu.base_url,
+            "PINTEREST_APP_ID": "emulator-app",
+            "PINTEREST_APP_SECRET": "emulator-secret",
+            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+        }
+        ran = initialised_cli.ok("run", "--once", COLUMNS="80", **env)
+    assert _widest(ran.stdout) <= 80 and " ".join(ran.stdout.split()) == (
+        "nothing is due yet: the next pin, 1 (Speckled stoneware mug…), is due 2031-01-01 09:00 UTC"
+    )
+
+
+def test_products_photo_fits_80_columns_on_a_terminal(initialised_cli: Cli, shop_dir: Path, terminal: None) -> None:
+    """`product 1 (Saggar pottery vase with smoky grey…, etsy:32): added fox-bowl.jpg; 1 photo now,
+    kept by a re-import` ran to 111 columns."""
+    first = make_photo(shop_dir / "mug.jpg")
+    photo = make_photo(shop_dir / "a-rather-long-photo-name-from-the-phone.jpg")
+    initialised_cli.ok("products", "add", "--title", LONG_TITLE, "--link", "https://shop.example/mug", "--key", "m1",
+                       "--image", str(first))  # fmt: skip
+    said = initialised_cli.ok("products", "photo", "m1", "--image", str(photo), COLUMNS="80").stdout
+    assert _widest(said) <= 80 and " ".join(said.split()) == (
+        "product 1 (Speckled stoneware mug…, manual:m1): added "
+        "a-rather-long-photo-name-from-the-phone.jpg; 2 photos now, kept by a re-import"
+    )
+
+
+def test_every_help_page_fits_80_columns(initialised_cli: Cli) -> None:
+    """`render --help`'s examples ran to 87 columns, and a choice list such as `--region
+    [US|CA|DE|…]` to 264: click prints it on one line."""
+    import click
+
+    from pinbot.cli import main
+
+    def commands(group: click.Group, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            yield (*path, name)
+            if isinstance(command, click.Group):
+                yield from commands(command, (*path, name))
+
+    wide = {}
+    for path in commands(main, ()):
+        text = initialised_cli.ok(*path, "--help", COLUMNS="80").output
+        if _widest(text) > 80:
+            wide[" ".join(path)] = max(text.splitlines(), key=len)
+    assert not wide, wide
+
+
+def test_init_sentences_wrap_at_80_columns_on_a_terminal(initialised_cli: Cli, shop_dir: Path, terminal: None) -> None:
+    """The logo note and the "shop: …; 3 boards: …" line ran to 164 and 93 columns."""
+    logo = make_photo(shop_dir / "logo_small.jpg", size=(200, 120))
+    boards = "Saggar Fired Vases, Raku Pottery, Wabi Sabi Home Decor"
+    ran = initialised_cli.ok("init", "--logo", str(logo), "--board", boards, "--yes", COLUMNS="80")
+    note = ran.stderr[ran.stderr.index("note: ") :]
+    shop = ran.stdout[ran.stdout.index("shop: ") :].split("\nnext:", 1)[0]
+    assert _widest(note) <= 80 and _widest(shop) <= 80, ran.output
+    assert "logo_small.jpg is 200x120 px" in " ".join(note.split()) and "Wabi Sabi Home Decor" in " ".join(shop.split())

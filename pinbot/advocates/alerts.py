@@ -142,7 +142,7 @@ def digest_message(
     for kind, title in (("stop", "Stop"), ("start", "Start"), ("continue", "Continue"), ("change", "Change")):
         recs = [r for r in review.recommendations if r.kind == kind]
         if recs:
-            lines += ["", f"{title}:"] + [f"- {r.text}" for r in recs]
+            lines += ["", f"{title}:"] + [f"- {r.text}" + (f"\n  {r.action}" if r.action else "") for r in recs]
     if not review.recommendations:
         lines += ["", "Not enough numbers yet for advice on what to stop, start, continue or change."]
     return Message(f"pinbot weekly: {earned['saves'] + owned['saves']:,} saves, {len(surges)} surges", "\n".join(lines))

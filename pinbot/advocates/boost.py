@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from pinbot.errors import InvalidInput, StateConflict
 from pinbot.queue.product_pins import ProductPinOptions, product_requests
 from pinbot.queue.service import QueueService
-from pinbot.shop.products import ProductService
+from pinbot.shop.products import ProductService, typed_ref
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Pin, PinStatus, Product, Surge
 from pinbot.web.linkcheck import LinkVerdict
@@ -99,7 +99,8 @@ def boost(
     if not product.in_stock:
         raise StateConflict(
             f"product {product.id} ({clip(product.title, 60)}) is SOLD OUT while people are looking at it: restock it "
-            f"(then `pinbot products stock {product.id} --in`) before sending more of them there"
+            f"(then `pinbot products stock {typed_ref(product.id, product.source, product.external_id)} --in`) "
+            "before sending more of them there"
         )
     if product.link:
         verdict = check_link(product.link, product_page=True, in_stock=True)

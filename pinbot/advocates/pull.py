@@ -34,6 +34,7 @@ from pinbot.pinterest.errors import MaybeSent, NotSent, RateLimited, RequestReje
 from pinbot.pinterest.types import DailyMetrics
 from pinbot.store.db import session_scope
 from pinbot.store.models import ReachDaily, TopPinDaily, TopPinList
+from pinbot.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,11 @@ class PullResult:
     errors: list[str] = field(default_factory=list)
 
     def message(self) -> str:
+        # In the owner's words ("15 calls, 0 account days, 7 top-pin rows over 15 lists" was not).
         text = (
-            f"earned reach: {self.calls} calls, {self.reach_days} account days, "
-            f"{self.top_rows} top-pin rows over {self.top_days} lists"
+            f"earned reach: {plural(self.reach_days, 'day')} of your account's numbers and "
+            f"{plural(self.top_rows, 'top pin')} fetched ({plural(self.calls, 'request')} to Pinterest); "
+            "`pinbot earned show` shows them"
         )
         return text + (f"; stopped: {self.stopped}" if self.stopped else "")
 

@@ -244,7 +244,9 @@ def _print_demo(app: AppContext, result: DemoResult) -> None:
         ("database", result.database.removeprefix("sqlite:///")),
         ("rendered pins", result.renders_dir),
         ("product photos", folder / "photos"),
-        ("boards, rules, brand kit", f"{folder / 'boards'}, {folder / 'pinbot.toml'}, {folder / 'assets'}"),
+        ("boards", folder / "boards"),  # a row each: the three paths on one line ran to 146 columns
+        ("posting rules", folder / "pinbot.toml"),
+        ("brand kit", folder / "assets"),
         ("settings", result.env_file),
     ):
         console.print(f"  {label + ':':<26} {where}", soft_wrap=True)

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from pinbot.cli.context import AppContext, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.config import SETTING_DOCS, Settings
 from pinbot.errors import ConfigError, InvalidInput, PinbotError
 from pinbot.render.brand import BUNDLED_ASSETS, load_brand
@@ -25,6 +26,7 @@ from pinbot.shop.starter import (
     ShopSetup,
     check_logo,
     check_website,
+    logo_note,
     parse_colors,
     seeds_from_account,
     seeds_from_names,
@@ -76,10 +78,11 @@ def init(
         account = db.get_or_create_account(session, settings.account)
     # The file, not its URL ("sqlite:////home/…"); the schema's name only for an upgrade check.
     where = settings.database_url.removeprefix("sqlite:///") if settings.is_sqlite else "PostgreSQL"
+    # The schema's revision name ("0007_hand_photos") means nothing to an owner; `doctor` shows it.
     if before == head:
-        click.echo(f"database already up to date ({head}): {where}")
+        click.echo(f"database already up to date: {where}")
     elif before:
-        click.echo(f"database upgraded to the current version ({head}): {where}")
+        click.echo(f"database upgraded to the current version: {where}")
     else:
         click.echo(f"database created: {where}")
     if account.name != "default":  # one shop per folder: the account key matters only to an agency
@@ -112,7 +115,7 @@ def init(
         colors = _ask('Brand colours "#primary,#accent" (blank: neutral slate and sand)', parse_colors, default="")
     palette = parse_colors(colors or "")
     if logo is None and ask:
-        answer = _ask("Logo file, PNG (blank: no logo)", _logo_answer, default="")
+        answer = _ask("Logo file, a square PNG is best (blank: no logo)", _logo_answer, default="")
         logo = _logo_path(answer)
     logo_file = check_logo(logo) if logo is not None else None
     if timezone is None and ask:
@@ -130,14 +133,21 @@ def init(
     env_note = _write_env(Path.cwd() / ".env", {"PINBOT_SHOP_URL": site, "PINBOT_TIMEZONE": timezone or ""})
     for path in written.created:
         click.echo(f"wrote  {_rel(path)}")
+    for path, change in written.updated:
+        click.echo(f"updated {_rel(path)} ({change})")
     for path in written.kept:
         click.echo(f"kept   {_rel(path)} (exists; edit it to change it)")
+    if logo_file is not None and (note := logo_note(logo_file)):
+        click.echo(hanging("note: ", note, app.prose_width), err=True)
     if env_note:
         click.echo(env_note)
     _describe_shop(app, assets_dir)
     if not seeds and not scan_boards(settings.boards_dir)[0]:
         click.echo('no boards yet: `pinbot init --board "Board name"` (or --from-account after login)')
-    click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
+    if _logged_in(app):  # run again on a shop that is set up: logging in again is not the next step
+        click.echo("next: `pinbot boards sync` for a new board, then `pinbot doctor`")
+    else:
+        click.echo("next: `pinbot auth login`, then `pinbot boards sync` (it asks before creating)")
 
 
 def _ask(question: str, check: Callable[[str], object], *, default: str, shown: bool = False) -> str:
@@ -190,16 +200,20 @@ def _boards(app: AppContext, names: tuple[str, ...], from_account: bool, ask: bo
     return seeds_from_names([answer])
 
 
-def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
-    """The account's boards when a token is stored (None when not logged in)."""
+def _logged_in(app: AppContext) -> bool:
+    """Whether a token is stored (no call to Pinterest)."""
     from pinbot.pinterest.tokens import TokenStore
 
     account = app.account()
     assert account.id is not None
-    settings = app.settings
-    store = TokenStore(app.engine, account.id, app.clock(), seed_access=settings.access_token)
+    store = TokenStore(app.engine, account.id, app.clock(), seed_access=app.settings.access_token)
     state = store.load()
-    if state is None or not state.access_token:
+    return state is not None and bool(state.access_token)
+
+
+def _account_boards(app: AppContext) -> list[dict[str, Any]] | None:
+    """The account's boards when a token is stored (None when not logged in)."""
+    if not _logged_in(app):
         return None
     return app.client().list_boards()
 
@@ -216,7 +230,7 @@ def _describe_shop(app: AppContext, assets_dir: Path) -> None:
     name = _existing_name(assets_dir) or "(no name: set shop_name in assets/brand.toml)"
     found, errors = scan_boards(settings.boards_dir)
     names = ", ".join(b.name for b in found.values()) or "none yet"
-    click.echo(f"shop: {name}; {plural(len(found), 'board')}: {names}")
+    click.echo(hanging("shop: ", f"{name}; {plural(len(found), 'board')}: {names}", app.prose_width))
     for error in errors:
         click.echo(f"pinbot: {error}", err=True)
 

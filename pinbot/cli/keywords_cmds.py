@@ -13,6 +13,9 @@ from pinbot.pinterest.trends import INTERESTS, REGIONS, TREND_TYPES, TrendingKey
 from pinbot.shop.products import ProductService
 
 DEFAULT_INTERESTS = ("diy_and_crafts", "home_decor")
+# The choices as help text, which wraps at 80 columns (click prints [A|B|…] on one line).
+REGION_HELP = "Where people search: " + ", ".join(REGIONS) + ".  [default: US]"
+INTEREST_HELP = "Repeatable; one of " + ", ".join(INTERESTS) + "."
 
 
 @click.group()
@@ -21,9 +24,11 @@ def keywords() -> None:
 
 
 @keywords.command("trends")
-@click.option("--region", type=click.Choice(REGIONS), default="US", show_default=True)
+@click.option("--region", type=click.Choice(REGIONS), default="US", metavar="REGION", help=REGION_HELP)
 @click.option("--type", "trend_type", type=click.Choice(TREND_TYPES), default="growing", show_default=True)
-@click.option("--interest", "interests", multiple=True, type=click.Choice(INTERESTS), help="Repeatable.")
+@click.option(
+    "--interest", "interests", multiple=True, type=click.Choice(INTERESTS), metavar="INTEREST", help=INTEREST_HELP
+)
 @click.option("--keyword", "include", multiple=True, help="Only trends containing this word (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 50), default=20, show_default=True)
 @json_option
@@ -66,8 +71,15 @@ def _peak(t: TrendingKeyword) -> str:
 
 @keywords.command("suggest")
 @click.argument("product_ref", metavar="PRODUCT")
-@click.option("--region", type=click.Choice(REGIONS), default="US", show_default=True)
-@click.option("--interest", "interests", multiple=True, type=click.Choice(INTERESTS), help="Default: crafts, home.")
+@click.option("--region", type=click.Choice(REGIONS), default="US", metavar="REGION", help=REGION_HELP)
+@click.option(
+    "--interest",
+    "interests",
+    multiple=True,
+    type=click.Choice(INTERESTS),
+    metavar="INTEREST",
+    help="Default: diy_and_crafts, home_decor. " + INTEREST_HELP,
+)
 @click.option("--no-trends", is_flag=True, help="Only the product's and its boards' words (no Pinterest call).")
 @json_option
 @pass_app

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.keywords_cmds import REGION_HELP
 from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput
 from pinbot.loops.season import lead_start, parse_md, season_from_trend
@@ -51,7 +52,9 @@ def _selection(all_: bool, tags: tuple[str, ...], from_boards: tuple[str, ...], 
 @click.option("--lead", type=click.IntRange(1, 120), default=50, show_default=True, help="Days before the peak.")
 @click.option("--keyword", "keywords", multiple=True, help="A search phrase its pins carry (repeatable).")
 @click.option("--from-trend", "trend", default=None, help="Seasonal loop around this trend's peak.")
-@click.option("--region", type=click.Choice(REGIONS), default="US", show_default=True, help="Region of --from-trend.")
+@click.option(
+    "--region", type=click.Choice(REGIONS), default="US", metavar="REGION", help="Of --from-trend. " + REGION_HELP
+)
 @json_option
 @pass_app
 def create(
@@ -117,7 +120,7 @@ def _reach(service: ProductService, selection: dict[str, Any]) -> str:
         left = len(stock) - len(photos)
         return (
             f"{left} of the {plural(len(stock), 'product')} it takes have no photo and are left out until they "
-            "get one (`pinbot products list` shows the photos)"
+            "get one: `pinbot products photo KEY --image PHOTO` (`pinbot products list` shows the keys and photos)"
         )
     return ""
 
@@ -201,7 +204,7 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
 def pause(app: AppContext, name: str) -> None:
     """Stop a loop; its queued pins are cancelled (resume brings it back)."""
     lp, cancelled = app.shop().loops().set_status(name, "paused")
-    click.echo(f"loop {lp.name} paused; {cancelled} queued pin(s) cancelled")
+    click.echo(f"loop {lp.name} paused; {plural(cancelled, 'queued pin')} cancelled")
 
 
 @loop.command("resume")
@@ -219,7 +222,7 @@ def resume(app: AppContext, name: str) -> None:
 def delete(app: AppContext, name: str) -> None:
     """Delete a loop; its queued pins are cancelled, posted pins stay."""
     cancelled = app.shop().loops().delete(name)
-    click.echo(f"loop {name} deleted; {cancelled} queued pin(s) cancelled")
+    click.echo(f"loop {name} deleted; {plural(cancelled, 'queued pin')} cancelled")
 
 
 @loop.command("run")
@@ -231,9 +234,11 @@ def run(app: AppContext, as_json: bool) -> None:
     if as_json:
         app.print_json(result.as_dict())
         return
-    click.echo(f"{result.created} pin(s) queued" + "".join(f", {n} from {k}" for k, n in result.by_loop.items()))
+    by_loop = "".join(f", {n} from {k}" for k, n in result.by_loop.items())
+    click.echo(f"{plural(result.created, 'pin')} queued{by_loop}")
     if result.deferred:
-        click.echo(f"{result.deferred} more are due but the days ahead are full; the next top-up takes them")
+        are = "is" if result.deferred == 1 else "are"
+        click.echo(f"{result.deferred} more {are} due but the days ahead are full; the next top-up takes them")
     if result.stopped:
         ids = ", ".join(str(i) for i in result.stopped)
         click.echo(f"left out, the review says stop (seen, not saved or visited): product {ids}")

@@ -6,6 +6,7 @@ Wiring and printing only: the sweep is `pinbot.metrics.sweep`, the numbers `pinb
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from rich.table import Table
 from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.experiment_view import print_plan
 from pinbot.cli.review_view import item, print_experiments, print_experiments_body, print_keywords, print_review
+from pinbot.cli.tables import hanging
 from pinbot.errors import InvalidInput, PinbotError
 from pinbot.experiments.plan import create_experiment
 from pinbot.experiments.status import ExperimentStatus, apply_winner, evaluate
@@ -25,7 +27,7 @@ from pinbot.render import list_templates
 from pinbot.render.brand import load_brand
 from pinbot.render.names import design_name
 from pinbot.report import build_report, write_csv, write_html
-from pinbot.report.experiment_text import label
+from pinbot.report.experiment_text import METRIC_WORDS, label
 from pinbot.report.model import heavy_tail_note
 from pinbot.report.pictures import PinCard
 from pinbot.review.aggregate import period, utc_today
@@ -63,6 +65,16 @@ def pull(app: AppContext, since: str | None, as_json: bool) -> None:
     if as_json:
         app.print_json(result.as_dict())
         return
+    if result.pins_due == 0 and not result.stopped and not result.errors:
+        # "0 of 0 due pins fetched with 0 calls" read as broken to an owner whose pins were
+        # posted days ago: the service (or `run --once`) had fetched them already today.
+        when = f"; next fetch from {app.shop_time(result.next_sweep_at)}" if result.next_sweep_at else ""
+        text = (
+            "nothing new to fetch: every posted pin's numbers are up to date (Pinterest adds a day's "
+            f"numbers once the day is over; `pinbot report` shows them){when}"
+        )
+        click.echo(hanging("metrics: ", text, app.prose_width))
+        return
     click.echo(result.message())
     for error in result.errors[:5]:
         click.echo(f"  skipped {error}", err=True)
@@ -80,30 +92,64 @@ def _known_designs(app: AppContext) -> list[str]:
     return list_templates(app.settings.assets_dir)
 
 
+def _plain(cell: str) -> str:
+    return cell.replace("[dim]", "").replace("[/dim]", "")
+
+
+def _break_at_hyphens(label: str, room: int) -> str:
+    """`label` with each word longer than `room` broken into lines after its hyphens."""
+    out = []
+    for word in label.split(" "):
+        if len(word) <= room or "-" not in word:
+            out.append(word)
+            continue
+        lines, line = [], ""
+        for piece in re.findall(r"[^-]*-|[^-]+$", word):
+            if line and len(line) + len(piece) > room:
+                lines.append(line)
+                line = ""
+            line += piece
+        out.append("\n".join([*lines, line]))
+    return " ".join(out)
+
+
 def _rate_cell(rate: Rate) -> str:
     """The rate over its 95% range on a second line, so the table fits 80 columns."""
     return f"{rate.value:.2%}\n[dim]{rate.low * 100:.1f}–{rate.high * 100:.1f}%[/dim]"
 
 
-def _group_table(title: str, groups: list[Group], limit: int = 10) -> Table:
+def _group_table(title: str, groups: list[Group], width: int = 80, limit: int = 10) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("#", justify="right")
     # A name wraps rather than being cut, so "… · subject crop" and "… · centred crop" both show.
     table.add_column("name", overflow="fold", ratio=1, min_width=16)
-    for col in ("views", "saves", "save rate", "visits", "visit rate", "pins"):
+    # Two-line headers leave the name more room.
+    headers = ("views", "saves", "save\nrate", "visits", "visit\nrate", "pins")
+    for col in headers:
         table.add_column(col, justify="right", no_wrap=True)
+    rows = []
     for g in groups[:limit]:
         t = g.totals
-        table.add_row(
-            str(g.rank) if g.rank else "–",
-            escape(g.label),
-            f"{t.impressions:,}",
-            f"{t.saves:,}",
-            _rate_cell(t.save_rate),
-            f"{t.outbound_clicks:,}",
-            _rate_cell(t.outbound_rate),
-            str(t.pins),
+        rows.append(
+            [
+                str(g.rank) if g.rank else "–",
+                g.label,
+                f"{t.impressions:,}",
+                f"{t.saves:,}",
+                _rate_cell(t.save_rate),
+                f"{t.outbound_clicks:,}",
+                _rate_cell(t.outbound_rate),
+                str(t.pins),
+            ]
         )
+    # A board key ("wabi-sabi-home-decor") has no space to wrap at: rich folded it mid-word
+    # ("wabi-sabi-home-deco" / "r"). The name's room is what the other columns leave (each takes
+    # its widest line and 2 of padding, 1 between columns); a longer key breaks after a hyphen.
+    others = [[r[0] for r in rows] + ["#"]] + [[r[i] for r in rows] + [h] for i, h in enumerate(headers, 2)]
+    used = sum(max(len(line) for cell in cells for line in _plain(cell).split("\n")) + 2 for cells in others)
+    room = max(16, width - used - 2 - (len(headers) + 1))
+    for row in rows:
+        table.add_row(row[0], escape(_break_at_hyphens(row[1], room)), *row[2:])
     table.caption = "rates: value over its 95% range"
     table.caption_justify = "left"
     return table
@@ -125,11 +171,23 @@ def _top_table(cards: list[PinCard]) -> Table:
 @click.command("report")
 @click.option("--since", default="30d", show_default=True, help="Period: 30d, 12w or a start date (YYYY-MM-DD).")
 @json_option
-@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), help="Write CSV files here.")
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder for the CSV files (one a table).",
+)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report.")
 @pass_app
 def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, html_file: Path | None) -> None:
     """Numbers by pin, board, design, product, weekday and hour, with stop/start/continue/change advice."""
+    if csv_dir is not None and csv_dir.suffix.lower() == ".csv" and not csv_dir.is_dir():
+        # `--csv report.csv` made a folder named report.csv holding ten files.
+        raise InvalidInput(
+            "--csv",
+            f"{csv_dir.name} is a file name; the report is ten CSV files, one a table: give a folder, e.g. "
+            "--csv report-csv",
+        )
     now = app.clock().now()
     first, last = period(since, utc_today(now))
     account = app.account()
@@ -174,7 +232,7 @@ def report(app: AppContext, since: str, as_json: bool, csv_dir: Path | None, htm
         console.print(escape(note))
     for dim, title in (("design", "By design"), ("board", "By board"), ("product", "By product")):
         console.print()
-        console.print(_group_table(title, r.groups[dim]))
+        console.print(_group_table(title, r.groups[dim], console.width))
     print_keywords(console, by_keyword)
     console.print("\n[dim]visits = outbound clicks to your site; rates are per view with their 95% range[/dim]")
     console.print(f"{rep.minimums}")
@@ -254,15 +312,18 @@ def _print_status(app: AppContext, s: ExperimentStatus) -> None:
     v = s.verdict
     console = app.console
     console.print(f"[bold]{escape(s.name)}[/bold] ({label(s.outcome)}, {s.state})")
+    events = METRIC_WORDS.get(s.metric, ("", "events"))[1]
     for x in s.variants:
         r = v.rates[x.key]
-        item(
-            console,
-            x.key,
-            f"{escape(design_name(x.design))}: {r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), "
-            f"{x.counts.successes:,} of {plural(x.counts.trials, 'view')}, {x.pins_posted} posted, "
-            f"{x.pins_waiting} waiting",
+        # Before any view "0.00% (95% 0.00%–100.00%), 0 of 0 views" was noise: say there is none yet.
+        seen = (
+            f"{r.value:.2%} (95% {r.low:.2%}–{r.high:.2%}), {x.counts.successes:,} {events} in "
+            f"{plural(x.counts.trials, 'view')}"
+            if x.counts.trials
+            else "no views yet"
         )
+        pins = f"{x.pins_posted} posted, {x.pins_waiting} waiting"
+        item(console, x.key, f"{escape(design_name(x.design))}: {seen}, {pins}")
     print_experiments_body(console, s)
 
 

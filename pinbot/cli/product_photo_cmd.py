@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
@@ -60,12 +61,15 @@ def photo(app: AppContext, key: str, images: tuple[str, ...], replace: bool, as_
     who = f"product {change.product_id} ({clip(change.title, 40)}, {change.source}:{change.key})"
     now = plural(len(change.photos), "photo")
     if not change.changed:
-        click.echo(f"{who}: already has {', '.join(names[p] for p in change.already)}; nothing changed")
+        said = f"already has {', '.join(names[p] for p in change.already)}; nothing changed"
     elif replace:
         off = f" ({len(change.removed)} taken off)" if change.removed else ""
-        click.echo(
-            f"{who}: its photos are now {', '.join(names[p] for p in change.photos)}{off}; "
-            "a re-import leaves its photos alone"
-        )
+        photos = ", ".join(names[p] for p in change.photos)
+        said = f"its photos are now {photos}{off}; a re-import leaves its photos alone"
     else:
-        click.echo(f"{who}: added {', '.join(names[p] for p in change.added)}; {now} now, kept by a re-import")
+        said = f"added {', '.join(names[p] for p in change.added)}; {now} now, kept by a re-import"
+    line, width = f"{who}: {said}", app.prose_width
+    if width is None or len(line) <= width:  # one line in a pipe
+        click.echo(line)
+    else:  # a terminal's 80 columns: the product on the first line, what changed under it
+        click.echo(f"{who}:\n" + hanging("  ", said, width))

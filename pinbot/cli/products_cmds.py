@@ -12,7 +12,7 @@ from pinbot.cli.context import AppContext, json_option, pass_app
 from pinbot.cli.product_photo_cmd import photo, refuse_imported_key
 from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.cli.tables import Column, hanging, table
-from pinbot.errors import InvalidInput
+from pinbot.errors import InvalidInput, PinbotError
 from pinbot.importers.common import (
     ParsedProducts,
     build_record,
@@ -29,7 +29,7 @@ from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
-from pinbot.shop.products import ProductService, UpsertResult, product_to_dict
+from pinbot.shop.products import ProductRecord, ProductService, UpsertResult, product_to_dict, typed_ref
 from pinbot.shop.validation import BADGE_MAX, DESCRIPTION_MAX, HEADLINE_MAX, check_text
 from pinbot.words import plural
 
@@ -132,19 +132,45 @@ def add(
     app.info(f"product {product.id} {what} (key {product.external_id})")
     for note in parsed.notes:
         app.info(note)
-    _stock_lines(app, result)
+    _stock_lines(app, result, imported=False)
 
 
-def _stock_lines(app: AppContext, result: UpsertResult) -> None:
+def _stock_lines(app: AppContext, result: UpsertResult, *, imported: bool = True) -> None:
     for c in result.sold_out:
         app.info(f"sold out: {c.title} (product {c.product_id}): {plural(c.cancelled_pins, 'queued pin')} cancelled")
     for c in result.back_in_stock:
         app.info(
             f"back in stock: {c.title} (product {c.product_id}); nothing was re-queued: "
-            f"pinbot queue add --product {c.product_id} --boards ..."
+            f"pinbot queue add --product {c.ref or c.product_id} --boards ..."
         )
     if result.hand_photos_kept:
         app.info(f"{plural(len(result.hand_photos_kept), 'product')} kept the photos you added by hand")
+    if result.no_photo:
+        # Pins need a photo: said once, with the command that adds one, not only per failed URL.
+        n = len(result.no_photo)
+        again = " (or import again once the photos download)" if imported else ""
+        app.info(
+            f"{plural(n, 'product')} in stock {'has' if n == 1 else 'have'} no photo yet, so no pin can be made "
+            f"of {'it' if n == 1 else 'them'}: add one with `pinbot products photo {result.no_photo[0]} "
+            f"--image PHOTO`{again}"
+        )
+
+
+def _one_link_line(app: AppContext, records: list[ProductRecord]) -> None:
+    """An Etsy export has no listing URLs: with the shop page as --shop-url every product links to
+    it, and the same-link rule then lets one pin out every couple of days. Said once, at import."""
+    links = {r.link for r in records}
+    if len(records) < 2 or len(links) != 1:
+        return
+    try:
+        hours = app.rules().schedule.same_link_hours
+    except PinbotError:  # a broken pinbot.toml is for `doctor` to name, not a reason to fail an import
+        return
+    app.info(
+        f"all {len(records)} products link to {next(iter(links))}: pins with one link go out at most one "
+        f"every {hours} h (same_link_hours in pinbot.toml); for a link per product, give --shop-url a pattern "
+        "such as https://your-site.example/products/{sku}"
+    )
 
 
 def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, as_json: bool, **extra: object) -> None:
@@ -177,6 +203,7 @@ def _finish(app: AppContext, parsed: ParsedProducts, label: str, strict: bool, a
             f"{len(result.unchanged)} unchanged, {plural(len(parsed.errors), f'invalid {unit}')} of {parsed.rows}"
         )
         _stock_lines(app, result)
+        _one_link_line(app, [record for _, record in parsed.records])
     if parsed.errors:
         written = len(result.created) + len(result.updated) + len(result.unchanged)
         if strict:
@@ -311,7 +338,8 @@ def show(app: AppContext, ref: str, as_json: bool) -> None:
     # Labels in words, not the JSON's field names (external_id, in_stock True, an empty images).
     hand = set(product.hand_photos or [])
     photos = ", ".join(p + (" (added by hand)" if p in hand else "") for p in product.image_paths) or (
-        f"none: a pin of it needs one (`pinbot queue add --product {product.external_id} --image PHOTO`)"
+        "none: a pin of it needs one (`pinbot products photo "
+        f"{typed_ref(product.id or 0, product.source, product.external_id)} --image PHOTO`)"
     )
     for label, value in (
         ("product", f"{product.id}: {product.title}"),

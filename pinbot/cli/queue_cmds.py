@@ -303,7 +303,8 @@ def retry(app: AppContext, pin_id: int, at: str | None) -> None:
     """Queue a failed, cancelled or needs-attention pin again."""
     when = parse_when(at, app.settings.tz) if at else None
     pin = app.queue_service().retry(pin_id, when)
-    click.echo(f"pin {pin.id} queued again, due {app.shop_time(pin.due_at)}")
+    why = "" if when else " (the first time the posting rules allow; --at for another)"
+    click.echo(f"pin {pin.id} queued again, due {app.shop_time(pin.due_at)}{why}")
 
 
 @queue.command("plan")

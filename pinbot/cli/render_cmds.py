@@ -91,11 +91,11 @@ def render(
     """Render pin images to a folder so you can look before anything is posted.
 
     \b
-    pinbot render 12 13 --out previews          what queued pins 12 and 13 will post
-    pinbot render --product 3 --template collage one design of product 3
-    pinbot render --product 3                   every template for product 3
-    pinbot render --product 3 --variants 6      six distinct designs (stable variant ids)
-    pinbot render --sheet --product 3           one contact sheet of every template
+    pinbot render 12 13 --out previews            what pins 12 and 13 will post
+    pinbot render --product 3 --template collage  one design of product 3
+    pinbot render --product 3                     every template for product 3
+    pinbot render --product 3 --variants 6        six distinct designs
+    pinbot render --sheet --product 3             one contact sheet of them all
     """
     settings = app.settings
     account = app.account()  # its own short transaction: never nest one inside another (SQLite)

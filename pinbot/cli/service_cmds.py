@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pinbot.cli.context import AppContext, pass_app
+from pinbot.cli.tables import hanging
 from pinbot.clock import SystemClock
 from pinbot.daemon import Daemon
 from pinbot.errors import DatabaseError, PinbotError
@@ -150,7 +151,8 @@ def _say_when_nothing_was_due(app: AppContext, account_id: int, now: datetime, d
         else:
             title = clip(first.title, 40)
             what = "" if done else "nothing is due yet: "
-            click.echo(f"{what}the next pin, {first.id} ({title}), is due {app.shop_time(first.due_at)}")
+            line = f"{what}the next pin, {first.id} ({title}), is due {app.shop_time(first.due_at)}"
+            click.echo(hanging("", line, app.prose_width))  # a terminal's 80 columns; one line in a pipe
 
 
 NOT_LOGGED_IN = "not logged in: run `pinbot auth login`"

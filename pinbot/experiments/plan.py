@@ -42,6 +42,7 @@ from pinbot.experiments.stored import ExperimentPlan
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.render import CROPS, PALETTES, list_templates
 from pinbot.shop.boards import require_board
+from pinbot.shop.products import find_product
 from pinbot.stats import ALPHA, MIN_LIFT
 from pinbot.store.db import session_scope
 from pinbot.store.models import Board, Experiment, ExperimentVariant, Pin, Product
@@ -81,18 +82,16 @@ def resolve_designs(names: Sequence[str], assets_dir: Path) -> list[Design]:
 
 
 def _products(session: Session, account_id: int, refs: Sequence[str]) -> list[Product]:
+    """As everywhere a product is named (`find_product`): an id, a key, or `etsy:32`; a ref that
+    could be two products (an Etsy SKU "4" and product 4) is refused with what to type, never guessed."""
     found = []
     for ref in refs:
-        ref = ref.strip()
-        query = select(Product).where(Product.account_id == account_id)
-        row = session.exec(
-            query.where(Product.id == int(ref)) if ref.isdigit() else query.where(Product.external_id == ref)
-        ).first()
-        if row is None and ref.isdigit():
-            row = session.exec(query.where(Product.external_id == ref)).first()
-        if row is None:
-            raise NotFound(f"--products: no product {ref!r} (give a product id or its external id)")
-        found.append(row)
+        try:
+            found.append(find_product(session, account_id, ref))
+        except InvalidInput as exc:
+            raise InvalidInput("--products", exc.reason) from None
+        except NotFound:
+            raise NotFound(f"--products: no product {ref.strip()!r} (its key is in `pinbot products list`)") from None
     if not found:
         raise InvalidInput("--products", "give at least one product")
     return found

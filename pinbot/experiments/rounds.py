@@ -31,6 +31,7 @@ from pinbot.errors import InvalidInput, PinbotError
 from pinbot.queue.lint import LIVE, design_key
 from pinbot.render import CROPS, PALETTES, load_template
 from pinbot.shop.boards import BoardDef
+from pinbot.shop.products import typed_ref
 from pinbot.store.models import Product
 from pinbot.store.tables import BOARD, PIN
 from pinbot.words import clip
@@ -168,6 +169,20 @@ def plan_rounds(
 
 def why_fewer(designs: Sequence[Design], products: Sequence[Product], blocked: bool) -> str:
     """Why `plan_rounds` found fewer rounds than asked, in words the owner can act on."""
+    first_with: dict[str, Product] = {}
+    for product in products:
+        for photo in dict.fromkeys(product.image_paths):
+            other = first_with.setdefault(photo, product)
+            if other is not product:
+                # Every round would put that one photo on a board twice ("only 0 of 12 rounds"),
+                # whatever the number of looks: the reason is the shared photo, not too few.
+                assert product.id is not None
+                ref = typed_ref(product.id, product.source, product.external_id)
+                return (
+                    f"{clip(other.title, 40)!r} and {clip(product.title, 40)!r} have the same photo "
+                    f"({Path(photo).name}), and a board never gets one image twice; test one of them, or give "
+                    f"the other its own: `pinbot products photo {ref} --image PHOTO --replace`"
+                )
     fewest = min(products, key=lambda p: len(p.image_paths))
     n = len(fewest.image_paths)
     has = f"{clip(fewest.title, 40)!r} has {n} photo{'s' if n != 1 else ''}"

@@ -82,6 +82,14 @@ class UrllibFetch:
             reason = exc.reason
             if isinstance(reason, socket.timeout | TimeoutError):
                 raise FetchError(f"no answer within {self.timeout:g} s", unreachable=True) from None
+            if isinstance(reason, socket.gaierror):  # "[Errno -2] Name or service not known"
+                raise FetchError(
+                    f"cannot find {urlsplit(url).hostname}: is this computer online?", unreachable=True
+                ) from None
+            if isinstance(reason, ConnectionRefusedError):
+                raise FetchError(
+                    f"cannot connect: {urlsplit(url).hostname} refuses connections", unreachable=True
+                ) from None
             raise FetchError(f"cannot connect: {reason}", unreachable=True) from None
         except TimeoutError:
             raise FetchError(f"no answer within {self.timeout:g} s", unreachable=True) from None

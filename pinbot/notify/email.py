@@ -9,6 +9,7 @@ stops the service. The password is used for LOGIN only and never appears in a re
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -91,6 +92,8 @@ def send_email(config: SmtpConfig, message: Message, context: ssl.SSLContext | N
         reason = f"{where}: TLS failed ({exc.reason or exc}); check PINBOT_SMTP_TLS and PINBOT_SMTP_PORT"
     except TimeoutError:
         reason = f"{where} did not answer within {config.timeout:g} s"
+    except socket.gaierror:
+        reason = f"cannot find {config.host}: check PINBOT_SMTP_HOST, and that this computer is online"
     except OSError as exc:
         reason = f"cannot reach {where}: {exc.strerror or exc}"
     return Delivery("email", False, scrub(reason, [config.password]))

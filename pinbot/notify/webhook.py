@@ -66,6 +66,10 @@ def send_webhook(url: str, message: Message, timeout: float = 15.0) -> Delivery:
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, socket.timeout | TimeoutError):
             return Delivery("webhook", False, f"{host} did not answer within {timeout:g} s")
+        if isinstance(exc.reason, socket.gaierror):  # "[Errno -2] Name or service not known"
+            return Delivery(
+                "webhook", False, f"cannot find {host}: check the address, and that this computer is online"
+            )
         return Delivery("webhook", False, f"cannot reach {host}: {exc.reason}")
     except (TimeoutError, OSError) as exc:
         return Delivery("webhook", False, f"cannot reach {host}: {exc}")

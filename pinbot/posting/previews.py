@@ -10,6 +10,7 @@ the product and the photo, and the rest of the batch goes on.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -34,9 +35,10 @@ from pinbot.render import (
 from pinbot.render.cache import cached_notes, write_atomic
 from pinbot.render.variants import suitable_templates
 from pinbot.shop.boards import scan_boards
-from pinbot.shop.products import find_product
+from pinbot.shop.products import find_product, typed_ref
 from pinbot.store.db import session_scope
 from pinbot.store.models import Account, Board, Pin, Product
+from pinbot.words import clip
 
 Progress = Callable[[int, int], None]
 
@@ -273,6 +275,16 @@ def preview(
             assert opts.product_id is not None
             product = load_product(session, account, opts.product_id)
             fit, skipped = fitting(product, assets_dir) if opts.template is None else (available, {})
+            if not fit and skipped:
+                # Said "no templates in assets/templates" for a panorama no layout can show whole.
+                assert product.id is not None
+                reason = Counter(skipped.values()).most_common(1)[0][0]
+                ref = typed_ref(product.id, product.source, product.external_id)
+                raise InvalidInput(
+                    "--product",
+                    f"no design suits the photos of product {product.id} ({clip(product.title, 40)}): {reason}; "
+                    f"add one with `pinbot products photo {ref} --image PHOTO`",
+                )
             tasks = product_tasks(
                 product, opts.template, opts.variant, opts.n_variants, opts.sheet, fit, assets_dir, cache_dir, out_dir
             )

@@ -29,6 +29,13 @@ OVERDUE = timedelta(hours=2)
 def pin_fix(pin: Pin | Row[Any], now: datetime | None = None) -> str:
     """What the owner should do about this pin; "" when nothing."""
     if pin.status == PinStatus.failed:
+        if (getattr(pin, "last_error", None) or "").endswith(": file not found"):
+            # The photo was moved or deleted after it was queued (a tidied Downloads folder): the pin
+            # keeps its photo's path, so another photo on the product does not reach it.
+            return (
+                f"put the photo back where it was, then `pinbot queue retry {pin.id}`; or `pinbot queue cancel "
+                f"{pin.id}` and queue it again with a photo you keep (`--image PATH`)"
+            )
         return f"fix what the error says, then `pinbot queue retry {pin.id}` (or `pinbot queue cancel {pin.id}`)"
     if pin.status == PinStatus.needs_attention:
         return (

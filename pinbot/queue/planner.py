@@ -226,6 +226,12 @@ class RulesPlanner:
         kept = [p for p in pins if p.not_after is None or p.due_at <= p.not_after]
         lint_new_pins(session, account_id, kept, self.rules.schedule)
 
+    def slot(self, session: Session, account_id: int, board_id: int, link: str, now: datetime) -> datetime:
+        """The first time from `now` one more pin on `board_id` with `link` keeps every rule (a
+        pin queued again: due "now" went out an hour after another pin with the same link)."""
+        sched = load_schedule(session, account_id, self.rules.schedule, self.tz, now)
+        return place_into(sched, [Item(board_id, link, "", None, now)], now, self.rng)[0]
+
 
 def day_capacity(rules: ScheduleRules, tz: ZoneInfo, domains: int) -> int:
     """How many pins the rules let out on one empty allowed day, at most: placed as early as the

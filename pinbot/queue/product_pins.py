@@ -19,7 +19,7 @@ from pinbot.importers.text import shorten
 from pinbot.queue.designs import preferred_design
 from pinbot.queue.service import PinRequest, QueueService
 from pinbot.shop.boards import require_board
-from pinbot.shop.products import ProductService
+from pinbot.shop.products import ProductService, typed_ref
 from pinbot.shop.validation import (
     ALT_TEXT_MAX,
     DESCRIPTION_MAX,
@@ -57,7 +57,7 @@ def product_requests(
     if not product.in_stock:
         raise StateConflict(
             f"product {product.id} ({clip(product.title, 60)}) is out of stock; nothing queued "
-            f"(pinbot products stock {product.id} --in when it is back)"
+            f"(pinbot products stock {typed_ref(product.id, product.source, product.external_id)} --in when it is back)"
         )
     boards = [require_board(queue.boards, key) for key in opts.boards]
     title = (
@@ -79,7 +79,7 @@ def product_requests(
     image = (
         str(check_image_path(opts.image, base=image_base, keep_fingerprint=True))
         if opts.image
-        else _product_photo(product.id, product.image_paths)
+        else _product_photo(product.id, typed_ref(product.id, product.source, product.external_id), product.image_paths)
     )
     design = None if opts.template else preferred_design(products.engine, products.account_id, product.id)
     if opts.key:
@@ -111,13 +111,18 @@ def product_requests(
     ]
 
 
-def _product_photo(product_id: int, paths: list[str]) -> str:
+def _product_photo(product_id: int, name: str, paths: list[str]) -> str:
     problems: list[str] = []
     for raw in paths:
         try:
             return str(check_image_path(raw, keep_fingerprint=True))  # the enqueue's lint reads it
         except InvalidInput as exc:
             problems.append(exc.reason)
+    # An imported product whose photos did not download meets this first: the fix that lasts is
+    # the photo on the product (kept by every re-import), not one pin's --image. `name` (etsy:32)
+    # is the product's unambiguous key: an Etsy SKU "4" may also be product id 4.
+    fix = f"add one with `pinbot products photo {name} --image PHOTO` (or give --image PHOTO for this pin)"
+    who = f"product {product_id}" + (f" ({name})" if name != str(product_id) else "")
     if not problems:
-        raise InvalidInput("image", f"product {product_id} has no photo; give --image PATH")
-    raise InvalidInput("image", f"product {product_id}'s photo is unusable ({problems[0]}); give --image PATH")
+        raise InvalidInput("image", f"{who} has no photo: {fix}")
+    raise InvalidInput("image", f"{who}: its photo is unusable ({problems[0]}); {fix}")

@@ -83,6 +83,10 @@ class Planner(Protocol):
         transaction, so the planner sees every committed pin and no other writer interleaves."""
         ...
 
+    def slot(self, session: Session, account_id: int, board_id: int, link: str, now: datetime) -> datetime:
+        """When one more pin on this board with this link may go out, from `now` (`retry`)."""
+        ...
+
 
 class ImmediatePlanner:
     """Due at once; the fallback when no posting rules apply."""
@@ -91,6 +95,9 @@ class ImmediatePlanner:
         for draft in drafts:
             if not draft.explicit_time:
                 draft.due_at = max(now, draft.due_at)  # a `not_before` is kept
+
+    def slot(self, session: Session, account_id: int, board_id: int, link: str, now: datetime) -> datetime:
+        return now
 
 
 @dataclass
@@ -275,20 +282,23 @@ class QueueService:
             return pin
 
     def retry(self, pin_id: int, at: datetime | None = None) -> Pin:
-        """Queue a failed, cancelled or needs-attention pin again, due now (or at `at`)."""
+        """Queue a failed, cancelled or needs-attention pin again, due at the first time the
+        posting rules allow from now (or at `at`)."""
         with session_scope(self.engine) as session:
             pin = self._get(session, pin_id)
             if pin.status in (PinStatus.posted, PinStatus.posting, PinStatus.queued):
                 raise StateConflict(
-                    f"pin {pin_id} is {pin.status.value}; only failed, cancelled or needs_attention pins can be retried"
+                    f"pin {pin_id} is {pin.status.value.replace('_', ' ')}; only a failed or cancelled pin, or one "
+                    "that needs your attention, can be retried"
                 )
             if pin.pinterest_pin_id:
                 raise StateConflict(
                     f"pin {pin_id} already exists on Pinterest as {pin.pinterest_pin_id}; retrying would post it twice"
                 )
             now = self.clock.now()
+            # Placed like a new pin (before it counts as queued): not beside a pin with the same link.
+            pin.due_at = at or self.planner.slot(session, self.account_id, pin.board_id, pin.link or "", now)
             pin.status = PinStatus.queued
-            pin.due_at = at or now
             pin.explicit_time = at is not None or pin.explicit_time
             pin.last_error = None
             pin.reconcile_checks = 0

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pinbot.render.names import design_name, design_template
+from pinbot.review.recommend import product_action
 from pinbot.review.types import Group, Recommendation
 from pinbot.shop.boards import BoardDef
 
@@ -87,7 +88,9 @@ def action_for(rec: Recommendation, boards: Mapping[str, BoardDef], groups: Mapp
             "schedule with `pinbot queue plan`."
         )
     if "product_id" in numbers:
-        return f"Queue it: `pinbot queue add --product {numbers['product_id']} --board BOARD`."
+        return product_action(
+            str(numbers.get("product") or numbers["product_id"]), numbers.get("has_photo") is not False
+        )
     if "untried" in numbers:
         untried = [str(d) for d in numbers["untried"]]
         leader = numbers.get("leader")

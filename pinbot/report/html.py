@@ -169,7 +169,12 @@ def _experiment(e: ExperimentStatus) -> str:
         + f'<p class="verdict">{escape(verdict_sentence(e))}</p><p class="do"><b>Next:</b> {_code(next_step(e))}</p>'
         f'<p class="progress-line">{progress_bar(reached / max(e.planned, 1), label=progress)} '
         f"<span>{progress}</span></p>"
-        + rate_bars(bars, title=f"{metric} by design", chart_id=f"chart-experiment-{e.id}", kinds_legend=False)
+        + (
+            rate_bars(bars, title=f"{metric} by design", chart_id=f"chart-experiment-{e.id}", kinds_legend=False)
+            if any(s.counts.trials for s in e.variants)
+            # Before any view every design read "0.00%" over a 0–100% range: noise, not a result.
+            else f'<p class="none">No views yet: {escape(metric.lower())} by design shows with the first ones.</p>'
+        )
         + "</div>"
     )
 

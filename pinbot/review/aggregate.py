@@ -22,7 +22,18 @@ from pinbot.clock import as_utc
 from pinbot.errors import InvalidInput
 from pinbot.render.names import design_name
 from pinbot.review.recommend import ExperimentFinding, recommend
-from pinbot.review.types import DIMENSIONS, WEEKDAYS, DayRow, Group, PinRow, Recommendation, Review, Totals
+from pinbot.review.types import (
+    DIMENSIONS,
+    WEEKDAYS,
+    DayRow,
+    Group,
+    IdleProduct,
+    PinRow,
+    Recommendation,
+    Review,
+    Totals,
+)
+from pinbot.shop.products import typed_ref
 from pinbot.store.db import session_scope
 from pinbot.store.tables import BOARD, PIN, PMD, PRODUCT
 
@@ -157,18 +168,37 @@ def build_review(
         shop.add(p.totals)
     groups = {dim: group_pins(pins, dim, tz) for dim in DIMENSIONS}
     daily = load_daily(engine, account_id, since, until)
-    products = _idle_products(engine, account_id, {p.product_id for p in pins if p.product_id})
+    products = _idle_products(engine, account_id, {p.product_id for p in pins if p.product_id}, since)
     recs = recommend(shop, groups, products, known_designs, experiments) + list(extra)
     return Review(since, until, timezone, shop, pins, groups, daily, recs)
 
 
-def _idle_products(engine: Engine, account_id: int, pinned: set[int]) -> list[tuple[int, str]]:
-    product = PRODUCT.c
+def _idle_products(engine: Engine, account_id: int, pinned: set[int], since: date) -> list[IdleProduct]:
+    """In-stock products without a pin with data, a pin on its way (queued or being posted) or one
+    posted since the period began (too new for numbers): "start pinning" one of those would be
+    advice the owner has already taken. Those with a photo first: they can be queued at once."""
+    product, pin = PRODUCT.c, PIN.c
+    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
     with session_scope(engine) as session:
+        busy = set(
+            session.execute(
+                sa_select(pin.product_id)
+                .where(pin.account_id == account_id, pin.product_id.is_not(None))
+                .where(pin.status.in_(("queued", "posting")) | ((pin.status == "posted") & (pin.posted_at >= start)))
+                .distinct()
+            ).scalars()
+        )
         rows = session.execute(
-            sa_select(product.id, product.title).where(product.account_id == account_id, product.in_stock.is_(True))
+            sa_select(product.id, product.title, product.source, product.external_id, product.image_paths)
+            .where(product.account_id == account_id, product.in_stock.is_(True))
+            .order_by(product.id)
         ).all()
-    return [(pid, title) for pid, title in rows if pid not in pinned]
+    idle = [
+        IdleProduct(pid, title, typed_ref(pid, source, key), bool(photos))
+        for pid, title, source, key, photos in rows
+        if pid not in pinned and pid not in busy
+    ]
+    return sorted(idle, key=lambda p: not p.has_photo)
 
 
 def period(since: str | None, today: date) -> tuple[date, date]:

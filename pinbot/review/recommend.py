@@ -23,11 +23,12 @@ continued and only the others stopped.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pinbot.render.names import design_name
-from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, Recommendation, Totals
+from pinbot.review.types import MIN_IMPRESSIONS, MIN_PINS, Group, IdleProduct, Recommendation, Totals
 from pinbot.stats import GroupComparison, Rate, compare_pins
 from pinbot.words import plural
 
@@ -120,7 +121,7 @@ def _subject(group: Group) -> tuple[str, str]:
 def recommend(
     shop: Totals,
     groups: dict[str, list[Group]],
-    idle_products: Sequence[tuple[int, str]],
+    idle_products: Sequence[IdleProduct],
     known_designs: Sequence[str] = (),
     experiments: Sequence[ExperimentFinding] = (),
 ) -> list[Recommendation]:
@@ -240,10 +241,20 @@ def _deferred(groups: dict[str, list[Group]], experiments: Sequence[ExperimentFi
     return out
 
 
+def product_action(ref: str, has_photo: bool) -> str:
+    """The command that starts pinning a product, with a photo first when it has none."""
+    queue = f"`pinbot queue add --product {shlex.quote(ref)} --board BOARD`"
+    if not has_photo:  # its photos did not download, or it never had one
+        return (
+            f"It has no photo yet: add one with `pinbot products photo {shlex.quote(ref)} --image PHOTO`, then {queue}."
+        )
+    return f"Queue it: {queue}."
+
+
 def _starts(
     shop: Totals,
     groups: dict[str, list[Group]],
-    idle_products: Sequence[tuple[int, str]],
+    idle_products: Sequence[IdleProduct],
     known: Sequence[str],
     every_pin: list[tuple[int, int, int, int]],
 ) -> list[Recommendation]:
@@ -265,13 +276,15 @@ def _starts(
                 )
             )
             break
-    for product_id, title in list(idle_products)[:MAX_PER_KIND]:
+    for idle in list(idle_products)[:MAX_PER_KIND]:
         out.append(
             Recommendation(
                 "start",
-                f"product {product_id}",
-                f"Start pinning “{title}”: it is in stock but had no pin with data in this period.",
-                {"product_id": product_id},
+                f"product {idle.product_id}",
+                f"Start pinning “{idle.title}”: it is in stock but had no pin with data in this period.",
+                {"product_id": idle.product_id, "product": idle.ref, "has_photo": idle.has_photo},
+                # Here, not only in the report: the weekly digest says it too, and it has no report.
+                product_action(idle.ref, idle.has_photo),
             )
         )
     used = {g.key for g in groups.get("design", [])}

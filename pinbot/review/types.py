@@ -63,6 +63,17 @@ class Totals:
         }
 
 
+@dataclass(frozen=True)
+class IdleProduct:
+    """An in-stock product with nothing on its way to Pinterest: a "Start pinning" candidate.
+    `ref` is how the owner types it (`etsy:28`): an Etsy SKU "4" may also be product id 4."""
+
+    product_id: int
+    title: str
+    ref: str
+    has_photo: bool
+
+
 @dataclass
 class PinRow:
     """One posted pin with its totals over the period."""

@@ -55,6 +55,7 @@ class StockChange:
     product_id: int
     title: str
     cancelled_pins: int = 0
+    ref: str = ""  # what to type for it (`typed_ref`): an Etsy SKU "4" may also be product id 4
 
 
 @dataclass
@@ -66,6 +67,7 @@ class UpsertResult:
     sold_out: list[StockChange] = field(default_factory=list)  # out of stock now, with pins cancelled
     back_in_stock: list[StockChange] = field(default_factory=list)  # nothing re-queued for these
     hand_photos_kept: list[int] = field(default_factory=list)  # an import's photos came; the owner's stayed
+    no_photo: list[str] = field(default_factory=list)  # in-stock products with no photo after it, as `etsy:32`
 
     @property
     def cancelled_pins(self) -> int:
@@ -81,6 +83,7 @@ class UpsertResult:
             "back_in_stock": [vars(c) for c in self.back_in_stock],
             "cancelled_pins": self.cancelled_pins,
             "hand_photos_kept": self.hand_photos_kept,
+            "no_photo": self.no_photo,
         }
 
 
@@ -168,14 +171,16 @@ class ProductService:
                 if row.id not in result.ids:
                     result.ids.append(row.id)
                     bucket.append(row.id)
+                    if rec.in_stock and not row.image_paths:
+                        result.no_photo.append(typed_ref(row.id, row.source, row.external_id))
                 if not rec.in_stock:
                     # Also when it was out of stock already: pins queued since then (an experiment's)
                     # must not go out for a product that cannot be bought.
                     cancelled = self._cancel_queued(session, row, now)
                     if was_in_stock or cancelled:
-                        result.sold_out.append(StockChange(row.id, row.title, cancelled))
+                        result.sold_out.append(StockChange(row.id, row.title, cancelled, _ref(row)))
                 elif not was_in_stock:
-                    result.back_in_stock.append(StockChange(row.id, row.title))
+                    result.back_in_stock.append(StockChange(row.id, row.title, 0, _ref(row)))
         return result
 
     def set_stock(self, ref: str, in_stock: bool) -> tuple[Product, StockChange | None]:
@@ -188,9 +193,9 @@ class ProductService:
             if not in_stock:
                 cancelled = self._cancel_queued(session, product, now)
                 if product.in_stock or cancelled:
-                    change = StockChange(product.id, product.title, cancelled)
+                    change = StockChange(product.id, product.title, cancelled, _ref(product))
             elif not product.in_stock:
-                change = StockChange(product.id, product.title)
+                change = StockChange(product.id, product.title, 0, _ref(product))
             if product.in_stock != in_stock:
                 product.in_stock = in_stock
                 product.updated_at = now
@@ -320,6 +325,19 @@ def _photos_after(row: Product, rec: ProductRecord) -> list[str]:
         return list(row.image_paths or [])
     imported = list(rec.image_paths or [])
     return imported + [p for p in hand if p not in imported]
+
+
+def typed_ref(product_id: int, source: str, key: str) -> str:
+    """What to type in a command for a product the owner is told about: `etsy:32` (its key, which
+    cannot be two products, where its id could be another product's SKU), or its id when the key
+    is too long to type (a feed post's address)."""
+    typable = len(key) <= 40 and not any(c.isspace() or c == "/" for c in key)
+    return f"{source}:{key}" if typable else str(product_id)
+
+
+def _ref(product: Product) -> str:
+    assert product.id is not None
+    return typed_ref(product.id, product.source, product.external_id)
 
 
 def find_product(session: Session, account_id: int, ref: str) -> Product:

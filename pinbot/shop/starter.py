@@ -15,13 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pinbot.errors import InvalidInput
+from pinbot.errors import ImageError, InvalidInput
 from pinbot.render.color import parse_color
 
 COLOR_ROLES = ("primary", "accent", "ink", "paper")
 # Neutral colours an owner gets when they name none (the same as the renderer's defaults).
 DEFAULT_COLORS = {"primary": "#3D4A55", "accent": "#B0805A", "ink": "#1E1E1E", "paper": "#F5F3EF"}
 LOGO_EXTS = (".png", ".webp", ".jpg", ".jpeg")
+LOGO_MIN_SIDE = 300  # pixels; the README's advice
+_LOGO_LINE = re.compile(r"^\s*#?\s*logo\s*=.*$", re.MULTILINE)
 PRIVACIES = ("PUBLIC", "PROTECTED", "SECRET")
 _KEY_RE = re.compile(r"[^a-z0-9]+")
 
@@ -51,6 +53,7 @@ class Written:
 
     created: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    updated: list[tuple[Path, str]] = field(default_factory=list)  # (file, what changed in it)
 
 
 def board_key(name: str) -> str:
@@ -131,7 +134,30 @@ def check_logo(path: Path) -> Path:
         raise InvalidInput("--logo", f"no such file: {path}")
     if path.suffix.lower() not in LOGO_EXTS:
         raise InvalidInput("--logo", f"{path.name}: use a PNG, WebP or JPEG file (a square PNG looks best)")
+    # Decoded now, as every pin will decode it: a damaged logo taken here would fail every pin later.
+    from pinbot.render.loading import load_logo
+
+    try:
+        load_logo(path, (LOGO_MIN_SIDE, LOGO_MIN_SIDE))
+    except ImageError as exc:
+        raise InvalidInput("--logo", f"{path.name}: {exc.reason}") from None
     return path
+
+
+def logo_note(path: Path) -> str:
+    """A line of advice when the logo will look poor on pins (small, or far from square); "" when fine."""
+    from pinbot.render.loading import photo_size
+
+    size = photo_size(path)
+    if size is None:
+        return ""
+    w, h = size
+    if min(w, h) >= LOGO_MIN_SIDE and max(w, h) <= 1.25 * min(w, h):
+        return ""
+    return (
+        f"your logo {path.name} is {w}x{h} px: pins show it small and soft; a square PNG of at least "
+        f"{LOGO_MIN_SIDE}x{LOGO_MIN_SIDE} px looks best (`pinbot init --logo FILE --yes` swaps it)"
+    )
 
 
 def board_toml(seed: BoardSeed) -> str:
@@ -214,7 +240,12 @@ def write_shop(
         if setup.logo.resolve() != target.resolve():
             shutil.copyfile(setup.logo, target)
         done.created.append(target)
-    _write_new(assets_dir / "brand.toml", brand_toml(setup, logo_name), done)
+    brand = assets_dir / "brand.toml"
+    _write_new(brand, brand_toml(setup, logo_name), done)
+    if logo_name is not None and brand in done.kept and _set_logo(brand, logo_name):
+        # The owner asked for this logo: a kept brand.toml naming the old one would leave it unused.
+        done.kept.remove(brand)
+        done.updated.append((brand, f"logo = {_q(logo_name)}"))
     _write_new(rules_file, RULES_TOML, done)
     return done
 
@@ -226,6 +257,24 @@ def _write_new(path: Path, text: str, done: Written) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     done.created.append(path)
+
+
+def _set_logo(brand: Path, logo_name: str) -> bool:
+    """Point brand.toml's `logo` at `logo_name`, its other lines as the owner left them. The key is
+    top-level: only lines before the first [table] are looked at. False when it already did."""
+    text = brand.read_text(encoding="utf-8")
+    table = re.search(r"^\s*\[", text, re.MULTILINE)
+    head, tail = (text[: table.start()], text[table.start() :]) if table else (text, "")
+    line = f"logo = {_q(logo_name)}"
+    found = _LOGO_LINE.search(head)
+    if found and found.group().strip() == line:
+        return False
+    if found:
+        head = head[: found.start()] + line + head[found.end() :]
+    else:
+        head = head.rstrip("\n") + ("\n" if head.strip() else "") + line + "\n\n"
+    brand.write_text(head + tail, encoding="utf-8")
+    return True
 
 
 def _q(value: str) -> str:
