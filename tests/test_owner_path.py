@@ -336,3 +336,21 @@ def test_a_new_logo_on_an_existing_shop_is_used_and_a_poor_one_is_said(tmp_path:
     (tmp_path / "assets" / "logo.png").write_bytes((real / "truncated_image.png").read_bytes())
     doctor = owner("doctor").output
     assert "FAIL assets" in doctor and "logo.png" in doctor and "every pin would fail to render" in doctor, doctor
+
+
+def test_a_new_logo_replaces_the_logo_line_not_the_commented_example(tmp_path: Path) -> None:
+    """brand.toml is written with the example `# logo = "logo.png"`; an owner who added their own
+    `logo =` line under it and then ran `init --logo` got the example turned into a second `logo`
+    key: a brand.toml that no longer reads, so every pin failed to render."""
+    owner = _owner_cli(tmp_path)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--yes")
+    brand = tmp_path / "assets" / "brand.toml"
+    text = brand.read_text()
+    example = next(line for line in text.splitlines() if line.startswith("# logo ="))
+    brand.write_text(text.replace(example, f'{example}\nlogo = "mine.png"'))
+    square = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(square)
+    Image.new("RGBA", (300, 300), (*PRIMARY, 255)).save(tmp_path / "assets" / "mine.png")
+    owner.ok("init", "--logo", str(square), "--yes")
+    assert tomllib.loads(brand.read_text())["logo"] == "logo.png"
+    assert example in brand.read_text()  # the example is the owner's to keep
