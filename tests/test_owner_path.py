@@ -354,3 +354,19 @@ def test_a_new_logo_replaces_the_logo_line_not_the_commented_example(tmp_path: P
     owner.ok("init", "--logo", str(square), "--yes")
     assert tomllib.loads(brand.read_text())["logo"] == "logo.png"
     assert example in brand.read_text()  # the example is the owner's to keep
+
+
+def test_doctors_fix_for_a_missing_logo_works(tmp_path: Path) -> None:
+    """The logo file went missing (a tidied folder): doctor says `pinbot init --logo FILE --yes`,
+    and that said "no shop files written yet", as brand.toml naming a missing logo did not read."""
+    owner = _owner_cli(tmp_path)
+    first = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(first)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--logo", str(first), "--yes")
+    (tmp_path / "assets" / "logo.png").unlink()
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "pinbot init --logo FILE --yes" in doctor, doctor
+    again = owner.ok("init", "--logo", str(first), "--yes")
+    assert "no shop files written yet" not in again.output
+    assert (tmp_path / "assets" / "logo.png").read_bytes() == first.read_bytes()
+    assert "ok   assets" in owner("doctor").output
