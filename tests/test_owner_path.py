@@ -370,3 +370,16 @@ def test_doctors_fix_for_a_missing_logo_works(tmp_path: Path) -> None:
     assert "no shop files written yet" not in again.output
     assert (tmp_path / "assets" / "logo.png").read_bytes() == first.read_bytes()
     assert "ok   assets" in owner("doctor").output
+
+
+def test_doctor_names_a_broken_brand_kit_line_not_the_logo(tmp_path: Path) -> None:
+    """A typo in a colour made doctor say to swap the logo or delete the `logo =` line, which
+    fixes nothing: the fix names the line that is wrong."""
+    owner = _owner_cli(tmp_path)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--yes")
+    brand = tmp_path / "assets" / "brand.toml"
+    brand.write_text(re.sub(r'accent = "[^"]*"', 'accent = "sky blue"', brand.read_text()))
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "colors.accent" in doctor, doctor
+    assert "--logo" not in doctor and "`logo =`" not in doctor, doctor
+    assert "colors.accent in assets/brand.toml" in doctor, doctor
