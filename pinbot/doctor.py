@@ -24,7 +24,7 @@ from sqlmodel import select
 from pinbot.advocates.alerts import last_status
 from pinbot.clock import as_utc
 from pinbot.config import Settings
-from pinbot.errors import PinbotError
+from pinbot.errors import InvalidInput, PinbotError
 from pinbot.pinterest.probe import Probe, probe_token
 from pinbot.queue.problems import find_problems, pin_fix
 from pinbot.shop.boards import scan_boards
@@ -121,28 +121,35 @@ def check_assets(settings: Settings) -> Check:
             f"{len(templates)} templates, {len(fonts)} fonts in {assets}",
             "restore assets/templates and assets/fonts from the repository",
         )
-    if logo := _logo_problem(assets):
-        return Check(
-            "assets",
-            FAIL,
-            f"{logo}: every pin would fail to render",
-            "`pinbot init --logo FILE --yes` with a good PNG, or delete the `logo =` line in assets/brand.toml",
-        )
+    problem, fix = _brand_problem(assets)
+    if problem:
+        return Check("assets", FAIL, f"{problem}: every pin would fail to render", fix)
     return Check("assets", OK, f"{len(templates)} templates, {len(fonts)} fonts in {assets}")
 
 
-def _logo_problem(assets: Path) -> str:
-    """Why the brand kit's logo cannot be drawn (missing, damaged), or "" (no logo is fine)."""
+LOGO_FIX = "`pinbot init --logo FILE --yes` with a good PNG, or delete the `logo =` line in assets/brand.toml"
+
+
+def _brand_problem(assets: Path) -> tuple[str, str]:
+    """Why the brand kit cannot be used (a line of brand.toml, a missing or damaged logo) and its
+    fix, or ("", "") (no logo is fine). Only a logo problem gets the logo's fix."""
     from pinbot.render.brand import load_brand
     from pinbot.render.loading import load_logo
 
     try:
         logo = load_brand(assets).logo
+    except InvalidInput as exc:
+        if exc.field == "logo":
+            return str(exc), LOGO_FIX
+        return str(exc), f"correct {exc.field} in assets/brand.toml (its comments say what each line takes)"
+    except PinbotError as exc:
+        return str(exc), "correct assets/brand.toml"
+    try:
         if logo is not None:
             load_logo(logo, (300, 300))
     except PinbotError as exc:
-        return str(exc)
-    return ""
+        return str(exc), LOGO_FIX
+    return "", ""
 
 
 def check_app(settings: Settings) -> Check:

@@ -161,3 +161,20 @@ def test_earned_pull_says_what_it_fetched_in_words() -> None:
         "earned reach: 1 day of your account's numbers and 7 top pins fetched (15 requests to Pinterest); "
         "`pinbot earned show` shows them"
     )
+
+
+def test_boost_by_key_when_another_products_key_is_its_id(engine: Engine, clock: FakeClock, tmp_path: Path) -> None:
+    """An Etsy shop's SKUs are small numbers like product ids: boosting the mug (product 1) next to a
+    product whose SKU is "1" failed with "'1' names several products", though the owner typed neither."""
+    shop = make_shop(engine, clock, tmp_path)
+    mug = _product(engine, shop.account_id, shop.photo)
+    other = _product(engine, shop.account_id, shop.photo, external_id=str(mug))
+    queue = shop.queue()
+    products = ProductService(engine, shop.account_id, clock)
+    ok = LinkVerdict("x", "ok", 200)
+    for ref in ("mug-1", mug):  # what the owner typed; the surge's product, by id
+        plan = boost(queue, products, None, ref, ["collage"], tmp_path, lambda *a, **k: ok, clock.now(), ["mugs"])
+        assert plan.boards == [("mugs", "collage")]
+    with session_scope(engine) as session:
+        pins = session.exec(select(Pin)).all()
+    assert pins and {p.product_id for p in pins} == {mug} and other != mug

@@ -336,3 +336,50 @@ def test_a_new_logo_on_an_existing_shop_is_used_and_a_poor_one_is_said(tmp_path:
     (tmp_path / "assets" / "logo.png").write_bytes((real / "truncated_image.png").read_bytes())
     doctor = owner("doctor").output
     assert "FAIL assets" in doctor and "logo.png" in doctor and "every pin would fail to render" in doctor, doctor
+
+
+def test_a_new_logo_replaces_the_logo_line_not_the_commented_example(tmp_path: Path) -> None:
+    """brand.toml is written with the example `# logo = "logo.png"`; an owner who added their own
+    `logo =` line under it and then ran `init --logo` got the example turned into a second `logo`
+    key: a brand.toml that no longer reads, so every pin failed to render."""
+    owner = _owner_cli(tmp_path)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--yes")
+    brand = tmp_path / "assets" / "brand.toml"
+    text = brand.read_text()
+    example = next(line for line in text.splitlines() if line.startswith("# logo ="))
+    brand.write_text(text.replace(example, f'{example}\nlogo = "mine.png"'))
+    square = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(square)
+    Image.new("RGBA", (300, 300), (*PRIMARY, 255)).save(tmp_path / "assets" / "mine.png")
+    owner.ok("init", "--logo", str(square), "--yes")
+    assert tomllib.loads(brand.read_text())["logo"] == "logo.png"
+    assert example in brand.read_text()  # the example is the owner's to keep
+
+
+def test_doctors_fix_for_a_missing_logo_works(tmp_path: Path) -> None:
+    """The logo file went missing (a tidied folder): doctor says `pinbot init --logo FILE --yes`,
+    and that said "no shop files written yet", as brand.toml naming a missing logo did not read."""
+    owner = _owner_cli(tmp_path)
+    first = tmp_path / "seal.png"
+    Image.new("RGBA", (400, 400), (*MAGENTA, 255)).save(first)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--logo", str(first), "--yes")
+    (tmp_path / "assets" / "logo.png").unlink()
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "pinbot init --logo FILE --yes" in doctor, doctor
+    again = owner.ok("init", "--logo", str(first), "--yes")
+    assert "no shop files written yet" not in again.output
+    assert (tmp_path / "assets" / "logo.png").read_bytes() == first.read_bytes()
+    assert "ok   assets" in owner("doctor").output
+
+
+def test_doctor_names_a_broken_brand_kit_line_not_the_logo(tmp_path: Path) -> None:
+    """A typo in a colour made doctor say to swap the logo or delete the `logo =` line, which
+    fixes nothing: the fix names the line that is wrong."""
+    owner = _owner_cli(tmp_path)
+    owner.ok("init", "--shop-name", "Terra & Fumo", "--board", "Raku", "--yes")
+    brand = tmp_path / "assets" / "brand.toml"
+    brand.write_text(re.sub(r'accent = "[^"]*"', 'accent = "sky blue"', brand.read_text()))
+    doctor = owner("doctor").output
+    assert "FAIL assets" in doctor and "colors.accent" in doctor, doctor
+    assert "--logo" not in doctor and "`logo =`" not in doctor, doctor
+    assert "colors.accent in assets/brand.toml" in doctor, doctor

@@ -85,7 +85,7 @@ def boost(
     queue: QueueService,
     products: ProductService,
     surge: Surge | None,
-    product_ref: str,
+    product_ref: str | int,
     templates: Sequence[str],
     image_base: Path,
     check_link: Callable[..., LinkVerdict],
@@ -94,7 +94,8 @@ def boost(
     dry_run: bool = False,
 ) -> BoostPlan:
     """Queue the product to more boards (or say, loudly, why not). Records the action on the surge."""
-    product = products.get(product_ref)
+    # An int is a product id from the surge: an Etsy SKU "4" may also be product 4 (`find_product`).
+    product = products.get_id(product_ref) if isinstance(product_ref, int) else products.get(product_ref)
     assert product.id is not None
     if not product.in_stock:
         raise StateConflict(
@@ -115,7 +116,7 @@ def boost(
     requests = []
     for key, template in plan.boards:
         opts = ProductPinOptions(boards=(key,), template=template or None)
-        requests += product_requests(products, queue, str(product.id), opts, image_base)
+        requests += product_requests(products, queue, product.id, opts, image_base)
     result = queue.enqueue(requests)
     plan.queued = list(result.created)
     if surge is not None and surge.id is not None:

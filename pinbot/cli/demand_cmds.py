@@ -135,7 +135,7 @@ def surges_act(
             raise InvalidInput("surge", f"no surge #{surge_id}; see `pinbot surges list`")
         session.expunge(surge)
     queue = shop.queue_service()
-    ref = product_ref or (str(pid) if (pid := product_of_surge(queue, surge)) else None)
+    ref: str | int | None = product_ref or product_of_surge(queue, surge)
     if ref is None:
         raise InvalidInput("--product", "this pin was made by someone else: say which product it shows")
     products = ProductService(shop.engine, shop.account_id, shop.clock)

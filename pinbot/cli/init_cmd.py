@@ -9,6 +9,7 @@ Existing files are kept, so `init` is safe to run again. The files themselves ar
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,14 @@ def _existing_name(assets_dir: Path) -> str:
     try:
         return load_brand(assets_dir).shop_name
     except PinbotError:
+        pass
+    # A kit that names a missing logo or font does not load, but its shop name is still the owner's:
+    # `init --logo FILE`, doctor's fix for a missing logo, must not ask for the name again.
+    try:
+        name = tomllib.loads((assets_dir / "brand.toml").read_text(encoding="utf-8")).get("shop_name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return ""
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _describe_shop(app: AppContext, assets_dir: Path) -> None:

@@ -4,6 +4,7 @@ product next to the imported one). A re-import keeps these photos (docs/data-mod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -34,6 +35,21 @@ def refuse_imported_key(app: AppContext, key: str) -> None:
         )
 
 
+def checked_photos(app: AppContext, images: Sequence[str]) -> dict[str, str]:
+    """Each photo the owner gave (a path, or a URL fetched into the shop's photos), checked as every
+    photo input is, in order and once each: its checked path -> what the owner typed."""
+    store = ImageStore(app.settings.data_dir / "photos", UrllibFetch(FETCH_TIMEOUT))
+    given: dict[str, str] = {}
+    for ref in images:
+        try:
+            path = store.resolve(ref, base=Path.cwd())
+        except ImageFailed as exc:
+            raise InvalidInput("image", str(exc)) from None
+        assert path is not None
+        given.setdefault(path, ref)
+    return given
+
+
 @click.command("photo")
 @click.argument("key")
 @click.option("--image", "images", multiple=True, required=True, help="Photo path or URL. Repeatable.")
@@ -42,15 +58,7 @@ def refuse_imported_key(app: AppContext, key: str) -> None:
 @pass_app
 def photo(app: AppContext, key: str, images: tuple[str, ...], replace: bool, as_json: bool) -> None:
     """Add photos to a product, imported or not (KEY: its key in `products list`). A re-import keeps them."""
-    store = ImageStore(app.settings.data_dir / "photos", UrllibFetch(FETCH_TIMEOUT))
-    given: dict[str, str] = {}  # checked path -> what the owner typed, for the message
-    for ref in images:
-        try:
-            path = store.resolve(ref, base=Path.cwd())
-        except ImageFailed as exc:
-            raise InvalidInput("image", str(exc)) from None
-        assert path is not None
-        given.setdefault(path, ref)
+    given = checked_photos(app, images)
     account = app.account()
     assert account.id is not None
     change = add_photos(app.engine, account.id, app.clock(), key, list(given), replace=replace)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pinbot.cli.context import AppContext, json_option, pass_app
-from pinbot.cli.product_photo_cmd import photo, refuse_imported_key
+from pinbot.cli.product_photo_cmd import checked_photos, photo, refuse_imported_key
 from pinbot.cli.queue_cmds import ImportFailed
 from pinbot.cli.tables import Column, hanging, table
 from pinbot.errors import InvalidInput, PinbotError
@@ -26,7 +26,7 @@ from pinbot.importers.etsy import looks_like_etsy, parse_etsy
 from pinbot.importers.etsy_headers import english_export_hint, unsupported_language
 from pinbot.importers.feed import parse_feed
 from pinbot.importers.fetch import UrllibFetch
-from pinbot.importers.images import ImageFailed, ImageStore
+from pinbot.importers.images import ImageStore
 from pinbot.importers.shopify import looks_like_shopify, parse_shopify
 from pinbot.queue.views import pin_to_dict
 from pinbot.shop.products import ProductRecord, ProductService, UpsertResult, product_to_dict, typed_ref
@@ -106,18 +106,10 @@ def add(
     )
     if key is not None:
         refuse_imported_key(app, key)
-    store = _store(app)  # photos only once the rest is known to be valid: no download for a typo
-    paths: list[str] = []
-    for ref in images:
-        try:
-            path = store.resolve(ref, base=Path.cwd())
-        except ImageFailed as exc:
-            raise InvalidInput("image", str(exc)) from None
-        assert path is not None
-        paths.append(path)
+    paths = checked_photos(app, images)  # only once the rest is known to be valid: no download for a typo
     record = replace(
         record,
-        image_paths=tuple(dict.fromkeys(paths)),
+        image_paths=tuple(paths),
         headline=check_text("headline", headline, HEADLINE_MAX) if headline is not None else None,
         badge=check_text("badge", badge, BADGE_MAX) if badge is not None else None,
     )

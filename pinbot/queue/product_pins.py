@@ -49,10 +49,11 @@ class ProductPinOptions:
 
 
 def product_requests(
-    products: ProductService, queue: QueueService, ref: str, opts: ProductPinOptions, image_base: Path
+    products: ProductService, queue: QueueService, ref: str | int, opts: ProductPinOptions, image_base: Path
 ) -> list[PinRequest]:
-    """One request per board, all sharing one source key, so the planner sees one product."""
-    product = products.get(ref)
+    """One request per board, all sharing one source key, so the planner sees one product. `ref`:
+    what the owner typed, or a product id (an int) from code, which no other product's key can match."""
+    product = products.get_id(ref) if isinstance(ref, int) else products.get(ref)
     assert product.id is not None
     if not product.in_stock:
         raise StateConflict(

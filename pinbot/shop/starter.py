@@ -266,7 +266,10 @@ def _set_logo(brand: Path, logo_name: str) -> bool:
     table = re.search(r"^\s*\[", text, re.MULTILINE)
     head, tail = (text[: table.start()], text[table.start() :]) if table else (text, "")
     line = f"logo = {_q(logo_name)}"
-    found = _LOGO_LINE.search(head)
+    # The owner's own `logo =` line before the commented example: turning the example into a second
+    # `logo` key would leave a brand.toml that does not read.
+    lines = list(_LOGO_LINE.finditer(head))
+    found = next((m for m in lines if not m.group().lstrip().startswith("#")), lines[0] if lines else None)
     if found and found.group().strip() == line:
         return False
     if found:
