@@ -112,6 +112,11 @@ def test_add_with_an_imported_key_says_to_use_products_photo(imported: Cli) -> N
     imported.ok("products", "add", "--key", "mug-1", "--title", "Mug", "--link", "https://x.example/m",
                 "--image", "fox-bowl.jpg")  # fmt: skip
     assert "manual:mug-1" in products_by_key(imported)
+    # `etsy:32` as a key of one's own: every later `etsy:32` would find it in place of the listing
+    typed = imported("products", "add", "--key", "etsy:32", "--title", "Saggar vase", "--link",
+                     "https://x.example/32", "--image", "fox-bowl.jpg")  # fmt: skip
+    assert typed.exit_code == 2 and "etsy:32 names the etsy product with key 32" in typed.stderr
+    assert "manual:etsy:32" not in products_by_key(imported)
 
 
 def test_a_photo_added_by_hand_is_pinned_and_survives_a_reimport(imported: Cli, cdn: Served, tmp_path: Path) -> None:

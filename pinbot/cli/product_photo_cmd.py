@@ -15,6 +15,7 @@ from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
 from pinbot.shop.product_photos import add_photos, imported_with_key, name_of
+from pinbot.shop.products import SOURCES
 from pinbot.words import clip, plural
 
 FETCH_TIMEOUT = 20.0  # as `products add`: a photo URL is fetched once, with the same patience
@@ -23,6 +24,15 @@ FETCH_TIMEOUT = 20.0  # as `products add`: a photo URL is fetched once, with the
 def refuse_imported_key(app: AppContext, key: str) -> None:
     """Products are keyed by where they come from: `add --key 32` next to an Etsy listing with SKU
     32 made a second, hand-made product instead of changing the listing."""
+    source, colon, rest = key.strip().partition(":")
+    if colon and source in SOURCES and source != "manual":
+        # `etsy:32` is how the owner names the Etsy product 32 everywhere: a hand-made product keyed
+        # so would be found first by every later `etsy:32`, in place of the listing.
+        raise InvalidInput(
+            "--key",
+            f"{key} names the {source} product with key {rest}; give a key of your own without "
+            f"'{source}:', or to add photos to that product: pinbot products photo {key} --image PHOTO",
+        )
     account = app.account()
     assert account.id is not None
     other = imported_with_key(app.engine, account.id, key.strip())
