@@ -196,6 +196,22 @@ def initialised_cli(cli: Cli) -> Cli:
     return cli
 
 
+def emulator_env(
+    emu: Any, app_id: str = "emulator-app", secret: str = "emulator-secret", tier: str = ""
+) -> dict[str, str]:
+    """The settings that point the CLI at a running emulator, with freshly minted tokens (and
+    `PINTEREST_ACCESS_TIER` when `tier` is given)."""
+    tokens = emu.mint_tokens()
+    env = {
+        "PINTEREST_API_BASE": emu.base_url,
+        "PINTEREST_APP_ID": app_id,
+        "PINTEREST_APP_SECRET": secret,
+        "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
+        "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
+    }
+    return env | ({"PINTEREST_ACCESS_TIER": tier} if tier else {})
+
+
 @pytest.fixture
 def rsps() -> Iterator[responses.RequestsMock]:
     """Pinterest over HTTP, answered by registered responses: no request leaves the machine."""

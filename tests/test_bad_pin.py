@@ -122,11 +122,7 @@ def test_run_once_exits_non_zero_and_doctor_and_queue_list_show_the_fix(
         initialised_cli.ok("queue", "add", "--board", "ceramics", "--title", title, "--image", str(path),
                            "--link", "https://shop.example/mug", "--template", "split-block", "--at", at)  # fmt: skip
     shutil.copy(REAL_IMAGES / "truncated_jpeg.jpg", bad)  # damaged on disk after it was queued
-    engine = db.make_engine(db_url)
-    with db.session_scope(engine) as session:
-        for board in session.exec(select(Board)).all():
-            board.pinterest_board_id = f"b-{board.key}"
-    engine.dispose()
+    _boards_synced(db_url)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
         api.post(f"{API}/pins", json={"id": "777"})
         result = initialised_cli("run", "--once", **SEEDED)
@@ -178,11 +174,7 @@ def test_a_photo_moved_away_after_queueing_says_to_put_it_back(
     initialised_cli.ok("queue", "add", "--board", "ceramics", "--title", "Fox bowl", "--image", str(photo),
                        "--link", "https://shop.example/bowl", "--at", "2026-01-01T09:00")  # fmt: skip
     photo.unlink()
-    engine = db.make_engine(db_url)
-    with db.session_scope(engine) as session:
-        for board in session.exec(select(Board)).all():
-            board.pinterest_board_id = f"b-{board.key}"
-    engine.dispose()
+    _boards_synced(db_url)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
         api.post(f"{API}/pins", json={"id": "777"})
         assert initialised_cli("run", "--once", **SEEDED).exit_code == 6
@@ -192,3 +184,12 @@ def test_a_photo_moved_away_after_queueing_says_to_put_it_back(
         f"put the photo back where it was, then `pinbot queue retry {failed['id']}`; or `pinbot queue cancel "
         f"{failed['id']}` and queue it again with a photo you keep (`--image PATH`)"
     )
+
+
+def _boards_synced(db_url: str) -> None:
+    """Every board as if `boards sync` had made it on Pinterest."""
+    engine = db.make_engine(db_url)
+    with db.session_scope(engine) as session:
+        for board in session.exec(select(Board)).all():
+            board.pinterest_board_id = f"b-{board.key}"
+    engine.dispose()

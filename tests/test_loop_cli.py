@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pinbot.clock import FakeClock
 from pinbot.emulator import Emulator
-from tests.conftest import Cli
+from tests.conftest import Cli, emulator_env
 from tests.helpers import make_photo
 
 
@@ -81,15 +81,7 @@ def test_trends_and_a_seasonal_loop_from_a_trend_against_the_emulator(initialise
     with Emulator(
         "emulator-app", "emulator-secret", tier="standard", clock=FakeClock(datetime(2026, 10, 20, 12))
     ) as emu:
-        tokens = emu.mint_tokens()
-        env = {
-            "PINTEREST_API_BASE": emu.base_url,
-            "PINTEREST_APP_ID": "emulator-app",
-            "PINTEREST_APP_SECRET": "emulator-secret",
-            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
-            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
-            "PINTEREST_ACCESS_TIER": "standard",
-        }
+        env = emulator_env(emu, tier="standard")
         args = ["--type", "seasonal", "--interest", "home_decor", "--limit", "5", "--json"]
         trends = json.loads(cli.ok("keywords", "trends", *args, **env).output)
         assert 1 <= len(trends) <= 5 and all(t["peak_week"] for t in trends)

@@ -20,7 +20,7 @@ from pinbot.pinterest.types import NewPin, PinImage
 from pinbot.review.aggregate import build_review
 from pinbot.store.db import get_or_create_account, make_engine, session_scope
 from pinbot.store.models import Board, Pin, PinMetricDaily, PinStatus
-from tests.conftest import Cli
+from tests.conftest import Cli, emulator_env
 
 APP_ID, APP_SECRET = "4242", "metrics-test-secret"
 CANDIDATES = ("photo-band", "split-block", "text-forward", "collage", "photo-overlay", "d6", "d7", "d8")
@@ -100,15 +100,7 @@ def test_sweeps_against_the_emulator_find_the_more_appealing_design(
 
 def test_metrics_pull_cli_against_the_emulator(initialised_cli: Cli, cli_env: dict[str, str]) -> None:
     with Emulator(APP_ID, APP_SECRET, tier="standard", seed=3) as emu:
-        tokens = emu.mint_tokens()
-        env = {
-            "PINTEREST_API_BASE": emu.base_url,
-            "PINTEREST_APP_ID": APP_ID,
-            "PINTEREST_APP_SECRET": APP_SECRET,
-            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
-            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
-            "PINTEREST_ACCESS_TIER": "standard",
-        }
+        env = emulator_env(emu, APP_ID, APP_SECRET, tier="standard")
         engine = make_engine(cli_env["PINBOT_DATABASE_URL"])
         client, account_id = _client(emu, engine, SystemClock())
         remote_board = client.create_board("Jewelry")

@@ -15,12 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-from sqlmodel import select
 
-from pinbot.store import db
 from pinbot.store.models import Pin, Product
 from tests.conftest import Cli
 from tests.photo_server import Served, serve
+from tests.test_real_exports import stored
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 ETSY_IT = REAL / "etsy" / "sabaceramics__EtsyListingsDownload.csv"
@@ -31,27 +30,11 @@ ETSY_CDN = "https://i.etsystatic.com"
 
 
 def products_by_key(cli: Cli) -> dict[str, Product]:
-    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
-    try:
-        with db.session_scope(engine) as session:
-            rows = list(session.exec(select(Product)).all())
-            for r in rows:
-                session.expunge(r)
-    finally:
-        engine.dispose()
-    return {f"{p.source}:{p.external_id}": p for p in rows}
+    return {f"{p.source}:{p.external_id}": p for p in stored(cli, Product)}
 
 
 def pins(cli: Cli) -> list[Pin]:
-    engine = db.make_engine(cli.env["PINBOT_DATABASE_URL"])
-    try:
-        with db.session_scope(engine) as session:
-            rows = list(session.exec(select(Pin)).all())
-            for r in rows:
-                session.expunge(r)
-            return rows
-    finally:
-        engine.dispose()
+    return stored(cli, Pin)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from pinbot.cli.context import AppContext
 from pinbot.logs import OWNER
-from tests.conftest import Cli
+from tests.conftest import Cli, emulator_env
 from tests.helpers import make_photo
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}")
@@ -267,15 +267,7 @@ def test_run_once_says_what_it_posted_and_what_comes_next(initialised_cli: Cli, 
     from pinbot.emulator.app import Emulator
 
     with Emulator("emulator-app", "emulator-secret", tier="standard") as emu:
-        tokens = emu.mint_tokens()
-        env = {
-            "PINTEREST_API_BASE": emu.base_url,
-            "PINTEREST_APP_ID": "emulator-app",
-            "PINTEREST_APP_SECRET": "emulator-secret",
-            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
-            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
-            "PINTEREST_ACCESS_TIER": "standard",
-        }
+        env = emulator_env(emu, tier="standard")
         initialised_cli.ok("boards", "sync", "--yes", **env)
         _queue(initialised_cli, shop_dir, "ceramics", "Speckled mug", "2020-01-01T09:00")
         _queue(initialised_cli, shop_dir, "handmade-jewelry", "Silver hoops", "2031-01-01T09:00")
@@ -314,14 +306,7 @@ def test_run_once_with_nothing_due_fits_80_columns_on_a_terminal(
 
     _queue(initialised_cli, shop_dir, "ceramics", LONG_TITLE, "2031-01-01T09:00")
     with Emulator("emulator-app", "emulator-secret", tier="standard") as emu:
-        tokens = emu.mint_tokens()
-        env = {
-            "PINTEREST_API_BASE": emu.base_url,
-            "PINTEREST_APP_ID": "emulator-app",
-            "PINTEREST_APP_SECRET": "emulator-secret",
-            "PINTEREST_ACCESS_TOKEN": tokens["access_token"],
-            "PINTEREST_REFRESH_TOKEN": tokens["refresh_token"],
-        }
+        env = emulator_env(emu)
         ran = initialised_cli.ok("run", "--once", COLUMNS="80", **env)
     assert _widest(ran.stdout) <= 80 and " ".join(ran.stdout.split()) == (
         "nothing is due yet: the next pin, 1 (Speckled stoneware mug…), is due 2031-01-01 09:00 UTC"

@@ -14,8 +14,8 @@ from pinbot.cli.tables import hanging
 from pinbot.errors import InvalidInput
 from pinbot.importers.fetch import UrllibFetch
 from pinbot.importers.images import ImageFailed, ImageStore
-from pinbot.shop.product_photos import add_photos, imported_with_key, name_of
-from pinbot.shop.products import SOURCES
+from pinbot.shop.product_photos import add_photos, imported_with_key
+from pinbot.shop.products import SOURCES, typed_ref
 from pinbot.words import clip, plural
 
 FETCH_TIMEOUT = 20.0  # as `products add`: a photo URL is fetched once, with the same patience
@@ -37,10 +37,11 @@ def refuse_imported_key(app: AppContext, key: str) -> None:
     assert account.id is not None
     other = imported_with_key(app.engine, account.id, key.strip())
     if other is not None:
+        ref = typed_ref(other.id or 0, other.source, other.external_id)
         raise InvalidInput(
             "--key",
             f"{key} is already product {other.id} from your {other.source} import ({clip(other.title, 40)}); "
-            f"to give it photos: pinbot products photo {name_of(other)} --image PHOTO "
+            f"to give it photos: pinbot products photo {ref} --image PHOTO "
             f"(its text, price and stock come from your {other.source} file)",
         )
 

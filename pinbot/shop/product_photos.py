@@ -50,11 +50,6 @@ class PhotoChange:
         }
 
 
-def name_of(product: Product) -> str:
-    """The product as the owner can type it anywhere: `etsy:32` (source and key, always unique)."""
-    return f"{product.source}:{product.external_id}"
-
-
 def imported_with_key(engine: Engine, account_id: int, key: str) -> Product | None:
     """The imported product that has `key`, when no product added by hand has it: `products add
     --key` would then make a second product next to it instead of changing it."""
